@@ -1,0 +1,57 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Hot numeric targets are compiled with bounds checks off in release builds; their
+/// kernels work on unsafe buffers inside small functions whose indices are checked once.
+let fastMath: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "privfed",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "privfed", targets: ["privfed"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "Randomness", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: fastMath),
+        .target(name: "Learning", dependencies: ["Randomness", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: fastMath),
+        .target(name: "DifferentialPrivacy", dependencies: ["Learning", "Randomness"], swiftSettings: fastMath),
+        .target(name: "HomomorphicEncryption", dependencies: ["Randomness"], swiftSettings: fastMath),
+        .target(name: "SecureComputation", dependencies: ["Randomness", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: fastMath),
+        .target(name: "ResultsStore", dependencies: [
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "Pipeline", dependencies: [
+            "Learning", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "ResultsStore", "Randomness",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .executableTarget(name: "privfed", dependencies: [
+            "Pipeline", "ResultsStore", "Learning", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "Randomness"]),
+        .testTarget(name: "DifferentialPrivacyTests", dependencies: ["DifferentialPrivacy", "Learning", "Randomness"]),
+        .testTarget(name: "HomomorphicEncryptionTests", dependencies: ["HomomorphicEncryption", "Randomness"]),
+        .testTarget(name: "SecureComputationTests", dependencies: ["SecureComputation", "Randomness"]),
+        .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ResultsStore", "Learning"]),
+        .testTarget(name: "SecurityTests", dependencies: [
+            "Pipeline", "ResultsStore", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "Randomness",
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// The DifferentialPrivacy target; see DESIGN.md for what it owns.

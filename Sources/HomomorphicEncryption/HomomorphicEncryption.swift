@@ -1,0 +1,1 @@
+// The HomomorphicEncryption target; see DESIGN.md for what it owns.

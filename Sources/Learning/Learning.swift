@@ -1,0 +1,1 @@
+// The Learning target; see DESIGN.md for what it owns.

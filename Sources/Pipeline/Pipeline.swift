@@ -1,0 +1,1 @@
+// The Pipeline target; see DESIGN.md for what it owns.

@@ -1,0 +1,1 @@
+// The ResultsStore target; see DESIGN.md for what it owns.

@@ -1,0 +1,1 @@
+// The SecureComputation target; see DESIGN.md for what it owns.
