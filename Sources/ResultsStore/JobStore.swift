@@ -1,0 +1,131 @@
+import Foundation
+import GRDB
+
+/// Job lifecycle and round records on a `ResultsDatabase`.
+///
+/// Every method is one transaction: a job's row and its rounds move from one consistent state to
+/// the next, so a process killed at any point leaves the database as it was before the
+/// transaction or after it, never between.
+extension ResultsDatabase {
+    /// Inserts a job and returns its id.
+    public func insertJob(_ job: JobRecord) throws -> Int64 {
+        try writer.write { db in
+            try job.insert(db)
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Atomically takes the oldest queued job (or one whose lease expired) for `worker`.
+    /// SQLite serialises writers, so two workers can never take the same job.
+    public func claimNextJob(worker: String, leaseSeconds: Double = 300) throws -> JobRecord? {
+        try writer.write { db in
+            let now = Timestamp.now()
+            let lease = Timestamp.string(Date().addingTimeInterval(leaseSeconds))
+            guard let id = try Int64.fetchOne(db, sql: """
+                SELECT id FROM jobs
+                WHERE status = 'queued' OR (status = 'running' AND lease_expires_at IS NOT NULL AND lease_expires_at < ?)
+                ORDER BY id LIMIT 1
+                """, arguments: [now]) else { return nil }
+            try db.execute(sql: """
+                UPDATE jobs SET status = 'running', worker = ?, lease_expires_at = ?, started_at = COALESCE(started_at, ?)
+                WHERE id = ?
+                """, arguments: [worker, lease, now, id])
+            return try JobRecord.fetchOne(db, key: id)
+        }
+    }
+
+    /// Marks a job running under `worker` (for `privfed run`, which executes at once).
+    public func startJob(id: Int64, worker: String, leaseSeconds: Double = 300) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE jobs SET status = 'running', worker = ?, lease_expires_at = ?, started_at = ? WHERE id = ?",
+                           arguments: [worker, Timestamp.string(Date().addingTimeInterval(leaseSeconds)), Timestamp.now(), id])
+        }
+    }
+
+    /// Records one round in a single transaction. `alsoWrite` runs inside the same transaction
+    /// (the privacy ledger uses it, so a round's spend and its status land together).
+    public func commitRound(jobId: Int64, _ batch: RoundRecordBatch, leaseSeconds: Double = 300,
+                            alsoWrite: ((Database) throws -> Void)? = nil) throws {
+        try writer.write { db in
+            try Self.insert(batch, jobId: jobId, db: db)
+            if batch.round > 0 && batch.status == "succeeded" {
+                try db.execute(sql: "UPDATE jobs SET rounds_completed = ?, lease_expires_at = ? WHERE id = ?",
+                               arguments: [batch.round, Timestamp.string(Date().addingTimeInterval(leaseSeconds)), jobId])
+            }
+            try alsoWrite?(db)
+        }
+    }
+
+    /// Ends a job with `status`; when the job failed mid-round, `partialRound` (the stage runs
+    /// up to and including the failing one) is written in the same transaction.
+    public func finishJob(id: Int64, status: JobStatus, error: String? = nil, partialRound: RoundRecordBatch? = nil) throws {
+        try writer.write { db in
+            if let batch = partialRound { try Self.insert(batch, jobId: id, db: db) }
+            try db.execute(sql: "UPDATE jobs SET status = ?, error = ?, finished_at = ?, lease_expires_at = NULL WHERE id = ?",
+                           arguments: [status.rawValue, error, Timestamp.now(), id])
+        }
+    }
+
+    static func insert(_ batch: RoundRecordBatch, jobId: Int64, db: Database) throws {
+        let clients = "[" + batch.selectedClients.map(String.init).joined(separator: ",") + "]"
+        try db.execute(sql: """
+            INSERT INTO rounds (job_id, round, status, selected_clients, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (job_id, round) DO UPDATE SET status = excluded.status, selected_clients = excluded.selected_clients,
+                finished_at = excluded.finished_at
+            """, arguments: [jobId, batch.round, batch.status, clients, batch.startedAt, batch.finishedAt])
+        let stageInsert = try db.makeStatement(sql: """
+            INSERT INTO stage_runs (job_id, round, stage, client, started_at, duration_ms, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for run in batch.stageRuns {
+            try stageInsert.execute(arguments: [jobId, run.round, run.stage, run.client, run.startedAt, run.durationMs,
+                                                run.succeeded ? "succeeded" : "failed", run.error])
+        }
+        let metricInsert = try db.makeStatement(sql: """
+            INSERT INTO metrics (job_id, round, stage, client, name, value, unit) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        for m in batch.metrics {
+            try metricInsert.execute(arguments: [jobId, m.round, m.stage, m.client, m.name, m.value, m.unit])
+        }
+        for a in batch.artifacts {
+            try db.execute(sql: "INSERT INTO artifacts (job_id, round, kind, sha256, bytes) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [jobId, a.round, a.kind, a.sha256, a.bytes])
+        }
+    }
+
+    public func job(id: Int64) throws -> JobRecord {
+        guard let job = try writer.read({ db in try JobRecord.fetchOne(db, key: id) }) else {
+            throw ResultsStoreError.jobNotFound(id: id)
+        }
+        return job
+    }
+
+    public func jobs(limit: Int = 100) throws -> [JobRecord] {
+        try writer.read { db in try JobRecord.order(Column("id").desc).limit(limit).fetchAll(db) }
+    }
+
+    public func stageRuns(jobId: Int64) throws -> [StageRunRecord] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM stage_runs WHERE job_id = ? ORDER BY id", arguments: [jobId]).map {
+                StageRunRecord(round: $0["round"], stage: $0["stage"], client: $0["client"], startedAt: $0["started_at"],
+                               durationMs: $0["duration_ms"], succeeded: ($0["status"] as String) == "succeeded", error: $0["error"])
+            }
+        }
+    }
+
+    public func metrics(jobId: Int64) throws -> [MetricRecord] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM metrics WHERE job_id = ? ORDER BY id", arguments: [jobId]).map {
+                MetricRecord(round: $0["round"], stage: $0["stage"], client: $0["client"], name: $0["name"],
+                             value: $0["value"], unit: $0["unit"])
+            }
+        }
+    }
+
+    public func artifacts(jobId: Int64) throws -> [ArtifactRecord] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM artifacts WHERE job_id = ? ORDER BY round, kind", arguments: [jobId]).map {
+                ArtifactRecord(round: $0["round"], kind: $0["kind"], sha256: $0["sha256"], bytes: $0["bytes"])
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import GRDB
+
+/// The lifecycle of a job, as stored in `jobs.status`.
+public enum JobStatus: String, Codable, Sendable, CaseIterable {
+    case queued, running, succeeded, failed
+    case budgetExhausted = "budget_exhausted"
+    case cancelled
+
+    public var isFinished: Bool { self != .queued && self != .running }
+}
+
+/// A row of `jobs`.
+public struct JobRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "jobs"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    public var id: Int64?
+    public var name: String
+    public var manifestPath: String
+    public var manifestText: String
+    public var manifestSha256: String
+    public var seed: Int64
+    public var randomness: String
+    public var codeVersion: String
+    public var status: JobStatus
+    public var error: String?
+    public var roundsPlanned: Int
+    public var roundsCompleted: Int
+    public var worker: String?
+    public var leaseExpiresAt: String?
+    public var createdAt: String
+    public var startedAt: String?
+    public var finishedAt: String?
+
+    public init(name: String, manifestPath: String, manifestText: String, seed: Int64, randomness: String,
+                codeVersion: String, status: JobStatus, roundsPlanned: Int) {
+        self.id = nil
+        self.name = name
+        self.manifestPath = manifestPath
+        self.manifestText = manifestText
+        self.manifestSha256 = Digest.sha256Hex(manifestText)
+        self.seed = seed
+        self.randomness = randomness
+        self.codeVersion = codeVersion
+        self.status = status
+        self.error = nil
+        self.roundsPlanned = roundsPlanned
+        self.roundsCompleted = 0
+        self.worker = nil
+        self.leaseExpiresAt = nil
+        self.createdAt = Timestamp.now()
+        self.startedAt = nil
+        self.finishedAt = nil
+    }
+}
+
+/// A row of `stage_runs`: one execution of one stage, for one client or for the aggregator.
+public struct StageRunRecord: Codable, Sendable, Equatable {
+    public var round: Int
+    public var stage: String
+    public var client: Int?
+    public var startedAt: String
+    public var durationMs: Double
+    public var succeeded: Bool
+    public var error: String?
+
+    public init(round: Int, stage: String, client: Int?, startedAt: String, durationMs: Double, succeeded: Bool, error: String? = nil) {
+        self.round = round; self.stage = stage; self.client = client; self.startedAt = startedAt
+        self.durationMs = durationMs; self.succeeded = succeeded; self.error = error
+    }
+}
+
+/// A row of `metrics`.
+public struct MetricRecord: Codable, Sendable, Equatable {
+    public var round: Int
+    public var stage: String
+    public var client: Int?
+    public var name: String
+    public var value: Double
+    public var unit: String
+
+    public init(round: Int, stage: String, client: Int?, name: String, value: Double, unit: String) {
+        self.round = round; self.stage = stage; self.client = client; self.name = name; self.value = value; self.unit = unit
+    }
+}
+
+/// A row of `artifacts`.
+public struct ArtifactRecord: Codable, Sendable, Equatable {
+    public var round: Int
+    public var kind: String
+    public var sha256: String
+    public var bytes: Int
+
+    public init(round: Int, kind: String, sha256: String, bytes: Int) {
+        self.round = round; self.kind = kind; self.sha256 = sha256; self.bytes = bytes
+    }
+}
+
+/// Everything one round produced, written in one transaction so a round is either wholly
+/// recorded or not at all.
+public struct RoundRecordBatch: Sendable {
+    public var round: Int
+    public var status: String
+    public var selectedClients: [Int]
+    public var startedAt: String
+    public var finishedAt: String
+    public var stageRuns: [StageRunRecord] = []
+    public var metrics: [MetricRecord] = []
+    public var artifacts: [ArtifactRecord] = []
+
+    public init(round: Int, status: String = "succeeded", selectedClients: [Int], startedAt: String, finishedAt: String) {
+        self.round = round; self.status = status; self.selectedClients = selectedClients
+        self.startedAt = startedAt; self.finishedAt = finishedAt
+    }
+}

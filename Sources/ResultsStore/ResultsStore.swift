@@ -1,1 +1,0 @@
-// The ResultsStore target; see DESIGN.md for what it owns.

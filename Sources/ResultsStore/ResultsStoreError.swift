@@ -1,0 +1,47 @@
+/// What can go wrong with a results database, in words a user can act on.
+public enum ResultsStoreError: Error, CustomStringConvertible, Equatable {
+    case notADatabase(path: String)
+    case foreignDatabase(path: String, tables: [String])
+    case missingDatabase(path: String)
+    case databaseLocked(path: String)
+    case migrationsNotFound(searched: [String])
+    case badMigrationName(file: String)
+    case migrationChanged(version: Int, name: String, recorded: String, actual: String)
+    case migrationMissing(version: Int, name: String)
+    case migrationFailed(file: String, message: String)
+    case newerSchema(path: String, version: Int, known: Int)
+    case writeRefused(sql: String)
+    case sql(message: String)
+    case jobNotFound(id: Int64)
+
+    public var description: String {
+        switch self {
+        case .notADatabase(let path):
+            return "\(path): not an SQLite database (privfed keeps its results in SQLite; pass another --db)"
+        case .foreignDatabase(let path, let tables):
+            return "\(path): an SQLite database that privfed did not create (it has tables \(tables.prefix(5).joined(separator: ", "))); refusing to add tables to it — pass another --db"
+        case .missingDatabase(let path):
+            return "\(path): no such database (run a job first, or pass --db)"
+        case .databaseLocked(let path):
+            return "\(path): the database is locked by another process; try again when it has finished"
+        case .migrationsNotFound(let searched):
+            return "cannot find the migrations/ folder (looked in \(searched.joined(separator: ", "))); run privfed from the repository root or set PRIVFED_HOME"
+        case .badMigrationName(let file):
+            return "\(file): migration files are named NNNN_name.sql"
+        case .migrationChanged(let version, let name, let recorded, let actual):
+            return "migration \(version) (\(name)) was applied with SHA-256 \(recorded) but its file now hashes to \(actual); applied migrations must never change — add a new migration instead"
+        case .migrationMissing(let version, let name):
+            return "migration \(version) (\(name)) is recorded in the database but its file is missing"
+        case .migrationFailed(let file, let message):
+            return "\(file): \(message)"
+        case .newerSchema(let path, let version, let known):
+            return "\(path): schema version \(version) is newer than this privfed knows (\(known)); upgrade privfed"
+        case .writeRefused(let sql):
+            return "privfed query is read-only and this statement would write: \(sql.prefix(80))"
+        case .sql(let message):
+            return message
+        case .jobNotFound(let id):
+            return "no job \(id) in this database (see privfed jobs)"
+        }
+    }
+}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class ResultsStorePlaceholderTests: XCTestCase {
-    func testTargetBuilds() { XCTAssertTrue(true) }
-}

@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+import XCTest
+@testable import ResultsStore
+
+/// The privacy ledger is append-only (triggers) and hash-chained: an edit made behind
+/// privfed's back, even with the triggers dropped, is detected and named.
+final class LedgerTamperTests: XCTestCase {
+    static let migrations = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("migrations").path
+
+    func makeLedger(rows: Int = 6) throws -> (ResultsDatabase, Int64, String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-ledger-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/r.sqlite"
+        let db = try ResultsDatabase(path: path, migrationsDirectory: Self.migrations)
+        let id = try db.insertJob(JobRecord(name: "dp", manifestPath: "m.yaml", manifestText: "name: dp", seed: 1,
+                                            randomness: "reproducible", codeVersion: "test", status: .running, roundsPlanned: 3))
+        var spent = 0.0
+        for round in 1...(rows / 2) {
+            var entries: [LedgerEntry] = []
+            for client in 0..<2 {
+                spent += 0.4
+                entries.append(LedgerEntry(round: round, party: "client/\(client)", unit: "example", samplingRate: 0.01,
+                                           noiseMultiplier: 1.1, steps: 100, maxGradNorm: 1, delta: 1e-5, epsilonRound: 0.4,
+                                           epsilonSpentRDP: spent, epsilonSpentPRV: spent * 0.9, budgetEpsilon: 3,
+                                           decision: "released", accountant: "rdp", accountantVersion: "test"))
+            }
+            try db.appendLedger(entries, jobId: id)
+        }
+        return (db, id, path)
+    }
+
+    func tamper(_ path: String, _ sql: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: "DROP TRIGGER privacy_ledger_no_update; DROP TRIGGER privacy_ledger_no_delete;")
+            try db.execute(sql: sql)
+        }
+    }
+
+    func testIntactChainVerifies() throws {
+        let (db, id, _) = try makeLedger()
+        XCTAssertEqual(try db.verifyLedgerChain(jobId: id), .intact(rows: 6))
+    }
+
+    func testUpdateAndDeleteAreRejectedByTriggers() throws {
+        let (db, _, _) = try makeLedger()
+        XCTAssertThrowsError(try db.writer.write { try $0.execute(sql: "UPDATE privacy_ledger SET epsilon_round = 0") }) { error in
+            XCTAssertTrue("\(error)".contains("append-only"), "\(error)")
+        }
+        XCTAssertThrowsError(try db.writer.write { try $0.execute(sql: "DELETE FROM privacy_ledger") }) { error in
+            XCTAssertTrue("\(error)".contains("append-only"), "\(error)")
+        }
+    }
+
+    func testEditedRowIsNamed() throws {
+        let (db, id, path) = try makeLedger()
+        let target = try db.ledger(jobId: id)[3]
+        try tamper(path, "UPDATE privacy_ledger SET epsilon_spent_rdp = 0.1 WHERE id = \(target.id)")
+        XCTAssertEqual(try db.verifyLedgerChain(jobId: id), .alteredRow(id: target.id, round: target.entry.round, party: target.entry.party))
+    }
+
+    func testDeletedRowIsNamedByItsSuccessor() throws {
+        let (db, id, path) = try makeLedger()
+        let rows = try db.ledger(jobId: id)
+        try tamper(path, "DELETE FROM privacy_ledger WHERE id = \(rows[2].id)")
+        XCTAssertEqual(try db.verifyLedgerChain(jobId: id), .brokenLink(id: rows[3].id, round: rows[3].entry.round, party: rows[3].entry.party))
+    }
+
+    func testInsertedRowIsDetected() throws {
+        let (db, id, path) = try makeLedger()
+        let rows = try db.ledger(jobId: id)
+        // A forged row copying a real one's hashes, inserted in the middle of the chain's id order.
+        try tamper(path, """
+            INSERT INTO privacy_ledger (id, job_id, round, party, mechanism, unit, neighbouring, sampling, sampling_rate, noise_multiplier,
+              steps, max_grad_norm, delta, epsilon_round, epsilon_spent_rdp, epsilon_spent_prv, budget_epsilon, decision, accountant,
+              accountant_version, created_at, prev_hash, row_hash)
+            SELECT \(rows.last!.id + 100), job_id, round, 'client/9', mechanism, unit, neighbouring, sampling, sampling_rate, noise_multiplier,
+              steps, max_grad_norm, delta, epsilon_round, epsilon_spent_rdp, epsilon_spent_prv, budget_epsilon, decision, accountant,
+              accountant_version, created_at, row_hash, 'forged' FROM privacy_ledger WHERE id = \(rows.last!.id)
+            """)
+        XCTAssertFalse(try db.verifyLedgerChain(jobId: id).isIntact)
+    }
+
+    func testChainIsBoundToTheJobsManifest() throws {
+        let (db, id, path) = try makeLedger()
+        try tamper(path, "UPDATE jobs SET manifest_sha256 = 'x' WHERE id = \(id)")
+        XCTAssertFalse(try db.verifyLedgerChain(jobId: id).isIntact)
+    }
+}
