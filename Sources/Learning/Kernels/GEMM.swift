@@ -42,7 +42,7 @@ enum GEMM {
         let mTiles = (m + mr - 1) / mr, nTiles = (n + nr - 1) / nr
         let splitRows = mTiles >= nTiles
         if parts == 1 || (splitRows ? mTiles : nTiles) < 2 {
-            block(a, b, c, ldc, rows: 0..<m, cols: 0..<n, accumulate: accumulate, scratch: workspace.scratch[0])
+            multiply(a, b, into: c, ldc: ldc, accumulate: accumulate, scratch: workspace.scratch[0])
             return
         }
         let cBox = UncheckedSendable(c)
@@ -51,6 +51,17 @@ enum GEMM {
             let cols = splitRows ? 0..<n : Parallel.range(part: part, of: parts, count: n, granule: nr)
             block(a, b, cBox.value, ldc, rows: rows, cols: cols, accumulate: accumulate, scratch: workspace.scratch[part])
         }
+    }
+
+    /// The same product on the calling thread only, with one thread's packing buffers.
+    static func multiply(_ a: MatrixView, _ b: MatrixView, into c: UnsafeMutablePointer<Float>, ldc: Int,
+                         accumulate: Bool, scratch: GEMMScratch) {
+        precondition(a.cols == b.rows, "inner dimensions differ: \(a.cols) vs \(b.rows)")
+        if a.cols == 0 {
+            if !accumulate { for i in 0..<a.rows { (c + i * ldc).update(repeating: 0, count: b.cols) } }
+            return
+        }
+        block(a, b, c, ldc, rows: 0..<a.rows, cols: 0..<b.cols, accumulate: accumulate, scratch: scratch)
     }
 
     /// The blocked loop nest over one rectangle of the output.

@@ -99,7 +99,12 @@ final class NetworkWorkspace {
     /// Runs `body` over examples `0..<n`, split in a fixed way over the threads when `n` is large
     /// enough; each example's work is independent, so the split does not change any result.
     func forExamples(_ n: Int, _ body: (Range<Int>) -> Void) {
+        forExampleParts(n) { _, range in body(range) }
+    }
+
+    /// As `forExamples`, also passing the part index (to pick per-thread scratch buffers).
+    func forExampleParts(_ n: Int, _ body: (Int, Range<Int>) -> Void) {
         let parts = n >= 16 ? threads : 1
-        Parallel.forEach(parts: parts) { part in body(Parallel.range(part: part, of: parts, count: n)) }
+        Parallel.forEach(parts: parts) { part in body(part, Parallel.range(part: part, of: parts, count: n)) }
     }
 }
