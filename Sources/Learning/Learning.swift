@@ -1,1 +1,0 @@
-// The Learning target; see DESIGN.md for what it owns.

@@ -1,0 +1,56 @@
+/// Nonlinearity between layers.
+public enum Activation: String, Sendable, Codable, CaseIterable {
+    case relu
+    case tanh
+}
+
+/// The model families privfed trains on MNIST.
+///
+/// - `mlp`: 784 → 128 (ReLU) → 10.
+/// - `cnn`: conv 16 filters 8×8 stride 2 padding 3 → act → max-pool 2 stride 1 → conv 32 filters
+///   4×4 stride 2 → act → max-pool 2 stride 1 → flatten (4·4·32 = 512) → fc 32 → act → fc 10.
+///   This is the MNIST network of Papernot et al., "Tempered Sigmoid Activations for Deep
+///   Learning with Differential Privacy" (AAAI 2021), also the Opacus MNIST example; tanh is
+///   the default because that paper finds bounded activations train better under DP-SGD.
+public enum Architecture: Sendable, Hashable, Codable, CustomStringConvertible {
+    case mlp
+    case cnn(activation: Activation)
+
+    /// Parses the manifest names `mlp` and `cnn` (the activation applies to the cnn only).
+    public init?(name: String, activation: Activation = .tanh) {
+        switch name.lowercased() {
+        case "mlp": self = .mlp
+        case "cnn": self = .cnn(activation: activation)
+        default: return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .mlp: return "mlp"
+        case .cnn(let activation): return "cnn-\(activation.rawValue)"
+        }
+    }
+
+    /// Number of Float parameters in the flat vector.
+    public var parameterCount: Int { NetworkPlan(self).parameterCount }
+
+    /// The layer list, in order.
+    var layers: [LayerSpec] {
+        switch self {
+        case .mlp:
+            return [.affine(.linear(inputs: 784, outputs: 128)), .relu, .affine(.linear(inputs: 128, outputs: 10))]
+        case .cnn(let activation):
+            let act: LayerSpec = activation == .relu ? .relu : .tanh
+            let conv1 = AffineShape.conv(ConvGeometry(inChannels: 1, height: 28, width: 28, outChannels: 16,
+                                                      kernel: 8, stride: 2, padding: 3))
+            let pool1 = PoolGeometry(channels: 16, height: 14, width: 14, kernel: 2, stride: 1)
+            let conv2 = AffineShape.conv(ConvGeometry(inChannels: 16, height: 13, width: 13, outChannels: 32,
+                                                      kernel: 4, stride: 2, padding: 0))
+            let pool2 = PoolGeometry(channels: 32, height: 5, width: 5, kernel: 2, stride: 1)
+            return [.affine(conv1), act, .maxPool(pool1), .affine(conv2), act, .maxPool(pool2),
+                    .flatten(512), .affine(.linear(inputs: 512, outputs: 32)), act,
+                    .affine(.linear(inputs: 32, outputs: 10))]
+        }
+    }
+}

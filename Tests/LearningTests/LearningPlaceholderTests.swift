@@ -1,5 +1,0 @@
-import XCTest
-
-final class LearningPlaceholderTests: XCTestCase {
-    func testTargetBuilds() { XCTAssertTrue(true) }
-}
