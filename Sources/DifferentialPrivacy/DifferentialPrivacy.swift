@@ -1,1 +1,0 @@
-// The DifferentialPrivacy target; see DESIGN.md for what it owns.

@@ -1,0 +1,143 @@
+import Foundation
+
+/// Index range [lowIndex, highIndex] (grid units) outside which the composed loss has P-mass
+/// below `tailMass` at each end, by the Chernoff bound P(S ≥ a) ≤ E[e^{tS}]·e^{−ta}, t > 0.
+///
+/// The moment generating functions are taken of coarsened copies of each PLD (cells of up to
+/// `coarseCells` bins, each bin's mass moved to its upper end for the upper tail and to its lower
+/// end for the lower tail), which only makes each bound larger, so the window stays valid.
+struct ChernoffWindow: Sendable {
+    let lowIndex: Int
+    let highIndex: Int
+
+    static let coarseCells = 4096
+    /// Chernoff parameters t (per unit of loss), log-spaced over 10⁻³ … 10⁵.
+    static let parameters: [Double] = (0...160).map { pow(10, -3 + Double($0) * 0.05) }
+
+    init(losses: [DiscretePrivacyLoss], counts: [Int], tailMass: Double) {
+        let h = losses[0].interval
+        var upperLogMGF = [Double](repeating: 0, count: Self.parameters.count)
+        var lowerLogMGF = [Double](repeating: 0, count: Self.parameters.count)
+        var supportLow = 0, supportHigh = 0
+        for (loss, count) in zip(losses, counts) {
+            supportLow += count * loss.firstIndex
+            supportHigh += count * loss.lastIndex
+            let binWidth = max(1, (loss.masses.count + Self.coarseCells - 1) / Self.coarseCells)
+            var binMass: [Double] = [], binLow: [Double] = [], binHigh: [Double] = []
+            var start = 0
+            while start < loss.masses.count {
+                let end = min(loss.masses.count, start + binWidth)
+                binMass.append(loss.masses[start..<end].reduce(0, +))
+                binLow.append(Double(loss.firstIndex + start) * h)
+                binHigh.append(Double(loss.firstIndex + end - 1) * h)
+                start = end
+            }
+            for (k, t) in Self.parameters.enumerated() {
+                upperLogMGF[k] += Double(count) * Self.logMoment(binMass, binHigh, t)
+                lowerLogMGF[k] += Double(count) * Self.logMoment(binMass, binLow, -t)
+            }
+        }
+        let logTail = log(tailMass)
+        var high = Double.infinity, low = -Double.infinity
+        for (k, t) in Self.parameters.enumerated() {
+            high = min(high, (upperLogMGF[k] - logTail) / t)
+            low = max(low, (logTail - lowerLogMGF[k]) / t)
+        }
+        highIndex = min(supportHigh, Int((high / h).rounded(.up)))
+        lowIndex = max(supportLow, min(highIndex, Int((low / h).rounded(.down))))
+    }
+
+    /// log Σ m_i e^{t ℓ_i}, in log-sum-exp form.
+    private static func logMoment(_ masses: [Double], _ losses: [Double], _ t: Double) -> Double {
+        var peak = -Double.infinity
+        for (m, l) in zip(masses, losses) where m > 0 { peak = max(peak, t * l) }
+        guard peak > -.infinity else { return -.infinity }
+        var sum = 0.0
+        for (m, l) in zip(masses, losses) where m > 0 { sum += m * exp(t * l - peak) }
+        return peak + log(sum)
+    }
+}
+
+/// The composition of several discretised PLDs, each taken `count` times, on a window of the
+/// grid: `masses[k]` is the P-mass at loss (lowIndex + k)·h.
+struct ComposedPrivacyLoss: Sendable {
+    let interval: Double
+    let lowIndex: Int
+    let masses: [Double]
+    let infinityMass: Double
+    /// Probability that some step's true loss fell in a truncated tail (where the coupling of
+    /// true and discretised loss is not within one grid cell).
+    let couplingFailureMass: Double
+
+    /// - Parameters:
+    ///   - gridSize: FFT length, a power of two ≥ the window's width.
+    init(losses: [DiscretePrivacyLoss], counts: [Int], window: ChernoffWindow, gridSize n: Int) {
+        let h = losses[0].interval
+        let fft = FFT(size: n)
+        var accReal = [Double](repeating: 1, count: n), accImag = [Double](repeating: 0, count: n)
+        var base = 0
+        var logNoInfinity = 0.0, failure = 0.0
+        for (loss, count) in zip(losses, counts) {
+            base += count * loss.firstIndex
+            logNoInfinity += Double(count) * log1p(-loss.infinityMass)
+            failure += Double(count) * (loss.infinityMass + loss.foldedLowerTailMass)
+            var re = [Double](repeating: 0, count: n), im = [Double](repeating: 0, count: n)
+            for (j, m) in loss.masses.enumerated() { re[j & (n - 1)] += m }  // fold: circular
+            fft.forward(real: &re, imaginary: &im)
+            let power = Double(count)
+            for k in 0..<n {
+                // z^T through polar form: |z|^T e^{iTθ}.
+                let r = (re[k] * re[k] + im[k] * im[k]).squareRoot()
+                var pr = 0.0, pi = 0.0
+                // Coefficients whose T-th power underflows are left at zero without the
+                // transcendental calls (for large T that is most of them).
+                let logMagnitude = count == 1 ? 0 : power * log(r)
+                if r > 0, logMagnitude > -745 {
+                    let magnitude = count == 1 ? r : exp(logMagnitude)
+                    let angle = power * atan2(im[k], re[k])
+                    pr = magnitude * cos(angle)
+                    pi = magnitude * sin(angle)
+                }
+                let ar = accReal[k], ai = accImag[k]
+                accReal[k] = ar * pr - ai * pi
+                accImag[k] = ar * pi + ai * pr
+            }
+        }
+        fft.inverse(real: &accReal, imaginary: &accImag)
+        // Position p holds the composed mass at every index s ≡ base + p (mod n); the window
+        // picks the representative s ∈ [lowIndex, lowIndex + n).
+        let offset = ((window.lowIndex - base) % n + n) % n
+        var masses = [Double](repeating: 0, count: n)
+        for k in 0..<n { masses[k] = max(0, accReal[(offset + k) & (n - 1)]) }
+        self.interval = h
+        self.lowIndex = window.lowIndex
+        self.masses = masses
+        self.infinityMass = -expm1(logNoInfinity)
+        self.couplingFailureMass = failure
+    }
+
+    /// The smallest ε ≥ 0 with δ(ε) = Σ_ℓ m_ℓ(1 − e^{ε−ℓ})₊ + m_∞ ≤ `delta`; +∞ if none.
+    ///
+    /// Scans down from the top of the window keeping A = m_∞ + Σ_{ℓ>ε} m_ℓ and
+    /// B = Σ_{ℓ>ε} m_ℓ e^{ε−ℓ} at grid points; between grid points δ(ε) = A − e^{ε−ℓ_k}B is
+    /// solved exactly.
+    func epsilon(delta: Double) -> Double {
+        if infinityMass >= delta { return .infinity }
+        let h = interval
+        let decay = exp(-h)
+        var a = infinityMass, b = 0.0
+        var k = masses.count - 1
+        while k > 0 {
+            let loss = Double(lowIndex + k - 1) * h  // the grid point just below masses[k]
+            a += masses[k]
+            b = (b + masses[k]) * decay
+            if a - b > delta {
+                let epsilon = b > 0 ? loss + log((a - delta) / b) : Double(lowIndex + k) * h
+                return max(0, epsilon)
+            }
+            if loss <= 0 { return 0 }
+            k -= 1
+        }
+        return max(0, Double(lowIndex) * h)
+    }
+}

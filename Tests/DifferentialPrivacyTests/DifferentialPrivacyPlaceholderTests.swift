@@ -1,5 +1,0 @@
-import XCTest
-
-final class DifferentialPrivacyPlaceholderTests: XCTestCase {
-    func testTargetBuilds() { XCTAssertTrue(true) }
-}
