@@ -61,4 +61,20 @@ enum ScalarMath {
         for d in stride(from: 19.0, through: 1.0, by: -2.0) { s = s * t2 + 1 / d }
         return e * 0.693_147_180_559_945_3 + 2 * t * s
     }
+
+    /// e^x for Double: x = k·ln2 + r with a two-part ln2 (the head has 32 significant bits, so
+    /// k·head is exact for |k| < 2^20), a degree-13 Taylor polynomial on |r| ≤ ln2/2 (error below
+    /// 2^-56), then an exact scaling by 2^k. Returns 0 below −708 and +∞ above 709.
+    static func exp(_ x: Double) -> Double {
+        if x < -708 { return 0 }
+        if x > 709 { return .infinity }
+        let k = (x * 1.442_695_040_888_963_4).rounded(.toNearestOrEven)
+        let r = (x - k * 0x1.62e42fee00000p-1) - k * 1.908_214_929_270_587_7e-10
+        // 1 + r(1 + r/2(1 + r/3(… (1 + r/13)))), each step one multiply, one divide, one add.
+        var p = 1.0
+        for d in stride(from: 13.0, through: 1.0, by: -1.0) {
+            p = p * r / d + 1
+        }
+        return Double(sign: .plus, exponent: Int(k), significand: p)
+    }
 }
