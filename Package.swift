@@ -38,8 +38,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .target(name: "Audit", dependencies: [
+            "Pipeline", "ResultsStore", "Learning", "DifferentialPrivacy",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .executableTarget(name: "privfed", dependencies: [
-            "Pipeline", "ResultsStore", "Learning", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation",
+            "Pipeline", "Audit", "ResultsStore", "Learning", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
@@ -49,8 +53,9 @@ let package = Package(
         .testTarget(name: "SecureComputationTests", dependencies: ["SecureComputation", "Randomness"]),
         .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ResultsStore", "Learning"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "Pipeline", "ResultsStore"]),
         .testTarget(name: "SecurityTests", dependencies: [
-            "Pipeline", "ResultsStore", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "Randomness",
+            "Audit", "Pipeline", "ResultsStore", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "Randomness",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -19,7 +19,7 @@ CREATE TABLE privacy_ledger (
     delta               REAL    NOT NULL,
     epsilon_round       REAL    NOT NULL,            -- epsilon of this release alone (at delta)
     epsilon_spent_rdp   REAL    NOT NULL,            -- epsilon of the whole history so far, RDP accountant
-    epsilon_spent_prv   REAL,                        -- the same under the numerical (PRV/PLD) accountant
+    epsilon_spent_pld   REAL,                        -- the same under the numerical PLD accountant
     budget_epsilon      REAL    NOT NULL,
     decision            TEXT    NOT NULL CHECK (decision IN ('released', 'blocked')),
     accountant          TEXT    NOT NULL,            -- the accountant that enforces the budget

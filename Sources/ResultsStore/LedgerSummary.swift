@@ -3,7 +3,7 @@ public struct PartySpend: Codable, Sendable, Equatable {
     public var party: String
     public var rounds: Int
     public var epsilonSpent: Double
-    public var epsilonSpentPRV: Double?
+    public var epsilonSpentPLD: Double?
     public var budget: Double
     public var remaining: Double
     public var blocked: Bool
@@ -46,8 +46,8 @@ public struct LedgerSummary: Codable, Sendable {
         parties = order.map { party in
             let (rounds, e, blocked) = latest[party]!
             let spent = rounds == 0 ? 0 : e.epsilonSpentRDP
-            let enforced = e.accountant == "prv" ? (rounds == 0 ? 0 : e.epsilonSpentPRV ?? spent) : spent
-            return PartySpend(party: party, rounds: rounds, epsilonSpent: spent, epsilonSpentPRV: rounds == 0 ? nil : e.epsilonSpentPRV,
+            let enforced = e.accountant == "pld" ? (rounds == 0 ? 0 : e.epsilonSpentPLD ?? spent) : spent
+            return PartySpend(party: party, rounds: rounds, epsilonSpent: spent, epsilonSpentPLD: rounds == 0 ? nil : e.epsilonSpentPLD,
                               budget: e.budgetEpsilon, remaining: max(0, e.budgetEpsilon - enforced), blocked: blocked)
         }
         self.chain = chain.description

@@ -18,7 +18,7 @@ public struct LedgerEntry: Codable, Sendable, Equatable {
     public var delta: Double
     public var epsilonRound: Double
     public var epsilonSpentRDP: Double
-    public var epsilonSpentPRV: Double?
+    public var epsilonSpentPLD: Double?
     public var budgetEpsilon: Double
     public var decision: String
     public var accountant: String
@@ -27,12 +27,12 @@ public struct LedgerEntry: Codable, Sendable, Equatable {
     public init(round: Int, party: String, mechanism: String = "subsampled_gaussian", unit: String,
                 neighbouring: String = "add_remove_one", sampling: String = "poisson", samplingRate: Double,
                 noiseMultiplier: Double, steps: Int, maxGradNorm: Double, delta: Double, epsilonRound: Double,
-                epsilonSpentRDP: Double, epsilonSpentPRV: Double?, budgetEpsilon: Double, decision: String,
+                epsilonSpentRDP: Double, epsilonSpentPLD: Double?, budgetEpsilon: Double, decision: String,
                 accountant: String, accountantVersion: String) {
         self.round = round; self.party = party; self.mechanism = mechanism; self.unit = unit
         self.neighbouring = neighbouring; self.sampling = sampling; self.samplingRate = samplingRate
         self.noiseMultiplier = noiseMultiplier; self.steps = steps; self.maxGradNorm = maxGradNorm; self.delta = delta
-        self.epsilonRound = epsilonRound; self.epsilonSpentRDP = epsilonSpentRDP; self.epsilonSpentPRV = epsilonSpentPRV
+        self.epsilonRound = epsilonRound; self.epsilonSpentRDP = epsilonSpentRDP; self.epsilonSpentPLD = epsilonSpentPLD
         self.budgetEpsilon = budgetEpsilon; self.decision = decision; self.accountant = accountant
         self.accountantVersion = accountantVersion
     }
@@ -47,7 +47,7 @@ public struct LedgerEntry: Codable, Sendable, Equatable {
             "neighbouring=\(neighbouring)", "sampling=\(sampling)", "sampling_rate=\(real(samplingRate))",
             "noise_multiplier=\(real(noiseMultiplier))", "steps=\(steps)", "max_grad_norm=\(real(maxGradNorm))",
             "delta=\(real(delta))", "epsilon_round=\(real(epsilonRound))", "epsilon_spent_rdp=\(real(epsilonSpentRDP))",
-            "epsilon_spent_prv=\(real(epsilonSpentPRV))", "budget_epsilon=\(real(budgetEpsilon))", "decision=\(decision)",
+            "epsilon_spent_pld=\(real(epsilonSpentPLD))", "budget_epsilon=\(real(budgetEpsilon))", "decision=\(decision)",
             "accountant=\(accountant)", "accountant_version=\(accountantVersion)", "created_at=\(createdAt)",
         ].joined(separator: "\n")
     }
@@ -111,7 +111,7 @@ extension ResultsDatabase {
         }
         let insert = try db.makeStatement(sql: """
             INSERT INTO privacy_ledger (job_id, round, party, mechanism, unit, neighbouring, sampling, sampling_rate, noise_multiplier,
-                steps, max_grad_norm, delta, epsilon_round, epsilon_spent_rdp, epsilon_spent_prv, budget_epsilon, decision,
+                steps, max_grad_norm, delta, epsilon_round, epsilon_spent_rdp, epsilon_spent_pld, budget_epsilon, decision,
                 accountant, accountant_version, created_at, prev_hash, row_hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
@@ -120,7 +120,7 @@ extension ResultsDatabase {
             let hash = chainHash(previous: previous, canonical: e.canonicalText(jobId: jobId, createdAt: createdAt))
             try insert.execute(arguments: [jobId, e.round, e.party, e.mechanism, e.unit, e.neighbouring, e.sampling, e.samplingRate,
                                            e.noiseMultiplier, e.steps, e.maxGradNorm, e.delta, e.epsilonRound, e.epsilonSpentRDP,
-                                           e.epsilonSpentPRV, e.budgetEpsilon, e.decision, e.accountant, e.accountantVersion,
+                                           e.epsilonSpentPLD, e.budgetEpsilon, e.decision, e.accountant, e.accountantVersion,
                                            createdAt, previous, hash])
             previous = hash
         }
@@ -142,7 +142,7 @@ extension ResultsDatabase {
                                     neighbouring: r["neighbouring"], sampling: r["sampling"], samplingRate: r["sampling_rate"],
                                     noiseMultiplier: r["noise_multiplier"], steps: r["steps"], maxGradNorm: r["max_grad_norm"],
                                     delta: r["delta"], epsilonRound: r["epsilon_round"], epsilonSpentRDP: r["epsilon_spent_rdp"],
-                                    epsilonSpentPRV: r["epsilon_spent_prv"], budgetEpsilon: r["budget_epsilon"],
+                                    epsilonSpentPLD: r["epsilon_spent_pld"], budgetEpsilon: r["budget_epsilon"],
                                     decision: r["decision"], accountant: r["accountant"], accountantVersion: r["accountant_version"])
             return LedgerRow(id: r["id"], jobId: r["job_id"], entry: entry, createdAt: r["created_at"],
                              prevHash: r["prev_hash"], rowHash: r["row_hash"])

@@ -23,7 +23,7 @@ final class LedgerTamperTests: XCTestCase {
                 spent += 0.4
                 entries.append(LedgerEntry(round: round, party: "client/\(client)", unit: "example", samplingRate: 0.01,
                                            noiseMultiplier: 1.1, steps: 100, maxGradNorm: 1, delta: 1e-5, epsilonRound: 0.4,
-                                           epsilonSpentRDP: spent, epsilonSpentPRV: spent * 0.9, budgetEpsilon: 3,
+                                           epsilonSpentRDP: spent, epsilonSpentPLD: spent * 0.9, budgetEpsilon: 3,
                                            decision: "released", accountant: "rdp", accountantVersion: "test"))
             }
             try db.appendLedger(entries, jobId: id)
@@ -74,10 +74,10 @@ final class LedgerTamperTests: XCTestCase {
         // A forged row copying a real one's hashes, inserted in the middle of the chain's id order.
         try tamper(path, """
             INSERT INTO privacy_ledger (id, job_id, round, party, mechanism, unit, neighbouring, sampling, sampling_rate, noise_multiplier,
-              steps, max_grad_norm, delta, epsilon_round, epsilon_spent_rdp, epsilon_spent_prv, budget_epsilon, decision, accountant,
+              steps, max_grad_norm, delta, epsilon_round, epsilon_spent_rdp, epsilon_spent_pld, budget_epsilon, decision, accountant,
               accountant_version, created_at, prev_hash, row_hash)
             SELECT \(rows.last!.id + 100), job_id, round, 'client/9', mechanism, unit, neighbouring, sampling, sampling_rate, noise_multiplier,
-              steps, max_grad_norm, delta, epsilon_round, epsilon_spent_rdp, epsilon_spent_prv, budget_epsilon, decision, accountant,
+              steps, max_grad_norm, delta, epsilon_round, epsilon_spent_rdp, epsilon_spent_pld, budget_epsilon, decision, accountant,
               accountant_version, created_at, row_hash, 'forged' FROM privacy_ledger WHERE id = \(rows.last!.id)
             """)
         XCTAssertFalse(try db.verifyLedgerChain(jobId: id).isIntact)

@@ -1,0 +1,146 @@
+import Foundation
+import GRDB
+import Learning
+import Pipeline
+import ResultsStore
+
+/// Establishes, from the results database and the repository alone, whether a job's records and
+/// privacy promises hold — without trusting whoever ran the job.
+///
+/// Checks: the recorded manifest hashes to its recorded SHA-256 and validates under today's code;
+/// the dataset files match the published checksums; applied migrations match their files; the
+/// privacy ledger's chain is intact with a row for every round and party; ε recomputed from the
+/// ledger's own parameters equals what was recorded and never exceeded the budget; and, with
+/// `reproduce`, a re-execution from the recorded manifest and seed yields the recorded model of
+/// every round and every metric bit for bit.
+public struct JobAuditor {
+    public let database: ResultsDatabase
+    public var reader = ManifestReader()
+
+    public init(database: ResultsDatabase) { self.database = database }
+
+    /// Audits job `jobId` and records the audit in the `audits` table.
+    public func audit(jobId: Int64, reproduce: Bool, baseDirectory: String? = nil) throws -> AuditReport {
+        let job = try database.job(id: jobId)
+        var findings: [AuditFinding] = []
+
+        // 1. The manifest as recorded.
+        let actual = Digest.sha256Hex(job.manifestText)
+        findings.append(AuditFinding("manifest_hash", actual == job.manifestSha256,
+                                     actual == job.manifestSha256 ? "manifest text hashes to the recorded SHA-256 \(actual)"
+                                         : "manifest text hashes to \(actual) but \(job.manifestSha256) was recorded: the manifest was edited after the job ran"))
+        var manifest: JobManifest?
+        do {
+            manifest = try reader.parse(job.manifestText, file: job.manifestPath)
+            let sameCode = job.codeVersion == CodeVersion.current
+            findings.append(AuditFinding("manifest_valid", true, "validates under privfed \(CodeVersion.current)"
+                                         + (sameCode ? "" : "; the job ran under \(job.codeVersion) (a different code version)")))
+        } catch {
+            findings.append(AuditFinding("manifest_valid", false, "does not validate under privfed \(CodeVersion.current): \(error)"))
+        }
+
+        // 2. The dataset.
+        if let manifest { findings.append(datasetFinding(manifest, baseDirectory: baseDirectory)) }
+
+        // 3. The schema.
+        findings.append(try migrationFinding())
+
+        // 4. The ledger.
+        findings += try LedgerAudit(database: database).findings(job: job, manifest: manifest)
+
+        // 5. Re-execution.
+        if reproduce {
+            if let manifest {
+                findings.append(try reproduction(job: job, manifest: manifest, baseDirectory: baseDirectory))
+            } else {
+                findings.append(AuditFinding("reproduction", false, "cannot re-execute: the recorded manifest does not validate"))
+            }
+        }
+
+        let report = AuditReport(jobId: jobId, codeVersion: CodeVersion.current, createdAt: Timestamp.now(), reproduced: reproduce,
+                                 findings: findings)
+        try record(report)
+        return report
+    }
+
+    func datasetFinding(_ manifest: JobManifest, baseDirectory: String?) -> AuditFinding {
+        let directory = PreparedJob.resolve(manifest.dataset.path, against: baseDirectory)
+        var problems: [String] = []
+        for (file, published) in PublishedChecksums.mnist.sorted(by: { $0.key < $1.key }) {
+            let path = (directory as NSString).appendingPathComponent(file)
+            guard let data = FileManager.default.contents(atPath: path) else {
+                problems.append("\(path) is missing")
+                continue
+            }
+            let actual = Digest.sha256Hex(Array(data))
+            if actual != published { problems.append("\(path) hashes to \(actual), the published SHA-256 is \(published)") }
+        }
+        return problems.isEmpty
+            ? AuditFinding("dataset_checksums", true, "the 4 MNIST files in \(directory) match their published SHA-256")
+            : AuditFinding("dataset_checksums", false, problems.joined(separator: "; "))
+    }
+
+    func migrationFinding() throws -> AuditFinding {
+        let recorded = try database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT version, name, sha256 FROM privfed_migrations ORDER BY version")
+        }
+        let files = Dictionary(uniqueKeysWithValues: try Migration.load(from: try Migration.locateDirectory()).map { ($0.version, $0) })
+        var problems: [String] = []
+        for row in recorded {
+            let version: Int = row["version"], sha: String = row["sha256"]
+            guard let file = files[version] else { problems.append("migration \(version) has no file"); continue }
+            if file.sha256 != sha { problems.append("migration \(version) (\(file.file)) hashes to \(file.sha256), recorded \(sha)") }
+        }
+        return problems.isEmpty ? AuditFinding("migrations", true, "\(recorded.count) applied migrations match their files")
+            : AuditFinding("migrations", false, problems.joined(separator: "; "))
+    }
+
+    /// Re-executes the job into a scratch database and compares every round's model hash and
+    /// every metric with the recorded ones.
+    func reproduction(job: JobRecord, manifest: JobManifest, baseDirectory: String?) throws -> AuditFinding {
+        guard manifest.randomness == .reproducible else {
+            return AuditFinding("reproduction", true, "not applicable: the job ran with randomness: secure (OS-keyed streams cannot be replayed); the records were checked instead")
+        }
+        let scratchDir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-audit-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: scratchDir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratchDir) }
+        let scratch = try ResultsDatabase(path: scratchDir + "/replay.sqlite")
+        let prepared = try PreparedJob.prepare(manifest, baseDirectory: baseDirectory)
+        var record = JobRecord(name: job.name, manifestPath: job.manifestPath, manifestText: job.manifestText, seed: job.seed,
+                               randomness: job.randomness, codeVersion: CodeVersion.current, status: .queued, roundsPlanned: job.roundsPlanned)
+        record.createdAt = job.createdAt
+        let replayId = try scratch.insertJob(record)
+        try scratch.startJob(id: replayId, worker: "audit")
+        _ = try? JobRunner(database: scratch, worker: "audit").execute(prepared, jobId: replayId)
+
+        let recordedArtifacts = try database.artifacts(jobId: job.id!)
+        let replayedArtifacts = try scratch.artifacts(jobId: replayId)
+        for (a, b) in zip(recordedArtifacts, replayedArtifacts) where a != b {
+            return AuditFinding("reproduction", false, "round \(a.round): recorded model \(a.sha256) but re-execution gives \(b.sha256)")
+        }
+        if recordedArtifacts.count != replayedArtifacts.count {
+            return AuditFinding("reproduction", false, "recorded \(recordedArtifacts.count) model artifacts, re-execution produced \(replayedArtifacts.count)")
+        }
+        let recordedMetrics = try database.metrics(jobId: job.id!)
+        let replayedMetrics = try scratch.metrics(jobId: replayId)
+        for (a, b) in zip(recordedMetrics, replayedMetrics) where a != b {
+            let who = a.client.map { "client \($0)" } ?? "aggregator"
+            return AuditFinding("reproduction", false, "round \(a.round) \(a.stage) \(who) \(a.name): recorded \(a.value) \(a.unit), re-execution gives \(b.name) = \(b.value)")
+        }
+        if recordedMetrics.count != replayedMetrics.count {
+            return AuditFinding("reproduction", false, "recorded \(recordedMetrics.count) metrics, re-execution produced \(replayedMetrics.count)")
+        }
+        return AuditFinding("reproduction", true, "re-executed \(job.roundsPlanned) rounds: all \(recordedArtifacts.count) model hashes and \(recordedMetrics.count) metrics equal bit for bit")
+    }
+
+    func record(_ report: AuditReport) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = String(decoding: try encoder.encode(report.findings), as: UTF8.self)
+        try database.writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO audits (job_id, created_at, code_version, reproduced, passed, findings_json) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [report.jobId, report.createdAt, report.codeVersion, report.reproduced ? 1 : 0, report.passed ? 1 : 0, json])
+        }
+    }
+}

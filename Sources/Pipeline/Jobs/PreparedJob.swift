@@ -1,0 +1,90 @@
+import Foundation
+import Learning
+import Randomness
+import ResultsStore
+
+/// A job with its data loaded, partitioned and its model initialised: everything the rounds need.
+///
+/// Preparation happens before a job is written to the database by `privfed run`, so a missing or
+/// corrupt dataset is reported without leaving a job behind.
+public struct PreparedJob: Sendable {
+    public let manifest: JobManifest
+    public let streams: RandomStreams
+    public let train: LabeledImages
+    public let test: LabeledImages
+    /// Training-example indices held by each client.
+    public let shards: [[Int]]
+    public let architecture: Architecture
+    public let initialParameters: [Float]
+    /// Timings of load_data, partition and init_model, recorded as round 0.
+    public let setupRuns: [StageRunRecord]
+    public let setupMetrics: [MetricRecord]
+
+    /// Loads MNIST from the manifest's dataset path (relative paths are resolved against
+    /// `baseDirectory`), partitions it, and initialises the model — each step timed.
+    public static func prepare(_ manifest: JobManifest, baseDirectory: String? = nil) throws -> PreparedJob {
+        let streams = manifest.randomness == .secure ? RandomStreams.secure() : RandomStreams(seed: manifest.seed)
+        var runs: [StageRunRecord] = []
+        var metrics: [MetricRecord] = []
+        func timed<T>(_ stage: SetupStageName, _ body: () throws -> T) throws -> T {
+            let started = Timestamp.now()
+            let clock = ContinuousClock.now
+            let value = try body()
+            runs.append(StageRunRecord(round: 0, stage: stage.rawValue, client: nil, startedAt: started,
+                                       durationMs: clock.duration(to: .now).milliseconds, succeeded: true))
+            return value
+        }
+
+        let path = resolve(manifest.dataset.path, against: baseDirectory)
+        let mnist = try timed(.loadData) { try MNIST.load(directory: path) }
+        let train = manifest.dataset.trainExamples.map { mnist.train.prefix($0) } ?? mnist.train
+        let test = manifest.dataset.testExamples.map { mnist.test.prefix($0) } ?? mnist.test
+        metrics.append(MetricRecord(round: 0, stage: SetupStageName.loadData.rawValue, client: nil, name: "train_examples",
+                                    value: Double(train.count), unit: "count"))
+        metrics.append(MetricRecord(round: 0, stage: SetupStageName.loadData.rawValue, client: nil, name: "test_examples",
+                                    value: Double(test.count), unit: "count"))
+
+        let shards = try timed(.partition) { () -> [[Int]] in
+            var generator = streams.generator("partition")
+            let settings = manifest.dataset.partition
+            let scheme: PartitionScheme
+            switch settings.scheme {
+            case .iid: scheme = .iid
+            case .dirichlet: scheme = .dirichlet(alpha: settings.alpha ?? 0.5)
+            case .shards: scheme = .shards(shardsPerClient: settings.shardsPerClient ?? 2)
+            }
+            return try Partitioner.partition(labels: train.labels, clients: manifest.dataset.clients, scheme: scheme,
+                                             generator: &generator)
+        }
+        for (client, shard) in shards.enumerated() {
+            metrics.append(MetricRecord(round: 0, stage: SetupStageName.partition.rawValue, client: client, name: "samples",
+                                        value: Double(shard.count), unit: "count"))
+        }
+
+        let architecture = manifest.model.architecture == .mlp ? Architecture.mlp : Architecture.cnn(activation: manifest.model.activation == .tanh ? .tanh : .relu)
+        let initial = try timed(.initModel) { () -> [Float] in
+            var generator = streams.generator("init")
+            return Model(architecture: architecture, generator: &generator).parameters
+        }
+        metrics.append(MetricRecord(round: 0, stage: SetupStageName.initModel.rawValue, client: nil, name: "parameters",
+                                    value: Double(initial.count), unit: "count"))
+        return PreparedJob(manifest: manifest, streams: streams, train: train, test: test, shards: shards,
+                           architecture: architecture, initialParameters: initial, setupRuns: runs, setupMetrics: metrics)
+    }
+
+    public static func resolve(_ path: String, against base: String?) -> String {
+        if path.hasPrefix("/") { return path }
+        if let base, !FileManager.default.fileExists(atPath: path) {
+            return (base as NSString).appendingPathComponent(path)
+        }
+        return path
+    }
+}
+
+extension Duration {
+    /// The duration in milliseconds, as a Double.
+    public var milliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+}

@@ -1,0 +1,44 @@
+import Learning
+import Randomness
+
+/// Where a stage runs: once per selected client, or once at the aggregator.
+public enum StageScope: Sendable {
+    case perClient
+    case aggregator
+}
+
+/// A measurement a stage reports; the runner files it under the job, round, stage and client.
+public struct StageMetric: Sendable, Equatable {
+    public var name: String
+    public var value: Double
+    public var unit: String
+
+    public init(_ name: String, _ value: Double, _ unit: String) {
+        self.name = name; self.value = value; self.unit = unit
+    }
+}
+
+/// The state one round carries from stage to stage.
+public struct RoundState: Sendable {
+    public var round: Int
+    /// The global model as broadcast at the start of the round.
+    public var global: GlobalModelMessage
+    public var learningRate: Double
+    public var selectedClients: [Int] = []
+    /// Updates received by the aggregator, in client order.
+    public var updates: [ClientUpdateMessage] = []
+    /// The aggregated model delta, once the aggregator has one in the clear.
+    public var aggregateDelta: [Float]?
+    /// The new global model, after `aggregate`.
+    public var nextParameters: [Float]?
+}
+
+/// One stage of a round. Stages are values with this one interface, so protection stages
+/// (encrypt, share, reconstruct, decrypt) slot in between training and aggregation without
+/// the runner knowing what they do.
+public protocol RoundStage: Sendable {
+    var name: StageName { get }
+    var scope: StageScope { get }
+    /// Runs the stage; `client` is the client index for `.perClient` stages, nil otherwise.
+    func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric]
+}

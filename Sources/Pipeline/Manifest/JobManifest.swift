@@ -1,0 +1,127 @@
+import Randomness
+
+/// A job manifest: the declarative description of one federated training job.
+///
+/// Read from YAML by `ManifestReader`, which checks every key, type, range and combination and
+/// reports all problems at once as `FILE:LINE: key.path: message`. The Codable conformance is for
+/// storing and exporting the parsed form (JSON); YAML input always goes through the reader.
+public struct JobManifest: Codable, Sendable, Equatable {
+    public var name: String
+    /// Root of every random stream of the job (see `RandomStreams`).
+    public var seed: UInt64
+    public var randomness: RandomnessMode
+    public var dataset: DatasetSettings
+    public var model: ModelSettings
+    public var federation: FederationSettings
+    public var privacy: PrivacySettings
+    /// The per-round stages, in order (derived from the privacy settings when absent).
+    public var stages: [StageName]
+    /// Worker threads for kernels; results do not depend on it.
+    public var threads: Int
+}
+
+public struct DatasetSettings: Codable, Sendable, Equatable {
+    public var name: String
+    public var path: String
+    public var clients: Int
+    public var partition: PartitionSettings
+    /// Use only the first N training examples (before partitioning); nil = all 60,000.
+    public var trainExamples: Int?
+    /// Evaluate on the first N test examples; nil = all 10,000.
+    public var testExamples: Int?
+}
+
+public enum PartitionSchemeName: String, Codable, Sendable, CaseIterable {
+    case iid, dirichlet, shards
+}
+
+public struct PartitionSettings: Codable, Sendable, Equatable {
+    public var scheme: PartitionSchemeName
+    /// Dirichlet concentration (label skew grows as alpha shrinks).
+    public var alpha: Double?
+    /// Shards per client for `shards` (2 in McMahan et al. 2017).
+    public var shardsPerClient: Int?
+}
+
+public enum ArchitectureName: String, Codable, Sendable, CaseIterable {
+    case mlp, cnn
+}
+
+public enum ActivationName: String, Codable, Sendable, CaseIterable {
+    case relu, tanh
+}
+
+public struct ModelSettings: Codable, Sendable, Equatable {
+    public var architecture: ArchitectureName
+    public var activation: ActivationName
+}
+
+public struct FederationSettings: Codable, Sendable, Equatable {
+    public var rounds: Int
+    public var clientsPerRound: Int
+    public var localEpochs: Int
+    public var batchSize: Int
+    public var learningRate: Double
+    public var momentum: Double
+    /// Multiplies the learning rate after every round (1 = constant).
+    public var learningRateDecay: Double
+}
+
+public enum PrivacyUnit: String, Codable, Sendable, CaseIterable {
+    case example, client
+}
+
+public enum AccountantName: String, Codable, Sendable, CaseIterable {
+    case rdp, prv
+}
+
+public enum EncryptionSchemeName: String, Codable, Sendable, CaseIterable {
+    case ckks = "CKKS", bfv = "BFV"
+}
+
+public enum SecureAggregationName: String, Codable, Sendable, CaseIterable {
+    case none, additive, secagg
+}
+
+/// The `privacy:` block. Its keys are those of the seed's `configs/privacy_config.yaml`
+/// (differential_privacy, epsilon, delta, noise_multiplier, homomorphic_encryption,
+/// encryption_scheme, key_length), so that file can be pasted in, plus privfed's own.
+public struct PrivacySettings: Codable, Sendable, Equatable {
+    public var differentialPrivacy: Bool = false
+    public var unit: PrivacyUnit = .example
+    public var epsilon: Double?
+    public var delta: Double?
+    public var noiseMultiplier: Double?
+    public var maxGradNorm: Double?
+    public var accountant: AccountantName = .rdp
+    public var homomorphicEncryption: Bool = false
+    public var encryptionScheme: EncryptionSchemeName = .ckks
+    public var keyLength: Int?
+    public var rotateKeysEvery: Int?
+    public var secureAggregation: SecureAggregationName = .none
+    public var shareHolders: Int?
+    public var threshold: Int?
+    public var dropoutRate: Double?
+
+    public init() {}
+}
+
+/// The stages a round can run, in pipeline order.
+public enum StageName: String, Codable, Sendable, CaseIterable {
+    case selectClients = "select_clients"
+    case localTrain = "local_train"
+    case encrypt
+    case share
+    case aggregate
+    case decrypt
+    case reconstruct
+    case evaluate
+    case secureEvaluate = "secure_evaluate"
+}
+
+/// Set-up stages, recorded as round 0.
+public enum SetupStageName: String, Sendable, CaseIterable {
+    case loadData = "load_data"
+    case partition
+    case initModel = "init_model"
+}

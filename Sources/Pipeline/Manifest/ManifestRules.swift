@@ -1,0 +1,143 @@
+import Yams
+
+/// What this build of privfed can execute. A manifest that asks for more is refused with a
+/// "not yet supported" error naming the key — never run with the setting silently ignored.
+public struct PipelineCapabilities: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    public static let differentialPrivacy = PipelineCapabilities(rawValue: 1 << 0)
+    public static let homomorphicEncryption = PipelineCapabilities(rawValue: 1 << 1)
+    public static let secureAggregation = PipelineCapabilities(rawValue: 1 << 2)
+    public static let secureEvaluation = PipelineCapabilities(rawValue: 1 << 3)
+
+    /// What the stages in this build implement.
+    public static let current: PipelineCapabilities = []
+    public static let all: PipelineCapabilities = [.differentialPrivacy, .homomorphicEncryption, .secureAggregation, .secureEvaluation]
+}
+
+/// The stage list a set of privacy settings implies.
+public enum StagePlan {
+    public static func stages(for privacy: PrivacySettings) -> [StageName] {
+        var stages: [StageName] = [.selectClients, .localTrain]
+        if privacy.homomorphicEncryption { stages.append(.encrypt) }
+        if privacy.secureAggregation != .none { stages.append(.share) }
+        stages.append(.aggregate)
+        if privacy.secureAggregation != .none { stages.append(.reconstruct) }
+        if privacy.homomorphicEncryption { stages.append(.decrypt) }
+        stages.append(.evaluate)
+        return stages
+    }
+
+    /// Stages a manifest may add after the planned ones.
+    public static let optional: [StageName] = [.secureEvaluate]
+}
+
+/// Cross-field rules: combinations that cannot run, and settings that would have no effect.
+struct ManifestRules {
+    let capabilities: PipelineCapabilities
+
+    func check(_ m: JobManifest, root: Node, _ f: inout YAMLFields) {
+        func report(_ path: String, _ message: String) {
+            f.report(node(at: path, in: root), path, message, fallbackLine: nearestLine(path, root))
+        }
+        let ds = m.dataset, fed = m.federation, p = m.privacy
+        let examples = ds.trainExamples ?? 60_000
+
+        if fed.clientsPerRound > ds.clients {
+            report("federation.clients_per_round", "\(fed.clientsPerRound) clients per round but only \(ds.clients) clients in dataset.clients")
+        }
+        switch ds.partition.scheme {
+        case .iid:
+            if ds.clients > examples { report("dataset.clients", "\(ds.clients) clients cannot each get an example of \(examples)") }
+        case .dirichlet:
+            if ds.partition.alpha == nil { report("dataset.partition.alpha", "is required for the dirichlet scheme (e.g. 0.5)") }
+            if ds.clients > examples { report("dataset.clients", "\(ds.clients) clients cannot each get an example of \(examples)") }
+        case .shards:
+            let shards = ds.partition.shardsPerClient ?? 2
+            if ds.clients * shards > examples {
+                report("dataset.partition.shards_per_client", "\(ds.clients) × \(shards) shards exceed the \(examples) training examples")
+            }
+        }
+        if ds.partition.alpha != nil && ds.partition.scheme != .dirichlet {
+            report("dataset.partition.alpha", "only applies to scheme: dirichlet (scheme is \(ds.partition.scheme.rawValue))")
+        }
+        if ds.partition.shardsPerClient != nil && ds.partition.scheme != .shards {
+            report("dataset.partition.shards_per_client", "only applies to scheme: shards (scheme is \(ds.partition.scheme.rawValue))")
+        }
+        if m.model.architecture == .mlp && m.model.activation != .relu {
+            report("model.activation", "the mlp is 784-128-10 with ReLU; activation applies to the cnn only")
+        }
+
+        // Privacy: settings without their switch have no effect, and are refused as such.
+        let dpKeys: [(String, Bool)] = [("epsilon", p.epsilon != nil), ("delta", p.delta != nil), ("noise_multiplier", p.noiseMultiplier != nil),
+                                         ("max_grad_norm", p.maxGradNorm != nil)]
+        if !p.differentialPrivacy {
+            for (key, present) in dpKeys where present {
+                report("privacy.\(key)", "has no effect unless privacy.differential_privacy is true")
+            }
+            if isPresent("privacy.unit", root) { report("privacy.unit", "has no effect unless privacy.differential_privacy is true") }
+            if isPresent("privacy.accountant", root) { report("privacy.accountant", "has no effect unless privacy.differential_privacy is true") }
+        } else {
+            if p.epsilon == nil { report("privacy.epsilon", "is required with differential_privacy: true (the privacy budget)") }
+            if !capabilities.contains(.differentialPrivacy) {
+                report("privacy.differential_privacy", "not yet supported by this version of privfed (the DP-SGD and ledger stages are not built yet)")
+            }
+        }
+        let heKeys = ["encryption_scheme", "key_length", "rotate_keys_every"]
+        if !p.homomorphicEncryption {
+            for key in heKeys where isPresent("privacy.\(key)", root) {
+                report("privacy.\(key)", "has no effect unless privacy.homomorphic_encryption is true")
+            }
+        } else if !capabilities.contains(.homomorphicEncryption) {
+            report("privacy.homomorphic_encryption", "not yet supported by this version of privfed (the encrypt/decrypt stages are not built yet)")
+        }
+        if p.shareHolders != nil && p.secureAggregation != .additive {
+            report("privacy.share_holders", "only applies to secure_aggregation: additive")
+        }
+        for key in ["threshold", "dropout_rate"] where isPresent("privacy.\(key)", root) && p.secureAggregation != .secagg {
+            report("privacy.\(key)", "only applies to secure_aggregation: secagg")
+        }
+        if p.secureAggregation != .none && !capabilities.contains(.secureAggregation) {
+            report("privacy.secure_aggregation", "not yet supported by this version of privfed (the share/reconstruct stages are not built yet)")
+        }
+        if let t = p.threshold, t > fed.clientsPerRound {
+            report("privacy.threshold", "threshold \(t) exceeds the \(fed.clientsPerRound) clients per round")
+        }
+
+        // Stages: exactly the planned ones, in order, optionally followed by extras.
+        let planned = StagePlan.stages(for: p)
+        if m.stages != planned {
+            let extras = Array(m.stages.dropFirst(planned.count))
+            let prefixOK = Array(m.stages.prefix(planned.count)) == planned
+            if !prefixOK || extras.contains(where: { !StagePlan.optional.contains($0) }) {
+                report("stages", "with these privacy settings the stages are [\(planned.map(\.rawValue).joined(separator: ", "))]"
+                       + ", optionally followed by \(StagePlan.optional.map(\.rawValue).joined(separator: ", ")); got [\(m.stages.map(\.rawValue).joined(separator: ", "))]")
+            } else if extras.contains(.secureEvaluate) && !capabilities.contains(.secureEvaluation) {
+                report("stages", "secure_evaluate is not yet supported by this version of privfed")
+            }
+        }
+    }
+
+    /// The node at a dotted key path, for its line.
+    func node(at path: String, in root: Node) -> Node? {
+        var current: Node? = root
+        for key in path.split(separator: ".") {
+            guard case .mapping(let map)? = current else { return nil }
+            current = map.first { $0.key.scalar?.string == String(key) }?.value
+        }
+        return current
+    }
+
+    func isPresent(_ path: String, _ root: Node) -> Bool { node(at: path, in: root) != nil }
+
+    /// The line of the deepest existing ancestor of `path`.
+    func nearestLine(_ path: String, _ root: Node) -> Int {
+        var parts = path.split(separator: ".").map(String.init)
+        while !parts.isEmpty {
+            if let line = node(at: parts.joined(separator: "."), in: root)?.mark?.line { return line }
+            parts.removeLast()
+        }
+        return 1
+    }
+}

@@ -1,0 +1,146 @@
+import Yams
+
+/// Reads typed fields out of a YAML node tree, collecting every problem with its line and key
+/// path instead of stopping at the first. Numbers and booleans must be plain (unquoted)
+/// scalars, so `rounds: "5"` or `rounds: five` is a type error rather than a silent conversion.
+struct YAMLFields {
+    let file: String
+    private(set) var issues: [ManifestIssue] = []
+
+    init(file: String) { self.file = file }
+
+    mutating func report(_ node: Node?, _ path: String, _ message: String, fallbackLine: Int = 1) {
+        issues.append(ManifestIssue(file: file, line: node?.mark?.line ?? fallbackLine, keyPath: path, message: message))
+    }
+
+    /// The entries of a mapping, with unknown and duplicate keys reported.
+    mutating func mapping(_ node: Node, _ path: String, allowed: [String]) -> [String: Node]? {
+        guard case .mapping(let mapping) = node else {
+            report(node, path.isEmpty ? "(document)" : path, "must be a mapping of keys to values, got \(kind(node))")
+            return nil
+        }
+        var result: [String: Node] = [:]
+        for (keyNode, value) in mapping {
+            let key = keyNode.scalar?.string ?? "?"
+            let keyPath = path.isEmpty ? key : path + "." + key
+            if !allowed.contains(key) {
+                let hint = Self.closest(key, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
+                report(keyNode, keyPath, "unknown key\(hint); allowed here: \(allowed.joined(separator: ", "))")
+                continue
+            }
+            if result[key] != nil {
+                report(keyNode, keyPath, "duplicate key")
+                continue
+            }
+            result[key] = value
+        }
+        return result
+    }
+
+    func kind(_ node: Node) -> String {
+        switch node {
+        case .scalar(let s): return s.style == .plain ? "'\(s.string)'" : "the string \"\(s.string)\""
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    private func plainScalar(_ node: Node) -> String? {
+        guard case .scalar(let s) = node, s.style == .plain else { return nil }
+        return s.string
+    }
+
+    mutating func string(_ node: Node, _ path: String) -> String? {
+        guard case .scalar(let s) = node, !s.string.isEmpty else {
+            report(node, path, "must be a non-empty string, got \(kind(node))")
+            return nil
+        }
+        return s.string
+    }
+
+    mutating func int(_ node: Node, _ path: String, in range: ClosedRange<Int>) -> Int? {
+        guard let text = plainScalar(node), let value = Int(text.replacingOccurrences(of: "_", with: "")) else {
+            report(node, path, "must be a whole number, got \(kind(node))")
+            return nil
+        }
+        guard range.contains(value) else {
+            report(node, path, "must be in \(range.lowerBound)...\(range.upperBound), got \(value)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func uint64(_ node: Node, _ path: String) -> UInt64? {
+        guard let text = plainScalar(node), let value = UInt64(text.replacingOccurrences(of: "_", with: "")),
+              value <= UInt64(Int64.max) else {
+            report(node, path, "must be a whole number from 0 to \(Int64.max), got \(kind(node))")
+            return nil
+        }
+        return value
+    }
+
+    /// A real number; `open` ranges exclude their ends.
+    mutating func double(_ node: Node, _ path: String, min: Double, max: Double, openMin: Bool = false, openMax: Bool = false) -> Double? {
+        guard let text = plainScalar(node), let value = Double(text), value.isFinite else {
+            report(node, path, "must be a number, got \(kind(node))")
+            return nil
+        }
+        let lowOK = openMin ? value > min : value >= min
+        let highOK = openMax ? value < max : value <= max
+        guard lowOK && highOK else {
+            let range = "\(openMin ? "(" : "[")\(Self.format(min)), \(Self.format(max))\(openMax ? ")" : "]")"
+            report(node, path, "must be in \(range), got \(text)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func bool(_ node: Node, _ path: String) -> Bool? {
+        switch plainScalar(node) {
+        case "true", "True", "TRUE": return true
+        case "false", "False", "FALSE": return false
+        default:
+            report(node, path, "must be true or false, got \(kind(node))")
+            return nil
+        }
+    }
+
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ node: Node, _ path: String, _ type: T.Type) -> T? where T.RawValue == String {
+        let options = T.allCases.map(\.rawValue)
+        guard case .scalar(let s) = node, let value = T(rawValue: s.string) else {
+            report(node, path, "must be one of \(options.joined(separator: ", ")), got \(kind(node))")
+            return nil
+        }
+        return value
+    }
+
+    mutating func list(_ node: Node, _ path: String) -> [Node]? {
+        guard case .sequence(let seq) = node else {
+            report(node, path, "must be a list, got \(kind(node))")
+            return nil
+        }
+        return Array(seq)
+    }
+
+    static func format(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x)
+    }
+
+    /// The allowed key nearest to a typo (edit distance ≤ 2), for "did you mean".
+    static func closest(_ key: String, in allowed: [String]) -> String? {
+        func distance(_ a: [Character], _ b: [Character]) -> Int {
+            var prev = Array(0...b.count)
+            for i in 1...max(a.count, 1) where !a.isEmpty {
+                var cur = [i] + [Int](repeating: 0, count: b.count)
+                for j in 1...max(b.count, 1) where !b.isEmpty {
+                    cur[j] = Swift.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                }
+                prev = cur
+            }
+            return prev[b.count]
+        }
+        let scored = allowed.map { ($0, distance(Array(key), Array($0))) }.filter { $0.1 <= 2 }
+        return scored.min { $0.1 < $1.1 }?.0
+    }
+}

@@ -1,1 +1,0 @@
-// The Pipeline target; see DESIGN.md for what it owns.

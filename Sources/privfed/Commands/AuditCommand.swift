@@ -1,0 +1,44 @@
+import ArgumentParser
+import Audit
+import Foundation
+import ResultsStore
+
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Check that a job's records and privacy promises hold, without trusting who ran it.",
+        discussion: """
+        Each finding is pass or fail, with its evidence:
+          manifest_hash      the recorded manifest text hashes to its recorded SHA-256
+          manifest_valid     it validates under this privfed (a different recorded code version is named)
+          dataset_checksums  the MNIST files match their published SHA-256 (compiled in, not read from SHA256SUMS)
+          migrations         applied migrations match their files
+          ledger_chain       the privacy ledger's hash chain is intact (an edited, deleted or inserted row is named)
+          ledger_complete    every round and party that released an update has its ledger row
+          epsilon_*          ε recomputed from the ledger's own q, σ, steps and δ equals the recorded ε, within budget
+          reproduction       with --reproduce: a re-execution from the recorded manifest and seed into a scratch
+                             database gives every round's model hash and every metric bit for bit
+        The exit status is 0 only when every finding passes. Each audit is recorded in the audits table.
+        """
+    )
+
+    @Argument(help: "The job id.") var job: Int64
+    @Flag(help: "Re-execute the job (reproducible mode) and compare models and metrics bit for bit.") var reproduce = false
+    @Flag(help: "Print JSON for scripts.") var json = false
+    @OptionGroup var database: DatabaseOption
+
+    func run() throws {
+        let report = try reportingErrors {
+            try JobAuditor(database: try database.open(create: false)).audit(jobId: job, reproduce: reproduce)
+        }
+        if json {
+            try printJSON(report)
+        } else {
+            for f in report.findings {
+                print("\(f.passed ? "pass" : "FAIL")  \(f.check.padding(toLength: 18, withPad: " ", startingAt: 0)) \(f.evidence)")
+            }
+            print(report.passed ? "audit of job \(job): passed" : "audit of job \(job): FAILED")
+        }
+        if !report.passed { throw ExitCode(1) }
+    }
+}

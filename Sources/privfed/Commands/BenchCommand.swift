@@ -1,0 +1,10 @@
+import ArgumentParser
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure speed: training throughput, homomorphic encryption, secure aggregation.",
+        discussion: "Release builds only give meaningful figures: swift run -c release privfed bench …",
+        subcommands: []
+    )
+}

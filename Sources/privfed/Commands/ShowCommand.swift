@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import ResultsStore
+
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show one job: its manifest hash, rounds, stage timings and metrics.",
+        discussion: """
+        Per round: test accuracy and loss, the model's SHA-256, and the time spent in each stage (summed over
+        clients for client-side stages). --json prints everything recorded, for scripts.
+        """
+    )
+
+    @Argument(help: "The job id (see privfed jobs).") var job: Int64
+    @Flag(help: "Print JSON for scripts.") var json = false
+    @OptionGroup var database: DatabaseOption
+
+    struct Report: Encodable {
+        var job: JobRecord
+        var stageRuns: [StageRunRecord]
+        var metrics: [MetricRecord]
+        var artifacts: [ArtifactRecord]
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let store = try database.open(create: false)
+            let record = try store.job(id: job)
+            let runs = try store.stageRuns(jobId: job)
+            let metrics = try store.metrics(jobId: job)
+            let artifacts = try store.artifacts(jobId: job)
+            if json { try printJSON(Report(job: record, stageRuns: runs, metrics: metrics, artifacts: artifacts)); return }
+
+            print("job \(job): \(record.name) — \(record.status.rawValue)\(record.error.map { " (\($0))" } ?? "")")
+            print("manifest \(record.manifestPath) sha256 \(record.manifestSha256)")
+            print("seed \(record.seed) (\(record.randomness)), code \(record.codeVersion), rounds \(record.roundsCompleted)/\(record.roundsPlanned)")
+            print("created \(record.createdAt), started \(record.startedAt ?? "-"), finished \(record.finishedAt ?? "-")")
+            print("")
+            var stages: [String] = []
+            for run in runs where !stages.contains(run.stage) { stages.append(run.stage) }
+            let rounds = Array(Set(runs.map(\.round))).sorted()
+            var rows: [[String]] = []
+            for round in rounds {
+                func metric(_ name: String) -> String {
+                    metrics.last { $0.round == round && $0.name == name && $0.client == nil }.map { String(format: "%.4f", $0.value) } ?? ""
+                }
+                let model = artifacts.first { $0.round == round && $0.kind == "global_model" }.map { String($0.sha256.prefix(12)) } ?? ""
+                let times = stages.map { stage -> String in
+                    let ms = runs.filter { $0.round == round && $0.stage == stage }.reduce(0) { $0 + $1.durationMs }
+                    return ms == 0 && !runs.contains { $0.round == round && $0.stage == stage } ? "" : String(format: "%.0f", ms)
+                }
+                rows.append([String(round), metric("accuracy"), metric("loss"), model] + times)
+            }
+            print(TableFormatter.table(columns: ["round", "accuracy", "loss", "model"] + stages.map { "\($0) ms" }, rows: rows))
+        }
+    }
+}

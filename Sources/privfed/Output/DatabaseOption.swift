@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import ResultsStore
+
+/// `--db PATH`, shared by every command that touches the results database.
+struct DatabaseOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The results database (SQLite).", valueName: "path"))
+    var db: String = "privfed.sqlite"
+
+    /// Opens (creating if needed) the database with its migrations applied.
+    func open(create: Bool = true) throws -> ResultsDatabase {
+        try ResultsDatabase(path: db, create: create)
+    }
+}
+
+/// Runs a command body, turning any error into one line on standard error and exit code 1.
+/// Manifest errors print one line per problem.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as CleanExit {
+        throw error
+    } catch {
+        let text = "\(error)"
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            FileHandle.standardError.write(Data("privfed: error: \(line)\n".utf8))
+        }
+        throw ExitCode(1)
+    }
+}
+
+/// Prints a value as pretty JSON with sorted keys on standard output.
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}

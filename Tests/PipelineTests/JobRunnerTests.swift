@@ -1,0 +1,136 @@
+import Foundation
+import GRDB
+import XCTest
+@testable import Pipeline
+@testable import ResultsStore
+
+/// End to end on a small slice of the real MNIST: 2,000 training and 500 test images.
+final class JobRunnerTests: XCTestCase {
+    static let migrations = repositoryRoot.appendingPathComponent("migrations").path
+    static let mnist = repositoryRoot.appendingPathComponent("datasets/mnist").path
+
+    func manifestText(name: String = "small", seed: Int = 7, rounds: Int = 2, extra: String = "") -> String {
+        """
+        name: \(name)
+        seed: \(seed)
+        dataset:
+          name: mnist
+          path: \(Self.mnist)
+          clients: 4
+          partition: { scheme: iid }
+          train_examples: 2000
+          test_examples: 500
+        model:
+          architecture: mlp
+        federation:
+          rounds: \(rounds)
+          clients_per_round: 3
+          batch_size: 32
+          learning_rate: 0.1
+        \(extra)
+        """
+    }
+
+    func scratch() throws -> (dir: String, db: ResultsDatabase) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-pipeline-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return (dir, try ResultsDatabase(path: dir + "/r.sqlite", migrationsDirectory: Self.migrations))
+    }
+
+    func write(_ text: String, _ dir: String, _ name: String = "job.yaml") throws -> String {
+        let path = dir + "/" + name
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func testJobRecordsEveryStageForEveryRoundAndClient() throws {
+        let (dir, db) = try scratch()
+        let summary = try JobService(database: db).runNow(try JobService.ready(path: try write(manifestText(), dir)))
+        XCTAssertEqual(summary.status, "succeeded")
+        XCTAssertGreaterThan(summary.accuracy ?? 0, 0.7) // chance is 0.1
+        let runs = try db.stageRuns(jobId: summary.jobId)
+        let counts = Dictionary(grouping: runs, by: \.stage).mapValues(\.count)
+        XCTAssertEqual(counts, ["load_data": 1, "partition": 1, "init_model": 1, "select_clients": 2, "local_train": 6,
+                                "aggregate": 2, "evaluate": 2])
+        let metrics = try db.metrics(jobId: summary.jobId)
+        XCTAssertEqual(metrics.filter { $0.name == "accuracy" }.count, 2)
+        XCTAssertEqual(metrics.filter { $0.name == "bytes_sent" && $0.stage == "local_train" }.count, 6)
+        let mlpBytes = Double((784 * 128 + 128 + 128 * 10 + 10) * 4 + 24)
+        XCTAssertTrue(metrics.filter { $0.name == "bytes_sent" }.allSatisfy { $0.value == mlpBytes })
+        XCTAssertEqual(try db.artifacts(jobId: summary.jobId).map(\.round), [0, 1, 2])
+        let job = try db.job(id: summary.jobId)
+        XCTAssertEqual(job.status, .succeeded)
+        XCTAssertEqual(job.roundsCompleted, 2)
+        XCTAssertEqual(job.manifestSha256, Digest.sha256Hex(job.manifestText))
+    }
+
+    func testSameManifestGivesTheSameModelBytes() throws {
+        let (dir, db) = try scratch()
+        let path = try write(manifestText(rounds: 1), dir)
+        let a = try JobService(database: db).runNow(try JobService.ready(path: path))
+        let b = try JobService(database: db).runNow(try JobService.ready(path: path))
+        XCTAssertEqual(a.modelSha256, b.modelSha256)
+        XCTAssertEqual(try db.artifacts(jobId: a.jobId).map(\.sha256), try db.artifacts(jobId: b.jobId).map(\.sha256))
+        let other = try JobService(database: db).runNow(try JobService.ready(path: try write(manifestText(seed: 8, rounds: 1), dir, "b.yaml")))
+        XCTAssertNotEqual(a.modelSha256, other.modelSha256)
+    }
+
+    func testResultsDoNotDependOnThreadCount() throws {
+        let (dir, db) = try scratch()
+        let one = try JobService(database: db).runNow(try JobService.ready(path: try write(manifestText(rounds: 1, extra: "threads: 1"), dir, "1.yaml")))
+        let two = try JobService(database: db).runNow(try JobService.ready(path: try write(manifestText(rounds: 1, extra: "threads: 2"), dir, "2.yaml")))
+        XCTAssertEqual(one.modelSha256, two.modelSha256)
+    }
+
+    /// A stage that fails ends the job as failed, with the error and the failing stage run written
+    /// together, and the completed rounds left intact.
+    func testFailingStageRecordsTheJobAsFailedAndWritesNothingHalfway() throws {
+        struct Broken: RoundStage {
+            let name = StageName.aggregate
+            let scope = StageScope.aggregator
+            func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
+                throw PipelineError.stage("aggregate", "disk on fire")
+            }
+        }
+        let (dir, db) = try scratch()
+        let ready = try JobService.ready(path: try write(manifestText(rounds: 2), dir))
+        let id = try db.insertJob(JobService.record(ready.prepared.manifest, text: ready.text, path: ready.path, status: .queued))
+        try db.startJob(id: id, worker: "test")
+        let runner = JobRunner(database: db, worker: "test")
+        runner.stageOverride = { stages in stages.map { $0.name == .aggregate ? Broken() : $0 } }
+        XCTAssertThrowsError(try runner.execute(ready.prepared, jobId: id))
+        let job = try db.job(id: id)
+        XCTAssertEqual(job.status, .failed)
+        XCTAssertTrue(job.error?.contains("disk on fire") ?? false)
+        XCTAssertEqual(job.roundsCompleted, 0)
+        let failed = try db.stageRuns(jobId: id).filter { !$0.succeeded }
+        XCTAssertEqual(failed.map(\.stage), ["aggregate"])
+        XCTAssertEqual(try db.artifacts(jobId: id).map(\.round), [0], "no model recorded for the failed round")
+    }
+
+    func testSubmittedJobsRunInOrderAndBadOnesFailWithTheirReason() throws {
+        let (dir, db) = try scratch()
+        let service = JobService(database: db)
+        let first = try service.submit(path: try write(manifestText(name: "first", rounds: 1), dir, "a.yaml"))
+        let second = try service.submit(path: try write(manifestText(name: "second", rounds: 1).replacingOccurrences(of: Self.mnist, with: dir + "/nowhere"), dir, "b.yaml"))
+        XCTAssertEqual(try db.job(id: first).status, .queued)
+        let a = try service.workOnce(worker: "w")
+        XCTAssertEqual(a?.jobId, first)
+        XCTAssertEqual(a?.status, "succeeded")
+        let b = try service.workOnce(worker: "w")
+        XCTAssertEqual(b?.jobId, second)
+        XCTAssertEqual(try db.job(id: second).status, .failed)
+        XCTAssertTrue(try db.job(id: second).error?.contains("nowhere") ?? false)
+        XCTAssertNil(try service.workOnce(worker: "w"))
+    }
+
+    func testInvalidManifestIsRefusedBeforeAnyJobIsRecorded() throws {
+        let (dir, db) = try scratch()
+        let path = try write(manifestText().replacingOccurrences(of: "rounds: 2", with: "rounds: two"), dir)
+        XCTAssertThrowsError(try JobService.ready(path: path)) { error in
+            XCTAssertTrue("\(error)".contains("federation.rounds"), "\(error)")
+        }
+        XCTAssertThrowsError(try JobService(database: db).submit(path: path))
+        XCTAssertEqual(try db.jobs().count, 0)
+    }
+}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class PipelinePlaceholderTests: XCTestCase {
-    func testTargetBuilds() { XCTAssertTrue(true) }
-}
