@@ -56,11 +56,27 @@ extension ResultsDatabase {
         }
     }
 
-    /// Ends a job with `status`; when the job failed mid-round, `partialRound` (the stage runs
-    /// up to and including the failing one) is written in the same transaction.
-    public func finishJob(id: Int64, status: JobStatus, error: String? = nil, partialRound: RoundRecordBatch? = nil) throws {
+    /// Records releases of privacy-protected output: the ledger entries and the round's
+    /// `released` status in one transaction, before the released output is passed on.
+    public func commitRelease(jobId: Int64, round: Int, selectedClients: [Int], startedAt: String, entries: [LedgerEntry]) throws {
+        try writer.write { db in
+            let clients = "[" + selectedClients.map(String.init).joined(separator: ",") + "]"
+            try db.execute(sql: """
+                INSERT INTO rounds (job_id, round, status, selected_clients, started_at, finished_at) VALUES (?, ?, 'released', ?, ?, ?)
+                ON CONFLICT (job_id, round) DO UPDATE SET selected_clients = excluded.selected_clients
+                """, arguments: [jobId, round, clients, startedAt, Timestamp.now()])
+            try Self.appendLedger(entries, jobId: jobId, db: db)
+        }
+    }
+
+    /// Ends a job with `status`; when the job stopped mid-round, `partialRound` (the stage runs
+    /// up to and including the failing one) and `ledger` (a blocked release) are written in the
+    /// same transaction.
+    public func finishJob(id: Int64, status: JobStatus, error: String? = nil, partialRound: RoundRecordBatch? = nil,
+                          ledger: [LedgerEntry] = []) throws {
         try writer.write { db in
             if let batch = partialRound { try Self.insert(batch, jobId: id, db: db) }
+            try Self.appendLedger(ledger, jobId: id, db: db)
             try db.execute(sql: "UPDATE jobs SET status = ?, error = ?, finished_at = ?, lease_expires_at = NULL WHERE id = ?",
                            arguments: [status.rawValue, error, Timestamp.now(), id])
         }

@@ -46,7 +46,7 @@ public struct LedgerSummary: Codable, Sendable {
         parties = order.map { party in
             let (rounds, e, blocked) = latest[party]!
             let spent = rounds == 0 ? 0 : e.epsilonSpentRDP
-            let enforced = e.accountant == "pld" ? (rounds == 0 ? 0 : e.epsilonSpentPLD ?? spent) : spent
+            let enforced = rounds == 0 ? 0 : e.enforcedEpsilonSpent
             return PartySpend(party: party, rounds: rounds, epsilonSpent: spent, epsilonSpentPLD: rounds == 0 ? nil : e.epsilonSpentPLD,
                               budget: e.budgetEpsilon, remaining: max(0, e.budgetEpsilon - enforced), blocked: blocked)
         }

@@ -37,6 +37,11 @@ public struct LedgerEntry: Codable, Sendable, Equatable {
         self.accountantVersion = accountantVersion
     }
 
+    /// ε spent so far under the accountant that enforces the budget.
+    public var enforcedEpsilonSpent: Double {
+        accountant == "rdp" ? epsilonSpentRDP : (epsilonSpentPLD ?? epsilonSpentRDP)
+    }
+
     /// The text the hash chain covers: `key=value` lines in a fixed order. Integers in decimal,
     /// reals in Swift's shortest round-trip form (the same digits as Python's repr), absent values
     /// as `null`. Any change to a recorded value changes this text and so the row's hash.

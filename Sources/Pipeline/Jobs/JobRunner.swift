@@ -1,5 +1,6 @@
 import Foundation
 import Learning
+import Logging
 import ResultsStore
 
 /// Executes a prepared job round by round and records every stage in the results database.
@@ -11,6 +12,10 @@ public final class JobRunner {
     public let database: ResultsDatabase
     public weak var progress: JobProgress?
     public let worker: String
+    /// The privacy monitor: warns once per party when it passes 80% of its budget.
+    let monitor = Logger(label: "privfed.privacy-monitor")
+    private var warned = Set<String>()
+
     /// Replaces the stage list (tests inject failing stages through it).
     var stageOverride: (([RoundStage]) -> [RoundStage])?
 
@@ -26,11 +31,16 @@ public final class JobRunner {
 
     /// The stages of a round, in order, as the manifest lists them.
     public static func stages(for manifest: JobManifest) -> [RoundStage] {
-        manifest.stages.compactMap { name -> RoundStage? in
+        let p = manifest.privacy
+        let exampleDP = p.differentialPrivacy && p.unit == .example
+        let clientDP = p.differentialPrivacy && p.unit == .client
+        return manifest.stages.compactMap { name -> RoundStage? in
             switch name {
-            case .selectClients: return SelectClientsStage()
-            case .localTrain: return LocalTrainStage()
-            case .aggregate: return FedAvgStage()
+            case .selectClients: return clientDP ? PoissonSelectClientsStage() : SelectClientsStage()
+            case .localTrain:
+                if exampleDP { return DPSGDLocalTrainStage() }
+                return LocalTrainStage(clipUpdateTo: clientDP ? (p.maxGradNorm ?? PrivacyPlan.defaultMaxGradNorm) : nil)
+            case .aggregate: return clientDP ? DPFedAvgStage() : FedAvgStage()
             case .evaluate: return EvaluateStage()
             case .encrypt, .decrypt, .share, .reconstruct, .secureEvaluate: return nil // refused by validation in this build
             }
@@ -55,9 +65,11 @@ public final class JobRunner {
 
         var parameters = job.initialParameters
         var learningRate = manifest.federation.learningRate
+        var privacy = job.privacyPlan.map { PrivacyBook(plan: $0) }
         var last: (accuracy: Double?, loss: Double?) = (nil, nil)
         for round in 1...manifest.federation.rounds {
             var state = RoundState(round: round, global: GlobalModelMessage(round: round, parameters: parameters), learningRate: learningRate)
+            state.privacy = privacy
             var batch = RoundRecordBatch(round: round, selectedClients: [], startedAt: Timestamp.now(), finishedAt: "")
             do {
                 for stage in stages {
@@ -67,6 +79,18 @@ public final class JobRunner {
                         let t0 = ContinuousClock.now
                         do {
                             let metrics = try stage.run(&state, client: client, job: job)
+                            if !state.pendingLedger.isEmpty {
+                                // The network boundary: a noisy release is passed on only once its
+                                // spend is on the ledger, with the round marked released.
+                                try database.commitRelease(jobId: jobId, round: round, selectedClients: state.selectedClients,
+                                                           startedAt: batch.startedAt, entries: state.pendingLedger)
+                                for entry in state.pendingLedger where entry.enforcedEpsilonSpent >= 0.8 * entry.budgetEpsilon {
+                                    if warned.insert(entry.party).inserted {
+                                        monitor.warning("\(entry.party) has spent ε = \(String(format: "%.3f", entry.enforcedEpsilonSpent)) of its budget \(entry.budgetEpsilon) (\(Int(100 * entry.enforcedEpsilonSpent / entry.budgetEpsilon))%) after round \(round)")
+                                    }
+                                }
+                                state.pendingLedger = []
+                            }
                             batch.stageRuns.append(StageRunRecord(round: round, stage: stage.name.rawValue, client: client, startedAt: started,
                                                                   durationMs: t0.duration(to: .now).milliseconds, succeeded: true))
                             batch.metrics += metrics.map {
@@ -85,13 +109,20 @@ public final class JobRunner {
                     }
                 }
             } catch {
-                batch.status = "failed"
                 batch.selectedClients = state.selectedClients
                 batch.finishedAt = Timestamp.now()
-                try database.finishJob(id: jobId, status: .failed, error: "round \(round): \(error)", partialRound: batch)
+                if case PipelineError.budgetExhausted(let blocked) = error {
+                    batch.status = "budget_exhausted"
+                    try database.finishJob(id: jobId, status: .budgetExhausted, error: "round \(round): \(error)", partialRound: batch,
+                                           ledger: [blocked])
+                } else {
+                    batch.status = "failed"
+                    try database.finishJob(id: jobId, status: .failed, error: "round \(round): \(error)", partialRound: batch)
+                }
                 progress?.finished()
                 throw error
             }
+            privacy = state.privacy
             guard let next = state.nextParameters else {
                 throw PipelineError.stage("aggregate", "round \(round) produced no model")
             }

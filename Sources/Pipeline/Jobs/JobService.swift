@@ -24,6 +24,10 @@ public struct JobService {
         public let path: String
         public let text: String
         public let prepared: PreparedJob
+
+        public init(path: String, text: String, prepared: PreparedJob) {
+            self.path = path; self.text = text; self.prepared = prepared
+        }
     }
 
     public static func ready(path: String, reader: ManifestReader = ManifestReader()) throws -> ReadyJob {

@@ -16,6 +16,8 @@ public struct PreparedJob: Sendable {
     public let shards: [[Int]]
     public let architecture: Architecture
     public let initialParameters: [Float]
+    /// How the job spends its privacy budget; nil when differential privacy is off.
+    public internal(set) var privacyPlan: PrivacyPlan?
     /// Timings of load_data, partition and init_model, recorded as round 0.
     public let setupRuns: [StageRunRecord]
     public let setupMetrics: [MetricRecord]
@@ -68,8 +70,15 @@ public struct PreparedJob: Sendable {
         }
         metrics.append(MetricRecord(round: 0, stage: SetupStageName.initModel.rawValue, client: nil, name: "parameters",
                                     value: Double(initial.count), unit: "count"))
+        let plan = manifest.privacy.differentialPrivacy ? try PrivacyPlan.make(manifest, shardSizes: shards.map(\.count)) : nil
+        if let plan {
+            metrics.append(MetricRecord(round: 0, stage: SetupStageName.initModel.rawValue, client: nil, name: "noise_multiplier",
+                                        value: plan.noiseMultiplier, unit: "sigma"))
+            metrics.append(MetricRecord(round: 0, stage: SetupStageName.initModel.rawValue, client: nil, name: "projected_epsilon",
+                                        value: plan.projectedEpsilon, unit: "epsilon"))
+        }
         return PreparedJob(manifest: manifest, streams: streams, train: train, test: test, shards: shards,
-                           architecture: architecture, initialParameters: initial, setupRuns: runs, setupMetrics: metrics)
+                           architecture: architecture, initialParameters: initial, privacyPlan: plan, setupRuns: runs, setupMetrics: metrics)
     }
 
     public static func resolve(_ path: String, against base: String?) -> String {

@@ -1,4 +1,5 @@
 import Learning
+import ResultsStore
 import Randomness
 
 /// Where a stage runs: once per selected client, or once at the aggregator.
@@ -31,6 +32,11 @@ public struct RoundState: Sendable {
     public var aggregateDelta: [Float]?
     /// The new global model, after `aggregate`.
     public var nextParameters: [Float]?
+    /// Every party's privacy history (DP jobs); carried from round to round by the runner.
+    public var privacy: PrivacyBook?
+    /// Ledger entries of releases decided in the last stage; the runner commits them (with the
+    /// round's `released` status) before the next stage can read the released output.
+    public var pendingLedger: [LedgerEntry] = []
 }
 
 /// One stage of a round. Stages are values with this one interface, so protection stages

@@ -71,8 +71,11 @@ public enum PrivacyUnit: String, Codable, Sendable, CaseIterable {
     case example, client
 }
 
+/// `rdp`: Rényi DP (Mironov et al. 2019) with the conversion of Balle et al. 2020.
+/// `pld`: the tight numerical accountant (privacy loss distributions composed by FFT); `prv`,
+/// Opacus' name for its tight accountant, is accepted as an alias of it.
 public enum AccountantName: String, Codable, Sendable, CaseIterable {
-    case rdp, prv
+    case rdp, pld, prv
 }
 
 public enum EncryptionSchemeName: String, Codable, Sendable, CaseIterable {

@@ -55,9 +55,10 @@ struct LedgerCommand: ParsableCommand {
         let unit = s.unit == "client" ? "one client's whole dataset (client-level DP)" : "one training example (example-level DP)"
         print("unit of privacy: \(unit); neighbouring datasets differ by adding or removing \(s.unit == "client" ? "one client" : "one example")")
         print("mechanism: Poisson-subsampled Gaussian; δ = \(s.delta.map { "\($0)" } ?? "-"); budget ε = \(s.budget.map { "\($0)" } ?? "-")")
-        print("accounting: \(s.accountant ?? "-") (\(s.accountantVersion ?? "-")); \(s.chain)")
+        print("accounting: ε under both RDP and PLD; the budget is enforced by \(s.accountant ?? "-") (\(s.accountantVersion ?? "-"))")
+        print("ledger: \(s.chain)")
         print("")
-        print(TableFormatter.table(columns: ["party", "rounds", "eps spent", "eps spent (pld)", "budget", "left", "status"],
+        print(TableFormatter.table(columns: ["party", "rounds", "eps spent (rdp)", "eps spent (pld)", "budget", "left (\(s.accountant ?? "-"))", "status"],
                                    rows: s.parties.map {
                                        [$0.party, String($0.rounds), String(format: "%.4f", $0.epsilonSpent),
                                         $0.epsilonSpentPLD.map { String(format: "%.4f", $0) } ?? "",
@@ -79,11 +80,12 @@ struct LedgerCommand: ParsableCommand {
                     encoder.outputFormatting = [.sortedKeys]
                     print(String(decoding: try encoder.encode(row), as: UTF8.self))
                 } else {
-                    print(String(format: "round %d %@: ε %.4f of %.4g (%@)", e.round, e.party, e.epsilonSpentRDP, e.budgetEpsilon, e.decision))
+                    print(String(format: "round %d %@: ε %.4f of %.4g (%@, %@)", e.round, e.party, e.enforcedEpsilonSpent, e.budgetEpsilon, e.accountant, e.decision))
                 }
-                if e.epsilonSpentRDP >= 0.8 * e.budgetEpsilon && !warned.contains(e.party) {
+                let spent = e.enforcedEpsilonSpent
+                if spent >= 0.8 * e.budgetEpsilon && !warned.contains(e.party) {
                     warned.insert(e.party)
-                    FileHandle.standardError.write(Data("privfed: warning: \(e.party) has spent \(String(format: "%.0f", 100 * e.epsilonSpentRDP / e.budgetEpsilon))% of its privacy budget (ε \(String(format: "%.4f", e.epsilonSpentRDP)) of \(e.budgetEpsilon))\n".utf8))
+                    FileHandle.standardError.write(Data("privfed: warning: \(e.party) has spent \(String(format: "%.0f", 100 * spent / e.budgetEpsilon))% of its privacy budget (ε \(String(format: "%.4f", spent)) of \(e.budgetEpsilon))\n".utf8))
                 }
             }
             seen = rows.count

@@ -1,0 +1,46 @@
+import DifferentialPrivacy
+import Randomness
+
+/// Client-level DP aggregation (DP-FedAvg, McMahan, Ramage, Talwar, Zhang 2018, Algorithm 1):
+/// the sum of the clients' clipped deltas plus N(0, σ²C²) (stream `round/R/aggregate/noise`),
+/// divided by the expected cohort size q·K = clients_per_round — a fixed denominator, so one
+/// client's presence changes the sum by at most C. Uniform weights: sample-count weights would
+/// let one client's influence exceed C.
+///
+/// The release is decided by the job's `PrivacyBook` before the noisy model leaves the
+/// aggregator; the runner commits the ledger row with the round's status.
+public struct DPFedAvgStage: RoundStage {
+    public let name = StageName.aggregate
+    public let scope = StageScope.aggregator
+
+    public init() {}
+
+    public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
+        guard let plan = job.privacyPlan else { preconditionFailure("DP-FedAvg needs a privacy plan") }
+        let decision = try state.privacy!.decide(party: "aggregator", round: state.round)
+        guard decision.released else { throw PipelineError.budgetExhausted(decision.entry) }
+
+        let global = state.global.parameters
+        var sum = [Float](repeating: 0, count: global.count)
+        var bytes = 0
+        for update in state.updates {
+            guard case .plain(let delta) = update.payload else {
+                throw PipelineError.stage(name.rawValue, "DP-FedAvg received a protected update it cannot read")
+            }
+            for i in sum.indices { sum[i] += delta[i] }
+            bytes += update.wireBytes
+        }
+        var noise = job.streams.generator("round/\(state.round)/aggregate/noise")
+        DPFedAvg.addCentralNoise(to: &sum, noiseMultiplier: plan.noiseMultiplier, maxNorm: plan.maxGradNorm, using: &noise)
+        let denominator = Float(job.manifest.federation.clientsPerRound)
+        for i in sum.indices { sum[i] /= denominator }
+        state.aggregateDelta = sum
+        state.nextParameters = zip(global, sum).map { $0 + $1 }
+        state.pendingLedger.append(decision.entry)
+        return [
+            StageMetric("updates", Double(state.updates.count), "count"),
+            StageMetric("bytes_received", Double(bytes), "bytes"),
+            StageMetric("epsilon_spent", decision.entry.enforcedEpsilonSpent, "epsilon"),
+        ]
+    }
+}
