@@ -1,1 +1,0 @@
-// The SecureComputation target; see DESIGN.md for what it owns.
