@@ -21,6 +21,8 @@ public struct SecAggClient: Sendable {
     var held: [Int: (maskingKey: ShamirShare, selfMaskSeed: ShamirShare)] = [:]
     /// U2 ∩ N(u): the neighbours whose shares arrived, i.e. those it masks with.
     var maskingPeers: [Int] = []
+    /// ChaChaPoly keys agreed in round 1, reused to open the shares of round 2 (same pair, same key).
+    var shareKeys: [Int: [UInt8]] = [:]
 
     /// Round 0 set-up: draws the two X25519 key pairs and b_u from `generator` (a CSPRNG stream).
     public init(id: Int, configuration: SecAggConfiguration, graph: SecAggGraph, using generator: inout ChaCha20Generator) {
@@ -68,6 +70,7 @@ public struct SecAggClient: Sendable {
                 continue
             }
             let key = try SecAggKeyDerivation.shareEncryptionKey(encryptionKey, peer: directory[holder]!.encryptionKey, id, holder)
+            shareKeys[holder] = key.withUnsafeBytes { Array($0) }
             let plaintext = Self.encodeSharePair(from: id, to: holder, keyShares[index], seedShares[index])
             let box = try ChaChaPoly.seal(plaintext, using: key, nonce: SecAggKeyDerivation.nonce(from: id, to: holder))
             out.append(SecAggEncryptedShare(from: id, to: holder, ciphertext: Array(box.ciphertext) + Array(box.tag)))
@@ -89,7 +92,8 @@ public struct SecAggClient: Sendable {
             guard share.to == id, let sender = directory[share.from] else {
                 throw SecureComputationError.malformedMessage("client \(id) got a share from \(share.from) to \(share.to)")
             }
-            let key = try SecAggKeyDerivation.shareEncryptionKey(encryptionKey, peer: sender.encryptionKey, id, share.from)
+            let key = try shareKeys[share.from].map { SymmetricKey(data: $0) }
+                ?? SecAggKeyDerivation.shareEncryptionKey(encryptionKey, peer: sender.encryptionKey, id, share.from)
             guard share.ciphertext.count >= 16,
                   let box = try? ChaChaPoly.SealedBox(
                       nonce: SecAggKeyDerivation.nonce(from: share.from, to: id),

@@ -1,4 +1,17 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Randomness
+
+/// CPU seconds used by this process so far (all threads), to report work independently of how
+/// busy a shared machine is.
+func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
 
 /// When a simulated client stops answering (Bonawitz et al. 2017, section 4: users may drop at
 /// any round; the protocol must tolerate drops after the share exchange).
@@ -74,6 +87,8 @@ public struct SecureAggregationOutcome: Sendable {
     public let recoverySeconds: Double
     /// Wall-clock seconds of the whole round, clients included.
     public let totalSeconds: Double
+    /// CPU seconds of the whole round over all threads (wall time ≈ this / threads on an idle machine).
+    public let cpuSeconds: Double
 }
 
 /// The whole SecAgg / SecAgg+ protocol run in process as explicit rounds of messages between
@@ -92,6 +107,7 @@ public enum SecAggRound {
         precondition(inputs.count == configuration.clients, "one input per client")
         let clock = ContinuousClock()
         let start = clock.now
+        let cpuStart = processCPUSeconds()
         let n = configuration.clients
         var traffic = SecureAggregationTraffic(clients: n)
         var serverRandom = streams.generator("server/graph")
@@ -146,7 +162,8 @@ public enum SecAggRound {
         return SecureAggregationOutcome(
             ringSum: ringSum, sum: configuration.encoding.decode(ringSum), includedClients: server.uploaded,
             droppedClients: dropouts.points.keys.sorted(), traffic: traffic,
-            recoverySeconds: Self.seconds(end - recoveryStart), totalSeconds: Self.seconds(end - start))
+            recoverySeconds: Self.seconds(end - recoveryStart), totalSeconds: Self.seconds(end - start),
+            cpuSeconds: processCPUSeconds() - cpuStart)
     }
 
     /// Runs one round on float updates, encoding them with `configuration.encoding`.
