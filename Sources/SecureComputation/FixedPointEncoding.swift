@@ -39,8 +39,13 @@ public struct FixedPointEncoding: Sendable, Hashable {
     /// The largest encoded magnitude, ⌊(2^63 − 1)/n⌋.
     @inlinable public var maxEncodedMagnitude: Int64 { Int64.max / Int64(maxSummands) }
 
-    /// The largest real magnitude accepted by `encode`.
-    @inlinable public var maxMagnitude: Double { Double(maxEncodedMagnitude) / scale }
+    /// The largest real magnitude accepted by `encode` (rounded down where the double nearest
+    /// ⌊(2^63 − 1)/n⌋ lies above it, so that `encode(maxMagnitude)` always succeeds).
+    @inlinable public var maxMagnitude: Double {
+        var m = Double(maxEncodedMagnitude)
+        if m >= 0x1p63 || Int64(m) > maxEncodedMagnitude { m = m.nextDown }
+        return m / scale
+    }
 
     /// Encodes one real value.
     /// - Throws: `nonFiniteValue` or `fixedPointOverflow` (`index` is the caller's position).

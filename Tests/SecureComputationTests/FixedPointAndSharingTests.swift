@@ -32,6 +32,12 @@ final class FixedPointAndSharingTests: XCTestCase {
             XCTAssertEqual(summands, 1000)
         }
         XCTAssertThrowsError(try encoding.encode([Float.nan]))
+        // The advertised bound is itself encodable, and just past it is not, for any n and f.
+        for (f, n) in [(0, 1), (24, 4), (40, 1000), (52, 3), (16, 1 << 20)] {
+            let e = try FixedPointEncoding(fractionalBits: f, maxSummands: n)
+            XCTAssertNoThrow(try e.encode(e.maxMagnitude), "f=\(f) n=\(n)")
+            XCTAssertThrowsError(try e.encode(-e.maxMagnitude * (1 + 0x1p-40) - 1), "f=\(f) n=\(n)")
+        }
         // The bound is tight: 1000 copies of the largest encodable value do not wrap.
         let top = encoding.maxEncodedMagnitude
         let total = (0..<1000).reduce(Int64(0)) { acc, _ in acc + top }
