@@ -118,3 +118,53 @@ public struct AdditiveShareHolder: Sendable {
         return PartialSumMessage(holder: holder, clients: order, sum: sum)
     }
 }
+
+extension AdditiveAggregation {
+    /// One whole round in process: every client not in `dropped` splits its encoded input among
+    /// the M holders, each holder sums what it received, the aggregator adds the partial sums.
+    /// Client i draws its seeds from stream `client/<i>/additive` of `streams`; clients split and
+    /// holders sum on `threads` threads (fixed split).
+    /// - Throws: `tooFewSurvivors` if every client dropped, and the errors of `reconstructRing`.
+    public func run(encodedInputs inputs: [[UInt64]], dropped: Set<Int> = [], streams: ScopedRandomStreams,
+                    threads: Int = 1) throws -> SecureAggregationOutcome {
+        let clock = ContinuousClock()
+        let start = clock.now, cpuStart = processCPUSeconds()
+        let senders = inputs.indices.filter { !dropped.contains($0) }
+        guard let length = senders.first.map({ inputs[$0].count }) else {
+            throw SecureComputationError.tooFewSurvivors(stage: "additive shares", survivors: 0, threshold: 1)
+        }
+        let messages: [[AdditiveShareMessage]] = try FixedSplit.map(senders.count, threads: threads) { j in
+            let c = senders[j]
+            guard inputs[c].count == length else { throw SecureComputationError.lengthMismatch(expected: length, got: inputs[c].count) }
+            var g = streams.generator("client/\(c)/additive")
+            return AdditiveSecretSharing.share(inputs[c], holders: holders, using: &g).enumerated().map {
+                AdditiveShareMessage(client: c, holder: $0.offset, share: $0.element)
+            }
+        }
+        let recoveryStart = clock.now
+        let holderStates: [AdditiveShareHolder] = try FixedSplit.map(holders, threads: threads) { h in
+            var holder = AdditiveShareHolder(holder: h, parameters: length)
+            for m in messages { try holder.receive(m[h]) }
+            return holder
+        }
+        let partials = holderStates.map { $0.partialSum() }
+        let ring = try reconstructRing(partials)
+        let end = clock.now
+        var traffic = SecureAggregationTraffic(clients: inputs.count)
+        for m in messages { traffic.clientSent[m[0].client] = m.reduce(0) { $0 + $1.byteCount } }
+        traffic.shareHolderReceived = holderStates.map(\.bytesReceived)
+        traffic.shareHolderSent = partials.map(\.byteCount)
+        traffic.serverReceived = partials.reduce(0) { $0 + $1.byteCount }
+        return SecureAggregationOutcome(
+            ringSum: ring, sum: encoding.decode(ring), includedClients: senders, droppedClients: dropped.sorted(),
+            traffic: traffic, recoverySeconds: SecAggRound.seconds(end - recoveryStart),
+            totalSeconds: SecAggRound.seconds(end - start), cpuSeconds: processCPUSeconds() - cpuStart)
+    }
+
+    /// As `run(encodedInputs:…)` on float updates.
+    /// - Throws: also `fixedPointOverflow` for an update outside the encoding's range.
+    public func run(updates: [[Float]], dropped: Set<Int> = [], streams: ScopedRandomStreams,
+                    threads: Int = 1) throws -> SecureAggregationOutcome {
+        try run(encodedInputs: updates.map { try encoding.encode($0) }, dropped: dropped, streams: streams, threads: threads)
+    }
+}

@@ -54,6 +54,10 @@ public struct SecureAggregationTraffic: Sendable, Hashable {
     public var clientReceived: [Int]
     public var serverSent = 0
     public var serverReceived = 0
+    /// Bytes each share-holder received (additive aggregation; empty for SecAgg).
+    public var shareHolderReceived: [Int] = []
+    /// Bytes each share-holder sent the aggregator (additive aggregation; empty for SecAgg).
+    public var shareHolderSent: [Int] = []
 
     public init(clients: Int) {
         clientSent = [Int](repeating: 0, count: clients)

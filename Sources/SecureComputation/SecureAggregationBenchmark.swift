@@ -62,59 +62,31 @@ public enum SecureAggregationBenchmark {
         }
         var dropRandom = streams.generator("dropouts")
         let dropouts = SecAggDropouts.random(clients: clients, rate: dropoutRate, at: .beforeMaskedInput, using: &dropRandom)
+        let outcome: SecureAggregationOutcome
+        let neighbors: Int, threshold: Int
         switch scheme {
         case .additive:
-            return try runAdditive(inputs: inputs, encoding: encoding, dropouts: dropouts, holders: holders,
-                                   threads: threads, streams: streams, dropoutRate: dropoutRate)
+            let scheme = try AdditiveAggregation(holders: holders, encoding: encoding)
+            outcome = try scheme.run(encodedInputs: inputs, dropped: Set(dropouts.points.keys),
+                                     streams: streams.scoped("round"), threads: threads)
+            (neighbors, threshold) = (holders, 0)
         case .secagg, .secaggPlus:
             let config = scheme == .secagg
                 ? try SecAggConfiguration.secAgg(clients: clients, parameters: parameters, fractionalBits: fractionalBits)
                 : try SecAggConfiguration.secAggPlus(clients: clients, parameters: parameters, fractionalBits: fractionalBits,
                                                      dropoutRate: dropoutRate)
-            let outcome = try SecAggRound.run(configuration: config, encodedInputs: inputs, dropouts: dropouts,
-                                              streams: streams.scoped("round"), threads: threads)
-            let expected = RingVector.sum(outcome.includedClients.map { inputs[$0] }, count: parameters)
-            return Result(scheme: scheme, clients: clients, parameters: parameters, dropoutRate: dropoutRate, threads: threads,
-                          totalSeconds: outcome.totalSeconds, cpuSeconds: outcome.cpuSeconds, recoverySeconds: outcome.recoverySeconds,
-                          bytesPerClient: outcome.traffic.meanBytesPerClient, maxClientUploadBytes: outcome.traffic.maxClientSent,
-                          serverBytes: outcome.traffic.serverBytes, neighbors: config.neighbors, threshold: config.threshold,
-                          includedClients: outcome.includedClients.count, exact: outcome.ringSum == expected)
+            outcome = try SecAggRound.run(configuration: config, encodedInputs: inputs, dropouts: dropouts,
+                                          streams: streams.scoped("round"), threads: threads)
+            (neighbors, threshold) = (config.neighbors, config.threshold)
         }
-    }
-
-    static func runAdditive(inputs: [[UInt64]], encoding: FixedPointEncoding, dropouts: SecAggDropouts, holders: Int,
-                            threads: Int, streams: ScopedRandomStreams, dropoutRate: Double) throws -> Result {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let cpuStart = processCPUSeconds()
-        let length = inputs[0].count
-        let senders = inputs.indices.filter { dropouts.points[$0] == nil }
-        // Clients split their (already encoded) updates, in parallel.
-        let messages: [[AdditiveShareMessage]] = try FixedSplit.map(senders.count, threads: threads) { j in
-            let c = senders[j]
-            var g = streams.generator("client/\(c)/additive")
-            return AdditiveSecretSharing.share(inputs[c], holders: holders, using: &g).enumerated().map {
-                AdditiveShareMessage(client: c, holder: $0.offset, share: $0.element)
-            }
-        }
-        let recoveryStart = clock.now
-        // Share-holders sum what they received, in parallel (each holder is independent).
-        let partials: [PartialSumMessage] = try FixedSplit.map(holders, threads: threads) { h in
-            var holder = AdditiveShareHolder(holder: h, parameters: length)
-            for m in messages { try holder.receive(m[h]) }
-            return holder.partialSum()
-        }
-        let scheme = try AdditiveAggregation(holders: holders, encoding: encoding)
-        let ring = try scheme.reconstructRing(partials)
-        let end = clock.now
-        let upload = messages.first.map { $0.reduce(0) { $0 + $1.byteCount } } ?? 0
-        let holderTraffic = messages.reduce(0) { $0 + $1.reduce(0) { $0 + $1.byteCount } } + partials.reduce(0) { $0 + $1.byteCount }
-        let expected = RingVector.sum(senders.map { inputs[$0] }, count: length)
-        return Result(scheme: .additive, clients: inputs.count, parameters: length, dropoutRate: dropoutRate, threads: threads,
-                      totalSeconds: SecAggRound.seconds(end - start), cpuSeconds: processCPUSeconds() - cpuStart,
-                      recoverySeconds: SecAggRound.seconds(end - recoveryStart),
-                      bytesPerClient: Double(upload * senders.count) / Double(inputs.count), maxClientUploadBytes: upload,
-                      serverBytes: holderTraffic, neighbors: holders, threshold: 0,
-                      includedClients: senders.count, exact: ring == expected)
+        let expected = RingVector.sum(outcome.includedClients.map { inputs[$0] }, count: parameters)
+        let serverBytes = scheme == .additive
+            ? outcome.traffic.shareHolderReceived.reduce(0, +) + outcome.traffic.shareHolderSent.reduce(0, +)
+            : outcome.traffic.serverBytes
+        return Result(scheme: scheme, clients: clients, parameters: parameters, dropoutRate: dropoutRate, threads: threads,
+                      totalSeconds: outcome.totalSeconds, cpuSeconds: outcome.cpuSeconds, recoverySeconds: outcome.recoverySeconds,
+                      bytesPerClient: outcome.traffic.meanBytesPerClient, maxClientUploadBytes: outcome.traffic.maxClientSent,
+                      serverBytes: serverBytes, neighbors: neighbors, threshold: threshold,
+                      includedClients: outcome.includedClients.count, exact: outcome.ringSum == expected)
     }
 }

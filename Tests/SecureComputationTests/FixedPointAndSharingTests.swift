@@ -112,4 +112,29 @@ final class FixedPointAndSharingTests: XCTestCase {
             XCTAssertThrowsError(try scheme.reconstructRing(Array(holderState.dropLast().map { $0.partialSum() })))
         }
     }
+
+    func testAdditiveRoundWithDroppedClientsSumsExactlyTheSendersAndCountsHolderBytes() throws {
+        let clients = 6, length = 40
+        let encoding = try FixedPointEncoding(fractionalBits: 20, maxSummands: clients)
+        var g = ChaCha20Generator(key: [UInt8](repeating: 6, count: 32))
+        let updates = (0..<clients).map { _ in (0..<length).map { _ in Float(g.nextUnitDouble() * 4 - 2) } }
+        let scheme = try AdditiveAggregation(holders: 3, encoding: encoding)
+        let outcome = try scheme.run(updates: updates, dropped: [1, 4], streams: RandomStreams(seed: 5).scoped("additive"), threads: 2)
+        XCTAssertEqual(outcome.includedClients, [0, 2, 3, 5])
+        var expected = [UInt64](repeating: 0, count: length)
+        for c in [0, 2, 3, 5] { RingVector.add(try encoding.encode(updates[c]), into: &expected) }
+        XCTAssertEqual(outcome.ringSum, expected)
+        XCTAssertEqual(outcome.traffic.shareHolderReceived, [4 * 40, 4 * 40, 4 * (8 + 8 * length)])
+        XCTAssertEqual(outcome.traffic.clientSent[1], 0)
+        XCTAssertEqual(outcome.traffic.clientSent[0], 2 * 40 + 8 + 8 * length)
+    }
+
+    func testAdditiveReconstructionRefusesPartialSumsOverDifferentClients() throws {
+        let encoding = try FixedPointEncoding(fractionalBits: 20, maxSummands: 4)
+        let scheme = try AdditiveAggregation(holders: 2, encoding: encoding)
+        let a = PartialSumMessage(holder: 0, clients: [0, 1], sum: [1]), b = PartialSumMessage(holder: 1, clients: [0], sum: [2])
+        XCTAssertThrowsError(try scheme.reconstructRing([a, b])) { error in
+            guard case SecureComputationError.malformedMessage = error else { return XCTFail("\(error)") }
+        }
+    }
 }
