@@ -3,7 +3,7 @@
 /// masks and shares of whole model updates.
 ///
 /// Why a second ChaCha20: mask expansion is the dominant cost of pairwise-mask secure aggregation
-/// (Bonawitz et al. 2017, section 7.1; Bell et al. 2020, section 5): every client expands one
+/// (Bonawitz et al. 2017 and Bell et al. 2020, performance evaluations): every client expands one
 /// mask per neighbour, each as long as the model. `Randomness.ChaCha20Generator` computes one
 /// block at a time in scalar code; here lane b of each `SIMD8<UInt32>` state word holds block
 /// `counter + b`, so the 20 rounds run on eight blocks at once, and each batch is added to (or

@@ -7,7 +7,7 @@ import Randomness
 ///   Learning", CCS'17, section 4 and figure 4): the complete graph, every client masks with every
 ///   other and shares its secrets t-out-of-n with everyone.
 /// - SecAgg+ (Bell et al. 2020, "Secure Single-Server Aggregation with (Poly)Logarithmic
-///   Overhead", CCS'20, section 3): a sparse random graph of degree k = O(log n); a client masks
+///   Overhead", CCS'20): a sparse random graph of degree k = O(log n); a client masks
 ///   only with its k neighbours and shares its secrets t-out-of-(k+1) among them and itself.
 ///   As in Google's reference implementation the graph is a Harary graph H(n, k) (client i is
 ///   joined to i ± 1 … ± k/2 around a ring) under a uniformly random relabelling of the clients.
@@ -50,8 +50,8 @@ public struct SecAggConfiguration: Sendable, Hashable {
         self.encoding = encoding
     }
 
-    /// SecAgg on the complete graph with threshold t (default ⌊2n/3⌋ + 1, the paper's choice that also
-    /// resists an active server, section 6.3; any t > n/2 keeps honest-but-curious security).
+    /// SecAgg on the complete graph with threshold t (default ⌊2n/3⌋ + 1, the margin Bonawitz et al.
+    /// use against an active adversary; any t > n/2 keeps an honest majority of share holders).
     public static func secAgg(clients: Int, parameters: Int, fractionalBits: Int = 24, threshold: Int? = nil) throws -> SecAggConfiguration {
         try SecAggConfiguration(
             clients: clients, neighbors: clients - 1, threshold: threshold ?? (2 * clients / 3 + 1),
@@ -60,7 +60,7 @@ public struct SecAggConfiguration: Sendable, Hashable {
 
     /// SecAgg+ with the degree and threshold chosen for the expected dropout rate.
     ///
-    /// Bell et al. (section 3.2, theorem 3.6) pick k = O(log n) so that, with high probability, every
+    /// Bell et al. pick k = O(log n) so that, with high probability, every
     /// neighbourhood keeps at least t live members. Here: t is an honest majority of the k + 1
     /// holders (t = ⌊(k+1)/2⌋ + 1, so fewer than half a neighbourhood learns nothing), and k is the
     /// smallest even degree at which n · P[Binomial(k+1, dropoutRate) > k + 1 − t] ≤ `failureProbability`
@@ -103,7 +103,7 @@ public struct SecAggGraph: Sendable, Hashable {
     public let neighbors: [[Int]]
 
     /// The complete graph (SecAgg) or a Harary graph H(n, k) under a random relabelling drawn
-    /// from `generator` (SecAgg+, Bell et al. 2020, section 3; the server draws it).
+    /// from `generator` (SecAgg+, Bell et al. 2020; the server draws it).
     public init(configuration: SecAggConfiguration, using generator: inout ChaCha20Generator) {
         let n = configuration.clients
         if configuration.isCompleteGraph {

@@ -22,7 +22,7 @@ public struct ShamirShare: Sendable, Hashable {
 /// Each secret element s is the constant term of a polynomial f of degree t − 1 whose other
 /// coefficients are uniform; holder i gets f(x_i). Any t shares determine f(0) = s by Lagrange
 /// interpolation; any t − 1 shares are jointly uniform, independent of s (information-theoretic
-/// secrecy), which the security tests check. Bonawitz et al. 2017 (section 3.1) share the self-mask
+/// secrecy), which the security tests check. Bonawitz et al. 2017 share the self-mask
 /// seed and the masking secret key this way.
 public struct ShamirSecretSharing: Sendable, Hashable {
     /// t: the number of shares needed to reconstruct.

@@ -4,7 +4,7 @@ import XCTest
 
 /// What the honest-but-curious aggregator and any t − 1 colluders see reveals nothing about one
 /// client's input: masked inputs, t − 1 Shamir shares and M − 1 additive shares are uniform
-/// whatever the secret (Bonawitz et al. 2017, theorem 6.2's simulator outputs uniform masked
+/// whatever the secret (Bonawitz et al. 2017: the simulator of their security proof outputs uniform masked
 /// inputs; Shamir 1979). Checked by chi-square tests whose critical values (p = 10⁻⁶) come from
 /// the Wilson–Hilferty approximation, so a correct implementation fails about once in a million runs.
 final class SecureAggregationSecurityTests: XCTestCase {
