@@ -108,7 +108,9 @@ public enum SecAggRound {
     public static func run(configuration: SecAggConfiguration, encodedInputs inputs: [[UInt64]],
                            dropouts: SecAggDropouts = .none, streams: ScopedRandomStreams,
                            threads: Int = 1) throws -> SecureAggregationOutcome {
-        precondition(inputs.count == configuration.clients, "one input per client")
+        guard inputs.count == configuration.clients else {
+            throw SecureComputationError.invalidParameters("the round has \(configuration.clients) clients but \(inputs.count) inputs")
+        }
         let clock = ContinuousClock()
         let start = clock.now
         let cpuStart = processCPUSeconds()

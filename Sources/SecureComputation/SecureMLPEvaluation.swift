@@ -63,8 +63,9 @@ public struct SecureEvaluationResult: Sendable, Hashable, Codable {
 /// small next to the 784×128 matrix product.
 public struct SecureMLPEvaluation: Sendable {
     public let layout: MLPLayout
-    /// f: 16 keeps pre-activations (|x| up to 2^20) far from the 2^63 wrap and makes the truncation
-    /// failure probability about 2^−26 per element.
+    /// f: with 16 fractional bits a product of two encodings has 32, so a pre-activation below 2^5
+    /// in magnitude is below 2^37 in the ring and SecureML truncation fails with probability at
+    /// most 2^−26 per element (2^−23 below 2^8).
     public let fractionalBits: Int
     public let threads: Int
 
