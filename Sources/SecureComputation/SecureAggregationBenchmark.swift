@@ -51,9 +51,12 @@ public enum SecureAggregationBenchmark {
     /// - Parameters:
     ///   - holders: share-holders for `additive` (2 or 3).
     ///   - seed: the seed of the reproducible random streams.
+    ///   - neighbors: SecAgg+ degree k (even); nil picks it from the dropout rate
+    ///     (`SecAggConfiguration.secAggPlus`), with the threshold an honest majority of k + 1.
     /// - Throws: any protocol error (for instance too few survivors at a high dropout rate).
     public static func run(scheme: SecureAggregationScheme, clients: Int, parameters: Int, dropoutRate: Double,
-                           threads: Int, holders: Int = 3, fractionalBits: Int = 24, seed: UInt64 = 1) throws -> Result {
+                           threads: Int, holders: Int = 3, fractionalBits: Int = 24, seed: UInt64 = 1,
+                           neighbors requestedDegree: Int? = nil) throws -> Result {
         let streams = RandomStreams(seed: seed).scoped("bench/aggregate")
         var inputRandom = streams.generator("inputs")
         let encoding = try FixedPointEncoding(fractionalBits: fractionalBits, maxSummands: clients)
@@ -74,7 +77,7 @@ public enum SecureAggregationBenchmark {
             let config = scheme == .secagg
                 ? try SecAggConfiguration.secAgg(clients: clients, parameters: parameters, fractionalBits: fractionalBits)
                 : try SecAggConfiguration.secAggPlus(clients: clients, parameters: parameters, fractionalBits: fractionalBits,
-                                                     dropoutRate: dropoutRate)
+                                                     dropoutRate: dropoutRate, neighbors: requestedDegree)
             outcome = try SecAggRound.run(configuration: config, encodedInputs: inputs, dropouts: dropouts,
                                           streams: streams.scoped("round"), threads: threads)
             (neighbors, threshold) = (config.neighbors, config.threshold)
