@@ -116,4 +116,21 @@ final class SecAggProtocolTests: XCTestCase {
         XCTAssertLessThanOrEqual(k100, 99)
         print("SecAgg+ degree: n=100 (20% dropout) k=\(k100); n=10000 (5%) k=\(k10k)")
     }
+
+    func testMessageByteCountsAreWhatACompactWireFormatCarries() throws {
+        let n = 5, length = 100
+        let config = try SecAggConfiguration.secAgg(clients: n, parameters: length, threshold: 3)
+        let inputs = try randomInputs(n, length, config.encoding)
+        let outcome = try SecAggRound.run(configuration: config, encodedInputs: inputs, streams: streams)
+        // Shares of a 32-byte secret: 5 field elements. Sealed pair: ids and point (12 bytes),
+        // 2 × 5 × 8 bytes of shares, 16-byte tag; plus 8 bytes of routing ids.
+        let sealed = 8 + (12 + 80 + 16)
+        let advert = 4 + 64, shareKeys = 4 + (n - 1) * sealed, masked = 4 + 8 * length
+        let unmask = 4 + n * (4 + 4 + 40)  // one self-mask-seed share per survivor, itself included
+        for c in 0..<n { XCTAssertEqual(outcome.traffic.clientSent[c], advert + shareKeys + masked + unmask, "client \(c)") }
+        let received = (n - 1) * 68 + (n - 1) * sealed + (4 * n + 8)
+        for c in 0..<n { XCTAssertEqual(outcome.traffic.clientReceived[c], received, "client \(c)") }
+        XCTAssertEqual(outcome.traffic.serverReceived, outcome.traffic.clientSent.reduce(0, +))
+        XCTAssertEqual(outcome.traffic.serverSent, outcome.traffic.clientReceived.reduce(0, +))
+    }
 }
