@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 @testable import SecureComputation
 import XCTest
 
@@ -23,5 +24,22 @@ final class SecureAggregationBenchmarkTests: XCTestCase {
                 + "bytes/client \(Int(r.bytesPerClient)), max upload \(r.maxClientUploadBytes), server \(r.serverBytes), exact \(r.exact)")
             XCTAssertTrue(r.exact)
         }
+    }
+
+    /// Secure evaluation cost at MNIST scale (784-128-10, 2,000 examples, 2 threads), same switch.
+    func testSecureEvaluationFigures() throws {
+        guard ProcessInfo.processInfo.environment["PRIVFED_BENCH"] == "1" else { throw XCTSkip("set PRIVFED_BENCH=1") }
+        let layout = MLPLayout.mnist, rows = 2000
+        var g = ChaCha20Generator(key: [UInt8](repeating: 1, count: 32))
+        let params = (0..<layout.parameterCount).map { _ in Float(g.nextUnitDouble() * 0.2 - 0.1) }
+        let images = (0..<(rows * layout.inputs)).map { _ in g.nextUnitDouble() < 0.8 ? Float(0) : g.nextUnitFloat() }
+        let labels = (0..<rows).map { _ in Int(g.nextBelow(10)) }
+        let cpu0 = processCPUSeconds(), clock = ContinuousClock(), start = clock.now
+        let r = try SecureMLPEvaluation(layout: layout, threads: 2)
+            .evaluate(parameters: params, images: images, labels: labels, streams: RandomStreams(seed: 3).scoped("eval"))
+        print("BENCH secure_evaluate \(rows) examples: wall \(clock.now - start), cpu \(processCPUSeconds() - cpu0) s, "
+            + "triples \(r.statistics.triplesConsumed) (matrix \(r.statistics.matrixTriples), element \(r.statistics.elementTriples), "
+            + "AND words \(r.statistics.andTripleWords)), exchanged \(r.statistics.bytesExchanged) B, dealer \(r.statistics.dealerBytes) B, "
+            + "rounds \(r.statistics.rounds)")
     }
 }
