@@ -9,6 +9,8 @@ public struct SecAggClient: Sendable {
     public let configuration: SecAggConfiguration
     /// N(u): the clients this one masks with and shares to.
     public let neighbors: [Int]
+    /// The public graph, to check that the survivors stay connected before unmasking.
+    let graph: SecAggGraph
     /// c_u^SK and s_u^SK as raw X25519 scalars (the Crypto key type is not `Sendable`).
     let encryptionSecret: [UInt8]
     let maskingSecret: [UInt8]
@@ -30,6 +32,7 @@ public struct SecAggClient: Sendable {
         self.id = id
         self.configuration = configuration
         self.neighbors = graph.neighbors[id]
+        self.graph = graph
         // Any 32 bytes are a valid X25519 private key (RFC 7748, section 5: the scalar is clamped).
         self.encryptionSecret = generator.bytes(32)
         self.maskingSecret = generator.bytes(32)
@@ -118,7 +121,9 @@ public struct SecAggClient: Sendable {
     /// sharing.
     /// - Throws: `malformedMessage` if the request names a client as both survivor and dropped
     ///   (answering would let the server unmask that client's input), `tooFewSurvivors` if fewer
-    ///   than t of this client's holders-group survived (the paper's abort condition |U3| < t).
+    ///   than t of this client's holders-group survived (the paper's abort condition |U3| < t),
+    ///   `disconnectedSurvivors` if the survivors split the graph (answering would let the server
+    ///   unmask the sum of a part, in the worst case one client's input).
     public func unmask(_ request: SecAggUnmaskingRequest) throws -> SecAggUnmaskingResponse {
         let survivors = Set(request.survivors), dropped = Set(request.dropped)
         guard survivors.isDisjoint(with: dropped) else {
@@ -128,6 +133,8 @@ public struct SecAggClient: Sendable {
         guard liveGroup >= configuration.threshold else {
             throw SecureComputationError.tooFewSurvivors(stage: "unmasking (client \(id))", survivors: liveGroup, threshold: configuration.threshold)
         }
+        let components = graph.components(among: survivors)
+        guard components == 1 else { throw SecureComputationError.disconnectedSurvivors(components: components) }
         var seeds: [Int: ShamirShare] = [:], keys: [Int: ShamirShare] = [:]
         for (owner, pair) in held {
             if survivors.contains(owner) { seeds[owner] = pair.selfMaskSeed } else if dropped.contains(owner) { keys[owner] = pair.maskingKey }

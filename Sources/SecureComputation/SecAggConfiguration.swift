@@ -60,11 +60,14 @@ public struct SecAggConfiguration: Sendable, Hashable {
 
     /// SecAgg+ with the degree and threshold chosen for the expected dropout rate.
     ///
-    /// Bell et al. pick k = O(log n) so that, with high probability, every
-    /// neighbourhood keeps at least t live members. Here: t is an honest majority of the k + 1
-    /// holders (t = ⌊(k+1)/2⌋ + 1, so fewer than half a neighbourhood learns nothing), and k is the
-    /// smallest even degree at which n · P[Binomial(k+1, dropoutRate) > k + 1 − t] ≤ `failureProbability`
-    /// (a union bound over neighbourhoods), falling back to the complete graph if none is.
+    /// Bell et al. pick k = O(log n) so that, with high probability, every neighbourhood keeps at
+    /// least t live members and the graph on the survivors stays connected (else the server would
+    /// learn the sums of its pieces). Here: t is an honest majority of the k + 1 holders
+    /// (t = ⌊(k+1)/2⌋ + 1, so fewer than half a neighbourhood learns nothing), and k is the smallest
+    /// even degree with k ≥ 2⌈log2 n⌉, n · P[Binomial(k+1, dropoutRate) > k + 1 − t] ≤
+    /// `failureProbability` (a union bound over neighbourhoods) and n · dropoutRate^(k/2) ≤
+    /// `failureProbability` (a union bound over the runs of k/2 consecutive ring positions whose loss
+    /// would cut the Harary graph), falling back to the complete graph if none qualifies.
     public static func secAggPlus(clients: Int, parameters: Int, fractionalBits: Int = 24, dropoutRate: Double,
                                   failureProbability: Double = 1e-6, neighbors: Int? = nil,
                                   threshold: Int? = nil) throws -> SecAggConfiguration {
@@ -78,8 +81,9 @@ public struct SecAggConfiguration: Sendable, Hashable {
     }
 
     static func chooseDegree(clients n: Int, dropoutRate p: Double, failureProbability: Double) -> Int {
-        var k = 2
+        var k = 2 * Int(log2(Double(n)).rounded(.up))
         while k < n - 1 {
+            if Double(n) * pow(p, Double(k / 2)) > failureProbability { k += 2; continue }
             let holders = k + 1, t = holders / 2 + 1
             // P[more than holders − t of the holders drop]
             var tail = 0.0
@@ -124,6 +128,23 @@ public struct SecAggGraph: Sendable, Hashable {
             }
         }
         neighbors = sets.map { $0.sorted() }
+    }
+
+    /// The number of connected components of the graph restricted to `members`.
+    public func components(among members: Set<Int>) -> Int {
+        var seen = Set<Int>(), count = 0
+        for start in members.sorted() where !seen.contains(start) {
+            count += 1
+            var stack = [start]
+            seen.insert(start)
+            while let u = stack.popLast() {
+                for v in neighbors[u] where members.contains(v) && !seen.contains(v) {
+                    seen.insert(v)
+                    stack.append(v)
+                }
+            }
+        }
+        return count
     }
 
     /// The holders of client i's shares: its neighbours and itself, ascending.

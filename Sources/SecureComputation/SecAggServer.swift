@@ -63,8 +63,9 @@ public struct SecAggServer: Sendable {
     }
 
     /// Round 2: adds the masked inputs of U3 and returns the unmasking request.
-    /// - Throws: `tooFewSurvivors` if |U3| < t, `lengthMismatch`, `malformedMessage` for inputs of
-    ///   clients that did not share keys.
+    /// - Throws: `tooFewSurvivors` if |U3| < t, `disconnectedSurvivors` if U3 splits the graph (an
+    ///   honest server stops: unmasking would reveal partial sums), `lengthMismatch`,
+    ///   `malformedMessage` for inputs of clients that did not share keys.
     public mutating func collectMaskedInputs(_ messages: [SecAggMaskedInput]) throws -> SecAggUnmaskingRequest {
         for m in messages {
             guard shared.contains(m.client) else {
@@ -78,6 +79,8 @@ public struct SecAggServer: Sendable {
         uploaded = messages.map(\.client).sorted()
         try requireThreshold(uploaded.count, stage: "masked input collection")
         let survivors = Set(uploaded)
+        let components = graph.components(among: survivors)
+        guard components == 1 else { throw SecureComputationError.disconnectedSurvivors(components: components) }
         return SecAggUnmaskingRequest(survivors: uploaded, dropped: shared.filter { !survivors.contains($0) }.sorted())
     }
 

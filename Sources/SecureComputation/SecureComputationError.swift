@@ -15,6 +15,10 @@ public enum SecureComputationError: Error, CustomStringConvertible, Equatable, S
     case tooFewSurvivors(stage: String, survivors: Int, threshold: Int)
     /// A client's secrets needed `threshold` shares but only `available` arrived.
     case secretUnrecoverable(client: Int, secret: String, available: Int, threshold: Int)
+    /// The surviving clients split into several components of the masking graph, so unmasking
+    /// would reveal each component's sum rather than only the total (Bell et al. 2020 need the
+    /// graph restricted to survivors to stay connected).
+    case disconnectedSurvivors(components: Int)
     /// A message did not match what the protocol expected (wrong length, unknown sender, bad tag).
     case malformedMessage(String)
     /// Shares of vectors of different lengths were combined.
@@ -34,6 +38,9 @@ public enum SecureComputationError: Error, CustomStringConvertible, Equatable, S
         case let .secretUnrecoverable(client, secret, available, threshold):
             return "secure aggregation failed: the \(secret) of client \(client) needs \(threshold) shares, "
                 + "only \(available) surviving neighbours answered"
+        case let .disconnectedSurvivors(components):
+            return "secure aggregation refused: the surviving clients form \(components) separate groups in the masking graph, "
+                + "so unmasking would reveal partial sums; use more neighbours (secagg+) or fewer dropouts"
         case let .malformedMessage(reason):
             return "malformed secure-aggregation message: \(reason)"
         case let .lengthMismatch(expected, got):

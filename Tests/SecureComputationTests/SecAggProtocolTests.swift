@@ -113,7 +113,9 @@ final class SecAggProtocolTests: XCTestCase {
         let k100 = SecAggConfiguration.chooseDegree(clients: 100, dropoutRate: 0.2, failureProbability: 1e-6)
         let k10k = SecAggConfiguration.chooseDegree(clients: 10_000, dropoutRate: 0.05, failureProbability: 1e-6)
         XCTAssertLessThan(k10k, 100)
+        XCTAssertGreaterThanOrEqual(k10k, 2 * 14, "at least 2⌈log2 n⌉")
         XCTAssertLessThanOrEqual(k100, 99)
+        XCTAssertEqual(SecAggConfiguration.chooseDegree(clients: 100, dropoutRate: 0, failureProbability: 1e-6), 14)
         print("SecAgg+ degree: n=100 (20% dropout) k=\(k100); n=10000 (5%) k=\(k10k)")
     }
 
@@ -132,5 +134,25 @@ final class SecAggProtocolTests: XCTestCase {
         for c in 0..<n { XCTAssertEqual(outcome.traffic.clientReceived[c], received, "client \(c)") }
         XCTAssertEqual(outcome.traffic.serverReceived, outcome.traffic.clientSent.reduce(0, +))
         XCTAssertEqual(outcome.traffic.serverSent, outcome.traffic.clientReceived.reduce(0, +))
+    }
+
+    func testRoundRefusesToUnmaskWhenSurvivorsSplitTheSparseGraph() throws {
+        // A ring (k = 2): dropping both neighbours of client 0 leaves it alone, so unmasking would
+        // reveal its input; the server stops and so would every client.
+        let n = 12
+        let config = try SecAggConfiguration(clients: n, neighbors: 2, threshold: 2, parameters: 8,
+                                             encoding: FixedPointEncoding(fractionalBits: 24, maxSummands: n))
+        var g = streams.generator("server/graph")
+        let graph = SecAggGraph(configuration: config, using: &g)
+        let inputs = try randomInputs(n, 8, config.encoding)
+        let cut = SecAggDropouts(Dictionary(uniqueKeysWithValues: graph.neighbors[0].map { ($0, .beforeMaskedInput) }))
+        XCTAssertThrowsError(try SecAggRound.run(configuration: config, encodedInputs: inputs, dropouts: cut, streams: streams)) { error in
+            XCTAssertEqual(error as? SecureComputationError, .disconnectedSurvivors(components: 2))
+        }
+        XCTAssertEqual(graph.components(among: Set(0..<n)), 1)
+        // One dropout keeps the ring connected (a path): the round succeeds.
+        let one = SecAggDropouts([graph.neighbors[0][0]: .beforeMaskedInput])
+        let outcome = try SecAggRound.run(configuration: config, encodedInputs: inputs, dropouts: one, streams: streams)
+        XCTAssertEqual(outcome.ringSum, plainSum(inputs, outcome.includedClients))
     }
 }
