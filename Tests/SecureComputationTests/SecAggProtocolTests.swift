@@ -10,6 +10,14 @@ final class SecAggProtocolTests: XCTestCase {
         return try (0..<n).map { _ in try encoding.encode((0..<length).map { _ in Float(g.nextUnitDouble() * 8 - 4) }) }
     }
 
+    /// A sparse configuration and the graph `SecAggRound.run` will draw from the same stream.
+    func sparseRound(clients n: Int, neighbors: Int, threshold: Int, parameters: Int) throws -> (SecAggConfiguration, SecAggGraph) {
+        let config = try SecAggConfiguration(clients: n, neighbors: neighbors, threshold: threshold, parameters: parameters,
+                                             encoding: FixedPointEncoding(fractionalBits: 24, maxSummands: n))
+        var g = streams.generator("server/graph")
+        return (config, SecAggGraph(configuration: config, using: &g))
+    }
+
     func plainSum(_ inputs: [[UInt64]], _ clients: [Int]) -> [UInt64] {
         RingVector.sum(clients.map { inputs[$0] }, count: inputs[0].count)
     }
@@ -79,10 +87,7 @@ final class SecAggProtocolTests: XCTestCase {
 
     func testSecAggPlusSparseGraphSumsExactlyWithDropoutsAndFailsWhenANeighbourhoodEmpties() throws {
         let n = 30
-        let config = try SecAggConfiguration(clients: n, neighbors: 8, threshold: 5, parameters: 20,
-                                             encoding: FixedPointEncoding(fractionalBits: 24, maxSummands: n))
-        var g = streams.generator("server/graph")
-        let graph = SecAggGraph(configuration: config, using: &g)
+        let (config, graph) = try sparseRound(clients: n, neighbors: 8, threshold: 5, parameters: 20)
         XCTAssertTrue(graph.neighbors.allSatisfy { $0.count == 8 })
         for u in 0..<n { for v in graph.neighbors[u] { XCTAssertTrue(graph.neighbors[v].contains(u), "symmetric") } }
         let inputs = try randomInputs(n, 20, config.encoding)
@@ -140,10 +145,7 @@ final class SecAggProtocolTests: XCTestCase {
         // A ring (k = 2): dropping both neighbours of client 0 leaves it alone, so unmasking would
         // reveal its input; the server stops and so would every client.
         let n = 12
-        let config = try SecAggConfiguration(clients: n, neighbors: 2, threshold: 2, parameters: 8,
-                                             encoding: FixedPointEncoding(fractionalBits: 24, maxSummands: n))
-        var g = streams.generator("server/graph")
-        let graph = SecAggGraph(configuration: config, using: &g)
+        let (config, graph) = try sparseRound(clients: n, neighbors: 2, threshold: 2, parameters: 8)
         let inputs = try randomInputs(n, 8, config.encoding)
         let cut = SecAggDropouts(Dictionary(uniqueKeysWithValues: graph.neighbors[0].map { ($0, .beforeMaskedInput) }))
         XCTAssertThrowsError(try SecAggRound.run(configuration: config, encodedInputs: inputs, dropouts: cut, streams: streams)) { error in
