@@ -1,5 +1,0 @@
-import XCTest
-
-final class SecureComputationPlaceholderTests: XCTestCase {
-    func testTargetBuilds() { XCTAssertTrue(true) }
-}
