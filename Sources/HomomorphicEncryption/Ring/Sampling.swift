@@ -63,7 +63,7 @@ public enum RLWESampling {
         p.residues.withUnsafeMutableBufferPointer { buffer in
             for i in 0..<p.limbCount {
                 let q = moduli[i].value
-                let mask: UInt64 = q.bitWidth == 64 ? .max : (UInt64(1) << (64 - q.leadingZeroBitCount)) - 1
+                let mask: UInt64 = (UInt64(1) << (64 - q.leadingZeroBitCount)) - 1
                 let x = buffer.baseAddress! + i * n
                 var j = 0
                 while j < n {
