@@ -119,37 +119,3 @@ public struct CKKSEncoder: Sendable {
         return x < 0 ? m.negate(r) : r
     }
 }
-
-extension HEContext {
-    /// The centred integer value of every coefficient, as Double, by the CRT lift of
-    /// `RNSLevelConstants` (one prime: plain centring).
-    func liftCentred(_ p: RNSPolynomial) -> [Double] {
-        let n = degree, limbs = p.limbCount
-        var out = [Double](repeating: 0, count: n)
-        p.residues.withUnsafeBufferPointer { buffer in
-            let base = buffer.baseAddress!
-            if limbs == 1 {
-                let q = moduli[0].value, half = q / 2
-                for j in 0..<n {
-                    let x = base[j]
-                    out[j] = x > half ? -Double(q - x) : Double(x)
-                }
-                return
-            }
-            let c = levelConstants[limbs - 1]
-            for j in 0..<n {
-                var sum: UInt128 = 0
-                var v = 0.0
-                for i in 0..<limbs {
-                    let m = c.moduli[i]
-                    let y = m.multiplyShoup(base[i * n + j], c.qHatInverse[i], c.qHatInverseShoup[i])
-                    sum &+= UInt128(y) &* c.qHatLow128[i]
-                    v += Double(y) * c.inverseModuli[i]
-                }
-                sum &-= UInt128(v.rounded()) &* c.modulusLow128
-                out[j] = Double(Int128(bitPattern: sum))
-            }
-        }
-        return out
-    }
-}
