@@ -185,6 +185,25 @@ public struct HEVectorCodec: Sendable {
         return EncryptedVector(count: first.count, ciphertexts: try results.map { try $0.get() })
     }
 
+    /// CKKS only: every value times the real w, by a constant product at scale q_ℓ followed by a
+    /// rescale (the scale is unchanged, one prime is consumed).
+    /// - Throws: `CKKSError.wrongScheme` for BFV (use integer weights), `HEEvaluationError.cannotRescale`,
+    ///   or `MultipartyError.precisionUnreachable` when the remaining primes cannot hold the values.
+    public func multiply(_ vector: EncryptedVector, byReal w: Double, threads: Int = 1) throws -> EncryptedVector {
+        guard context.parameters.scheme == .ckks else { throw CKKSError.wrongScheme(context.parameters.scheme) }
+        guard let limbs = vector.ciphertexts.first?.limbCount, limbs > 1 else { throw HEEvaluationError.cannotRescale }
+        let needed = log2(scale * Double(maximumTotalWeight) * valueBound * max(abs(w), 1)) + 2
+        let available = context.logModulus(limbs: limbs - 1)
+        guard needed <= min(available, 190) else {
+            throw MultipartyError.precisionUnreachable(neededBits: needed, availableBits: available.rounded(.down))
+        }
+        let context = self.context
+        let results: [Result<Ciphertext, Error>] = ParallelSplit.map(count: vector.ciphertexts.count, threads: threads) { c in
+            Result { try context.multiplyAndRescale(vector.ciphertexts[c], byReal: w) }
+        }
+        return EncryptedVector(count: vector.count, ciphertexts: try results.map { try $0.get() })
+    }
+
     /// One party's decryption shares of every ciphertext of `vector`.
     public func decryptionShares(of vector: EncryptedVector, secretKeyShare: SecretKey, rng: inout ChaCha20Generator,
                                  threads: Int = 1) -> [DecryptionShare] {
