@@ -31,6 +31,8 @@ public enum HEDecryptionMode: String, Sendable, Codable, CaseIterable {
 public struct EncryptedVector: Sendable {
     public let count: Int
     public internal(set) var ciphertexts: [Ciphertext]
+    /// A bound on |value| of every encrypted value (the codec's bound, times weights).
+    public internal(set) var valueBound: Double
 }
 
 /// Packs `[Float]` updates of any length into ciphertexts, sums them homomorphically, applies
@@ -152,7 +154,7 @@ public struct HEVectorCodec: Sendable {
                 return try! encoder.encrypt(integers, publicKey: publicKey, rng: &local)
             }
         }
-        return EncryptedVector(count: values.count, ciphertexts: ciphertexts)
+        return EncryptedVector(count: values.count, ciphertexts: ciphertexts, valueBound: valueBound)
     }
 
     /// Σ_k w_k · v_k for integer weights (nil: all ones), ciphertext by ciphertext.
@@ -182,7 +184,9 @@ public struct HEVectorCodec: Sendable {
                 return total!
             }
         }
-        return EncryptedVector(count: first.count, ciphertexts: try results.map { try $0.get() })
+        let bound = weights.map { w in zip(vectors, w).reduce(0.0) { $0 + $1.0.valueBound * Double($1.1) } }
+            ?? vectors.reduce(0.0) { $0 + $1.valueBound }
+        return EncryptedVector(count: first.count, ciphertexts: try results.map { try $0.get() }, valueBound: bound)
     }
 
     /// CKKS only: every value times the real w, by a constant product at scale q_ℓ followed by a
@@ -201,7 +205,7 @@ public struct HEVectorCodec: Sendable {
         let results: [Result<Ciphertext, Error>] = ParallelSplit.map(count: vector.ciphertexts.count, threads: threads) { c in
             Result { try context.multiplyAndRescale(vector.ciphertexts[c], byReal: w) }
         }
-        return EncryptedVector(count: vector.count, ciphertexts: try results.map { try $0.get() })
+        return EncryptedVector(count: vector.count, ciphertexts: try results.map { try $0.get() }, valueBound: vector.valueBound * abs(w))
     }
 
     /// One party's decryption shares of every ciphertext of `vector`.
@@ -234,11 +238,15 @@ public struct HEVectorCodec: Sendable {
         return decode(polynomials, vector: vector, divisor: divisor, threads: threads)
     }
 
-    /// Single-key decryption (benchmarks, tests).
+    /// Single-key decryption (benchmarks, tests). CKKS decrypts over the fewest primes that hold
+    /// Δ·`valueBound` plus noise.
     public func decrypt(_ vector: EncryptedVector, secretKey: SecretKey, divisor: Double = 1, threads: Int = 1) -> [Double] {
         let context = self.context
-        let polynomials = ParallelSplit.map(count: vector.ciphertexts.count, threads: threads) {
-            context.decryptToPolynomial(vector.ciphertexts[$0], secretKey: secretKey)
+        let polynomials = ParallelSplit.map(count: vector.ciphertexts.count, threads: threads) { c in
+            let ct = vector.ciphertexts[c]
+            let limbs = context.parameters.scheme == .bfv ? ct.limbCount
+                : context.minimalLimbs(forMagnitude: ct.scale * vector.valueBound + ct.noiseBound, available: ct.limbCount)
+            return context.decryptToPolynomial(ct, secretKey: secretKey, limbs: limbs)
         }
         return decode(polynomials, vector: vector, divisor: divisor, threads: threads)
     }

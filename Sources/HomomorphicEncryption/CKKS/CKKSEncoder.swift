@@ -99,8 +99,14 @@ public struct CKKSEncoder: Sendable {
     }
 
     /// Decrypts with the whole secret key and decodes.
-    public func decrypt(_ ciphertext: Ciphertext, secretKey: SecretKey) -> [Double] {
-        decode(context.decryptToPolynomial(ciphertext, secretKey: secretKey), scale: ciphertext.scale)
+    /// - Parameter valueBound: a bound on |value| of every slot, when known; decryption then uses
+    ///   only the primes needed to hold Δ·|value| plus noise (see `HEContext.minimalLimbs`).
+    public func decrypt(_ ciphertext: Ciphertext, secretKey: SecretKey, valueBound: Double? = nil) -> [Double] {
+        var limbs = ciphertext.limbCount
+        if let valueBound {
+            limbs = context.minimalLimbs(forMagnitude: ciphertext.scale * valueBound + ciphertext.noiseBound, available: limbs)
+        }
+        return decode(context.decryptToPolynomial(ciphertext, secretKey: secretKey, limbs: limbs), scale: ciphertext.scale)
     }
 
     /// The residue of an integral Double with |x| < 2^126 (exact: the double's 53 significant

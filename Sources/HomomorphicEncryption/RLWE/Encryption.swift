@@ -1,3 +1,4 @@
+import Foundation
 import Randomness
 
 /// Public-key and symmetric RLWE encryption and decryption, shared by CKKS and BFV: the
@@ -16,8 +17,8 @@ extension HEContext {
         var scratch = [Int64](repeating: 0, count: n)
         // u, ternary.
         scratch.withUnsafeMutableBufferPointer { RLWESampling.ternary(into: $0.baseAddress!, count: n, rng: &rng) }
-        var u = RNSPolynomial(degree: n, limbCount: limbs, isNTTForm: false)
-        scratch.withUnsafeBufferPointer { setSigned(&u, $0.baseAddress!) }
+        var u = RNSPolynomial(uninitializedDegree: n, limbCount: limbs, isNTTForm: false)
+        scratch.withUnsafeBufferPointer { setSmallSigned(&u, $0.baseAddress!) }
         forwardNTT(&u)
         // c0 = NTT(Δm + e0) + p0·u.
         scratch.withUnsafeMutableBufferPointer { RLWESampling.gaussian(into: $0.baseAddress!, count: n, rng: &rng) }
@@ -27,8 +28,8 @@ extension HEContext {
         multiplyAdd(&c0, publicKey.p0, u)
         // c1 = NTT(e1) + p1·u.
         scratch.withUnsafeMutableBufferPointer { RLWESampling.gaussian(into: $0.baseAddress!, count: n, rng: &rng) }
-        var c1 = RNSPolynomial(degree: n, limbCount: limbs, isNTTForm: false)
-        scratch.withUnsafeBufferPointer { setSigned(&c1, $0.baseAddress!) }
+        var c1 = RNSPolynomial(uninitializedDegree: n, limbCount: limbs, isNTTForm: false)
+        scratch.withUnsafeBufferPointer { setSmallSigned(&c1, $0.baseAddress!) }
         forwardNTT(&c1)
         multiplyAdd(&c1, publicKey.p1, u)
         return Ciphertext(scheme: parameters.scheme, parameterID: parameterID, c0: c0, c1: c1, scale: scale,
@@ -67,16 +68,29 @@ extension HEContext {
         return m
     }
 
-    /// p += c for signed small coefficients c, every limb (coefficient form).
+    /// The fewest primes q_0 ⋯ q_{ℓ} whose product exceeds 4·`magnitude`: decrypting over them
+    /// alone is exact for a message-plus-noise of at most `magnitude` (the other primes only carry
+    /// room for rescaling), which saves their transforms.
+    public func minimalLimbs(forMagnitude magnitude: Double, available: Int) -> Int {
+        let needed = log2(max(magnitude, 1)) + 2
+        for l in 1...available where levelConstants[l - 1].logQ >= needed { return l }
+        return available
+    }
+
+    /// p += c for small signed coefficients c (|c| < q_i), every limb (coefficient form).
     func addSigned(_ p: inout RNSPolynomial, _ c: [Int64]) {
         precondition(!p.isNTTForm && c.count == degree)
         let n = degree
         p.residues.withUnsafeMutableBufferPointer { pb in
             c.withUnsafeBufferPointer { cb in
                 for i in 0..<p.limbCount {
-                    let m = moduli[i]
+                    let q = moduli[i].value
                     let x = pb.baseAddress! + i * n, e = cb.baseAddress!
-                    for j in 0..<n { x[j] = m.add(x[j], m.reduce(signed: e[j])) }
+                    for j in 0..<n {
+                        // x + e with e ∈ (−q, q): add q when e < 0, then one conditional subtraction.
+                        let s = x[j] &+ UInt64(bitPattern: e[j]) &+ (q & UInt64(bitPattern: e[j] >> 63))
+                        x[j] = s >= q ? s &- q : s
+                    }
                 }
             }
         }

@@ -37,9 +37,13 @@ extension HEContext {
 
     /// a + b: encrypts the sum of the messages; noise bounds add.
     public func add(_ a: Ciphertext, _ b: Ciphertext) throws -> Ciphertext {
-        var r = a
-        try addInPlace(&r, b)
-        return r
+        try checkCompatible(a, b)
+        var c0 = RNSPolynomial(uninitializedDegree: degree, limbCount: a.limbCount, isNTTForm: true)
+        var c1 = RNSPolynomial(uninitializedDegree: degree, limbCount: a.limbCount, isNTTForm: true)
+        add(a.c0, b.c0, into: &c0)
+        add(a.c1, b.c1, into: &c1)
+        return Ciphertext(scheme: a.scheme, parameterID: a.parameterID, c0: c0, c1: c1, scale: a.scale,
+                          noiseBound: a.noiseBound + b.noiseBound, secretKeyBound: max(a.secretKeyBound, b.secretKeyBound))
     }
 
     /// a += b.

@@ -17,6 +17,14 @@ public struct RNSPolynomial: Sendable, Equatable {
         self.isNTTForm = isNTTForm
     }
 
+    /// A polynomial whose residues the caller overwrites entirely before reading (skips zeroing).
+    init(uninitializedDegree degree: Int, limbCount: Int, isNTTForm: Bool) {
+        self.degree = degree
+        self.limbCount = limbCount
+        self.residues = [UInt64](unsafeUninitializedCapacity: degree * limbCount) { _, count in count = degree * limbCount }
+        self.isNTTForm = isNTTForm
+    }
+
     init(degree: Int, limbCount: Int, residues: [UInt64], isNTTForm: Bool) {
         precondition(residues.count == degree * limbCount)
         self.degree = degree
@@ -177,6 +185,41 @@ extension HEContext {
             }
         }
         p.isNTTForm = false
+    }
+
+    /// Writes small signed coefficients (|c| < every q_i, e.g. errors and ternary values) into
+    /// every limb of `p`: c or q_i + c, without a reduction.
+    func setSmallSigned(_ p: inout RNSPolynomial, _ c: UnsafePointer<Int64>) {
+        let n = degree
+        p.residues.withUnsafeMutableBufferPointer { pb in
+            for i in 0..<p.limbCount {
+                let q = Int64(moduli[i].value)
+                let x = pb.baseAddress! + i * n
+                for j in 0..<n { x[j] = UInt64(bitPattern: c[j] &+ (q & (c[j] >> 63))) }
+            }
+        }
+        p.isNTTForm = false
+    }
+
+    /// a + b into `out` (same shapes), without copying a first.
+    func add(_ a: RNSPolynomial, _ b: RNSPolynomial, into out: inout RNSPolynomial) {
+        Self.checkShapes(a, b)
+        Self.checkShapes(a, out)
+        let n = degree
+        out.residues.withUnsafeMutableBufferPointer { ob in
+            a.residues.withUnsafeBufferPointer { ab in
+                b.residues.withUnsafeBufferPointer { bb in
+                    for i in 0..<a.limbCount {
+                        let q = moduli[i].value
+                        let z = ob.baseAddress! + i * n, x = ab.baseAddress! + i * n, y = bb.baseAddress! + i * n
+                        for j in 0..<n {
+                            let s = x[j] &+ y[j]
+                            z[j] = s >= q ? s &- q : s
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @inline(__always)

@@ -36,7 +36,8 @@ public enum RLWESampling {
                 let r = rng.next()
                 let u = r & 0x7FFF_FFFF_FFFF_FFFF
                 var magnitude: Int64 = 0
-                for k in 0..<size { magnitude &+= u >= table[k] ? 1 : 0 }
+                // u ≥ T[k] ⇔ T[k] − 1 − u < 0 (all values below 2^63): add the sign bit, no branch.
+                for k in 0..<size { magnitude &-= Int64(bitPattern: table[k] &- 1 &- u) >> 63 }
                 let negative = Int64(bitPattern: r >> 63)  // 0 or 1
                 out[j] = (magnitude ^ (0 &- negative)) &+ negative
             }

@@ -54,7 +54,7 @@ struct BenchHECommand: ParsableCommand {
         print("  add              \(ms(result.addMilliseconds))")
         print("  multiply plain   \(ms(result.multiplyPlainMilliseconds))")
         if let r = result.rescaleMilliseconds { print("  rescale          \(ms(r))") }
-        print("  decrypt+decode   \(ms(result.decryptDecodeMilliseconds))")
+        print("  decrypt+decode   \(ms(result.decryptDecodeMilliseconds))  (values in [-1, 1]; all primes: \(ms(result.decryptDecodeFullModulusMilliseconds)))")
         print("  ciphertext       \(result.ciphertextBytes) bytes")
     }
 }
