@@ -1,0 +1,273 @@
+import Foundation
+import Randomness
+
+/// Errors of vector aggregation a caller can cause.
+public enum HECodecError: Error, Sendable, Equatable, CustomStringConvertible {
+    case overflow(detail: String)
+    case lengthMismatch(Int, Int)
+    case weightCountMismatch(vectors: Int, weights: Int)
+    case invalidArgument(String)
+
+    public var description: String {
+        switch self {
+        case .overflow(let detail): return "encoding would overflow: \(detail)"
+        case .lengthMismatch(let a, let b): return "encrypted vectors hold different numbers of values: \(a) vs \(b)"
+        case .weightCountMismatch(let v, let w): return "\(v) vectors but \(w) weights"
+        case .invalidArgument(let s): return s
+        }
+    }
+}
+
+/// How an aggregate is decrypted, as recorded by the pipeline.
+public enum HEDecryptionMode: String, Sendable, Codable, CaseIterable {
+    /// One party holds the whole secret key (benchmarks, tests).
+    case singleKey = "single-key"
+    /// Every key holder contributes a smudged decryption share; nobody holds the key.
+    case threshold
+}
+
+/// A vector of values encrypted as consecutive ciphertexts (slot j of ciphertext c holds value
+/// c·slots + j).
+public struct EncryptedVector: Sendable {
+    public let count: Int
+    public internal(set) var ciphertexts: [Ciphertext]
+    /// A bound on |value| of every encrypted value (the codec's bound, times weights).
+    public internal(set) var valueBound: Double
+}
+
+/// Packs `[Float]` updates of any length into ciphertexts, sums them homomorphically, applies
+/// integer (FedAvg) weights and decrypts the aggregate — the API of the pipeline's HE stages.
+///
+/// CKKS: N/2 values per ciphertext at scale Δ. BFV: N values per ciphertext as fixed-point
+/// integers ⌊x·2^p⌉ mod t, exact sums as long as Σ w_k·|x_k|·2^p < t/2, which `init` checks.
+/// Weights are integers (e.g. example counts n_k); the caller divides by Σ n_k through the
+/// `divisor` of the decryption, so FedAvg's Σ (n_k/n)·x_k needs no rescaling.
+/// Released values are rounded to multiples of 2^−p (p = `precisionBits`).
+public struct HEVectorCodec: Sendable {
+    public let context: HEContext
+    public let mode: HEDecryptionMode
+    /// CKKS: the encoding scale Δ; BFV: the fixed-point scale 2^p.
+    public let scale: Double
+    public let precisionBits: Int
+    /// The largest Σ w_k the aggregate may carry (number of clients for plain sums).
+    public let maximumTotalWeight: Int
+    /// The largest |x| any client may encode.
+    public let valueBound: Double
+    public let threshold: ThresholdDecryption
+
+    /// - Parameters:
+    ///   - parties: K, key holders (clients) of the collective key; 1 for single-key mode.
+    ///   - maximumTotalWeight: the largest Σ w_k of a weighted sum (clients, or Σ n_k).
+    ///   - valueBound: a bound on |x| for every encoded value (e.g. the clipping norm).
+    ///   - precisionBits: p; decoded values are rounded to multiples of 2^−p.
+    /// - Throws: `HECodecError.overflow` or `MultipartyError.precisionUnreachable` when the
+    ///   parameters cannot hold the aggregate at this precision; the message says what is needed.
+    public init(context: HEContext, mode: HEDecryptionMode, parties: Int, maximumTotalWeight: Int,
+                valueBound: Double, precisionBits: Int = 20, statisticalSecurity: Int = 40) throws {
+        guard parties >= 1, maximumTotalWeight >= 1, valueBound > 0, (1...40).contains(precisionBits) else {
+            throw HECodecError.invalidArgument("parties, weights and value bound must be positive and precision 1...40 bits")
+        }
+        self.context = context
+        self.mode = mode
+        self.precisionBits = precisionBits
+        self.maximumTotalWeight = maximumTotalWeight
+        self.valueBound = valueBound
+        self.threshold = ThresholdDecryption(context: context, statisticalSecurity: statisticalSecurity)
+        let n = Double(context.degree)
+        let aggregateNoise = Double(maximumTotalWeight) * RLWENoise.freshPublicKey(degree: context.degree, parties: parties)
+        let logQ = context.logModulus(limbs: context.maximumLimbCount)
+        let logMessage = log2(Double(maximumTotalWeight) * valueBound)
+        switch context.parameters.scheme {
+        case .ckks:
+            if mode == .singleKey {
+                scale = context.parameters.scale
+            } else {
+                // Smudging of K parties, each uniform of width 2^b: per-coefficient std
+                // 2^(b−1)·√(K/3); a slot sums N coefficients, std ≤ 2^(b−1)·√(K·N/6). Δ puts
+                // 8 such standard deviations below 2^−p.
+                let b = Double(threshold.smudgingBits(noiseBound: aggregateNoise))
+                scale = pow(2, (b - 1 + 0.5 * log2(Double(parties) * n / 6) + 3 + Double(precisionBits)).rounded(.up))
+            }
+            let needed = log2(scale) + logMessage + 2
+            guard needed <= min(logQ, 190) else {
+                throw MultipartyError.precisionUnreachable(neededBits: needed, availableBits: logQ.rounded(.down))
+            }
+        case .bfv:
+            scale = pow(2, Double(precisionBits))
+            let t = Double(context.plaintextModulus!)
+            guard Double(maximumTotalWeight) * valueBound * scale < t / 2 else {
+                throw HECodecError.overflow(detail: "Σw·|x|·2^p = 2^\(String(format: "%.1f", logMessage + Double(precisionBits))) "
+                    + "must stay below t/2 = 2^\(String(format: "%.1f", log2(t / 2))); lower precisionBits or the bounds")
+            }
+            if mode == .threshold {
+                let b = Double(threshold.smudgingBits(noiseBound: aggregateNoise))
+                let tolerance = logQ - log2(t) - 1
+                guard b + log2(Double(parties)) < tolerance else {
+                    throw MultipartyError.precisionUnreachable(neededBits: b + log2(Double(parties)) + log2(t) + 1, availableBits: logQ)
+                }
+            }
+        }
+    }
+
+    /// Values per ciphertext.
+    public var slotsPerCiphertext: Int { context.parameters.slotCount }
+
+    /// Ciphertexts needed for `count` values.
+    public func ciphertextCount(forValues count: Int) -> Int { (count + slotsPerCiphertext - 1) / slotsPerCiphertext }
+
+    /// Bytes of the serialized ciphertexts of `vector` (what goes on the wire).
+    public func serializedByteCount(of vector: EncryptedVector) -> Int {
+        vector.ciphertexts.reduce(0) { $0 + HESerialization.byteCount(of: $1, context: context) }
+    }
+
+    /// Bytes of one party's serialized decryption shares for `vector`.
+    public func decryptionShareByteCount(of vector: EncryptedVector) -> Int {
+        vector.ciphertexts.reduce(0) { $0 + HESerialization.decryptionShareByteCount(context: context, limbs: $1.limbCount) }
+    }
+
+    /// Serialized bytes of a fresh encrypted vector of `count` values.
+    public func serializedByteCount(forValues count: Int) -> Int {
+        ciphertextCount(forValues: count) * HESerialization.ciphertextByteCount(context: context, limbs: context.maximumLimbCount)
+    }
+
+    /// Encrypts `values` under `publicKey`. Each ciphertext gets its own ChaCha20 stream keyed
+    /// from `rng` before the work is split over `threads`, so the bytes do not depend on `threads`.
+    /// - Throws: `HECodecError.overflow` when a value exceeds `valueBound`.
+    public func encrypt(_ values: [Float], publicKey: PublicKey, rng: inout ChaCha20Generator, threads: Int = 1) throws -> EncryptedVector {
+        if let bad = values.first(where: { !(abs(Double($0)) <= valueBound) }) {
+            throw HECodecError.overflow(detail: "value \(bad) exceeds the declared bound \(valueBound)")
+        }
+        let count = ciphertextCount(forValues: values.count)
+        let keys = (0..<count).map { _ in rng.bytes(32) }
+        let slots = slotsPerCiphertext, context = self.context, scale = self.scale
+        let ciphertexts: [Ciphertext] = ParallelSplit.map(count: count, threads: threads) { c in
+            var local = ChaCha20Generator(key: keys[c])
+            let chunk = values[(c * slots)..<min(values.count, (c + 1) * slots)]
+            switch context.parameters.scheme {
+            case .ckks:
+                let encoder = try! CKKSEncoder(context: context)
+                let plaintext = try! encoder.encode(chunk, scale: scale)
+                return context.encrypt(message: plaintext.polynomial, scale: scale, publicKey: publicKey, rng: &local)
+            case .bfv:
+                let encoder = try! BFVEncoder(context: context)
+                let integers = chunk.map { Int64((Double($0) * scale).rounded()) }
+                return try! encoder.encrypt(integers, publicKey: publicKey, rng: &local)
+            }
+        }
+        return EncryptedVector(count: values.count, ciphertexts: ciphertexts, valueBound: valueBound)
+    }
+
+    /// Σ_k w_k · v_k for integer weights (nil: all ones), ciphertext by ciphertext.
+    /// - Throws: `HECodecError` for mismatched lengths or weights, or an evaluation error.
+    public func weightedSum(_ vectors: [EncryptedVector], weights: [Int]? = nil, threads: Int = 1) throws -> EncryptedVector {
+        guard let first = vectors.first else { throw HEEvaluationError.emptyInput }
+        for v in vectors where v.count != first.count || v.ciphertexts.count != first.ciphertexts.count {
+            throw HECodecError.lengthMismatch(first.count, v.count)
+        }
+        if let weights {
+            guard weights.count == vectors.count else { throw HECodecError.weightCountMismatch(vectors: vectors.count, weights: weights.count) }
+            guard weights.allSatisfy({ $0 >= 0 }), weights.reduce(0, +) <= maximumTotalWeight else {
+                throw HECodecError.overflow(detail: "weights must be non-negative with Σw ≤ \(maximumTotalWeight)")
+            }
+        } else if vectors.count > maximumTotalWeight {
+            throw HECodecError.overflow(detail: "\(vectors.count) vectors exceed the \(maximumTotalWeight) the codec was sized for")
+        }
+        let context = self.context
+        let results: [Result<Ciphertext, Error>] = ParallelSplit.map(count: first.ciphertexts.count, threads: threads) { c in
+            Result {
+                var total: Ciphertext? = nil
+                for (k, v) in vectors.enumerated() {
+                    var term = v.ciphertexts[c]
+                    if let weights, weights[k] != 1 { term = context.multiply(term, byInteger: Int64(weights[k])) }
+                    if total == nil { total = term } else { try context.addInPlace(&total!, term) }
+                }
+                return total!
+            }
+        }
+        let bound = weights.map { w in zip(vectors, w).reduce(0.0) { $0 + $1.0.valueBound * Double($1.1) } }
+            ?? vectors.reduce(0.0) { $0 + $1.valueBound }
+        return EncryptedVector(count: first.count, ciphertexts: try results.map { try $0.get() }, valueBound: bound)
+    }
+
+    /// CKKS only: every value times the real w, by a constant product at scale q_ℓ followed by a
+    /// rescale (the scale is unchanged, one prime is consumed).
+    /// - Throws: `CKKSError.wrongScheme` for BFV (use integer weights), `HEEvaluationError.cannotRescale`,
+    ///   or `MultipartyError.precisionUnreachable` when the remaining primes cannot hold the values.
+    public func multiply(_ vector: EncryptedVector, byReal w: Double, threads: Int = 1) throws -> EncryptedVector {
+        guard context.parameters.scheme == .ckks else { throw CKKSError.wrongScheme(context.parameters.scheme) }
+        guard let limbs = vector.ciphertexts.first?.limbCount, limbs > 1 else { throw HEEvaluationError.cannotRescale }
+        let needed = log2(scale * Double(maximumTotalWeight) * valueBound * max(abs(w), 1)) + 2
+        let available = context.logModulus(limbs: limbs - 1)
+        guard needed <= min(available, 190) else {
+            throw MultipartyError.precisionUnreachable(neededBits: needed, availableBits: available.rounded(.down))
+        }
+        let context = self.context
+        let results: [Result<Ciphertext, Error>] = ParallelSplit.map(count: vector.ciphertexts.count, threads: threads) { c in
+            Result { try context.multiplyAndRescale(vector.ciphertexts[c], byReal: w) }
+        }
+        return EncryptedVector(count: vector.count, ciphertexts: try results.map { try $0.get() }, valueBound: vector.valueBound * abs(w))
+    }
+
+    /// One party's decryption shares of every ciphertext of `vector`.
+    public func decryptionShares(of vector: EncryptedVector, secretKeyShare: SecretKey, rng: inout ChaCha20Generator,
+                                 threads: Int = 1) -> [DecryptionShare] {
+        let keys = vector.ciphertexts.map { _ in rng.bytes(32) }
+        let threshold = self.threshold
+        return ParallelSplit.map(count: vector.ciphertexts.count, threads: threads) { c in
+            var local = ChaCha20Generator(key: keys[c])
+            return threshold.generateShare(ciphertext: vector.ciphertexts[c], secretKeyShare: secretKeyShare, rng: &local)
+        }
+    }
+
+    /// Threshold decryption: `shares[i]` are party i's shares (from `decryptionShares`), every
+    /// party of the key must contribute. Returns the values divided by `divisor`, rounded to 2^−p.
+    /// - Throws: `MultipartyError.missingShares` and the other share errors.
+    public func decrypt(_ vector: EncryptedVector, shares: [[DecryptionShare]], divisor: Double = 1, threads: Int = 1) throws -> [Double] {
+        guard !shares.isEmpty else { throw MultipartyError.noShares }
+        for s in shares where s.count != vector.ciphertexts.count {
+            throw HECodecError.lengthMismatch(vector.ciphertexts.count, s.count)
+        }
+        let threshold = self.threshold
+        let results: [Result<RNSPolynomial, Error>] = ParallelSplit.map(count: vector.ciphertexts.count, threads: threads) { c in
+            Result {
+                let aggregate = try threshold.aggregate(shares.map { $0[c] })
+                return try threshold.finalize(ciphertext: vector.ciphertexts[c], aggregate: aggregate)
+            }
+        }
+        let polynomials = try results.map { try $0.get() }
+        return decode(polynomials, vector: vector, divisor: divisor, threads: threads)
+    }
+
+    /// Single-key decryption (benchmarks, tests). CKKS decrypts over the fewest primes that hold
+    /// Δ·`valueBound` plus noise.
+    public func decrypt(_ vector: EncryptedVector, secretKey: SecretKey, divisor: Double = 1, threads: Int = 1) -> [Double] {
+        let context = self.context
+        let polynomials = ParallelSplit.map(count: vector.ciphertexts.count, threads: threads) { c in
+            let ct = vector.ciphertexts[c]
+            let limbs = context.parameters.scheme == .bfv ? ct.limbCount
+                : context.minimalLimbs(forMagnitude: ct.scale * vector.valueBound + ct.noiseBound, available: ct.limbCount)
+            return context.decryptToPolynomial(ct, secretKey: secretKey, limbs: limbs)
+        }
+        return decode(polynomials, vector: vector, divisor: divisor, threads: threads)
+    }
+
+    func decode(_ polynomials: [RNSPolynomial], vector: EncryptedVector, divisor: Double, threads: Int) -> [Double] {
+        let context = self.context, scale = self.scale, slots = slotsPerCiphertext
+        let chunks: [[Double]] = ParallelSplit.map(count: polynomials.count, threads: threads) { c in
+            switch context.parameters.scheme {
+            case .ckks:
+                return try! CKKSEncoder(context: context).decode(polynomials[c], scale: vector.ciphertexts[c].scale)
+            case .bfv:
+                return try! BFVEncoder(context: context).decodeNoisy(polynomials[c]).map { Double($0) / scale }
+            }
+        }
+        let grid = pow(2, Double(precisionBits))
+        var out = [Double](repeating: 0, count: vector.count)
+        for c in 0..<chunks.count {
+            for j in 0..<min(slots, vector.count - c * slots) {
+                out[c * slots + j] = (chunks[c][j] / divisor * grid).rounded() / grid
+            }
+        }
+        return out
+    }
+}

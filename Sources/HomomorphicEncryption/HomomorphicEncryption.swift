@@ -1,1 +1,0 @@
-// The HomomorphicEncryption target; see DESIGN.md for what it owns.

@@ -1,0 +1,97 @@
+import Randomness
+
+/// Errors of the multiparty protocols a caller can cause.
+public enum MultipartyError: Error, Sendable, Equatable, CustomStringConvertible {
+    case parameterMismatch(expected: UInt64, found: UInt64)
+    case noShares
+    case missingShares(expected: Int, received: Int)
+    case ciphertextMismatch
+    case precisionUnreachable(neededBits: Double, availableBits: Double)
+
+    public var description: String {
+        switch self {
+        case .parameterMismatch(let e, let f):
+            return "share belongs to parameter set \(String(f, radix: 16)), expected \(String(e, radix: 16))"
+        case .noShares: return "no shares to aggregate"
+        case .missingShares(let e, let r):
+            return "threshold decryption needs the shares of all \(e) key holders, received \(r)"
+        case .ciphertextMismatch: return "decryption share was made for another ciphertext"
+        case .precisionUnreachable(let needed, let available):
+            return "threshold decryption at this precision needs a \(Int(needed.rounded(.up)))-bit ciphertext modulus, "
+                + "the parameters have \(Int(available)) bits (use a larger ring degree or fewer precision bits)"
+        }
+    }
+}
+
+/// The common random polynomial a of the collective key generation, expanded from a public seed
+/// that all parties share (the CRS of Mouchet et al. 2021, section 4.1). Uniform in R_Q, NTT form.
+public struct CommonReferencePolynomial: Sendable {
+    public let parameterID: UInt64
+    public let polynomial: RNSPolynomial
+
+    /// - Parameter seed: 32 public bytes (e.g. a named stream's key, or drawn by the aggregator and broadcast).
+    public init(context: HEContext, seed: [UInt8]) {
+        precondition(seed.count == 32, "the CRS seed is 32 bytes")
+        var rng = ChaCha20Generator(key: seed, nonce: 0x4352_5300)  // "CRS"
+        var a = RNSPolynomial(degree: context.degree, limbCount: context.maximumLimbCount, isNTTForm: true)
+        RLWESampling.uniform(into: &a, moduli: context.moduli, rng: &rng)
+        self.polynomial = a
+        self.parameterID = context.parameterID
+    }
+}
+
+/// One party's (or an aggregate of several parties') share of the collective public key:
+/// p0_i = −a·s_i + e_i.
+public struct PublicKeyShare: Sendable, Equatable {
+    public let parameterID: UInt64
+    public let polynomial: RNSPolynomial
+    /// How many parties' shares this sums.
+    public let parties: Int
+}
+
+/// Collective public-key generation among K parties (Mouchet, Troncoso-Pastoriza, Bossuat,
+/// Hubaux 2021, "Multiparty homomorphic encryption from ring-learning-with-errors", Protocol 1;
+/// Lattigo's `multiparty.PublicKeyGenProtocol`). Each party holds a ternary secret share s_i;
+/// the collective secret s = Σ s_i is never formed anywhere.
+///
+/// Shape: `generateShare` (each party) → `aggregate` (anyone, e.g. the aggregator) →
+/// `finalize` → a `PublicKey` (−a·s + e, a) with e = Σ e_i.
+public struct CollectivePublicKeyGeneration: Sendable {
+    public let context: HEContext
+    public let crs: CommonReferencePolynomial
+
+    public init(context: HEContext, crs: CommonReferencePolynomial) {
+        precondition(crs.parameterID == context.parameterID)
+        self.context = context
+        self.crs = crs
+    }
+
+    /// Party i's share −a·s_i + e_i, with e_i from the error distribution.
+    public func generateShare(secretKeyShare: SecretKey, rng: inout ChaCha20Generator) -> PublicKeyShare {
+        precondition(secretKeyShare.parameterID == context.parameterID, "key share belongs to other parameters")
+        let p = context.publicKeyShare(secretKey: secretKeyShare, a: crs.polynomial, rng: &rng)
+        return PublicKeyShare(parameterID: context.parameterID, polynomial: p, parties: 1)
+    }
+
+    /// The sum of shares (associative: partial aggregates may be aggregated again).
+    /// - Throws: `MultipartyError.noShares` or `.parameterMismatch`.
+    public func aggregate(_ shares: [PublicKeyShare]) throws -> PublicKeyShare {
+        guard let first = shares.first else { throw MultipartyError.noShares }
+        var sum = first.polynomial
+        var parties = 0
+        for s in shares {
+            guard s.parameterID == context.parameterID else {
+                throw MultipartyError.parameterMismatch(expected: context.parameterID, found: s.parameterID)
+            }
+            parties += s.parties
+        }
+        for s in shares.dropFirst() { context.add(&sum, s.polynomial) }
+        return PublicKeyShare(parameterID: context.parameterID, polynomial: sum, parties: parties)
+    }
+
+    /// The collective public key (Σ p0_i, a).
+    public func finalize(_ aggregate: PublicKeyShare, epoch: UInt64 = 0) -> PublicKey {
+        PublicKey(parameterID: context.parameterID, p0: aggregate.polynomial, p1: crs.polynomial,
+                  parties: aggregate.parties, epoch: epoch)
+    }
+}

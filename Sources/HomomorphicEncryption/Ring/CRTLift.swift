@@ -1,0 +1,105 @@
+/// Lifting RNS residues to centred integers (as Doubles), the last step of CKKS decoding.
+///
+/// x = Σ y_i · (Q/q_i) − v · Q with y_i = [x_i · (Q/q_i)^{−1}]_{q_i} and v = round(Σ y_i / q_i)
+/// (the fractional part of Σ y_i/q_i is x/Q, far from 1/2 for any decryptable x, so double
+/// precision gives v exactly). The sum is evaluated exactly modulo 2^128 when Q < 2^127, and
+/// modulo 2^192 otherwise; the result is exact whenever the centred |x| < 2^191.
+extension HEContext {
+    func liftCentred(_ p: RNSPolynomial) -> [Double] {
+        let n = degree, limbs = p.limbCount
+        var out = [Double](repeating: 0, count: n)
+        let c = levelConstants[limbs - 1]
+        p.residues.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            if limbs == 1 {
+                let q = moduli[0].value, half = q / 2
+                for j in 0..<n {
+                    let x = base[j]
+                    out[j] = x > half ? -Double(q - x) : Double(x)
+                }
+            } else if c.logQ < 127 {
+                for j in 0..<n {
+                    var sum: UInt128 = 0
+                    var v = 0.0
+                    for i in 0..<limbs {
+                        let y = c.moduli[i].multiplyShoup(base[i * n + j], c.qHatInverse[i], c.qHatInverseShoup[i])
+                        sum &+= UInt128(y) &* c.qHatLow128[i]
+                        v += Double(y) * c.inverseModuli[i]
+                    }
+                    sum &-= UInt128(v.rounded()) &* c.modulusLow128
+                    out[j] = Double(Int128(bitPattern: sum))
+                }
+            } else {
+                for j in 0..<n {
+                    var acc = Word192()
+                    var v = 0.0
+                    for i in 0..<limbs {
+                        let y = c.moduli[i].multiplyShoup(base[i * n + j], c.qHatInverse[i], c.qHatInverseShoup[i])
+                        acc.add(c.qHatLow192[i], times: y)
+                        v += Double(y) * c.inverseModuli[i]
+                    }
+                    acc.subtract(c.modulusLow192, times: UInt64(v.rounded()))
+                    out[j] = acc.signedDouble
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// A 192-bit two's-complement accumulator (three little-endian words).
+struct Word192: Sendable {
+    var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0
+
+    init() {}
+
+    init(_ words: [UInt64]) {
+        w0 = words.count > 0 ? words[0] : 0
+        w1 = words.count > 1 ? words[1] : 0
+        w2 = words.count > 2 ? words[2] : 0
+    }
+
+    /// self += a · y (mod 2^192).
+    @inline(__always)
+    mutating func add(_ a: Word192, times y: UInt64) {
+        let p0 = a.w0.multipliedFullWidth(by: y), p1 = a.w1.multipliedFullWidth(by: y)
+        let t1 = p0.high.addingReportingOverflow(p1.low)
+        let t2 = p1.high &+ a.w2 &* y &+ (t1.overflow ? 1 : 0)
+        let s0 = w0.addingReportingOverflow(p0.low)
+        let s1a = w1.addingReportingOverflow(t1.partialValue)
+        let s1b = s1a.partialValue.addingReportingOverflow(s0.overflow ? 1 : 0)
+        w0 = s0.partialValue
+        w1 = s1b.partialValue
+        w2 = w2 &+ t2 &+ (s1a.overflow ? 1 : 0) &+ (s1b.overflow ? 1 : 0)
+    }
+
+    /// self −= a · y (mod 2^192).
+    @inline(__always)
+    mutating func subtract(_ a: Word192, times y: UInt64) {
+        var negated = self
+        negated.negate()
+        negated.add(a, times: y)
+        negated.negate()
+        self = negated
+    }
+
+    @inline(__always)
+    mutating func negate() {
+        w0 = ~w0; w1 = ~w1; w2 = ~w2
+        let s0 = w0.addingReportingOverflow(1)
+        w0 = s0.partialValue
+        if s0.overflow {
+            let s1 = w1.addingReportingOverflow(1)
+            w1 = s1.partialValue
+            if s1.overflow { w2 &+= 1 }
+        }
+    }
+
+    /// The value as a signed integer, rounded to Double.
+    var signedDouble: Double {
+        if w2 >> 63 == 0 { return (Double(w2) * 0x1p64 + Double(w1)) * 0x1p64 + Double(w0) }
+        var m = self
+        m.negate()
+        return -((Double(m.w2) * 0x1p64 + Double(m.w1)) * 0x1p64 + Double(m.w0))
+    }
+}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class HomomorphicEncryptionPlaceholderTests: XCTestCase {
-    func testTargetBuilds() { XCTAssertTrue(true) }
-}
