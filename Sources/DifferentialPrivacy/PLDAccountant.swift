@@ -49,7 +49,10 @@ public struct PLDAccountant: Sendable {
             return PrivacyEstimate(epsilon: 0, delta: delta, accountant: .pld, bestOrder: nil, lowerBound: 0)
         }
         // The two directions are independent: one per core.
-        let directions = NeighbourDirection.allCases
+        // With q = 1 throughout the mechanism is the Gaussian one, whose two directions have
+        // the same privacy loss distribution N(μ²/2, μ²): compose one.
+        let directions: [NeighbourDirection] = active.allSatisfy { $0.samplingRate == 1 }
+            ? [.remove] : NeighbourDirection.allCases
         // Each iteration writes only its own slot.
         nonisolated(unsafe) let bounds = UnsafeMutableBufferPointer<(upper: Double, lower: Double)>.allocate(capacity: directions.count)
         defer { bounds.deallocate() }
@@ -76,22 +79,32 @@ public struct PLDAccountant: Sendable {
     }
 
     /// Composes every entry's discretised PLD in one direction.
+    ///
+    /// The grid interval is the finest one whose composed window fits `maximumGridSize / 2`
+    /// points (half, so that the power-of-two FFT length stays ≤ the maximum). The window's
+    /// width in loss units barely depends on h, so it is first measured on a coarse grid (cheap)
+    /// and the fine discretisation is done once; its own window is then computed exactly.
     func compose(_ history: [SubsampledGaussianSteps], direction: NeighbourDirection) -> ComposedPrivacyLoss {
-        var h = finestInterval
-        while true {
-            let losses = history.map {
+        let counts = history.map { $0.steps }
+        func discretise(_ h: Double) -> [DiscretePrivacyLoss] {
+            history.map {
                 DiscretePrivacyLoss(samplingRate: $0.samplingRate, noiseMultiplier: $0.noiseMultiplier,
                                     direction: direction, interval: h)
             }
-            let counts = history.map { $0.steps }
+        }
+        let coarse = max(finestInterval, 1e-2)
+        let probe = ChernoffWindow(losses: discretise(coarse), counts: counts, tailMass: truncationMass)
+        let widthInLoss = Double(probe.highIndex - probe.lowIndex + 2) * coarse
+        var h = max(finestInterval, widthInLoss / Double(maximumGridSize / 2))
+        while true {
+            let losses = discretise(h)
             let window = ChernoffWindow(losses: losses, counts: counts, tailMass: truncationMass)
             let width = window.highIndex - window.lowIndex + 1
             if width <= maximumGridSize {
                 return ComposedPrivacyLoss(losses: losses, counts: counts, window: window,
                                            gridSize: max(1024, width.nextPowerOfTwo))
             }
-            // Coarsen so that the window (which scales like 1/h in grid points) fits with room.
-            h *= Double(width) / Double(maximumGridSize / 2)
+            h *= 1.25 * Double(width) / Double(maximumGridSize)
         }
     }
 }
