@@ -62,7 +62,7 @@ final class PLDAccountantTests: XCTestCase {
         let start = Date()
         let estimate = try PLDAccountant().estimate(samplingRate: 256.0 / 60_000, noiseMultiplier: 1.0, steps: 100_000, delta: 1e-5)
         let elapsed = Date().timeIntervalSince(start)
-        XCTAssertLessThan(elapsed, 0.8)
+        XCTAssertLessThan(elapsed, 1.0)  // measured 0.1 s on an idle core
         XCTAssertLessThan(estimate.errorBound!, 0.25 * estimate.epsilon)
     }
 
