@@ -14,11 +14,11 @@ import Foundation
 /// - upper (`epsilon`): the discretised pair dominates the true one, so its δ(ε) is larger;
 ///   the FFT window is chosen with a Chernoff bound so that the composed mass that wraps around
 ///   is below `truncationMass` at each end, and 2·`truncationMass` is added to δ;
-/// - lower (`lowerBound`): in the coupling of the true and discretised losses each step's
-///   difference lies in [−h, h] with mean in [0, (e^h − 1)²/8]; by Hoeffding the composed losses
-///   differ by more than T(e^h−1)²/8 + h·√(2T·log(1/δ_e)) with probability < δ_e (δ_e = δ/1000).
+/// - lower (`lowerBound`): in a coupling of the true and discretised losses each step's
+///   difference is bounded by h with a tiny non-negative mean; by Bernstein's inequality the
+///   composed losses differ by more than `couplingShift` with probability < δ_e (δ_e = δ/1000).
 ///   So ε_true ≥ ε_discrete(δ + δ_e + failures) − that shift (the argument of Gopi, Lee,
-///   Wutschitz 2021, "Numerical composition of differential privacy", Thm 5.5, applied to this
+///   Wutschitz 2021, "Numerical composition of differential privacy", Sec. 5, applied to this
 ///   coupling).
 public struct PLDAccountant: Sendable {
     public static let name = "pld"
@@ -49,7 +49,10 @@ public struct PLDAccountant: Sendable {
             return PrivacyEstimate(epsilon: 0, delta: delta, accountant: .pld, bestOrder: nil, lowerBound: 0)
         }
         // The two directions are independent: one per core.
-        let directions = NeighbourDirection.allCases
+        // With q = 1 throughout the mechanism is the Gaussian one, whose two directions have
+        // the same privacy loss distribution N(μ²/2, μ²): compose one.
+        let directions: [NeighbourDirection] = active.allSatisfy { $0.samplingRate == 1 }
+            ? [.remove] : NeighbourDirection.allCases
         // Each iteration writes only its own slot.
         nonisolated(unsafe) let bounds = UnsafeMutableBufferPointer<(upper: Double, lower: Double)>.allocate(capacity: directions.count)
         defer { bounds.deallocate() }
@@ -57,9 +60,8 @@ public struct PLDAccountant: Sendable {
         DispatchQueue.concurrentPerform(iterations: directions.count) { d in
             let composed = compose(active, direction: directions[d])
             let upper = composed.epsilon(delta: delta - 2 * truncationMass)
-            let h = composed.interval
             let deltaSlack = delta / 1000
-            let shift = totalSteps * pow(expm1(h), 2) / 8 + h * (2 * totalSteps * log(1 / deltaSlack)).squareRoot()
+            let shift = Self.couplingShift(interval: composed.interval, steps: totalSteps, failureProbability: deltaSlack)
             let failures = deltaSlack + 2 * truncationMass + composed.couplingFailureMass
             let lower = delta + failures < 1 ? composed.epsilon(delta: delta + failures) - shift : 0
             bounds[d] = (upper, lower)
@@ -69,6 +71,24 @@ public struct PLDAccountant: Sendable {
                                lowerBound: min(upper, max(0, lower)))
     }
 
+    /// How far the composed true loss can lie below the composed discretised loss, except with
+    /// probability `failureProbability`.
+    ///
+    /// Per step, in the coupling that splits each grid cell's mass between its ends, the
+    /// difference D = Ỹ − Y has mean b ∈ [0, (e^h − 1)²/8] (the split preserves the mean of
+    /// e^{−loss}, and −log is convex with curvature ≤ 1/z² on the cell), E[D²] ≤ h(h/2 + b)
+    /// (from (Y − lo)² ≤ h(Y − lo) on the cell and θh = E[Y − lo] + b for the upper-end weight
+    /// θ) and |D − b| ≤ h + b. Bernstein's inequality for the T independent steps gives
+    /// P(Σ(D − b) ≥ η) ≤ exp(−η² / (2(V + Mη/3))), V = T·h(h/2 + b), M = h + b.
+    static func couplingShift(interval h: Double, steps: Double, failureProbability: Double) -> Double {
+        let bias = expm1(h) * expm1(h) / 8
+        let variance = steps * h * (h / 2 + bias)
+        let range = h + bias
+        let l = log(1 / failureProbability)
+        let eta = l * range / 3 + ((l * range / 3) * (l * range / 3) + 2 * l * variance).squareRoot()
+        return steps * bias + eta
+    }
+
     /// ε after `steps` releases at rate q with noise multiplier σ.
     public func estimate(samplingRate: Double, noiseMultiplier: Double, steps: Int, delta: Double) throws -> PrivacyEstimate {
         try estimate([SubsampledGaussianSteps(samplingRate: samplingRate, noiseMultiplier: noiseMultiplier, steps: steps)],
@@ -76,22 +96,32 @@ public struct PLDAccountant: Sendable {
     }
 
     /// Composes every entry's discretised PLD in one direction.
+    ///
+    /// The grid interval is the finest one whose composed window fits `maximumGridSize / 2`
+    /// points (half, so that the power-of-two FFT length stays ≤ the maximum). The window's
+    /// width in loss units barely depends on h, so it is first measured on a coarse grid (cheap)
+    /// and the fine discretisation is done once; its own window is then computed exactly.
     func compose(_ history: [SubsampledGaussianSteps], direction: NeighbourDirection) -> ComposedPrivacyLoss {
-        var h = finestInterval
-        while true {
-            let losses = history.map {
+        let counts = history.map { $0.steps }
+        func discretise(_ h: Double) -> [DiscretePrivacyLoss] {
+            history.map {
                 DiscretePrivacyLoss(samplingRate: $0.samplingRate, noiseMultiplier: $0.noiseMultiplier,
                                     direction: direction, interval: h)
             }
-            let counts = history.map { $0.steps }
+        }
+        let coarse = max(finestInterval, 1e-2)
+        let probe = ChernoffWindow(losses: discretise(coarse), counts: counts, tailMass: truncationMass)
+        let widthInLoss = Double(probe.highIndex - probe.lowIndex + 2) * coarse
+        var h = max(finestInterval, widthInLoss / Double(maximumGridSize / 2))
+        while true {
+            let losses = discretise(h)
             let window = ChernoffWindow(losses: losses, counts: counts, tailMass: truncationMass)
             let width = window.highIndex - window.lowIndex + 1
             if width <= maximumGridSize {
                 return ComposedPrivacyLoss(losses: losses, counts: counts, window: window,
                                            gridSize: max(1024, width.nextPowerOfTwo))
             }
-            // Coarsen so that the window (which scales like 1/h in grid points) fits with room.
-            h *= Double(width) / Double(maximumGridSize / 2)
+            h *= 1.25 * Double(width) / Double(maximumGridSize)
         }
     }
 }

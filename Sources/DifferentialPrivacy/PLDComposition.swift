@@ -1,18 +1,18 @@
 import Foundation
 
 /// Index range [lowIndex, highIndex] (grid units) outside which the composed loss has P-mass
-/// below `tailMass` at each end, by the Chernoff bound P(S ≥ a) ≤ E[e^{tS}]·e^{−ta}, t > 0.
+/// below `tailMass` at each end, by the Chernoff bound P(S ≥ a) ≤ E[e^{tS}]·e^{−ta}, t > 0
+/// (and its mirror for the lower tail), minimised over a log-spaced set of t.
 ///
-/// The moment generating functions are taken of coarsened copies of each PLD (cells of up to
-/// `coarseCells` bins, each bin's mass moved to its upper end for the upper tail and to its lower
-/// end for the lower tail), which only makes each bound larger, so the window stays valid.
+/// The moment generating function of a PLD on the grid is a polynomial in e^{±th}, evaluated by
+/// Horner's rule scaled by its largest term: no exponential per grid point, no overflow.
 struct ChernoffWindow: Sendable {
     let lowIndex: Int
     let highIndex: Int
 
-    static let coarseCells = 4096
-    /// Chernoff parameters t (per unit of loss), log-spaced over 10⁻³ … 10⁵.
-    static let parameters: [Double] = (0...160).map { pow(10, -3 + Double($0) * 0.05) }
+    /// Chernoff parameters t (per unit of loss), log-spaced over 10⁻² … 10⁴ (five per decade:
+    /// the optimum is flat, a finer grid narrows the window by a few percent at most).
+    static let parameters: [Double] = (0...30).map { pow(10, -2 + Double($0) * 0.2) }
 
     init(losses: [DiscretePrivacyLoss], counts: [Int], tailMass: Double) {
         let h = losses[0].interval
@@ -22,39 +22,44 @@ struct ChernoffWindow: Sendable {
         for (loss, count) in zip(losses, counts) {
             supportLow += count * loss.firstIndex
             supportHigh += count * loss.lastIndex
-            let binWidth = max(1, (loss.masses.count + Self.coarseCells - 1) / Self.coarseCells)
-            var binMass: [Double] = [], binLow: [Double] = [], binHigh: [Double] = []
-            var start = 0
-            while start < loss.masses.count {
-                let end = min(loss.masses.count, start + binWidth)
-                binMass.append(loss.masses[start..<end].reduce(0, +))
-                binLow.append(Double(loss.firstIndex + start) * h)
-                binHigh.append(Double(loss.firstIndex + end - 1) * h)
-                start = end
-            }
             for (k, t) in Self.parameters.enumerated() {
-                upperLogMGF[k] += Double(count) * Self.logMoment(binMass, binHigh, t)
-                lowerLogMGF[k] += Double(count) * Self.logMoment(binMass, binLow, -t)
+                upperLogMGF[k] += Double(count) * Self.logMoment(loss, t)
+                lowerLogMGF[k] += Double(count) * Self.logMoment(loss, -t)
             }
         }
         let logTail = log(tailMass)
         var high = Double.infinity, low = -Double.infinity
         for (k, t) in Self.parameters.enumerated() {
-            high = min(high, (upperLogMGF[k] - logTail) / t)
-            low = max(low, (logTail - lowerLogMGF[k]) / t)
+            let upper = (upperLogMGF[k] - logTail) / t, lower = (logTail - lowerLogMGF[k]) / t
+            if upper.isFinite { high = min(high, upper) }
+            if lower.isFinite { low = max(low, lower) }
         }
-        highIndex = min(supportHigh, Int((high / h).rounded(.up)))
-        lowIndex = max(supportLow, min(highIndex, Int((low / h).rounded(.down))))
+        // Clamp in Double before converting: the support bounds are always finite.
+        highIndex = Int(min(Double(supportHigh), (high / h).rounded(.up)))
+        lowIndex = Int(max(Double(supportLow), min(Double(highIndex), (low / h).rounded(.down))))
     }
 
-    /// log Σ m_i e^{t ℓ_i}, in log-sum-exp form.
-    private static func logMoment(_ masses: [Double], _ losses: [Double], _ t: Double) -> Double {
-        var peak = -Double.infinity
-        for (m, l) in zip(masses, losses) where m > 0 { peak = max(peak, t * l) }
-        guard peak > -.infinity else { return -.infinity }
+    /// log Σ_j m_j e^{t ℓ_j} over the finite masses, ℓ_j = (firstIndex + j)·h.
+    ///
+    /// The sum is scaled by the term at the extreme non-zero mass in the direction of t, so the
+    /// scaled sum is ≥ that mass and never underflows to zero.
+    static func logMoment(_ loss: DiscretePrivacyLoss, _ t: Double) -> Double {
+        let masses = loss.masses
+        guard let first = masses.firstIndex(where: { $0 > 0 }), let last = masses.lastIndex(where: { $0 > 0 }) else {
+            return -.infinity
+        }
+        let h = loss.interval
+        let ratio = exp(-abs(t) * h)
         var sum = 0.0
-        for (m, l) in zip(masses, losses) where m > 0 { sum += m * exp(t * l - peak) }
-        return peak + log(sum)
+        if t > 0 {
+            // Σ m_j ρ^{last−j}, scaled by e^{tℓ_last}.
+            for j in first...last { sum = sum * ratio + masses[j] }
+            return t * Double(loss.firstIndex + last) * h + log(sum)
+        } else {
+            // Σ m_j ρ^{j−first}, scaled by e^{tℓ_first}.
+            for j in stride(from: last, through: first, by: -1) { sum = sum * ratio + masses[j] }
+            return t * Double(loss.firstIndex + first) * h + log(sum)
+        }
     }
 }
 
@@ -89,14 +94,19 @@ struct ComposedPrivacyLoss: Sendable {
                 // z^T through polar form: |z|^T e^{iTθ}.
                 let r = (re[k] * re[k] + im[k] * im[k]).squareRoot()
                 var pr = 0.0, pi = 0.0
-                // Coefficients whose T-th power underflows are left at zero without the
-                // transcendental calls (for large T that is most of them).
-                let logMagnitude = count == 1 ? 0 : power * log(r)
-                if r > 0, logMagnitude > -745 {
-                    let magnitude = count == 1 ? r : exp(logMagnitude)
-                    let angle = power * atan2(im[k], re[k])
-                    pr = magnitude * cos(angle)
-                    pi = magnitude * sin(angle)
+                if count == 1 {
+                    pr = re[k]
+                    pi = im[k]
+                } else if r > 0 {
+                    // Coefficients whose T-th power underflows stay zero without the
+                    // transcendental calls (for large T that is most of them).
+                    let logMagnitude = power * log(r)
+                    if logMagnitude > -745 {
+                        let magnitude = exp(logMagnitude)
+                        let angle = power * atan2(im[k], re[k])
+                        pr = magnitude * cos(angle)
+                        pi = magnitude * sin(angle)
+                    }
                 }
                 let ar = accReal[k], ai = accImag[k]
                 accReal[k] = ar * pr - ai * pi
