@@ -6,20 +6,16 @@
 /// they return the same bits on every IEEE-754 machine, which the reproducibility audit needs.
 /// Accuracy is a few ulp, ample for training.
 enum ScalarMath {
-    /// Sixteen Float lanes; the scalar functions run the same lane-wise code, so a value gets the
-    /// same bits whether it is computed alone or inside a vector.
-    typealias Lanes = SIMD16<Float>
-
     /// e^x for Float. Cody–Waite reduction x = k·ln2 + r with |r| ≤ ln2/2 (ln2 split into a
     /// 9-bit head, so k·head is exact), a degree-7 Taylor polynomial for e^r (truncation
     /// error below 2^-27 relative), then an exact scaling by 2^k. Inputs are clamped to
     /// [-87, 88], so the result is always a finite normal number.
     @inline(__always)
-    static func exp(_ x: Lanes) -> Lanes {
-        let x = x.clamped(lowerBound: Lanes(repeating: -87), upperBound: Lanes(repeating: 88))
+    static func exp(_ x: Float) -> Float {
+        let x = Swift.min(Swift.max(x, -87), 88)
         let k = (x * 1.442_695_04).rounded(.toNearestOrEven)
         let r = (x - k * 0.693_359_375) - k * -2.121_944_4e-4
-        var p = Lanes(repeating: 1.0 / 5040)
+        var p: Float = 1.0 / 5040
         p = p * r + 1.0 / 720
         p = p * r + 1.0 / 120
         p = p * r + 1.0 / 24
@@ -27,51 +23,26 @@ enum ScalarMath {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let biased = (SIMD16<Int32>(k, rounding: .towardZero) &+ 127) &<< 23
-        return p * unsafeBitCast(biased, to: Lanes.self)
+        let scale = Float(bitPattern: UInt32(Int32(k) + 127) << 23)
+        return p * scale
     }
 
     /// tanh for Float. Odd Taylor series through x^11 for |x| < 0.25 (no cancellation near 0),
     /// 1 − 2/(e^{2|x|} + 1) up to |x| = 9, and ±1 beyond (tanh 9 rounds to 1 in Float).
-    /// Both branches are computed and selected per lane.
     @inline(__always)
-    static func tanh(_ x: Lanes) -> Lanes {
-        let a = pointwiseMax(x, -x)
-        let x2 = x * x
-        var p = Lanes(repeating: -1382.0 / 155_925)
-        p = p * x2 + 62.0 / 2835
-        p = p * x2 + -17.0 / 315
-        p = p * x2 + 2.0 / 15
-        p = p * x2 + -1.0 / 3
-        let series = x + x * (x2 * p)
-        let clampedA = pointwiseMin(a, Lanes(repeating: 9))
-        var t = 1 - 2 / (exp(2 * clampedA) + 1)
-        t.replace(with: 1, where: a .> 9)
-        t.replace(with: -t, where: x .< 0)
-        t.replace(with: series, where: a .< 0.25)
-        return t
-    }
-
-    /// Scalar e^x (one lane of the vector version).
-    static func exp(_ x: Float) -> Float { exp(Lanes(repeating: x))[0] }
-
-    /// Scalar tanh (one lane of the vector version).
-    static func tanh(_ x: Float) -> Float { tanh(Lanes(repeating: x))[0] }
-
-    /// y[i] = tanh(x[i]) for i in `range`, sixteen at a time; the tail goes through a zero-padded vector.
-    static func tanh(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, range: Range<Int>) {
-        var i = range.lowerBound
-        while i + 16 <= range.upperBound {
-            let v = UnsafeRawPointer(x + i).loadUnaligned(as: Lanes.self)
-            UnsafeMutableRawPointer(y + i).storeBytes(of: tanh(v), as: Lanes.self)
-            i += 16
+    static func tanh(_ x: Float) -> Float {
+        let a = abs(x)
+        if a < 0.25 {
+            let x2 = x * x
+            var p: Float = -1382.0 / 155_925
+            p = p * x2 + 62.0 / 2835
+            p = p * x2 + -17.0 / 315
+            p = p * x2 + 2.0 / 15
+            p = p * x2 + -1.0 / 3
+            return x + x * (x2 * p)
         }
-        if i < range.upperBound {
-            var v = Lanes()
-            for j in 0..<(range.upperBound - i) { v[j] = x[i + j] }
-            let t = tanh(v)
-            for j in 0..<(range.upperBound - i) { y[i + j] = t[j] }
-        }
+        let t: Float = a > 9 ? 1 : 1 - 2 / (exp(2 * a) + 1)
+        return x < 0 ? -t : t
     }
 
     /// Natural logarithm for a positive finite Double: x = 2^e·m with m in [√½, √2), then

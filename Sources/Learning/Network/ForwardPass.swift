@@ -25,7 +25,9 @@ extension NetworkWorkspace {
                 for i in 0..<(n * size) { y[i] = x[i] > 0 ? x[i] : 0 }
             case .tanh:
                 let size = layer.outputSize
-                forExamples(n) { ScalarMath.tanh(x, into: y, range: ($0.lowerBound * size)..<($0.upperBound * size)) }
+                forExamples(n) { range in
+                    for i in (range.lowerBound * size)..<(range.upperBound * size) { y[i] = ScalarMath.tanh(x[i]) }
+                }
             case .maxPool(let g):
                 let arg = argmax[l]!.pointer
                 forExamples(n) { MaxPool.forward(g, input: x, output: y, argmax: arg, examples: $0) }
