@@ -5,6 +5,15 @@ import PackageDescription
 /// kernels work on unsafe buffers inside small functions whose indices are checked once.
 let fastMath: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
+/// Learning's kernels are written so that results do not depend on the instruction set (separate
+/// multiply and add, no libm; see GEMM.swift), so the target CPU only changes speed. `haswell` is the
+/// AVX2 level (x86-64-v3) of every x86-64 server since 2013; the flag is x86-64 only.
+#if arch(x86_64)
+let learningCPU: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let learningCPU: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "privfed",
     platforms: [.macOS(.v14)],
@@ -23,7 +32,7 @@ let package = Package(
         .target(name: "Randomness", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: fastMath),
         .target(name: "Learning", dependencies: ["Randomness", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
-                swiftSettings: fastMath),
+                swiftSettings: fastMath + learningCPU),
         .target(name: "DifferentialPrivacy", dependencies: ["Learning", "Randomness"], swiftSettings: fastMath),
         .target(name: "HomomorphicEncryption", dependencies: ["Randomness"], swiftSettings: fastMath),
         .target(name: "SecureComputation", dependencies: ["Randomness", .product(name: "Crypto", package: "swift-crypto")],

@@ -15,7 +15,6 @@ enum GEMM {
     static let mr = 6
     static let nr = 16
     static let kc = 256
-    static let mc = 96
     static let nc = 1024
 
     /// Work below this many multiply-adds runs on one thread (threading would cost more than it saves).
@@ -65,41 +64,59 @@ enum GEMM {
     }
 
     /// The blocked loop nest over one rectangle of the output.
+    ///
+    /// Full MR-row panels of A are read in place through its strides (a broadcast per row and
+    /// step needs no contiguity); only a final partial panel is packed, zero-padded. B panels are
+    /// read in place when B's rows are contiguous (`colStride == 1`, 16 floats per step);
+    /// otherwise (B = Wᵀ) the KC × NC block is packed once and reused by every row panel.
     private static func block(_ a: MatrixView, _ b: MatrixView, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
                               rows: Range<Int>, cols: Range<Int>, accumulate: Bool, scratch: GEMMScratch) {
         let k = a.cols
         let packedA = scratch.packedA.pointer, packedB = scratch.packedB.pointer, tile = scratch.tile.pointer
+        let directB = b.colStride == 1
+        let fullRows = rows.lowerBound + (rows.count / mr) * mr
         var jc = cols.lowerBound
         while jc < cols.upperBound {
             let ncb = min(nc, cols.upperBound - jc)
+            let fullCols = (ncb / nr) * nr
             var pc = 0
             while pc < k {
                 let kcb = min(kc, k - pc)
-                packPanels(b.transposed, first: jc, span: ncb, kFirst: pc, kCount: kcb, width: nr, into: packedB)
+                if !directB {
+                    packPanels(b.transposed, first: jc, span: ncb, kFirst: pc, kCount: kcb, width: nr, into: packedB)
+                } else if fullCols < ncb {
+                    packPanels(b.transposed, first: jc + fullCols, span: ncb - fullCols, kFirst: pc, kCount: kcb,
+                               width: nr, into: packedB + fullCols * kcb)
+                }
+                if fullRows < rows.upperBound {
+                    packPanels(a, first: fullRows, span: rows.upperBound - fullRows, kFirst: pc, kCount: kcb,
+                               width: mr, into: packedA)
+                }
                 let acc = accumulate || pc > 0
-                var ic = rows.lowerBound
-                while ic < rows.upperBound {
-                    let mcb = min(mc, rows.upperBound - ic)
-                    packPanels(a, first: ic, span: mcb, kFirst: pc, kCount: kcb, width: mr, into: packedA)
-                    var jr = 0
-                    while jr < ncb {
-                        let width = min(nr, ncb - jr)
-                        let bPanel = UnsafePointer(packedB + jr * kcb)
-                        var ir = 0
-                        while ir < mcb {
-                            let height = min(mr, mcb - ir)
-                            let aPanel = UnsafePointer(packedA + ir * kcb)
-                            let cTile = c + (ic + ir) * ldc + jc + jr
-                            if height == mr && width == nr {
-                                microKernel(kcb, aPanel, bPanel, cTile, ldc, acc)
+                var jr = 0
+                while jr < ncb {
+                    let width = min(nr, ncb - jr)
+                    let inPlaceB = directB && width == nr
+                    let bPanel = inPlaceB ? b.base + pc * b.rowStride + jc + jr : UnsafePointer(packedB + jr * kcb)
+                    let bStep = inPlaceB ? b.rowStride : nr
+                    var ir = rows.lowerBound
+                    while ir < rows.upperBound {
+                        let cTile = c + ir * ldc + jc + jr
+                        if ir < fullRows {
+                            let aPanel = a.base + ir * a.rowStride + pc * a.colStride
+                            if width == nr {
+                                microKernel(kcb, aPanel, a.rowStride, a.colStride, bPanel, bStep, cTile, ldc, acc)
                             } else {
-                                edgeTile(kcb, aPanel, bPanel, cTile, ldc, acc, height, width, tile)
+                                edgeTile(kcb, aPanel, a.rowStride, a.colStride, bPanel, bStep, cTile, ldc, acc,
+                                         mr, width, tile)
                             }
-                            ir += mr
+                        } else {
+                            edgeTile(kcb, UnsafePointer(packedA), 1, mr, bPanel, bStep, cTile, ldc, acc,
+                                     rows.upperBound - ir, width, tile)
                         }
-                        jr += nr
+                        ir += mr
                     }
-                    ic += mcb
+                    jr += nr
                 }
                 pc += kcb
             }
@@ -140,21 +157,24 @@ enum GEMM {
     /// A partial tile: computed in full into `tile`, then the live part copied out, so its
     /// elements see exactly the operations of a full tile.
     @inline(never)
-    private static func edgeTile(_ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    private static func edgeTile(_ kc: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aStep: Int,
+                                 _ b: UnsafePointer<Float>, _ bStep: Int,
                                  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool,
                                  _ height: Int, _ width: Int, _ tile: UnsafeMutablePointer<Float>) {
         tile.update(repeating: 0, count: mr * nr)
         if accumulate {
             for r in 0..<height { (tile + r * nr).update(from: c + r * ldc, count: width) }
         }
-        microKernel(kc, a, b, tile, nr, accumulate)
+        microKernel(kc, a, aRow, aStep, b, bStep, tile, nr, accumulate)
         for r in 0..<height { (c + r * ldc).update(from: tile + r * nr, count: width) }
     }
 
     /// The 6 × 16 register-blocked kernel: six SIMD16 accumulators, one B row and one broadcast
     /// A value per row and step. `c[r] = c[r] + b · a[r]`, multiply and add rounded separately.
+    /// A element (r, p) is `a[r·aRow + p·aStep]`; B row p is the 16 floats at `b + p·bStep`.
     @inline(__always)
-    private static func microKernel(_ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    private static func microKernel(_ kc: Int, _ a: UnsafePointer<Float>, _ aRow: Int, _ aStep: Int,
+                                    _ b: UnsafePointer<Float>, _ bStep: Int,
                                     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
         typealias V = SIMD16<Float>
         var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
@@ -170,13 +190,13 @@ enum GEMM {
         for _ in 0..<kc {
             let bv = UnsafeRawPointer(bp).loadUnaligned(as: V.self)
             c0 = c0 + bv * ap[0]
-            c1 = c1 + bv * ap[1]
-            c2 = c2 + bv * ap[2]
-            c3 = c3 + bv * ap[3]
-            c4 = c4 + bv * ap[4]
-            c5 = c5 + bv * ap[5]
-            ap += mr
-            bp += nr
+            c1 = c1 + bv * ap[aRow]
+            c2 = c2 + bv * ap[2 * aRow]
+            c3 = c3 + bv * ap[3 * aRow]
+            c4 = c4 + bv * ap[4 * aRow]
+            c5 = c5 + bv * ap[5 * aRow]
+            ap += aStep
+            bp += bStep
         }
         UnsafeMutableRawPointer(c).storeBytes(of: c0, as: V.self)
         UnsafeMutableRawPointer(c + ldc).storeBytes(of: c1, as: V.self)
@@ -204,7 +224,7 @@ enum GEMM {
 
 /// Packing buffers for one thread of `GEMM`.
 final class GEMMScratch: @unchecked Sendable {
-    let packedA = FloatBuffer(count: GEMM.mc * GEMM.kc)
+    let packedA = FloatBuffer(count: GEMM.mr * GEMM.kc)
     let packedB = FloatBuffer(count: GEMM.kc * GEMM.nc)
     let tile = FloatBuffer(count: GEMM.mr * GEMM.nr)
 }

@@ -58,7 +58,7 @@ enum ScalarMath {
         let t = (m - 1) / (m + 1)
         let t2 = t * t
         var s = 1.0 / 21
-        for d in stride(from: 19.0, through: 1.0, by: -2.0) { s = s * t2 + 1 / d }
+        for d in stride(from: 19, through: 1, by: -2) { s = s * t2 + 1 / Double(d) }
         return e * 0.693_147_180_559_945_3 + 2 * t * s
     }
 
@@ -72,8 +72,8 @@ enum ScalarMath {
         let r = (x - k * 0x1.62e42fee00000p-1) - k * 1.908_214_929_270_587_7e-10
         // 1 + r(1 + r/2(1 + r/3(… (1 + r/13)))), each step one multiply, one divide, one add.
         var p = 1.0
-        for d in stride(from: 13.0, through: 1.0, by: -1.0) {
-            p = p * r / d + 1
+        for d in stride(from: 13, through: 1, by: -1) {
+            p = p * r / Double(d) + 1
         }
         return Double(sign: .plus, exponent: Int(k), significand: p)
     }
