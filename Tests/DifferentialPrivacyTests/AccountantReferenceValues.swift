@@ -20,6 +20,18 @@
 //   a.get_epsilon(delta)
 //
 // log A_α (`logAReference`): the same quadrature.
+//
+// The exact Python (numpy 2, scipy, dp-accounting 0.6.0):
+//   def log_a(q, s, a):
+//       if q == 1: return a * (a - 1) / (2 * s * s)
+//       def g(z): return (-z*z/(2*s*s) - math.log(math.sqrt(2*math.pi)*s)
+//                         + a * np.logaddexp(math.log1p(-q), math.log(q) + (2*z-1)/(2*s*s)))
+//       z = np.linspace(-15 * s, max(a, 1.0) + 15 * s, 20001); v = g(z)
+//       keep = z[v > v.max() - 80]
+//       z = np.linspace(keep.min() - s, keep.max() + s, 200001); v = g(z); m = v.max()
+//       return m + math.log(np.trapezoid(np.exp(v - m), dx=z[1] - z[0]))
+//   rdp1 = np.array([log_a(q, s, a) / (a - 1) for a in ORDERS])
+//   eps, order = rdp.compute_epsilon(ORDERS, rdp1 * steps, delta)
 
 /// (q, σ, steps, δ, ε, best order)
 let rdpReference: [(Double, Double, Int, Double, Double, Double)] = [
