@@ -20,7 +20,8 @@ public final class HEContext: Sendable {
     /// CKKS: the special-FFT tables; nil for BFV.
     let ckks: CKKSEncodingTables?
 
-    /// - Throws: nothing beyond what `HEParameters` already validated; primes always exist for the supported sizes.
+    /// Derives the primes (the largest NTT-friendly primes of each size, distinct, deterministic)
+    /// and all tables. `HEParameters` has already been validated, and primes exist for every size it admits.
     public init(parameters: HEParameters) {
         self.parameters = parameters
         let n = parameters.ringDegree
@@ -91,9 +92,7 @@ public struct FNV1a: Sendable {
 
 /// CRT constants for Q = q_0 ⋯ q_ℓ, used to lift a residue vector to a centred integer.
 ///
-/// The lift x = Σ y_i · (Q/q_i) − v · Q with y_i = [x_i · (Q/q_i)^{−1}]_{q_i} is evaluated
-/// modulo 2^128 with v = round(Σ y_i / q_i) computed in double precision; v is exact whenever
-/// the centred |x| < Q/2 · (1 − 2^{−45}), and the result is exact whenever |x| < 2^127.
+/// See `HEContext.liftCentred` for the lift these constants serve.
 struct RNSLevelConstants: Sendable {
     let moduli: [Modulus]
     let qHatInverse: [UInt64]
