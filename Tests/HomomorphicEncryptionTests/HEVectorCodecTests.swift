@@ -44,7 +44,7 @@ final class HEVectorCodecTests: XCTestCase {
     }
 
     func testCRTLiftRecoversLargeSignedIntegers() throws {
-        // Q = 140 bits (192-bit path) and 109 bits (128-bit path): encode known integers of up
+        // Q = 140 bits and 109 bits: encode known integers of up
         // to 2^120 through per-prime residues, lift back, compare.
         var rng = ChaCha20Generator(key: [UInt8](repeating: 33, count: 32))
         for n in [8192, 4096] {

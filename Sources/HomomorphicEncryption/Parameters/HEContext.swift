@@ -97,17 +97,15 @@ struct RNSLevelConstants: Sendable {
     let moduli: [Modulus]
     let qHatInverse: [UInt64]
     let qHatInverseShoup: [UInt64]
-    let qHatLow128: [UInt128]
     let qHatLow192: [Word192]
     let modulusLow192: Word192
     let inverseModuli: [Double]
-    let modulusLow128: UInt128
     let logQ: Double
 
     init(moduli: [Modulus]) {
         self.moduli = moduli
         let values = moduli.map(\.value)
-        var inv: [UInt64] = [], invShoup: [UInt64] = [], low: [UInt128] = [], low192: [Word192] = []
+        var inv: [UInt64] = [], invShoup: [UInt64] = [], low192: [Word192] = []
         for (i, m) in moduli.enumerated() {
             var others = values
             others.remove(at: i)
@@ -115,16 +113,13 @@ struct RNSLevelConstants: Sendable {
             let r = m.inverse(WideInteger.residue(qHat, modulo: m))
             inv.append(r)
             invShoup.append(m.shoup(r))
-            low.append(WideInteger.low128(qHat))
             low192.append(Word192(qHat))
         }
         self.qHatInverse = inv
         self.qHatInverseShoup = invShoup
-        self.qHatLow128 = low
         self.qHatLow192 = low192
         self.inverseModuli = values.map { 1.0 / Double($0) }
         let q = WideInteger.product(values)
-        self.modulusLow128 = WideInteger.low128(q)
         self.modulusLow192 = Word192(q)
         self.logQ = values.reduce(0.0) { $0 + log2(Double($1)) }
     }
