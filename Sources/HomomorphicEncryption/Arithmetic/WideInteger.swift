@@ -42,12 +42,6 @@ enum WideInteger {
         return r
     }
 
-    /// a mod 2^128 as (high, low) words.
-    static func low128(_ a: [UInt64]) -> UInt128 {
-        let low = a.count > 0 ? a[0] : 0, high = a.count > 1 ? a[1] : 0
-        return UInt128(high) << 64 | UInt128(low)
-    }
-
     /// The number of significant bits.
     static func bitWidth(_ a: [UInt64]) -> Int {
         let t = trimmed(a)

@@ -12,7 +12,10 @@ public struct HEBenchmarkResult: Sendable, Codable, Equatable {
     public let keyGenerationMilliseconds: Double
     /// Encode one full plaintext and encrypt it with the public key.
     public let encryptMilliseconds: Double
+    /// a + b into a new ciphertext.
     public let addMilliseconds: Double
+    /// a += b (what a running aggregate does).
+    public let addInPlaceMilliseconds: Double
     public let multiplyPlainMilliseconds: Double
     /// CKKS only (nil for BFV).
     public let rescaleMilliseconds: Double?
@@ -44,7 +47,7 @@ public enum HEBenchmark {
     public static func run(scheme: HEScheme, ringDegree: Int, threads: Int = 1, iterations: Int = 25) throws -> HEBenchmarkResult {
         let context = HEContext(parameters: try .standard(scheme: scheme, ringDegree: ringDegree))
         var rng = RandomStreams(seed: 2026).generator("bench/he")
-        var keygen: [Double] = [], encrypt: [Double] = [], add: [Double] = [], multiply: [Double] = []
+        var keygen: [Double] = [], encrypt: [Double] = [], add: [Double] = [], addInPlace: [Double] = [], multiply: [Double] = []
         var rescale: [Double] = [], decrypt: [Double] = [], decryptFull: [Double] = []
         var secretKey = SecretKey(context: context, rng: &rng)
         var publicKey = PublicKey(secretKey: secretKey, context: context, rng: &rng)
@@ -84,6 +87,7 @@ public enum HEBenchmark {
                 decryptFull.append(decrypt.last!)
             }
             add.append(try milliseconds { _ = try context.add(a!, b!) })
+            addInPlace.append(try milliseconds { try context.addInPlace(&a!, b!) })
             bytes = HESerialization.byteCount(of: a!, context: context)
         }
         return HEBenchmarkResult(
@@ -91,6 +95,7 @@ public enum HEBenchmark {
             modulusBits: context.parameters.coefficientModulusBits + context.parameters.specialModulusBits,
             threads: threads, iterations: iterations,
             keyGenerationMilliseconds: median(keygen), encryptMilliseconds: median(encrypt), addMilliseconds: median(add),
+            addInPlaceMilliseconds: median(addInPlace),
             multiplyPlainMilliseconds: median(multiply), rescaleMilliseconds: rescale.isEmpty ? nil : median(rescale),
             decryptDecodeMilliseconds: median(decrypt), decryptDecodeFullModulusMilliseconds: median(decryptFull),
             ciphertextBytes: bytes)

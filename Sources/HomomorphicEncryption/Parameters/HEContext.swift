@@ -20,7 +20,8 @@ public final class HEContext: Sendable {
     /// CKKS: the special-FFT tables; nil for BFV.
     let ckks: CKKSEncodingTables?
 
-    /// - Throws: nothing beyond what `HEParameters` already validated; primes always exist for the supported sizes.
+    /// Derives the primes (the largest NTT-friendly primes of each size, distinct, deterministic)
+    /// and all tables. `HEParameters` has already been validated, and primes exist for every size it admits.
     public init(parameters: HEParameters) {
         self.parameters = parameters
         let n = parameters.ringDegree
@@ -91,24 +92,20 @@ public struct FNV1a: Sendable {
 
 /// CRT constants for Q = q_0 ⋯ q_ℓ, used to lift a residue vector to a centred integer.
 ///
-/// The lift x = Σ y_i · (Q/q_i) − v · Q with y_i = [x_i · (Q/q_i)^{−1}]_{q_i} is evaluated
-/// modulo 2^128 with v = round(Σ y_i / q_i) computed in double precision; v is exact whenever
-/// the centred |x| < Q/2 · (1 − 2^{−45}), and the result is exact whenever |x| < 2^127.
+/// See `HEContext.liftCentred` for the lift these constants serve.
 struct RNSLevelConstants: Sendable {
     let moduli: [Modulus]
     let qHatInverse: [UInt64]
     let qHatInverseShoup: [UInt64]
-    let qHatLow128: [UInt128]
     let qHatLow192: [Word192]
     let modulusLow192: Word192
     let inverseModuli: [Double]
-    let modulusLow128: UInt128
     let logQ: Double
 
     init(moduli: [Modulus]) {
         self.moduli = moduli
         let values = moduli.map(\.value)
-        var inv: [UInt64] = [], invShoup: [UInt64] = [], low: [UInt128] = [], low192: [Word192] = []
+        var inv: [UInt64] = [], invShoup: [UInt64] = [], low192: [Word192] = []
         for (i, m) in moduli.enumerated() {
             var others = values
             others.remove(at: i)
@@ -116,16 +113,13 @@ struct RNSLevelConstants: Sendable {
             let r = m.inverse(WideInteger.residue(qHat, modulo: m))
             inv.append(r)
             invShoup.append(m.shoup(r))
-            low.append(WideInteger.low128(qHat))
             low192.append(Word192(qHat))
         }
         self.qHatInverse = inv
         self.qHatInverseShoup = invShoup
-        self.qHatLow128 = low
         self.qHatLow192 = low192
         self.inverseModuli = values.map { 1.0 / Double($0) }
         let q = WideInteger.product(values)
-        self.modulusLow128 = WideInteger.low128(q)
         self.modulusLow192 = Word192(q)
         self.logQ = values.reduce(0.0) { $0 + log2(Double($1)) }
     }

@@ -2,8 +2,8 @@
 ///
 /// x = Σ y_i · (Q/q_i) − v · Q with y_i = [x_i · (Q/q_i)^{−1}]_{q_i} and v = round(Σ y_i / q_i)
 /// (the fractional part of Σ y_i/q_i is x/Q, far from 1/2 for any decryptable x, so double
-/// precision gives v exactly). The sum is evaluated exactly modulo 2^128 when Q < 2^127, and
-/// modulo 2^192 otherwise; the result is exact whenever the centred |x| < 2^191.
+/// precision gives v exactly). The sum is evaluated exactly modulo 2^192 with 64-bit words (no
+/// software 128-bit conversions on the hot path); the result is exact whenever the centred |x| < 2^191.
 extension HEContext {
     func liftCentred(_ p: RNSPolynomial) -> [Double] {
         let n = degree, limbs = p.limbCount
@@ -16,18 +16,6 @@ extension HEContext {
                 for j in 0..<n {
                     let x = base[j]
                     out[j] = x > half ? -Double(q - x) : Double(x)
-                }
-            } else if c.logQ < 127 {
-                for j in 0..<n {
-                    var sum: UInt128 = 0
-                    var v = 0.0
-                    for i in 0..<limbs {
-                        let y = c.moduli[i].multiplyShoup(base[i * n + j], c.qHatInverse[i], c.qHatInverseShoup[i])
-                        sum &+= UInt128(y) &* c.qHatLow128[i]
-                        v += Double(y) * c.inverseModuli[i]
-                    }
-                    sum &-= UInt128(v.rounded()) &* c.modulusLow128
-                    out[j] = Double(Int128(bitPattern: sum))
                 }
             } else {
                 for j in 0..<n {

@@ -51,7 +51,7 @@ struct BenchHECommand: ParsableCommand {
         print("\(result.scheme.uppercased()) N=\(result.ringDegree) moduli \(result.modulusBits) bits, median of \(result.iterations)")
         print("  key generation   \(ms(result.keyGenerationMilliseconds))")
         print("  encode+encrypt   \(ms(result.encryptMilliseconds))")
-        print("  add              \(ms(result.addMilliseconds))")
+        print("  add              \(ms(result.addMilliseconds))  (in place: \(ms(result.addInPlaceMilliseconds)))")
         print("  multiply plain   \(ms(result.multiplyPlainMilliseconds))")
         if let r = result.rescaleMilliseconds { print("  rescale          \(ms(r))") }
         print("  decrypt+decode   \(ms(result.decryptDecodeMilliseconds))  (values in [-1, 1]; all primes: \(ms(result.decryptDecodeFullModulusMilliseconds)))")
