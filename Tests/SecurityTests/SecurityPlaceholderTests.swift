@@ -1,5 +1,0 @@
-import XCTest
-
-final class SecurityPlaceholderTests: XCTestCase {
-    func testTargetBuilds() { XCTAssertTrue(true) }
-}
