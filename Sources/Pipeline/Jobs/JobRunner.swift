@@ -40,9 +40,15 @@ public final class JobRunner {
             case .localTrain:
                 if exampleDP { return DPSGDLocalTrainStage() }
                 return LocalTrainStage(clipUpdateTo: clientDP ? (p.maxGradNorm ?? PrivacyPlan.defaultMaxGradNorm) : nil)
-            case .aggregate: return clientDP ? DPFedAvgStage() : FedAvgStage()
+            case .aggregate:
+                // Secure aggregation: the share-holders' sums / the SecAgg protocol; `reconstruct` makes the model.
+                if p.secureAggregation != .none { return SecureSumStage() }
+                return clientDP ? DPFedAvgStage() : FedAvgStage()
+            case .share: return ShareStage()
+            case .reconstruct: return ReconstructStage()
             case .evaluate: return EvaluateStage()
-            case .encrypt, .decrypt, .share, .reconstruct, .secureEvaluate: return nil // refused by validation in this build
+            case .secureEvaluate: return SecureEvaluateStage()
+            case .encrypt, .decrypt: return nil // refused by validation in this build
             }
         }
     }

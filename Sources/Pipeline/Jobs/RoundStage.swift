@@ -37,6 +37,9 @@ public struct RoundState: Sendable {
     /// Ledger entries of releases decided in the last stage; the runner commits them (with the
     /// round's `released` status) before the next stage can read the released output.
     public var pendingLedger: [LedgerEntry] = []
+    /// Secure aggregation (MPC) of this round: planned by the first `share` call, filled by
+    /// `share` (clients), `aggregate` (share-holders / SecAgg protocol) and read by `reconstruct`.
+    public var secureAggregation: SecureAggregationRoundState?
 }
 
 /// One stage of a round. Stages are values with this one interface, so protection stages

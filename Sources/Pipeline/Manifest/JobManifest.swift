@@ -82,8 +82,14 @@ public enum EncryptionSchemeName: String, Codable, Sendable, CaseIterable {
     case ckks = "CKKS", bfv = "BFV"
 }
 
+/// `additive`: n-of-n shares to 2 or 3 share-holders; `secagg`: pairwise masks on the complete
+/// graph (Bonawitz et al. 2017); `secagg_plus`: pairwise masks on a sparse graph (Bell et al. 2020).
 public enum SecureAggregationName: String, Codable, Sendable, CaseIterable {
     case none, additive, secagg
+    case secaggPlus = "secagg_plus"
+
+    /// Whether the scheme masks pairwise and recovers from dropouts by a Shamir threshold.
+    public var usesThreshold: Bool { self == .secagg || self == .secaggPlus }
 }
 
 /// The `privacy:` block. Its keys are those of the seed's `configs/privacy_config.yaml`

@@ -12,7 +12,7 @@ public struct PipelineCapabilities: OptionSet, Sendable {
     public static let secureEvaluation = PipelineCapabilities(rawValue: 1 << 3)
 
     /// What the stages in this build implement.
-    public static let current: PipelineCapabilities = [.differentialPrivacy]
+    public static let current: PipelineCapabilities = [.differentialPrivacy, .secureAggregation, .secureEvaluation]
     public static let all: PipelineCapabilities = [.differentialPrivacy, .homomorphicEncryption, .secureAggregation, .secureEvaluation]
 }
 
@@ -95,14 +95,28 @@ struct ManifestRules {
         if p.shareHolders != nil && p.secureAggregation != .additive {
             report("privacy.share_holders", "only applies to secure_aggregation: additive")
         }
-        for key in ["threshold", "dropout_rate"] where isPresent("privacy.\(key)", root) && p.secureAggregation != .secagg {
-            report("privacy.\(key)", "only applies to secure_aggregation: secagg")
+        if isPresent("privacy.threshold", root) && !p.secureAggregation.usesThreshold {
+            report("privacy.threshold", "only applies to secure_aggregation: secagg or secagg_plus")
+        }
+        if isPresent("privacy.dropout_rate", root) && p.secureAggregation == .none {
+            report("privacy.dropout_rate", "simulates dropouts of secure aggregation; it needs secure_aggregation: additive, secagg or secagg_plus")
         }
         if p.secureAggregation != .none && !capabilities.contains(.secureAggregation) {
             report("privacy.secure_aggregation", "not yet supported by this version of privfed (the share/reconstruct stages are not built yet)")
         }
+        if p.secureAggregation != .none && p.homomorphicEncryption {
+            report("privacy.secure_aggregation", "not yet supported: homomorphic_encryption together with secure_aggregation "
+                   + "(share-holders handling collective decryption shares is not built); choose one of them")
+        }
         if let t = p.threshold, t > fed.clientsPerRound {
             report("privacy.threshold", "threshold \(t) exceeds the \(fed.clientsPerRound) clients per round")
+        }
+        if p.secureAggregation.usesThreshold && fed.clientsPerRound < 2 {
+            report("federation.clients_per_round", "pairwise-mask secure aggregation needs at least 2 clients per round")
+        }
+        if let rate = p.dropoutRate, p.secureAggregation != .none,
+           fed.clientsPerRound - Int((rate * Double(fed.clientsPerRound)).rounded()) < 1 {
+            report("privacy.dropout_rate", "dropout_rate \(rate) would drop every one of the \(fed.clientsPerRound) clients per round")
         }
 
         // Stages: exactly the planned ones, in order, optionally followed by extras.
@@ -116,6 +130,10 @@ struct ManifestRules {
             } else if extras.contains(.secureEvaluate) && !capabilities.contains(.secureEvaluation) {
                 report("stages", "secure_evaluate is not yet supported by this version of privfed")
             }
+        }
+        if m.stages.contains(.secureEvaluate) && m.model.architecture != .mlp {
+            report("stages", "secure_evaluate runs the 784-128-10 mlp on secret shares (Beaver-triple matrix products and a secure "
+                   + "ReLU comparison); the cnn's convolutions and max-pooling are not implemented on shares — use model.architecture: mlp")
         }
     }
 

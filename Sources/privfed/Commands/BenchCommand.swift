@@ -5,6 +5,6 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure speed: training throughput, homomorphic encryption, secure aggregation.",
         discussion: "Release builds only give meaningful figures: swift run -c release privfed bench …",
-        subcommands: [BenchTrainCommand.self, BenchHECommand.self]
+        subcommands: [BenchTrainCommand.self, BenchHECommand.self, BenchAggregateCommand.self]
     )
 }

@@ -1,0 +1,78 @@
+import Randomness
+import SecureComputation
+
+/// `aggregate` for secure-aggregation jobs: the step that sums the protected inputs without
+/// anyone seeing one in the clear. The aggregator's output is a ring sum (or its parts), never a
+/// model: `reconstruct` turns it into the new global model.
+///
+/// - additive: each share-holder h sums the shares in its own inbox (`AdditiveShareHolder`) and
+///   sends the aggregator one `PartialSumMessage`; the aggregator's view is those M messages.
+/// - secagg / secagg_plus: the SecAgg protocol (Bonawitz et al. 2017, figure 4; Bell et al. 2020
+///   for the sparse graph) between the clients' devices and the server, as explicit message rounds
+///   (`SecAggRound`: advertise keys, share keys, masked input, unmasking), with the planned
+///   dropouts leaving after the key exchange, before their masked input — the case that needs the
+///   server to rebuild their pairwise masks from Shamir shares. The server's output is the
+///   unmasked ring sum of the survivors. Randomness: streams under `round/R/secagg`.
+///
+/// Fewer than t survivors throw the library's `tooFewSurvivors`, which fails the job with it.
+/// Metrics are byte counts and client counts only (reproducible); the protocol's wall-clock
+/// recovery time is part of this stage's recorded duration.
+public struct SecureSumStage: RoundStage {
+    public let name = StageName.aggregate
+    public let scope = StageScope.aggregator
+
+    public init() {}
+
+    public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
+        guard var round = state.secureAggregation else {
+            throw PipelineError.stage(name.rawValue, "round \(state.round) has no secure-aggregation inputs (no client was selected)")
+        }
+        let plan = round.plan
+        let parameters = state.global.parameters.count
+        var metrics = [StageMetric("dropouts", Double(plan.dropped.count), "count")]
+        switch plan.scheme {
+        case .additive:
+            var partials: [PartialSumMessage] = []
+            for (holder, inbox) in round.holderInboxes.enumerated() {
+                var shareHolder = AdditiveShareHolder(holder: holder, parameters: parameters)
+                for message in inbox { try shareHolder.receive(message) }
+                let partial = shareHolder.partialSum()
+                partials.append(partial)
+                metrics.append(StageMetric("holder_\(holder)_bytes_received", Double(shareHolder.bytesReceived), "bytes"))
+                metrics.append(StageMetric("holder_\(holder)_bytes_sent", Double(partial.byteCount), "bytes"))
+            }
+            round.holderInboxes = []
+            round.aggregatorView.partialSums = partials
+            round.aggregatorView.includedClients = partials.first?.clients ?? []
+            metrics.append(StageMetric("server_bytes", Double(partials.reduce(0) { $0 + $1.byteCount }), "bytes"))
+        case .secagg, .secaggPlus:
+            guard let configuration = plan.configuration else { preconditionFailure("secagg without a configuration") }
+            let inputs = try plan.clients.map { client -> [UInt64] in
+                guard let input = round.clientInputs[client] else {
+                    throw PipelineError.stage(name.rawValue, "client \(client) produced no secure-aggregation input")
+                }
+                return input
+            }
+            var points: [Int: SecAggDropoutPoint] = [:]
+            for (id, client) in plan.clients.enumerated() where plan.dropped.contains(client) { points[id] = .beforeMaskedInput }
+            let outcome = try SecAggRound.run(configuration: configuration, encodedInputs: inputs, dropouts: SecAggDropouts(points),
+                                              streams: job.streams.scoped("round/\(state.round)/secagg"), threads: job.manifest.threads)
+            round.clientInputs = [:]
+            round.aggregatorView.ringSum = outcome.ringSum
+            round.aggregatorView.includedClients = outcome.includedClients.map { plan.clients[$0] }
+            let traffic = outcome.traffic
+            metrics += [
+                StageMetric("threshold", Double(configuration.threshold), "count"),
+                StageMetric("neighbors", Double(configuration.neighbors), "count"),
+                StageMetric("bytes_per_client", traffic.meanBytesPerClient, "bytes"),
+                StageMetric("max_client_bytes_sent", Double(traffic.maxClientSent), "bytes"),
+                StageMetric("server_bytes", Double(traffic.serverBytes), "bytes"),
+            ]
+        case .none:
+            preconditionFailure("secure sum without secure aggregation")
+        }
+        metrics.append(StageMetric("included_clients", Double(round.aggregatorView.includedClients.count), "count"))
+        state.secureAggregation = round
+        return metrics
+    }
+}

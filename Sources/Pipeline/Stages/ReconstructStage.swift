@@ -1,0 +1,53 @@
+import SecureComputation
+
+/// `reconstruct` (aggregator): opens the sum of the surviving clients' inputs — the holders'
+/// partial sums added (additive) or the SecAgg server's unmasked sum — decodes it from fixed point
+/// and turns it into the round's model: Δ = Σ_survivors n_k·δ_k / Σ_survivors n_k, which is
+/// plaintext FedAvg over the survivors (weights are public sample counts). Under client-level DP
+/// the sum already carries the clients' noise shares and is divided by clients_per_round, as
+/// DP-FedAvg does. The aggregator never holds an individual update, only this sum.
+public struct ReconstructStage: RoundStage {
+    public let name = StageName.reconstruct
+    public let scope = StageScope.aggregator
+
+    public init() {}
+
+    public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
+        guard let round = state.secureAggregation else {
+            throw PipelineError.stage(name.rawValue, "round \(state.round) has nothing to reconstruct (no client was selected)")
+        }
+        let plan = round.plan, view = round.aggregatorView
+        let ring: [UInt64]
+        switch plan.scheme {
+        case .additive:
+            ring = try AdditiveAggregation(holders: plan.holders, encoding: plan.encoding).reconstructRing(view.partialSums)
+        case .secagg, .secaggPlus:
+            guard let sum = view.ringSum else { throw PipelineError.stage(name.rawValue, "the SecAgg server produced no sum") }
+            ring = sum
+        case .none:
+            preconditionFailure("reconstruct without secure aggregation")
+        }
+        guard !view.includedClients.isEmpty else {
+            throw SecureComputationError.tooFewSurvivors(stage: "reconstruction", survivors: 0, threshold: 1)
+        }
+        let p = job.manifest.privacy
+        let clientDP = p.differentialPrivacy && p.unit == .client
+        let denominator = clientDP ? Double(job.manifest.federation.clientsPerRound)
+            : Double(view.includedClients.reduce(0) { $0 + job.shards[$1].count })
+        let sum = plan.encoding.decode(ring)
+        let global = state.global.parameters
+        var delta = [Float](repeating: 0, count: global.count)
+        var next = [Float](repeating: 0, count: global.count)
+        for i in global.indices {
+            let average = sum[i] / denominator
+            delta[i] = Float(average)
+            next[i] = Float(Double(global[i]) + average)
+        }
+        state.aggregateDelta = delta
+        state.nextParameters = next
+        return [
+            StageMetric("survivors", Double(view.includedClients.count), "count"),
+            StageMetric("weight_total", denominator, "count"),
+        ]
+    }
+}

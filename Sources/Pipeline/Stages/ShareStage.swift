@@ -1,0 +1,75 @@
+import DifferentialPrivacy
+import Randomness
+import SecureComputation
+
+/// `share` (per client): the client turns its plain update into its secure-aggregation input,
+/// and the plain update never leaves it.
+///
+/// - Weights: FedAvg weights are public sample counts, so the client multiplies its delta by
+///   n_k (in float32) before encoding and `reconstruct` divides the sum by Σ n_k over the
+///   survivors; the result is plaintext FedAvg over the surviving clients up to float32 rounding
+///   of n_k·δ and the fixed-point step 2^−24. Client-level DP uses DP-FedAvg's uniform weights.
+/// - Client-level DP: the aggregator never sees the sum before it is reconstructed, so it cannot
+///   add the central noise; each client adds its share N(0, σ²C²/m) before sharing
+///   (`DPFedAvg.addDistributedNoiseShare`, stream `client/C/round/R/noise-share`), m being the
+///   shares guaranteed to reach the sum (the threshold t for SecAgg, the non-dropping clients for
+///   additive). The release is decided (and put on the pending ledger, which the runner commits)
+///   in the round's first share call, before any noisy share leaves a client.
+/// - additive: the encoding is split into M additive shares (stream
+///   `client/C/round/R/additive-shares`), delivered to the share-holders' inboxes; a dropped
+///   client sends nothing. secagg: the encoding stays on the client for the SecAgg protocol that
+///   `aggregate` runs.
+public struct ShareStage: RoundStage {
+    public let name = StageName.share
+    public let scope = StageScope.perClient
+
+    public init() {}
+
+    public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
+        guard let client else { preconditionFailure("share runs per client") }
+        let p = job.manifest.privacy
+        let clientDP = p.differentialPrivacy && p.unit == .client
+        if state.secureAggregation == nil {
+            if clientDP {
+                let decision = try state.privacy!.decide(party: "aggregator", round: state.round)
+                guard decision.released else { throw PipelineError.budgetExhausted(decision.entry) }
+                state.pendingLedger.append(decision.entry)
+            }
+            state.secureAggregation = SecureAggregationRoundState(plan: try SecureAggregationRoundState.plan(for: state, job: job))
+        }
+        guard let index = state.updates.firstIndex(where: { $0.client == client }),
+              case .plain(var delta) = state.updates[index].payload else {
+            throw PipelineError.stage(name.rawValue, "client \(client) has no plain update to share")
+        }
+        let sampleCount = state.updates[index].sampleCount
+        state.updates.remove(at: index) // the plain update stays on the client
+        let plan = state.secureAggregation!.plan
+        var metrics: [StageMetric] = []
+        if clientDP {
+            let privacy = job.privacyPlan!
+            var noise = job.streams.generator("client/\(client)/round/\(state.round)/noise-share")
+            DPFedAvg.addDistributedNoiseShare(to: &delta, noiseMultiplier: privacy.noiseMultiplier, maxNorm: privacy.maxGradNorm,
+                                              parties: plan.noiseParties!, using: &noise)
+            metrics.append(StageMetric("noise_parties", Double(plan.noiseParties!), "count"))
+        } else {
+            let weight = Float(sampleCount)
+            for i in delta.indices { delta[i] *= weight }
+        }
+        let dropped = plan.dropped.contains(client)
+        metrics.append(StageMetric("dropped", dropped ? 1 : 0, "count"))
+        switch plan.scheme {
+        case .additive:
+            guard !dropped else { return metrics + [StageMetric("bytes_sent", 0, "bytes")] }
+            let scheme = try AdditiveAggregation(holders: plan.holders, encoding: plan.encoding)
+            var generator = job.streams.generator("client/\(client)/round/\(state.round)/additive-shares")
+            let messages = try scheme.protect(update: delta, client: client, using: &generator)
+            for message in messages { state.secureAggregation!.holderInboxes[message.holder].append(message) }
+            metrics.append(StageMetric("bytes_sent", Double(messages.reduce(0) { $0 + $1.byteCount }), "bytes"))
+        case .secagg, .secaggPlus:
+            state.secureAggregation!.clientInputs[client] = try plan.encoding.encode(delta)
+        case .none:
+            preconditionFailure("share without secure aggregation")
+        }
+        return metrics
+    }
+}
