@@ -52,7 +52,8 @@ public struct ChartAxis: Sendable, Equatable {
         let (scale, suffix): (Double, String) = largest >= 1e9 ? (1e9, "G") : largest >= 1e6 ? (1e6, "M") : largest >= 1e4 ? (1e3, "k") : (1, "")
         let scaledStep = step / scale
         let decimals = scaledStep >= 1 ? 0 : min(6, Int((-log10(scaledStep)).rounded(.up)))
-        let v = abs(value) < step * 1e-9 ? 0 : value / scale
+        if abs(value) < step * 1e-9 { return "0" }
+        let v = value / scale
         return String(format: "%.\(decimals)f", v) + suffix
     }
 }

@@ -39,7 +39,7 @@ public struct PrivacyStatement: Codable, Sendable {
         accountantVersion = summary.accountantVersion
         let enforced = rows.filter { $0.entry.decision == "released" }.map(\.entry.enforcedEpsilonSpent)
         maxEpsilonSpent = enforced.max()
-        parties = summary.parties
+        parties = summary.parties.sorted { partyPrecedes($0.party, $1.party) }
         ledgerChain = summary.chain
         otherProtections = Self.otherProtections(requested)
         paragraphs = []
@@ -108,5 +108,6 @@ public struct PrivacyStatement: Codable, Sendable {
     }
 
     static func number(_ x: Double) -> String { String(format: "%.4g", x) }
-    static func percent(_ x: Double) -> String { String(format: "%.0f%%", 100 * x) }
+    /// Rounded down, so that "100%" means the whole budget is spent.
+    static func percent(_ x: Double) -> String { String(format: "%.0f%%", (100 * x).rounded(.down)) }
 }

@@ -59,6 +59,9 @@ public struct ReferenceLine: Codable, Sendable, Equatable {
 /// JSON and CSV exports write it out as numbers.
 public struct ReportChart: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable { case line, bar }
+    /// How a line joins its points: `linear`, or `step` for a running total that stays flat
+    /// between points (ε spent does not change in a round a party sits out).
+    public enum Interpolation: String, Codable, Sendable { case linear, step }
 
     /// A stable identifier (`accuracy`, `loss`, `epsilon`, `stage_time`, `stage_bytes`).
     public var id: String
@@ -67,6 +70,7 @@ public struct ReportChart: Codable, Sendable, Equatable {
     public var xLabel: String
     public var yLabel: String
     public var series: [ChartSeries]
+    public var interpolation: Interpolation
     public var referenceLines: [ReferenceLine]
     /// A fixed y range (accuracy is drawn on [0, 1]); nil fits the data.
     public var yDomain: ClosedRange<Double>?
@@ -74,9 +78,9 @@ public struct ReportChart: Codable, Sendable, Equatable {
     public var emptyNote: String
 
     public init(id: String, title: String, kind: Kind, xLabel: String, yLabel: String, series: [ChartSeries],
-                referenceLines: [ReferenceLine] = [], yDomain: ClosedRange<Double>? = nil, emptyNote: String) {
+                interpolation: Interpolation = .linear, referenceLines: [ReferenceLine] = [], yDomain: ClosedRange<Double>? = nil, emptyNote: String) {
         self.id = id; self.title = title; self.kind = kind; self.xLabel = xLabel; self.yLabel = yLabel
-        self.series = series; self.referenceLines = referenceLines; self.yDomain = yDomain; self.emptyNote = emptyNote
+        self.series = series; self.interpolation = interpolation; self.referenceLines = referenceLines; self.yDomain = yDomain; self.emptyNote = emptyNote
     }
 
     public var isEmpty: Bool { series.allSatisfy { $0.points.isEmpty } }

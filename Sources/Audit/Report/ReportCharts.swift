@@ -1,3 +1,4 @@
+import Foundation
 import ResultsStore
 
 /// The report's five charts, each built from the recorded rows it plots and nothing else.
@@ -27,7 +28,8 @@ enum ReportCharts {
         let budget = privacy.budgetEpsilon.map { [ReferenceLine(label: "budget ε = \(PrivacyStatement.number($0))", y: $0)] } ?? []
         return ReportChart(id: "epsilon", title: "Privacy spent (ε) per party per round, against the budget", kind: .line,
                            xLabel: "round", yLabel: "ε spent so far (\(privacy.accountant ?? "accountant"))",
-                           series: order.map { ChartSeries(name: $0, points: points[$0]!) }, referenceLines: budget,
+                           series: order.sorted(by: partyPrecedes).map { ChartSeries(name: $0, points: points[$0]!) },
+                           interpolation: .step, referenceLines: budget,
                            emptyNote: privacy.differentialPrivacy
                                ? "No release has been recorded in the privacy ledger yet."
                                : "Differential privacy is off for this job: no privacy budget is spent or tracked.")
@@ -62,4 +64,9 @@ enum ReportCharts {
         return ReportChart(id: "stage_bytes", title: "Bytes per stage (all rounds and clients)", kind: .bar, xLabel: "stage",
                            yLabel: "bytes", series: series, emptyNote: "No stage recorded bytes sent or received.")
     }
+}
+
+/// Parties in natural order: client/2 before client/10.
+func partyPrecedes(_ a: String, _ b: String) -> Bool {
+    a.compare(b, options: .numeric) == .orderedAscending
 }

@@ -36,7 +36,7 @@ public struct SVGChartRenderer: Sendable {
         for line in chart.referenceLines where line.y.isFinite {
             let y = yAxis.position(line.y, from: frame.bottom, to: frame.top)
             svg += "<line class=\"reference\" x1=\"\(f(frame.left))\" y1=\"\(f(y))\" x2=\"\(f(frame.right))\" y2=\"\(f(y))\" stroke=\"#c0392b\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\" data-reference=\"\(HTMLEscaping.escape(line.label))\" data-y=\"\(line.y)\"/>"
-            svg += "<text x=\"\(f(frame.right - 4))\" y=\"\(f(y - 5))\" text-anchor=\"end\" class=\"reference-label\" fill=\"#c0392b\">\(HTMLEscaping.escape(line.label))</text>"
+            svg += "<text x=\"\(f(frame.left + 6))\" y=\"\(f(y - 5))\" text-anchor=\"start\" class=\"reference-label\" fill=\"#c0392b\">\(HTMLEscaping.escape(line.label))</text>"
         }
         svg += legendMarkup(chart, frame: frame)
         svg += "</svg>"
@@ -85,7 +85,10 @@ public struct SVGChartRenderer: Sendable {
             }
             s += "<g class=\"series\" data-series-name=\"\(name)\">"
             if plotted.count > 1 {
-                let path = plotted.enumerated().map { "\($0.offset == 0 ? "M" : "L")\(f($0.element.0)) \(f($0.element.1))" }.joined(separator: " ")
+                var path = "M\(f(plotted[0].0)) \(f(plotted[0].1))"
+                for (x, y, _) in plotted.dropFirst() {
+                    path += chart.interpolation == .step ? " H\(f(x)) V\(f(y))" : " L\(f(x)) \(f(y))"
+                }
                 s += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash)/>"
             }
             for (x, y, p) in plotted {
@@ -101,7 +104,8 @@ public struct SVGChartRenderer: Sendable {
         var categories: [String] = []
         for series in chart.series { for p in series.points where !categories.contains(p.x.description) { categories.append(p.x.description) } }
         let group = (frame.right - frame.left) / Double(max(categories.count, 1))
-        let barWidth = group * 0.8 / Double(max(chart.series.count, 1))
+        let barWidth = min(56, group * 0.8 / Double(max(chart.series.count, 1)))
+        let groupInset = (group - barWidth * Double(max(chart.series.count, 1))) / 2
         var s = "<g class=\"axis x-axis\">"
         for (i, category) in categories.enumerated() {
             let x = frame.left + group * (Double(i) + 0.5)
@@ -115,7 +119,7 @@ public struct SVGChartRenderer: Sendable {
             s += "<g class=\"series\" data-series-name=\"\(name)\">"
             for p in series.points where p.y.isFinite {
                 guard let i = categories.firstIndex(of: p.x.description) else { continue }
-                let x = frame.left + group * (Double(i) + 0.1) + barWidth * Double(index)
+                let x = frame.left + group * Double(i) + groupInset + barWidth * Double(index)
                 let y = yAxis.position(p.y, from: frame.bottom, to: frame.top)
                 let category = HTMLEscaping.escape(p.x.description)
                 s += "<rect x=\"\(f(x))\" y=\"\(f(min(y, zero)))\" width=\"\(f(barWidth))\" height=\"\(f(abs(zero - y)))\" fill=\"\(colour)\" data-series=\"\(name)\" data-x=\"\(category)\" data-y=\"\(p.y)\">"
