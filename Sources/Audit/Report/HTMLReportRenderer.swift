@@ -91,7 +91,7 @@ public struct HTMLReportRenderer: Sendable {
                     + "<td class=\"num\">\(party.epsilonSpentPLD.map { String(format: "%.4f", $0) } ?? "—")</td>"
                     + "<td class=\"num\">\(e(PrivacyStatement.number(party.budget)))</td>"
                     + "<td class=\"num\">\(String(format: "%.4f", party.remaining))</td>"
-                    + "<td><span class=\"meter\"><span style=\"width: \(String(format: "%.1f", min(100, max(0, 100 * used))))%\"></span></span> \(e(PrivacyStatement.percent(used)))</td>"
+                    + "<td class=\"used\"><span class=\"meter\"><span style=\"width: \(String(format: "%.1f", min(100, max(0, 100 * used))))%\"></span></span> \(e(PrivacyStatement.percent(used)))</td>"
                     + "<td>\(party.blocked ? "blocked (budget reached)" : "ok")</td></tr>"
             }
             s += "</tbody></table>"
@@ -136,6 +136,7 @@ public struct HTMLReportRenderer: Sendable {
     table.grid th, table.grid td { border-bottom: 1px solid #e3e3e3; padding: 4px 8px; text-align: left; vertical-align: top; }
     table.grid thead th { background: #f6f8fa; }
     td.num { text-align: right; font-variant-numeric: tabular-nums; }
+    td.used { white-space: nowrap; }
     .meter { display: inline-block; width: 60px; height: 8px; background: #eee; border-radius: 4px; vertical-align: middle; overflow: hidden; }
     .meter > span { display: block; height: 100%; background: #4e79a7; }
     .statement { border-left: 4px solid #4e79a7; background: #f4f7fb; padding: 4px 16px; }
