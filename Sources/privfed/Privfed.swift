@@ -19,7 +19,7 @@ struct Privfed: ParsableCommand {
         version: CodeVersion.release,
         subcommands: [
             ValidateCommand.self, RunCommand.self, SubmitCommand.self, WorkerCommand.self,
-            JobsCommand.self, ShowCommand.self, QueryCommand.self, LedgerCommand.self, AuditCommand.self, PrivacyCommand.self, BenchCommand.self,
+            JobsCommand.self, ShowCommand.self, QueryCommand.self, LedgerCommand.self, AuditCommand.self, ReportCommand.self, PrivacyCommand.self, BenchCommand.self,
         ]
     )
 }
