@@ -40,9 +40,13 @@ public final class JobRunner {
             case .localTrain:
                 if exampleDP { return DPSGDLocalTrainStage() }
                 return LocalTrainStage(clipUpdateTo: clientDP ? (p.maxGradNorm ?? PrivacyPlan.defaultMaxGradNorm) : nil)
-            case .aggregate: return clientDP ? DPFedAvgStage() : FedAvgStage()
+            case .aggregate:
+                if p.homomorphicEncryption { return HomomorphicAggregateStage() }
+                return clientDP ? DPFedAvgStage() : FedAvgStage()
+            case .encrypt: return EncryptStage()
+            case .decrypt: return DecryptStage()
             case .evaluate: return EvaluateStage()
-            case .encrypt, .decrypt, .share, .reconstruct, .secureEvaluate: return nil // refused by validation in this build
+            case .share, .reconstruct, .secureEvaluate: return nil // refused by validation in this build
             }
         }
     }
@@ -66,10 +70,12 @@ public final class JobRunner {
         var parameters = job.initialParameters
         var learningRate = manifest.federation.learningRate
         var privacy = job.privacyPlan.map { PrivacyBook(plan: $0) }
+        var he = job.heSetup.map { HEJobState(setup: $0) }
         var last: (accuracy: Double?, loss: Double?) = (nil, nil)
         for round in 1...manifest.federation.rounds {
             var state = RoundState(round: round, global: GlobalModelMessage(round: round, parameters: parameters), learningRate: learningRate)
             state.privacy = privacy
+            state.he = he
             var batch = RoundRecordBatch(round: round, selectedClients: [], startedAt: Timestamp.now(), finishedAt: "")
             do {
                 for stage in stages {
@@ -123,6 +129,7 @@ public final class JobRunner {
                 throw error
             }
             privacy = state.privacy
+            he = state.he
             guard let next = state.nextParameters else {
                 throw PipelineError.stage("aggregate", "round \(round) produced no model")
             }
@@ -132,6 +139,10 @@ public final class JobRunner {
             batch.artifacts = [ArtifactRecord(round: round, kind: "global_model", sha256: Digest.sha256Hex(floats: parameters),
                                               bytes: parameters.count * 4)]
             try database.commitRound(jobId: jobId, batch)
+            if let keys = he?.unrecordedKeys, !keys.isEmpty {
+                try database.insertHEKeys(keys, jobId: jobId)
+                he?.markKeysRecorded()
+            }
             progress?.roundFinished(round: round, of: manifest.federation.rounds, accuracy: last.accuracy)
             learningRate *= manifest.federation.learningRateDecay
         }

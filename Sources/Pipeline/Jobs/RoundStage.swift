@@ -37,6 +37,9 @@ public struct RoundState: Sendable {
     /// Ledger entries of releases decided in the last stage; the runner commits them (with the
     /// round's `released` status) before the next stage can read the released output.
     public var pendingLedger: [LedgerEntry] = []
+    /// Homomorphic encryption: keys, client devices and the encrypted aggregate; carried from
+    /// round to round by the runner (key epochs span rounds).
+    public var he: HEJobState?
 }
 
 /// One stage of a round. Stages are values with this one interface, so protection stages

@@ -12,7 +12,7 @@ public struct PipelineCapabilities: OptionSet, Sendable {
     public static let secureEvaluation = PipelineCapabilities(rawValue: 1 << 3)
 
     /// What the stages in this build implement.
-    public static let current: PipelineCapabilities = [.differentialPrivacy]
+    public static let current: PipelineCapabilities = [.differentialPrivacy, .homomorphicEncryption]
     public static let all: PipelineCapabilities = [.differentialPrivacy, .homomorphicEncryption, .secureAggregation, .secureEvaluation]
 }
 
@@ -91,6 +91,9 @@ struct ManifestRules {
             }
         } else if !capabilities.contains(.homomorphicEncryption) {
             report("privacy.homomorphic_encryption", "not yet supported by this version of privfed (the encrypt/decrypt stages are not built yet)")
+        }
+        if p.homomorphicEncryption && p.secureAggregation != .none {
+            report("privacy.secure_aggregation", "homomorphic_encryption together with secure_aggregation is not yet supported (use one of them)")
         }
         if p.shareHolders != nil && p.secureAggregation != .additive {
             report("privacy.share_holders", "only applies to secure_aggregation: additive")
