@@ -148,4 +148,22 @@ final class HomomorphicEncryptionJobTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("not yet supported"), "\(error)")
         }
     }
+
+    /// FedAvg weights as integers: exact (n_k / gcd) when they fit the codec's budget, otherwise
+    /// rounded to it with Σw ≤ budget and each share within 1e-3 of n_k / Σn; epochs follow R.
+    func testIntegerFedAvgWeightsAndKeyEpochs() throws {
+        let m = try ManifestReader().parse(manifest(privacy: he(extra: "  rotate_keys_every: 3\n")), file: "he.yaml")
+        let setup = try HESetup.make(m, noiseMultiplier: nil, maxGradNorm: nil)
+        XCTAssertEqual(setup.weightBudget, 16384)
+        XCTAssertEqual(setup.integerWeights([500, 500, 500]), [1, 1, 1])
+        XCTAssertEqual(setup.integerWeights([300, 200, 700]), [3, 2, 7])
+        XCTAssertEqual(setup.integerWeights([301, 200, 700]), [301, 200, 700])
+        let counts = [60_001, 30_000, 7]
+        let w = setup.integerWeights(counts)
+        XCTAssertLessThanOrEqual(w.reduce(0, +), setup.weightBudget)
+        for (wk, nk) in zip(w, counts) {
+            XCTAssertEqual(Double(wk) / Double(w.reduce(0, +)), Double(nk) / 90_008, accuracy: 1e-3)
+        }
+        XCTAssertEqual((1...7).map { setup.epoch(ofRound: $0) }, [0, 0, 0, 1, 1, 1, 2])
+    }
 }
