@@ -43,12 +43,14 @@ public final class JobRunner {
             case .aggregate:
                 // Secure aggregation: the share-holders' sums / the SecAgg protocol; `reconstruct` makes the model.
                 if p.secureAggregation != .none { return SecureSumStage() }
+                if p.homomorphicEncryption { return HomomorphicAggregateStage() }
                 return clientDP ? DPFedAvgStage() : FedAvgStage()
             case .share: return ShareStage()
             case .reconstruct: return ReconstructStage()
+            case .encrypt: return EncryptStage()
+            case .decrypt: return DecryptStage()
             case .evaluate: return EvaluateStage()
             case .secureEvaluate: return SecureEvaluateStage()
-            case .encrypt, .decrypt: return nil // refused by validation in this build
             }
         }
     }
@@ -72,10 +74,12 @@ public final class JobRunner {
         var parameters = job.initialParameters
         var learningRate = manifest.federation.learningRate
         var privacy = job.privacyPlan.map { PrivacyBook(plan: $0) }
+        var he = job.heSetup.map { HEJobState(setup: $0) }
         var last: (accuracy: Double?, loss: Double?) = (nil, nil)
         for round in 1...manifest.federation.rounds {
             var state = RoundState(round: round, global: GlobalModelMessage(round: round, parameters: parameters), learningRate: learningRate)
             state.privacy = privacy
+            state.he = he
             var batch = RoundRecordBatch(round: round, selectedClients: [], startedAt: Timestamp.now(), finishedAt: "")
             do {
                 for stage in stages {
@@ -129,6 +133,7 @@ public final class JobRunner {
                 throw error
             }
             privacy = state.privacy
+            he = state.he
             guard let next = state.nextParameters else {
                 throw PipelineError.stage("aggregate", "round \(round) produced no model")
             }
@@ -138,6 +143,10 @@ public final class JobRunner {
             batch.artifacts = [ArtifactRecord(round: round, kind: "global_model", sha256: Digest.sha256Hex(floats: parameters),
                                               bytes: parameters.count * 4)]
             try database.commitRound(jobId: jobId, batch)
+            if let keys = he?.unrecordedKeys, !keys.isEmpty {
+                try database.insertHEKeys(keys, jobId: jobId)
+                he?.markKeysRecorded()
+            }
             progress?.roundFinished(round: round, of: manifest.federation.rounds, accuracy: last.accuracy)
             learningRate *= manifest.federation.learningRateDecay
         }

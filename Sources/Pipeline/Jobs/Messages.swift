@@ -15,10 +15,13 @@ public struct ClientUpdateMessage: Sendable {
 public enum UpdatePayload: Sendable {
     /// The model delta (local − global) in the clear, float32.
     case plain([Float])
+    /// The delta as serialized ciphertexts under the collective key (homomorphic encryption).
+    case encrypted(EncryptedUpdate)
 
     public var wireBytes: Int {
         switch self {
         case .plain(let delta): return delta.count * MemoryLayout<Float>.size
+        case .encrypted(let update): return update.wireBytes
         }
     }
 }

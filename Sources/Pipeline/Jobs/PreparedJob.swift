@@ -18,6 +18,8 @@ public struct PreparedJob: Sendable {
     public let initialParameters: [Float]
     /// How the job spends its privacy budget; nil when differential privacy is off.
     public internal(set) var privacyPlan: PrivacyPlan?
+    /// Homomorphic encryption parameters; nil when homomorphic_encryption is off.
+    public internal(set) var heSetup: HESetup? = nil
     /// Timings of load_data, partition and init_model, recorded as round 0.
     public let setupRuns: [StageRunRecord]
     public let setupMetrics: [MetricRecord]
@@ -77,8 +79,19 @@ public struct PreparedJob: Sendable {
             metrics.append(MetricRecord(round: 0, stage: SetupStageName.initModel.rawValue, client: nil, name: "projected_epsilon",
                                         value: plan.projectedEpsilon, unit: "epsilon"))
         }
+        let he = try manifest.privacy.homomorphicEncryption
+            ? HESetup.make(manifest, noiseMultiplier: plan?.noiseMultiplier, maxGradNorm: plan?.maxGradNorm) : nil
+        if let he {
+            let stage = SetupStageName.initModel.rawValue
+            metrics.append(MetricRecord(round: 0, stage: stage, client: nil, name: "he_ring_degree", value: Double(he.context.degree), unit: "count"))
+            metrics.append(MetricRecord(round: 0, stage: stage, client: nil, name: "he_precision_bits", value: Double(he.codec.precisionBits), unit: "bits"))
+            metrics.append(MetricRecord(round: 0, stage: stage, client: nil, name: "he_scale_log2", value: log2(he.codec.scale), unit: "bits"))
+            metrics.append(MetricRecord(round: 0, stage: stage, client: nil, name: "he_weight_budget", value: Double(he.weightBudget), unit: "count"))
+            metrics.append(MetricRecord(round: 0, stage: stage, client: nil, name: "he_value_bound", value: he.codec.valueBound, unit: "abs"))
+        }
         return PreparedJob(manifest: manifest, streams: streams, train: train, test: test, shards: shards,
-                           architecture: architecture, initialParameters: initial, privacyPlan: plan, setupRuns: runs, setupMetrics: metrics)
+                           architecture: architecture, initialParameters: initial, privacyPlan: plan, heSetup: he,
+                           setupRuns: runs, setupMetrics: metrics)
     }
 
     public static func resolve(_ path: String, against base: String?) -> String {

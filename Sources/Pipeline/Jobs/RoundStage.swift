@@ -40,6 +40,9 @@ public struct RoundState: Sendable {
     /// Secure aggregation (MPC) of this round: planned by the first `share` call, filled by
     /// `share` (clients), `aggregate` (share-holders / SecAgg protocol) and read by `reconstruct`.
     public var secureAggregation: SecureAggregationRoundState?
+    /// Homomorphic encryption: keys, client devices and the encrypted aggregate; carried from
+    /// round to round by the runner (key epochs span rounds).
+    public var he: HEJobState?
 }
 
 /// One stage of a round. Stages are values with this one interface, so protection stages

@@ -12,7 +12,7 @@ public struct PipelineCapabilities: OptionSet, Sendable {
     public static let secureEvaluation = PipelineCapabilities(rawValue: 1 << 3)
 
     /// What the stages in this build implement.
-    public static let current: PipelineCapabilities = [.differentialPrivacy, .secureAggregation, .secureEvaluation]
+    public static let current: PipelineCapabilities = [.differentialPrivacy, .homomorphicEncryption, .secureAggregation, .secureEvaluation]
     public static let all: PipelineCapabilities = [.differentialPrivacy, .homomorphicEncryption, .secureAggregation, .secureEvaluation]
 }
 

@@ -1,0 +1,90 @@
+import HomomorphicEncryption
+import Randomness
+import ResultsStore
+
+/// A collective public key and the epoch it serves.
+public struct HEKeyEpoch: Sendable {
+    public let epoch: Int
+    public let publicKey: PublicKey
+    public let createdRound: Int
+    public var keyID: UInt64 { publicKey.keyID }
+}
+
+/// What lives on the client devices: each key holder's secret-key share of the current epoch,
+/// and (simulation only) a copy of the plaintext update each client encrypted, kept solely to
+/// compute the `he_max_abs_error` diagnostic. Aggregator-side stages never read this; they reach
+/// clients only through `HEClientDevices`' protocol calls, whose outputs are wire bytes.
+public struct HEClientSide: Sendable {
+    var secretKeyShares: [Int: SecretKey] = [:]
+    /// Simulation-only: the update client C encrypted this round (for the error diagnostic).
+    var simulationPlainUpdates: [Int: [Float]] = [:]
+}
+
+/// The HE state of a job, carried from round to round by the runner: the current key epoch, the
+/// client devices' secrets, and the aggregator's encrypted aggregate of the running round.
+public struct HEJobState: Sendable {
+    public let setup: HESetup
+    public internal(set) var current: HEKeyEpoch?
+    var clients = HEClientSide()
+    /// The aggregator's encrypted aggregate of this round and the divisor to apply after decryption.
+    var aggregate: (vector: EncryptedVector, divisor: Double)?
+    /// Keys made since the runner last recorded them (for `he_keys`).
+    public internal(set) var unrecordedKeys: [HEKeyRecord] = []
+
+    public init(setup: HESetup) { self.setup = setup }
+
+    /// The runner calls this after writing `unrecordedKeys`.
+    public mutating func markKeysRecorded() { unrecordedKeys = [] }
+
+    /// Makes the round's collective key when the round starts a new epoch (Mouchet et al. 2021,
+    /// Protocol 1): each key holder draws its ternary secret share and its public-key share from
+    /// its own stream `he/epoch/E/client/C/key`, against the common polynomial of stream
+    /// `he/epoch/E/crs`; the aggregator sums the serialized shares. Nobody forms Σ s_i.
+    /// - Returns: metrics of the key generation (empty when the epoch's key exists).
+    mutating func ensureKey(round: Int, streams: RandomStreams) throws -> [StageMetric] {
+        let epoch = setup.epoch(ofRound: round)
+        if current?.epoch == epoch { return [] }
+        let context = setup.context
+        let generation = CollectivePublicKeyGeneration(context: context, crs: CommonReferencePolynomial(context: context, seed: streams.key("he/epoch/\(epoch)/crs")))
+        var received: [PublicKeyShare] = []
+        var shareBytes = 0
+        clients.secretKeyShares = [:]  // the previous epoch's shares are erased on the devices
+        for c in setup.keyHolders {
+            let wire = HEClientDevices.publicKeyShare(client: c, epoch: epoch, generation: generation, devices: &clients, streams: streams)
+            shareBytes = wire.count
+            received.append(try HESerialization.deserializePublicKeyShare(wire, context: context))
+        }
+        let key = generation.finalize(try generation.aggregate(received), epoch: UInt64(epoch))
+        current = HEKeyEpoch(epoch: epoch, publicKey: key, createdRound: round)
+        unrecordedKeys.append(HEKeyRecord(epoch: epoch, keyID: String(key.keyID, radix: 16), scheme: setup.scheme.rawValue,
+                                          ringDegree: context.degree, logQ: context.parameters.totalModulusBits,
+                                          parties: setup.keyHolders.count, createdRound: round))
+        return [
+            StageMetric("he_key_epoch", Double(epoch), "count"),
+            StageMetric("public_key_share_bytes", Double(shareBytes), "bytes"),
+            StageMetric("public_key_bytes", Double(HESerialization.publicKeyByteCount(context: context)), "bytes"),
+        ]
+    }
+}
+
+/// The client side of the HE protocols, as a networked client would run them: every function
+/// reads only client C's own state and returns what C sends (serialized bytes).
+enum HEClientDevices {
+    /// Client C draws its secret share of epoch E and returns its serialized public-key share.
+    static func publicKeyShare(client c: Int, epoch: Int, generation: CollectivePublicKeyGeneration,
+                               devices: inout HEClientSide, streams: RandomStreams) -> [UInt8] {
+        var rng = streams.generator("he/epoch/\(epoch)/client/\(c)/key")
+        let secret = SecretKey(context: generation.context, rng: &rng)
+        devices.secretKeyShares[c] = secret
+        return HESerialization.serialize(generation.generateShare(secretKeyShare: secret, rng: &rng), context: generation.context)
+    }
+
+    /// Client C's smudged decryption shares of the aggregate (stream `he/round/R/client/C/decrypt`).
+    static func decryptionShares(client c: Int, round: Int, aggregate: EncryptedVector, codec: HEVectorCodec,
+                                 devices: HEClientSide, streams: RandomStreams, threads: Int) -> [[UInt8]] {
+        guard let secret = devices.secretKeyShares[c] else { preconditionFailure("client \(c) holds no key share") }
+        var rng = streams.generator("he/round/\(round)/client/\(c)/decrypt")
+        return codec.decryptionShares(of: aggregate, secretKeyShare: secret, rng: &rng, threads: threads)
+            .map { HESerialization.serialize($0, context: codec.context) }
+    }
+}

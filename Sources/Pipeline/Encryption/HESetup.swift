@@ -1,0 +1,96 @@
+import Foundation
+import HomomorphicEncryption
+
+/// The homomorphic-encryption parameters of a job, fixed at preparation: the scheme's standard
+/// parameter set for N = `key_length` (default 8192), and a threshold `HEVectorCodec` sized for
+/// every key holder, the update bound and the FedAvg weights. Insecure or too small parameters
+/// are refused here, before the job is recorded, with the library's error (which names the
+/// 128-bit bound of the HomomorphicEncryption.org standard, or the modulus the precision needs).
+///
+/// Key holders are all of the job's clients, not each round's selection: the collective key must
+/// exist before selection (and before Poisson selection under client-level DP, whose cohort is
+/// random), and `rotate_keys_every` would mean nothing if the holders changed every round. Every
+/// key holder contributes a decryption share to each round's aggregate (K-out-of-K).
+public struct HESetup: Sendable {
+    public let codec: HEVectorCodec
+    public let scheme: EncryptionSchemeName
+    public let keyHolders: [Int]
+    /// R of `rotate_keys_every`; nil keeps one key for the whole job.
+    public let rotateEvery: Int?
+    /// Client-level DP: uniform weights, divisor clients_per_round, distributed noise shares.
+    public let clientLevelDP: Bool
+    /// The largest Σ w_k of the integer FedAvg weights (see `integerWeights`).
+    public let weightBudget: Int
+
+    public var context: HEContext { codec.context }
+
+    public static let defaultRingDegree = 8192
+    /// |x| bound of an update value without client-level DP (the codec refuses larger values).
+    public static let updateBound = 16.0
+    /// Released values are rounded to multiples of 2^−p; p is the largest of these that fits.
+    static let precisionCandidates = Array(stride(from: 20, through: 8, by: -2))
+
+    /// - Parameters:
+    ///   - noiseMultiplier, maxGradNorm: the DP plan's σ and C (client-level DP sizes the bound from them).
+    ///   - modulusBits: overrides the standard modulus chain (tests of the security check).
+    /// - Throws: `HEParameterError` (insecure or unsupported parameters), `MultipartyError` or
+    ///   `HECodecError` when no precision fits the parameters.
+    public static func make(_ manifest: JobManifest, noiseMultiplier: Double?, maxGradNorm: Double?,
+                            modulusBits: [Int]? = nil) throws -> HESetup {
+        let p = manifest.privacy
+        let scheme: HEScheme = p.encryptionScheme == .bfv ? .bfv : .ckks
+        let n = p.keyLength ?? defaultRingDegree
+        let standard = try HEParameters.standard(scheme: scheme, ringDegree: n)
+        let parameters = try modulusBits.map {
+            try HEParameters(scheme: scheme, ringDegree: n, coefficientModulusBits: $0, scale: standard.scale,
+                             plaintextModulusBits: standard.plaintextModulusBits)
+        } ?? standard
+        let context = HEContext(parameters: parameters)
+        let clients = manifest.dataset.clients
+        let clientDP = p.differentialPrivacy && p.unit == .client
+        var bound = updateBound
+        if clientDP, let sigma = noiseMultiplier, let c = maxGradNorm {
+            // A clipped coordinate is at most C; one party's noise share has std ≤ σC; 12 standard
+            // deviations are never exceeded in practice (P < 1e-32 per value).
+            bound = pow(2, log2(c * (1 + 12 * sigma)).rounded(.up))
+        }
+        // Candidates, best first: full precision with fine weights, then coarser. Client-level DP
+        // needs only Σw = cohort ≤ K (uniform weights).
+        var candidates: [(precision: Int, weight: Int)] = []
+        if !clientDP {
+            for q in precisionCandidates { for logW in [16, 14, 12, 10] where (1 << logW) >= clients { candidates.append((q, 1 << logW)) } }
+        }
+        for q in precisionCandidates { candidates.append((q, clients)) }
+        var lastError: Error? = nil
+        for candidate in candidates {
+            do {
+                let codec = try HEVectorCodec(context: context, mode: .threshold, parties: clients, maximumTotalWeight: candidate.weight,
+                                              valueBound: bound, precisionBits: candidate.precision)
+                return HESetup(codec: codec, scheme: p.encryptionScheme, keyHolders: Array(0..<clients), rotateEvery: p.rotateKeysEvery,
+                               clientLevelDP: clientDP, weightBudget: candidate.weight)
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError!
+    }
+
+    /// The key epoch of a round: rounds 1…R are epoch 0, R+1…2R epoch 1, and so on.
+    public func epoch(ofRound round: Int) -> Int { rotateEvery.map { (round - 1) / $0 } ?? 0 }
+
+    /// Integer FedAvg weights for sample counts n_k, applied by the aggregator as plaintext
+    /// scalars with divisor Σ w_k: n_k / gcd(n) when their sum fits the budget (then exactly
+    /// n_k / Σ n), otherwise round(n_k · (W − K) / Σ n) (relative error ≤ K / (2 w_k)); the
+    /// `fedavg_weight_error` metric records the difference.
+    public func integerWeights(_ counts: [Int]) -> [Int] {
+        let g = counts.reduce(0) { gcd($0, $1) }
+        guard g > 0 else { return counts.map { _ in 0 } }
+        let reduced = counts.map { $0 / g }
+        if reduced.reduce(0, +) <= weightBudget { return reduced }
+        let total = Double(counts.reduce(0, +))
+        let room = Double(weightBudget - counts.count)
+        return counts.map { $0 == 0 ? 0 : max(1, Int((Double($0) * room / total).rounded())) }
+    }
+
+    private func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+}

@@ -1,0 +1,74 @@
+import HomomorphicEncryption
+import ResultsStore
+
+/// Threshold decryption of the round's aggregate (Mouchet et al. 2021, Protocol 3): every key
+/// holder sends its decryption shares, each flooded with smudging noise; the aggregator
+/// combines them, decodes, divides by the weight sum and releases the delta rounded to 2^−p.
+/// Under client-level DP the release is first decided by the job's `PrivacyBook` (party
+/// "aggregator"), and the ledger entry is committed by the runner before evaluate reads it.
+///
+/// `he_max_abs_error` compares the released delta with plaintext FedAvg of the same updates
+/// (exact weights n_k / Σ n, or the DP-FedAvg sum / clients_per_round). It is a simulation-only
+/// diagnostic: a deployment has no plaintext updates to compare with.
+public struct DecryptStage: RoundStage {
+    public let name = StageName.decrypt
+    public let scope = StageScope.aggregator
+
+    public init() {}
+
+    public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
+        guard var he = state.he, let pending = he.aggregate else {
+            preconditionFailure("decrypt of an HE job runs after aggregate")
+        }
+        let (aggregate, divisor) = pending
+        var decision: (entry: LedgerEntry, released: Bool)? = nil
+        if he.setup.clientLevelDP {
+            decision = try state.privacy!.decide(party: "aggregator", round: state.round)
+            guard decision!.released else { throw PipelineError.budgetExhausted(decision!.entry) }
+        }
+        let codec = he.setup.codec
+        let threads = job.manifest.threads
+        var shares: [[DecryptionShare]] = []
+        var shareBytes = 0
+        for c in he.setup.keyHolders {
+            let wire = HEClientDevices.decryptionShares(client: c, round: state.round, aggregate: aggregate, codec: codec,
+                                                        devices: he.clients, streams: job.streams, threads: threads)
+            shareBytes = wire.reduce(0) { $0 + $1.count }
+            shares.append(try wire.map { try HESerialization.deserializeDecryptionShare($0, context: codec.context) })
+        }
+        let released = try codec.decrypt(aggregate, shares: shares, divisor: divisor, threads: threads)
+        let maxError = Self.maxErrorAgainstPlaintext(released, updates: state.updates, plain: he.clients.simulationPlainUpdates,
+                                                     uniform: he.setup.clientLevelDP, divisor: divisor)
+        let delta = released.map { Float($0) }
+        state.aggregateDelta = delta
+        state.nextParameters = zip(state.global.parameters, delta).map { $0 + $1 }
+        he.aggregate = nil
+        he.clients.simulationPlainUpdates = [:]
+        state.he = he
+        var metrics = [
+            StageMetric("decryption_shares", Double(shares.count), "count"),
+            StageMetric("decryption_share_bytes", Double(shareBytes), "bytes"),
+            StageMetric("threshold_decryption", 1, "mode:\(HEDecryptionMode.threshold.rawValue)"),
+            StageMetric("precision_bits", Double(codec.precisionBits), "bits"),
+            StageMetric("he_max_abs_error", maxError, "abs"),
+        ]
+        if let decision {
+            state.pendingLedger.append(decision.entry)
+            metrics.append(StageMetric("epsilon_spent", decision.entry.enforcedEpsilonSpent, "epsilon"))
+        }
+        return metrics
+    }
+
+    /// max_i |released_i − plaintext FedAvg_i|, the reference accumulated in Double in client order.
+    static func maxErrorAgainstPlaintext(_ released: [Double], updates: [ClientUpdateMessage], plain: [Int: [Float]],
+                                         uniform: Bool, divisor: Double) -> Double {
+        var reference = [Double](repeating: 0, count: released.count)
+        let total = Double(updates.reduce(0) { $0 + $1.sampleCount })
+        for update in updates {
+            guard let x = plain[update.client] else { continue }
+            let w = uniform ? 1 / divisor : Double(update.sampleCount) / total
+            for i in reference.indices { reference[i] += w * Double(x[i]) }
+        }
+        return zip(released, reference).reduce(0.0) { max($0, abs($1.0 - $1.1)) }
+    }
+}

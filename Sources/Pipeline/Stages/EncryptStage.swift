@@ -1,0 +1,51 @@
+import DifferentialPrivacy
+import HomomorphicEncryption
+import Randomness
+
+/// A client encrypts its update under the epoch's collective public key before it leaves the
+/// device: the (DP-SGD-trained, or clipped) delta, plus under client-level DP its share
+/// N(0, σ²C²/k) of the aggregate's noise (`DPFedAvg.addDistributedNoiseShare`, k = the round's
+/// cohort, stream `client/C/round/R/noise-share`), packed into ⌈P / slots⌉ ciphertexts
+/// (stream `he/round/R/client/C/encrypt`). The payload becomes the serialized ciphertexts.
+///
+/// The first client of a round that starts a key epoch triggers the collective key generation.
+public struct EncryptStage: RoundStage {
+    public let name = StageName.encrypt
+    public let scope = StageScope.perClient
+
+    public init() {}
+
+    public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
+        guard let client, var he = state.he else { preconditionFailure("encrypt runs per client of an HE job") }
+        var metrics = try he.ensureKey(round: state.round, streams: job.streams)
+        guard let key = he.current else { preconditionFailure("no key after key generation") }
+        guard let index = state.updates.lastIndex(where: { $0.client == client }),
+              case .plain(var delta) = state.updates[index].payload else {
+            throw PipelineError.stage(name.rawValue, "client \(client) has no plaintext update to encrypt")
+        }
+        if he.setup.clientLevelDP {
+            guard let plan = job.privacyPlan else { preconditionFailure("client-level DP needs a privacy plan") }
+            var noise = job.streams.generator("client/\(client)/round/\(state.round)/noise-share")
+            DPFedAvg.addDistributedNoiseShare(to: &delta, noiseMultiplier: plan.noiseMultiplier, maxNorm: plan.maxGradNorm,
+                                              parties: state.selectedClients.count, using: &noise)
+        }
+        he.clients.simulationPlainUpdates[client] = delta
+        let codec = he.setup.codec
+        var rng = job.streams.generator("he/round/\(state.round)/client/\(client)/encrypt")
+        let vector: EncryptedVector
+        do {
+            vector = try codec.encrypt(delta, publicKey: key.publicKey, rng: &rng, threads: job.manifest.threads)
+        } catch {
+            throw PipelineError.stage(name.rawValue, "client \(client): \(error)")
+        }
+        let wire = EncryptedUpdate(valueCount: delta.count, epoch: key.epoch, keyID: key.keyID,
+                                   ciphertexts: vector.ciphertexts.map { HESerialization.serialize($0, context: codec.context) })
+        state.updates[index].payload = .encrypted(wire)
+        state.he = he
+        metrics += [
+            StageMetric("ciphertexts", Double(wire.ciphertexts.count), "count"),
+            StageMetric("bytes_sent", Double(state.updates[index].wireBytes), "bytes"),
+        ]
+        return metrics
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import HomomorphicEncryption
+import XCTest
+@testable import Pipeline
+@testable import ResultsStore
+
+/// HE jobs end to end on a 2,000-image MNIST slice with the mlp (101,770 parameters).
+final class HomomorphicEncryptionJobTests: XCTestCase {
+    func manifest(rounds: Int = 2, privacy: String = "") -> String {
+        """
+        name: he
+        seed: 11
+        dataset:
+          name: mnist
+          path: \(repositoryRoot.appendingPathComponent("datasets/mnist").path)
+          clients: 4
+          partition: { scheme: iid }
+          train_examples: 2000
+          test_examples: 500
+        model:
+          architecture: mlp
+        federation:
+          rounds: \(rounds)
+          clients_per_round: 3
+          batch_size: 50
+          learning_rate: 0.1
+        \(privacy.isEmpty ? "" : "privacy:\n" + privacy)
+        """
+    }
+
+    func he(_ scheme: String = "CKKS", n: Int = 8192, extra: String = "") -> String {
+        "  homomorphic_encryption: true\n  encryption_scheme: \(scheme)\n  key_length: \(n)\n" + extra
+    }
+
+    func scratch(_ text: String) throws -> (ResultsDatabase, String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-he-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try text.write(toFile: dir + "/job.yaml", atomically: true, encoding: .utf8)
+        return (try ResultsDatabase(path: dir + "/r.sqlite", migrationsDirectory: repositoryRoot.appendingPathComponent("migrations").path),
+                dir + "/job.yaml")
+    }
+
+    func run(_ text: String) throws -> (ResultsDatabase, JobSummary) {
+        let (db, path) = try scratch(text)
+        return (db, try JobService(database: db).runNow(try JobService.ready(path: path)))
+    }
+
+    func metric(_ db: ResultsDatabase, _ job: Int64, _ name: String) throws -> [MetricRecord] {
+        try db.metrics(jobId: job).filter { $0.name == name }
+    }
+
+    /// Round 1 starts from the same model in both jobs, so its released delta differs from the
+    /// plaintext FedAvg delta only by the CKKS error (`he_max_abs_error`); the final accuracy of
+    /// the two jobs agrees.
+    func testCKKSJobEqualsPlaintextFedAvgWithinTheSchemeError() throws {
+        let (plainDB, plain) = try run(manifest())
+        let (db, encrypted) = try run(manifest(privacy: he()))
+        XCTAssertEqual(encrypted.status, "succeeded")
+        let errors = try metric(db, encrypted.jobId, "he_max_abs_error")
+        XCTAssertEqual(errors.count, 2)
+        let precision = try metric(db, encrypted.jobId, "he_precision_bits")[0].value
+        XCTAssertEqual(precision, 20, "N = 8192 holds the 2^−20 release precision for 4 key holders")
+        for e in errors { XCTAssertLessThanOrEqual(e.value, pow(2, -precision), "round \(e.round)") }
+        XCTAssertGreaterThan(errors[0].value, 0, "the release is rounded, not the plaintext itself")
+        XCTAssertEqual(encrypted.accuracy!, plain.accuracy!, accuracy: 0.004, "at most two of 500 test images differ")
+        _ = plainDB
+        // Bytes: 25 ciphertexts of N = 8192 over 3 primes per client, counted from the serialization,
+        // plus the message header (24) and the encrypted update's header (24).
+        let sent = try metric(db, encrypted.jobId, "bytes_sent").filter { $0.stage == "encrypt" }
+        XCTAssertEqual(sent.count, 6)
+        let context = HEContext(parameters: try .standard(scheme: .ckks, ringDegree: 8192))
+        XCTAssertEqual(sent[0].value, Double(48 + 25 * HESerialization.ciphertextByteCount(context: context, limbs: 3)))
+        XCTAssertEqual(try metric(db, encrypted.jobId, "ciphertexts")[0].value, 25)
+        XCTAssertEqual(try metric(db, encrypted.jobId, "decryption_shares")[0].value, 4, "every key holder contributes")
+    }
+
+    /// The aggregator's inputs are ciphertexts only: every update reaching aggregate is encrypted,
+    /// nothing is in the clear until decrypt, and the plaintext FedAvg stage cannot read them.
+    func testAggregatorSeesOnlyCiphertexts() throws {
+        struct Probe: RoundStage {
+            let inner: RoundStage
+            var name: StageName { inner.name }
+            var scope: StageScope { inner.scope }
+            func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
+                for update in state.updates {
+                    guard case .encrypted(let e) = update.payload else { throw PipelineError.stage("probe", "plaintext update at the aggregator") }
+                    for bytes in e.ciphertexts { _ = try HESerialization.deserializeCiphertext(bytes, context: job.heSetup!.context) }
+                }
+                guard state.aggregateDelta == nil, state.nextParameters == nil else { throw PipelineError.stage("probe", "aggregate in the clear") }
+                var copy = state
+                XCTAssertThrowsError(try FedAvgStage().run(&copy, client: nil, job: job), "plaintext FedAvg cannot read ciphertexts")
+                return try inner.run(&state, client: client, job: job)
+            }
+        }
+        let (db, path) = try scratch(manifest(privacy: he(n: 4096)))
+        let ready = try JobService.ready(path: path)
+        let id = try db.insertJob(JobService.record(ready.prepared.manifest, text: ready.text, path: ready.path, status: .queued))
+        try db.startJob(id: id, worker: "test")
+        let runner = JobRunner(database: db, worker: "test")
+        runner.stageOverride = { stages in stages.map { $0.name == .aggregate ? Probe(inner: $0) : $0 } }
+        XCTAssertEqual(try runner.execute(ready.prepared, jobId: id).status, "succeeded", "N = 4096 (the seed's key_length) runs")
+    }
+
+    func testKeyRotationMakesAndRecordsANewKeyEveryRRounds() throws {
+        let (db, summary) = try run(manifest(rounds: 5, privacy: he(n: 4096, extra: "  rotate_keys_every: 2\n")))
+        XCTAssertEqual(summary.status, "succeeded")
+        let keys = try db.heKeys(jobId: summary.jobId)
+        XCTAssertEqual(keys.map(\.epoch), [0, 1, 2])
+        XCTAssertEqual(keys.map(\.createdRound), [1, 3, 5])
+        XCTAssertEqual(Set(keys.map(\.keyID)).count, 3, "every epoch has a new key")
+        XCTAssertTrue(keys.allSatisfy { $0.parties == 4 && $0.ringDegree == 4096 && $0.scheme == "CKKS" && $0.logQ <= 109 })
+        XCTAssertEqual(try metric(db, summary.jobId, "he_key_epoch").map(\.round), [1, 3, 5])
+    }
+
+    func testBFVJobEqualsPlaintextFedAvgWithinTheFixedPointStep() throws {
+        let (_, plain) = try run(manifest())
+        let (db, bfv) = try run(manifest(privacy: he("BFV", n: 4096)))
+        XCTAssertEqual(bfv.status, "succeeded")
+        let precision = try metric(db, bfv.jobId, "he_precision_bits")[0].value
+        for e in try metric(db, bfv.jobId, "he_max_abs_error") {
+            // Rounding each client's value to 2^−p and the release to 2^−p: at most 2^−p in all.
+            XCTAssertLessThanOrEqual(e.value, pow(2, -precision))
+        }
+        XCTAssertEqual(bfv.accuracy!, plain.accuracy!, accuracy: 0.004)
+    }
+
+    func testClientLevelDPWithHEGatesTheDecryptedRelease() throws {
+        let dp = "  differential_privacy: true\n  unit: client\n  epsilon: 50\n  delta: 1e-5\n  max_grad_norm: 1.0\n"
+        let (db, summary) = try run(manifest(privacy: dp + he()))
+        XCTAssertEqual(summary.status, "succeeded")
+        let rows = try db.ledger(jobId: summary.jobId)
+        XCTAssertEqual(rows.map(\.entry.party), ["aggregator", "aggregator"])
+        XCTAssertTrue(rows.allSatisfy { $0.entry.decision == "released" })
+        for e in try metric(db, summary.jobId, "he_max_abs_error") { XCTAssertLessThanOrEqual(e.value, 1e-5) }
+    }
+
+    func testInsecureParametersAndUnsupportedCombinationsAreRefused() throws {
+        let m = try ManifestReader().parse(manifest(privacy: he(n: 4096)), file: "he.yaml")
+        XCTAssertThrowsError(try HESetup.make(m, noiseMultiplier: nil, maxGradNorm: nil, modulusBits: [60, 60])) { error in
+            guard case HEParameterError.insecure(4096, 120, 109) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue("\(error)".contains("log2 Q ≤ 109"), "\(error)")
+        }
+        XCTAssertThrowsError(try ManifestReader().parse(manifest(privacy: he(n: 2048)), file: "he.yaml")) { error in
+            XCTAssertTrue("\(error)".contains("privacy.key_length"), "\(error)")
+        }
+        let both = he() + "  secure_aggregation: additive\n"
+        XCTAssertThrowsError(try ManifestReader().parse(manifest(privacy: both), file: "he.yaml")) { error in
+            XCTAssertTrue("\(error)".contains("not yet supported"), "\(error)")
+        }
+    }
+
+    /// FedAvg weights as integers: exact (n_k / gcd) when they fit the codec's budget, otherwise
+    /// rounded to it with Σw ≤ budget and each share within 1e-3 of n_k / Σn; epochs follow R.
+    func testIntegerFedAvgWeightsAndKeyEpochs() throws {
+        let m = try ManifestReader().parse(manifest(privacy: he(extra: "  rotate_keys_every: 3\n")), file: "he.yaml")
+        let setup = try HESetup.make(m, noiseMultiplier: nil, maxGradNorm: nil)
+        XCTAssertEqual(setup.weightBudget, 16384)
+        XCTAssertEqual(setup.integerWeights([500, 500, 500]), [1, 1, 1])
+        XCTAssertEqual(setup.integerWeights([300, 200, 700]), [3, 2, 7])
+        XCTAssertEqual(setup.integerWeights([301, 200, 700]), [301, 200, 700])
+        let counts = [60_001, 30_000, 7]
+        let w = setup.integerWeights(counts)
+        XCTAssertLessThanOrEqual(w.reduce(0, +), setup.weightBudget)
+        for (wk, nk) in zip(w, counts) {
+            XCTAssertEqual(Double(wk) / Double(w.reduce(0, +)), Double(nk) / 90_008, accuracy: 1e-3)
+        }
+        XCTAssertEqual((1...7).map { setup.epoch(ofRound: $0) }, [0, 0, 0, 1, 1, 1, 2])
+    }
+}
