@@ -35,7 +35,8 @@ public enum GaussianSampler {
     /// Below this length a bulk call runs on one thread (same bytes; the thread hop costs more).
     static let parallelThreshold = 16_384
 
-    /// One standard normal draw, the ziggurat on the generator's own words.
+    /// One standard normal draw, the ziggurat on the generator's own words: usually one word,
+    /// more when the draw is rejected (a deterministic function of the generator's position).
     public static func standardNormal(using generator: inout ChaCha20Generator) -> Double {
         let tables = ZigguratTables.shared
         return tables.x.withUnsafeBufferPointer { x in
