@@ -42,7 +42,7 @@ final class GaussianNoiseSecurityTests: XCTestCase {
     }
 
     /// Mean 0, variance 1, excess kurtosis 0 within five standard errors; no lag-1 correlation
-    /// (the two halves of each Box–Muller pair are independent).
+    /// (successive draws, which share a keystream, are independent).
     func testMomentsAndIndependence() {
         let z = standardNormals()
         let n = Double(z.count)
