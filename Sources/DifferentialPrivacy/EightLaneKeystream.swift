@@ -1,112 +1,5 @@
 import Randomness
 
-/// The ChaCha20 keystream (RFC 8439, sections 2.3–2.4) computed eight blocks at a time in SIMD
-/// lanes, read a 64-bit word at a time: the uniform source of the bulk Gaussian sampler.
-///
-/// Why not `ChaCha20Generator.fill`: it computes one block at a time in scalar code; the noise
-/// of one DP-SGD step needs ~10⁵ words, and at one block per call the keystream alone costs about
-/// as much as the sampler. Here lane b of each `SIMD8<UInt32>` state word holds block
-/// `counter + b`, so the 20 rounds run on eight blocks at once (the technique of
-/// `SecureComputation.ChaCha20Keystream`, which this module must not import).
-///
-/// The words are bit-for-bit those of `ChaCha20Generator(key:nonce:)` read with `next()` from
-/// its start: same key words, 64-bit block counter in state words 12–13 starting at 0, 64-bit
-/// nonce in words 14–15, keystream word i = bytes 8i..<8i+8 little-endian. The tests check this.
-struct EightLaneChaCha20: Sendable {
-    let k0: UInt32, k1: UInt32, k2: UInt32, k3: UInt32
-    let k4: UInt32, k5: UInt32, k6: UInt32, k7: UInt32
-    let nonce: UInt64
-    /// Always 0, but opaque to the optimizer inside `eightBlocks` (not inlined): without it LLVM
-    /// fuses each shift–or pair into a vector rotate, which SSE2 lacks, and scalarizes all lanes.
-    let opaqueZero: UInt32
-
-    init(key: [UInt8], nonce: UInt64) {
-        precondition(key.count == 32, "a ChaCha20 key is 32 bytes")
-        func word(_ i: Int) -> UInt32 {
-            UInt32(key[4 * i]) | UInt32(key[4 * i + 1]) << 8 | UInt32(key[4 * i + 2]) << 16 | UInt32(key[4 * i + 3]) << 24
-        }
-        (k0, k1, k2, k3) = (word(0), word(1), word(2), word(3))
-        (k4, k5, k6, k7) = (word(4), word(5), word(6), word(7))
-        self.nonce = nonce
-        self.opaqueZero = UInt32(truncatingIfNeeded: nonce >> 63) & 0
-    }
-
-    @inline(__always)
-    static func rotl(_ v: SIMD8<UInt32>, _ n: UInt32, _ z: SIMD8<UInt32>) -> SIMD8<UInt32> {
-        (v &<< n) | ((v ^ z) &>> (32 - n))
-    }
-
-    @inline(__always)
-    static func rotl16(_ v: SIMD8<UInt32>) -> SIMD8<UInt32> {
-        let h = unsafeBitCast(v, to: SIMD16<UInt16>.self)
-        let r = SIMD16<UInt16>(h[1], h[0], h[3], h[2], h[5], h[4], h[7], h[6],
-                               h[9], h[8], h[11], h[10], h[13], h[12], h[15], h[14])
-        return unsafeBitCast(r, to: SIMD8<UInt32>.self)
-    }
-
-    @inline(__always)
-    static func quarterRound(_ a: inout SIMD8<UInt32>, _ b: inout SIMD8<UInt32>,
-                             _ c: inout SIMD8<UInt32>, _ d: inout SIMD8<UInt32>, _ z: SIMD8<UInt32>) {
-        a &+= b; d ^= a; d = rotl16(d)
-        c &+= d; b ^= c; b = rotl(b, 12, z)
-        a &+= b; d ^= a; d = rotl(d, 8, z)
-        c &+= d; b ^= c; b = rotl(b, 7, z)
-    }
-
-    /// Keystream words `8·counter ..< 8·counter + 64` (blocks `counter ..< counter + 8`) in
-    /// stream order into `out`; `scratch` holds 128 `UInt32`, 32-byte aligned.
-    @inline(never)  // keeps `opaqueZero` opaque (see there)
-    func eightBlocks(counter: UInt64, scratch: UnsafeMutableRawPointer, into out: UnsafeMutablePointer<UInt64>) {
-        let c = SIMD8<UInt64>(counter, counter &+ 1, counter &+ 2, counter &+ 3, counter &+ 4, counter &+ 5, counter &+ 6, counter &+ 7)
-        let s0 = SIMD8<UInt32>(repeating: 0x6170_7865), s1 = SIMD8<UInt32>(repeating: 0x3320_646e)
-        let s2 = SIMD8<UInt32>(repeating: 0x7962_2d32), s3 = SIMD8<UInt32>(repeating: 0x6b20_6574)
-        let s4 = SIMD8<UInt32>(repeating: k0), s5 = SIMD8<UInt32>(repeating: k1)
-        let s6 = SIMD8<UInt32>(repeating: k2), s7 = SIMD8<UInt32>(repeating: k3)
-        let s8 = SIMD8<UInt32>(repeating: k4), s9 = SIMD8<UInt32>(repeating: k5)
-        let s10 = SIMD8<UInt32>(repeating: k6), s11 = SIMD8<UInt32>(repeating: k7)
-        let s12 = SIMD8<UInt32>(truncatingIfNeeded: c), s13 = SIMD8<UInt32>(truncatingIfNeeded: c &>> 32)
-        let s14 = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: nonce))
-        let s15 = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: nonce >> 32))
-        let z = SIMD8<UInt32>(repeating: opaqueZero)
-        var x0 = s0, x1 = s1, x2 = s2, x3 = s3, x4 = s4, x5 = s5, x6 = s6, x7 = s7
-        var x8 = s8, x9 = s9, x10 = s10, x11 = s11, x12 = s12, x13 = s13, x14 = s14, x15 = s15
-        for _ in 0..<10 {
-            Self.quarterRound(&x0, &x4, &x8, &x12, z)
-            Self.quarterRound(&x1, &x5, &x9, &x13, z)
-            Self.quarterRound(&x2, &x6, &x10, &x14, z)
-            Self.quarterRound(&x3, &x7, &x11, &x15, z)
-            Self.quarterRound(&x0, &x5, &x10, &x15, z)
-            Self.quarterRound(&x1, &x6, &x11, &x12, z)
-            Self.quarterRound(&x2, &x7, &x8, &x13, z)
-            Self.quarterRound(&x3, &x4, &x9, &x14, z)
-        }
-        // Word w of block b goes to scratch[8w + b] (word-major).
-        let o = scratch
-        o.storeBytes(of: x0 &+ s0, toByteOffset: 0, as: SIMD8<UInt32>.self)
-        o.storeBytes(of: x1 &+ s1, toByteOffset: 32, as: SIMD8<UInt32>.self)
-        o.storeBytes(of: x2 &+ s2, toByteOffset: 64, as: SIMD8<UInt32>.self)
-        o.storeBytes(of: x3 &+ s3, toByteOffset: 96, as: SIMD8<UInt32>.self)
-        o.storeBytes(of: x4 &+ s4, toByteOffset: 128, as: SIMD8<UInt32>.self)
-        o.storeBytes(of: x5 &+ s5, toByteOffset: 160, as: SIMD8<UInt32>.self)
-        o.storeBytes(of: x6 &+ s6, toByteOffset: 192, as: SIMD8<UInt32>.self)
-        o.storeBytes(of: x7 &+ s7, toByteOffset: 224, as: SIMD8<UInt32>.self)
-        o.storeBytes(of: x8 &+ s8, toByteOffset: 256, as: SIMD8<UInt32>.self)
-        o.storeBytes(of: x9 &+ s9, toByteOffset: 288, as: SIMD8<UInt32>.self)
-        o.storeBytes(of: x10 &+ s10, toByteOffset: 320, as: SIMD8<UInt32>.self)
-        o.storeBytes(of: x11 &+ s11, toByteOffset: 352, as: SIMD8<UInt32>.self)
-        o.storeBytes(of: x12 &+ s12, toByteOffset: 384, as: SIMD8<UInt32>.self)
-        o.storeBytes(of: x13 &+ s13, toByteOffset: 416, as: SIMD8<UInt32>.self)
-        o.storeBytes(of: x14 &+ s14, toByteOffset: 448, as: SIMD8<UInt32>.self)
-        o.storeBytes(of: x15 &+ s15, toByteOffset: 480, as: SIMD8<UInt32>.self)
-        // Keystream UInt64 j of block b is words 2j (low half) and 2j + 1 (high half) of block b.
-        let words = scratch.assumingMemoryBound(to: UInt32.self)
-        for i in 0..<64 {
-            let block = i >> 3, j = i & 7
-            out[i] = UInt64(words[16 * j + block]) | UInt64(words[16 * j + 8 + block]) << 32
-        }
-    }
-}
-
 /// A source of uniform 64-bit words, read one at a time.
 protocol UniformWordSource {
     mutating func nextWord() -> UInt64
@@ -117,10 +10,12 @@ extension ChaCha20Generator: UniformWordSource {
     mutating func nextWord() -> UInt64 { next() }
 }
 
-/// Reads the keystream of `EightLaneChaCha20` word by word from block 0, 64 words per refill.
+/// Reads the eight-lane SIMD ChaCha20 keystream (`Randomness.ChaCha20Keystream`, bit-for-bit the
+/// stream of `ChaCha20Generator(key:nonce:)`) word by word from block 0, 64 words per refill —
+/// the uniform source of the bulk Gaussian sampler, where one DP-SGD step needs ~10⁵ words.
 /// Owns two small buffers; create it with `withReader`, which frees them.
 struct EightLaneKeystreamReader: UniformWordSource {
-    let cipher: EightLaneChaCha20
+    let cipher: ChaCha20Keystream
     let words: UnsafeMutablePointer<UInt64>
     let scratch: UnsafeMutableRawPointer
     var counter: UInt64 = 0
@@ -131,14 +26,16 @@ struct EightLaneKeystreamReader: UniformWordSource {
         let words = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: 512, alignment: 32)
         defer { words.deallocate(); scratch.deallocate() }
-        var reader = EightLaneKeystreamReader(cipher: EightLaneChaCha20(key: key, nonce: nonce), words: words, scratch: scratch)
+        var reader = EightLaneKeystreamReader(cipher: ChaCha20Keystream(key: key, nonce: nonce), words: words, scratch: scratch)
         return try body(&reader)
     }
 
     @inline(__always)
     mutating func nextWord() -> UInt64 {
         if index == 64 {
-            cipher.eightBlocks(counter: counter, scratch: scratch, into: words)
+            let batch = scratch.assumingMemoryBound(to: UInt32.self)
+            cipher.eightBlocks(counter: counter, into: batch)
+            for i in 0..<64 { words[i] = ChaCha20Keystream.word(batch, i) }
             counter &+= 8
             index = 0
         }

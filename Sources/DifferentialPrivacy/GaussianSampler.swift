@@ -4,7 +4,7 @@ import Randomness
 /// Gaussian noise N(0, σ²) drawn from the ChaCha20 keystream (a CSPRNG), in bulk.
 ///
 /// Method: the ziggurat with 256 layers and the exact tail algorithm (`ZigguratTables`;
-/// Marsaglia & Tsang 2000), fed by an eight-lane SIMD ChaCha20 keystream (`EightLaneChaCha20`).
+/// Marsaglia & Tsang 2000), fed by an eight-lane SIMD ChaCha20 keystream (`Randomness.ChaCha20Keystream`).
 /// The fast path (98.8% of draws) is one keystream word, a table lookup, a multiply and a
 /// compare; no libm call is on it (exp in the wedge test and log in the tail run on the rest).
 ///

@@ -1,3 +1,4 @@
+import Randomness
 import Crypto
 
 /// The server of a SecAgg / SecAgg+ round (Bonawitz et al. 2017, figure 4, "Server"): routes

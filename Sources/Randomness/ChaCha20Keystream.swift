@@ -2,9 +2,10 @@
 /// lanes and applied straight onto vectors over Z_(2^64): the PRG that expands 32-byte seeds into
 /// masks and shares of whole model updates.
 ///
-/// Why a second ChaCha20: mask expansion is the dominant cost of pairwise-mask secure aggregation
-/// (Bonawitz et al. 2017 and Bell et al. 2020, performance evaluations): every client expands one
-/// mask per neighbour, each as long as the model. `Randomness.ChaCha20Generator` computes one
+/// Why a second ChaCha20 next to `ChaCha20Generator`: bulk keystream is the dominant cost of
+/// pairwise-mask secure aggregation (every client expands one mask per neighbour, each as long as
+/// the model; Bonawitz et al. 2017, Bell et al. 2020) and of DP-SGD noise (one Gaussian per
+/// parameter per step). `Randomness.ChaCha20Generator` computes one
 /// block at a time in scalar code; here lane b of each `SIMD8<UInt32>` state word holds block
 /// `counter + b`, so the 20 rounds run on eight blocks at once, and each batch is added to (or
 /// subtracted from, or written over) the destination with no intermediate copy. Measured on the
@@ -91,8 +92,9 @@ public struct ChaCha20Keystream: Sendable {
         return out
     }
 
+    /// Keystream word `i` (0..<64) of a batch written by `eightBlocks`.
     @inline(__always)
-    static func word(_ words: UnsafeMutablePointer<UInt32>, _ i: Int) -> UInt64 {
+    public static func word(_ words: UnsafeMutablePointer<UInt32>, _ i: Int) -> UInt64 {
         let block = i >> 3, j = i & 7
         return UInt64(words[16 * j + block]) | UInt64(words[16 * j + 8 + block]) << 32
     }
@@ -119,8 +121,10 @@ public struct ChaCha20Keystream: Sendable {
         c &+= d; b ^= c; b = rotl(b, 7, z)
     }
 
-    /// Blocks `counter ..< counter + 8`, word-major: word w of block b goes to `out[8w + b]`.
-    func eightBlocks(counter: UInt64, into out: UnsafeMutablePointer<UInt32>) {
+    /// Blocks `counter ..< counter + 8`, word-major: word w of block b goes to `out[8w + b]`
+    /// (128 `UInt32`); read keystream words from it with `word(_:_:)`. Not inlinable, so that
+    /// `opaqueZero` stays opaque to callers in other modules.
+    public func eightBlocks(counter: UInt64, into out: UnsafeMutablePointer<UInt32>) {
         let c = SIMD8<UInt64>(counter, counter &+ 1, counter &+ 2, counter &+ 3, counter &+ 4, counter &+ 5, counter &+ 6, counter &+ 7)
         let s0 = SIMD8<UInt32>(repeating: 0x6170_7865), s1 = SIMD8<UInt32>(repeating: 0x3320_646e)
         let s2 = SIMD8<UInt32>(repeating: 0x7962_2d32), s3 = SIMD8<UInt32>(repeating: 0x6b20_6574)

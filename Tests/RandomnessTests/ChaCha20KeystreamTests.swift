@@ -1,5 +1,4 @@
 import Randomness
-@testable import SecureComputation
 import XCTest
 
 final class ChaCha20KeystreamTests: XCTestCase {
