@@ -99,9 +99,8 @@ public enum DPSGDStep {
             precondition(result.count == batch.count, "gradient sum covers \(result.count) examples, batch has \(batch.count)")
             sum = result.gradientSum
         }
-        GaussianSampler.addNoise(to: &sum, standardDeviation: configuration.noiseStandardDeviation, using: &noise)
-        let scale = Float(1 / configuration.expectedBatchSize)
-        for i in sum.indices { sum[i] *= scale }
+        GaussianSampler.addNoise(to: &sum, standardDeviation: configuration.noiseStandardDeviation,
+                                 thenScaleBy: Float(1 / configuration.expectedBatchSize), using: &noise)
         return DPSGDStepResult(noisyGradient: sum, batch: batch)
     }
 }

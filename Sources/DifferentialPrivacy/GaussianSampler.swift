@@ -76,6 +76,17 @@ public enum GaussianSampler {
         }
     }
 
+    /// Adds the draws of `addNoise(to:standardDeviation:threads:using:)` and multiplies each
+    /// coordinate by `scale`, in one pass over the vector: DP-SGD's "noisy sum / expected batch
+    /// size" without a second pass. Same bits as `addNoise` followed by `vector[i] *= scale`.
+    public static func addNoise(to vector: inout [Float], standardDeviation: Double, thenScaleBy scale: Float, threads: Int = 2,
+                                using generator: inout ChaCha20Generator) {
+        vector.withUnsafeMutableBufferPointer { out in
+            generate(FloatAddScaleSink(out: out.baseAddress, sigma: standardDeviation, scale: scale), count: out.count,
+                     threads: threads, using: &generator)
+        }
+    }
+
     /// `count` independent N(0, `standardDeviation`²) draws.
     public static func samples(count: Int, standardDeviation: Double, threads: Int = 2,
                                using generator: inout ChaCha20Generator) -> [Double] {
@@ -140,6 +151,15 @@ struct FloatStoreSink: NoiseSink, @unchecked Sendable {
     let out: UnsafeMutablePointer<Float>?
     let sigma: Double
     @inline(__always) func store(_ i: Int, _ z: Double) { out![i] = Float(sigma * z) }
+}
+
+/// `out[i] = Float(Double(out[i]) + σ·z) · scale` (Float multiply): the bits of `addNoise`
+/// followed by a separate scaling pass, in one pass split over the sampler's two halves.
+struct FloatAddScaleSink: NoiseSink, @unchecked Sendable {
+    let out: UnsafeMutablePointer<Float>?
+    let sigma: Double
+    let scale: Float
+    @inline(__always) func store(_ i: Int, _ z: Double) { out![i] = Float(Double(out![i]) + sigma * z) * scale }
 }
 
 /// `out[i] = Float(Double(out[i]) + σ·z)`

@@ -143,3 +143,18 @@ final class GaussianSamplerTests: XCTestCase {
         print("PoissonSampling n = 60000, q = 256/60000:", DPSGDBenchmark.poissonSampling())
     }
 }
+
+extension GaussianSamplerTests {
+    /// The fused noise-and-scale pass of DP-SGD gives the bits of adding noise, then scaling.
+    func testFusedNoiseAndScaleEqualsAddThenScale() {
+        var base = [Float](repeating: 0, count: 40_000)
+        for i in base.indices { base[i] = Float(i % 97) * 0.01 - 0.3 }
+        var separate = base, fused = base
+        var g1 = ChaCha20Generator(key: [UInt8](repeating: 3, count: 32))
+        var g2 = ChaCha20Generator(key: [UInt8](repeating: 3, count: 32))
+        GaussianSampler.addNoise(to: &separate, standardDeviation: 1.7, using: &g1)
+        for i in separate.indices { separate[i] *= 1 / 256 }
+        GaussianSampler.addNoise(to: &fused, standardDeviation: 1.7, thenScaleBy: 1 / 256, using: &g2)
+        XCTAssertEqual(separate, fused)
+    }
+}
