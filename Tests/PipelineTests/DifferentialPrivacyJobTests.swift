@@ -30,13 +30,7 @@ final class DifferentialPrivacyJobTests: XCTestCase {
         """
     }
 
-    func setUp(_ text: String) throws -> (ResultsDatabase, String) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-dp-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try text.write(toFile: dir + "/job.yaml", atomically: true, encoding: .utf8)
-        return (try ResultsDatabase(path: dir + "/r.sqlite", migrationsDirectory: repositoryRoot.appendingPathComponent("migrations").path),
-                dir + "/job.yaml")
-    }
+    func setUp(_ text: String) throws -> (ResultsDatabase, String) { try scratchJob(text, prefix: "dp") }
 
     func testExampleLevelJobRecordsEveryReleaseWithinBudget() throws {
         let (db, path) = try setUp(manifest())

@@ -32,13 +32,7 @@ final class HomomorphicEncryptionJobTests: XCTestCase {
         "  homomorphic_encryption: true\n  encryption_scheme: \(scheme)\n  key_length: \(n)\n" + extra
     }
 
-    func scratch(_ text: String) throws -> (ResultsDatabase, String) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-he-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try text.write(toFile: dir + "/job.yaml", atomically: true, encoding: .utf8)
-        return (try ResultsDatabase(path: dir + "/r.sqlite", migrationsDirectory: repositoryRoot.appendingPathComponent("migrations").path),
-                dir + "/job.yaml")
-    }
+    func scratch(_ text: String) throws -> (ResultsDatabase, String) { try scratchJob(text, prefix: "he") }
 
     func run(_ text: String) throws -> (ResultsDatabase, JobSummary) {
         let (db, path) = try scratch(text)

@@ -7,7 +7,6 @@ import XCTest
 
 /// Secure aggregation (MPC) in the pipeline, on a 2,000-image MNIST slice.
 final class SecureAggregationJobTests: XCTestCase {
-    static let migrations = repositoryRoot.appendingPathComponent("migrations").path
     static let mnist = repositoryRoot.appendingPathComponent("datasets/mnist").path
 
     func manifest(privacy: String, clients: Int = 10, perRound: Int = 10, rounds: Int = 1, threads: Int = 2,
@@ -36,12 +35,7 @@ final class SecureAggregationJobTests: XCTestCase {
         """
     }
 
-    func scratch(_ text: String) throws -> (db: ResultsDatabase, path: String) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-mpc-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try text.write(toFile: dir + "/job.yaml", atomically: true, encoding: .utf8)
-        return (try ResultsDatabase(path: dir + "/r.sqlite", migrationsDirectory: Self.migrations), dir + "/job.yaml")
-    }
+    func scratch(_ text: String) throws -> (db: ResultsDatabase, path: String) { try scratchJob(text, prefix: "mpc") }
 
     func prepared(_ text: String) throws -> PreparedJob {
         try JobService.ready(path: try scratch(text).path).prepared
