@@ -15,32 +15,9 @@ final class ReportTests: XCTestCase {
     static let hostileName = "<script>alert(1)</script>"
 
     func runJob(name: String, privacy: String) throws -> (ResultsDatabase, Int64) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-report-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let manifest = """
-        name: "\(name)"
-        seed: 13
-        dataset:
-          name: mnist
-          path: \(repositoryRoot.appendingPathComponent("datasets/mnist").path)
-          clients: 3
-          partition: { scheme: iid }
-          train_examples: 1000
-          test_examples: 300
-        model:
-          architecture: mlp
-        federation:
-          rounds: 2
-          clients_per_round: 2
-          batch_size: 50
-          learning_rate: 0.1
-        \(privacy)
-        """
-        try manifest.write(toFile: dir + "/job.yaml", atomically: true, encoding: .utf8)
-        let db = try ResultsDatabase(path: dir + "/r.sqlite", migrationsDirectory: repositoryRoot.appendingPathComponent("migrations").path)
-        let summary = try JobService(database: db).runNow(try JobService.ready(path: dir + "/job.yaml"))
-        XCTAssertEqual(summary.status, "succeeded")
-        return (db, summary.jobId)
+        let job = try runSmallAuditJob(name: "\"\(name)\"", seed: 13, extra: privacy)
+        XCTAssertEqual(job.status, "succeeded")
+        return (job.db, job.jobId)
     }
 
     func runDPJob() throws -> (ResultsDatabase, Int64) {
