@@ -28,29 +28,39 @@ struct LedgerAudit {
     }
 
     /// Every completed round must have exactly one `released` row per party that released an
-    /// update: each selected client (unit example) or the aggregator (unit client).
+    /// update: each selected client (unit example) or the aggregator (unit client). A secure-mode
+    /// round that was interrupted after its releases and re-executed by a resumption (table
+    /// `resumptions`) may carry one extra row per re-execution for any party: the interrupted
+    /// releases stayed spent and the fresh ones are new spends (README, Crash safety and resume).
     func completeness(jobId: Int64, rows: [LedgerRow], unit: PrivacyUnit) throws -> AuditFinding {
-        let rounds = try database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT round, selected_clients FROM rounds WHERE job_id = ? AND round > 0 AND status IN ('released', 'succeeded') ORDER BY round",
-                             arguments: [jobId])
+        let (rounds, reruns) = try database.writer.read { db in
+            (try Row.fetchAll(db, sql: "SELECT round, selected_clients FROM rounds WHERE job_id = ? AND round > 0 AND status IN ('released', 'succeeded') ORDER BY round",
+                              arguments: [jobId]),
+             try Row.fetchAll(db, sql: """
+                SELECT checkpoint_round + 1 AS round, count(*) AS n FROM resumptions
+                WHERE job_id = ? AND randomness = 'secure' AND interrupted_releases > 0 GROUP BY checkpoint_round
+                """, arguments: [jobId]))
         }
+        let rerunCount = Dictionary(uniqueKeysWithValues: reruns.map { ($0["round"] as Int, $0["n"] as Int) })
         var problems: [String] = []
         var expectedCount = 0
         for round in rounds {
             let r: Int = round["round"]
+            let extra = rerunCount[r] ?? 0
             let selected = (try? JSONDecoder().decode([Int].self, from: Data((round["selected_clients"] as String).utf8))) ?? []
             let parties = unit == .client ? ["aggregator"] : selected.map { "client/\($0)" }
             expectedCount += parties.count
             let present = rows.filter { $0.entry.round == r && $0.entry.decision == "released" }.map(\.entry.party)
-            for party in parties where present.filter({ $0 == party }).count != 1 {
-                problems.append("round \(r): \(present.filter { $0 == party }.count) ledger rows for \(party), expected 1")
+            for party in parties where !(1...(1 + extra)).contains(present.filter({ $0 == party }).count) {
+                problems.append("round \(r): \(present.filter { $0 == party }.count) ledger rows for \(party), expected 1" + (extra > 0 ? " to \(1 + extra)" : ""))
             }
-            for party in Set(present) where !parties.contains(party) {
+            for party in Set(present) where !parties.contains(party) && present.filter({ $0 == party }).count > extra {
                 problems.append("round \(r): ledger row for \(party), which released nothing that round")
             }
         }
+        let rerunNote = rerunCount.isEmpty ? "" : "; rounds \(rerunCount.keys.sorted().map(String.init).joined(separator: ", ")) were re-executed in secure mode after an interruption and their interrupted releases stay counted"
         return problems.isEmpty
-            ? AuditFinding("ledger_complete", true, "\(expectedCount) releases over \(rounds.count) rounds each have their ledger row")
+            ? AuditFinding("ledger_complete", true, "\(expectedCount) releases over \(rounds.count) rounds each have their ledger row" + rerunNote)
             : AuditFinding("ledger_complete", false, problems.prefix(5).joined(separator: "; ") + (problems.count > 5 ? " (and \(problems.count - 5) more)" : ""))
     }
 }

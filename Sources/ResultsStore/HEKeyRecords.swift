@@ -22,17 +22,21 @@ public struct HEKeyRecord: Sendable, Equatable {
 }
 
 extension ResultsDatabase {
-    /// Records the keys a round created (after the round itself is committed).
+    /// Records the keys a round created, inside the caller's transaction (the round's commit,
+    /// so a crash never leaves a round that used a key without the key's record).
+    public static func insertHEKeys(_ records: [HEKeyRecord], jobId: Int64, db: Database) throws {
+        for r in records {
+            try db.execute(sql: """
+                INSERT INTO he_keys (job_id, epoch, key_id, scheme, ring_degree, log_q, parties, created_round)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [jobId, r.epoch, r.keyID, r.scheme, r.ringDegree, r.logQ, r.parties, r.createdRound])
+        }
+    }
+
+    /// Records keys in a transaction of their own.
     public func insertHEKeys(_ records: [HEKeyRecord], jobId: Int64) throws {
         guard !records.isEmpty else { return }
-        try writer.write { db in
-            for r in records {
-                try db.execute(sql: """
-                    INSERT INTO he_keys (job_id, epoch, key_id, scheme, ring_degree, log_q, parties, created_round)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [jobId, r.epoch, r.keyID, r.scheme, r.ringDegree, r.logQ, r.parties, r.createdRound])
-            }
-        }
+        try writer.write { db in try Self.insertHEKeys(records, jobId: jobId, db: db) }
     }
 
     /// The keys of a job, by epoch.

@@ -15,27 +15,14 @@ extension ResultsDatabase {
         }
     }
 
-    /// Atomically takes the oldest queued job (or one whose lease expired) for `worker`.
-    /// SQLite serialises writers, so two workers can never take the same job.
-    public func claimNextJob(worker: String, leaseSeconds: Double = 300) throws -> JobRecord? {
-        try writer.write { db in
-            let now = Timestamp.now()
-            let lease = Timestamp.string(Date().addingTimeInterval(leaseSeconds))
-            guard let id = try Int64.fetchOne(db, sql: """
-                SELECT id FROM jobs
-                WHERE status = 'queued' OR (status = 'running' AND lease_expires_at IS NOT NULL AND lease_expires_at < ?)
-                ORDER BY id LIMIT 1
-                """, arguments: [now]) else { return nil }
-            try db.execute(sql: """
-                UPDATE jobs SET status = 'running', worker = ?, lease_expires_at = ?, started_at = COALESCE(started_at, ?)
-                WHERE id = ?
-                """, arguments: [worker, lease, now, id])
-            return try JobRecord.fetchOne(db, key: id)
-        }
+    /// Atomically takes the next job for `worker` — a running job whose lease expired first, then
+    /// the oldest queued one (see `claimNext`).
+    public func claimNextJob(worker: String, leaseSeconds: Double = defaultLeaseSeconds) throws -> JobRecord? {
+        try claimNext(worker: worker, leaseSeconds: leaseSeconds)?.job
     }
 
     /// Marks a job running under `worker` (for `privfed run`, which executes at once).
-    public func startJob(id: Int64, worker: String, leaseSeconds: Double = 300) throws {
+    public func startJob(id: Int64, worker: String, leaseSeconds: Double = defaultLeaseSeconds) throws {
         try writer.write { db in
             try db.execute(sql: "UPDATE jobs SET status = 'running', worker = ?, lease_expires_at = ?, started_at = ? WHERE id = ?",
                            arguments: [worker, Timestamp.string(Date().addingTimeInterval(leaseSeconds)), Timestamp.now(), id])
@@ -43,10 +30,12 @@ extension ResultsDatabase {
     }
 
     /// Records one round in a single transaction. `alsoWrite` runs inside the same transaction
-    /// (the privacy ledger uses it, so a round's spend and its status land together).
-    public func commitRound(jobId: Int64, _ batch: RoundRecordBatch, leaseSeconds: Double = 300,
-                            alsoWrite: ((Database) throws -> Void)? = nil) throws {
+    /// (the round's checkpoint and new HE keys use it, so a round and what resuming needs land
+    /// together). With `heldBy`, nothing is written unless that worker still holds the job.
+    public func commitRound(jobId: Int64, _ batch: RoundRecordBatch, leaseSeconds: Double = defaultLeaseSeconds,
+                            heldBy worker: String? = nil, alsoWrite: ((Database) throws -> Void)? = nil) throws {
         try writer.write { db in
+            if let worker { try Self.requireLease(jobId: jobId, worker: worker, db: db) }
             try Self.insert(batch, jobId: jobId, db: db)
             if batch.round > 0 && batch.status == "succeeded" {
                 try db.execute(sql: "UPDATE jobs SET rounds_completed = ?, lease_expires_at = ? WHERE id = ?",
@@ -58,23 +47,46 @@ extension ResultsDatabase {
 
     /// Records releases of privacy-protected output: the ledger entries and the round's
     /// `released` status in one transaction, before the released output is passed on.
-    public func commitRelease(jobId: Int64, round: Int, selectedClients: [Int], startedAt: String, entries: [LedgerEntry]) throws {
+    ///
+    /// `reuseRecorded` is for a round re-executed in reproducible mode after a crash: an entry
+    /// whose (round, party, mechanism) is already on the ledger is the same release made again
+    /// from the same random streams, so it must equal the recorded one and is not appended a
+    /// second time (the spend is counted once); a difference throws `releaseMismatch`.
+    /// - Returns: how many entries were already on the ledger (and so not appended).
+    @discardableResult
+    public func commitRelease(jobId: Int64, round: Int, selectedClients: [Int], startedAt: String, entries: [LedgerEntry],
+                              heldBy worker: String? = nil, reuseRecorded: Bool = false,
+                              alsoWrite: ((Database) throws -> Void)? = nil) throws -> Int {
         try writer.write { db in
+            if let worker { try Self.requireLease(jobId: jobId, worker: worker, db: db) }
             let clients = "[" + selectedClients.map(String.init).joined(separator: ",") + "]"
             try db.execute(sql: """
                 INSERT INTO rounds (job_id, round, status, selected_clients, started_at, finished_at) VALUES (?, ?, 'released', ?, ?, ?)
                 ON CONFLICT (job_id, round) DO UPDATE SET selected_clients = excluded.selected_clients
                 """, arguments: [jobId, round, clients, startedAt, Timestamp.now()])
-            try Self.appendLedger(entries, jobId: jobId, db: db)
+            var fresh = entries
+            if reuseRecorded {
+                let recorded = try Self.ledgerRows(jobId: jobId, db: db).map(\.entry).filter { $0.round == round && $0.decision == "released" }
+                fresh = try entries.filter { entry in
+                    guard let same = recorded.first(where: { $0.party == entry.party && $0.mechanism == entry.mechanism }) else { return true }
+                    guard same == entry else { throw ResultsStoreError.releaseMismatch(jobId: jobId, round: round, party: entry.party) }
+                    return false
+                }
+            }
+            try Self.appendLedger(fresh, jobId: jobId, db: db)
+            try alsoWrite?(db)
+            return entries.count - fresh.count
         }
     }
 
     /// Ends a job with `status`; when the job stopped mid-round, `partialRound` (the stage runs
     /// up to and including the failing one) and `ledger` (a blocked release) are written in the
     /// same transaction.
+    /// With `heldBy`, nothing is written unless that worker still holds the job.
     public func finishJob(id: Int64, status: JobStatus, error: String? = nil, partialRound: RoundRecordBatch? = nil,
-                          ledger: [LedgerEntry] = []) throws {
+                          ledger: [LedgerEntry] = [], heldBy worker: String? = nil) throws {
         try writer.write { db in
+            if let worker { try Self.requireLease(jobId: id, worker: worker, db: db) }
             if let batch = partialRound { try Self.insert(batch, jobId: id, db: db) }
             try Self.appendLedger(ledger, jobId: id, db: db)
             try db.execute(sql: "UPDATE jobs SET status = ?, error = ?, finished_at = ?, lease_expires_at = NULL WHERE id = ?",

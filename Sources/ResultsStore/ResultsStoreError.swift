@@ -13,6 +13,11 @@ public enum ResultsStoreError: Error, CustomStringConvertible, Equatable {
     case writeRefused(sql: String)
     case sql(message: String)
     case jobNotFound(id: Int64)
+    case jobFinished(jobId: Int64, status: String)
+    case leaseHeld(jobId: Int64, holder: String, expiresAt: String)
+    case leaseLost(jobId: Int64, worker: String, holder: String?, status: String)
+    case corruptCheckpoint(jobId: Int64, round: Int, actual: String, recorded: String?)
+    case releaseMismatch(jobId: Int64, round: Int, party: String)
 
     public var description: String {
         switch self {
@@ -42,6 +47,16 @@ public enum ResultsStoreError: Error, CustomStringConvertible, Equatable {
             return message
         case .jobNotFound(let id):
             return "no job \(id) in this database (see privfed jobs)"
+        case .jobFinished(let id, let status):
+            return "job \(id) has finished (\(status)); there is nothing to resume"
+        case .leaseHeld(let id, let holder, let expires):
+            return "job \(id) is held by worker \(holder) until \(expires) (its lease is live, so it may still be running); wait for the lease to expire, or pass --force if that worker is certainly gone"
+        case .leaseLost(let id, let worker, let holder, let status):
+            return "job \(id): worker \(worker) no longer holds it (status \(status), held by \(holder ?? "nobody")); stopped without writing"
+        case .corruptCheckpoint(let id, let round, let actual, let recorded):
+            return "job \(id): the checkpoint of round \(round) hashes to \(actual) but the round's recorded model is \(recorded ?? "missing"); cannot resume from it"
+        case .releaseMismatch(let id, let round, let party):
+            return "job \(id) round \(round): the re-executed release of \(party) differs from the one on the privacy ledger; refusing to record a second spend (the code, data or seed changed since the round was interrupted)"
         }
     }
 }

@@ -18,7 +18,7 @@ struct Privfed: ParsableCommand {
         """,
         version: CodeVersion.release,
         subcommands: [
-            ValidateCommand.self, RunCommand.self, SubmitCommand.self, WorkerCommand.self,
+            ValidateCommand.self, RunCommand.self, SubmitCommand.self, WorkerCommand.self, ResumeCommand.self,
             JobsCommand.self, ShowCommand.self, QueryCommand.self, LedgerCommand.self, AuditCommand.self, ReportCommand.self, PrivacyCommand.self, BenchCommand.self,
         ]
     )

@@ -18,6 +18,10 @@ public final class JobRunner {
 
     /// Replaces the stage list (tests inject failing stages through it).
     var stageOverride: (([RoundStage]) -> [RoundStage])?
+    /// How long the lease lasts without renewal; the heartbeat renews it every quarter of this.
+    public var leaseSeconds = ResultsDatabase.defaultLeaseSeconds
+    /// A deterministic crash for the crash-safety tests (`PRIVFED_FAULT_INJECT`); nil in normal use.
+    public var faults: FaultInjection?
 
     public init(database: ResultsDatabase, worker: String = JobRunner.defaultWorkerName(), progress: JobProgress? = nil) {
         self.database = database
@@ -55,45 +59,82 @@ public final class JobRunner {
         }
     }
 
-    /// Runs every round of `job` (already recorded as `jobId` and marked running).
+    /// Runs every round of `job` (already recorded as `jobId` and held by this runner's worker):
+    /// from round 1, or — when the job has a checkpoint (its previous worker died) — from the round
+    /// after it (see `RoundStart`). `claim` says how the job was taken (recorded with a resumption).
+    ///
+    /// Every write is fenced by the lease (`heldBy: worker`): a runner whose job was taken over or
+    /// cancelled stops at its next write with `leaseLost`, having written nothing. The lease is
+    /// renewed between stages (`LeaseHeartbeat`), so a slow round is not mistaken for a dead worker.
     @discardableResult
-    public func execute(_ job: PreparedJob, jobId: Int64) throws -> JobSummary {
+    public func execute(_ job: PreparedJob, jobId: Int64, claim: LeaseClaim? = nil) throws -> JobSummary {
         let manifest = job.manifest
         let clock = ContinuousClock.now
         let stages = stageOverride?(Self.stages(for: manifest)) ?? Self.stages(for: manifest)
-        progress?.started(job: jobId, name: manifest.name, totalSteps: manifest.federation.rounds * manifest.federation.clientsPerRound)
+        var heartbeat = LeaseHeartbeat(database: database, jobId: jobId, worker: worker, leaseSeconds: leaseSeconds)
+        let reproducible = manifest.randomness == .reproducible
 
-        var setup = RoundRecordBatch(round: 0, selectedClients: [], startedAt: job.setupRuns.first?.startedAt ?? Timestamp.now(),
-                                     finishedAt: Timestamp.now())
-        setup.stageRuns = job.setupRuns
-        setup.metrics = job.setupMetrics
-        setup.artifacts = [ArtifactRecord(round: 0, kind: "global_model", sha256: Digest.sha256Hex(floats: job.initialParameters),
-                                          bytes: job.initialParameters.count * 4)]
-        try database.commitRound(jobId: jobId, setup)
+        var start: RoundStart
+        if let checkpoint = try database.checkpoint(jobId: jobId) {
+            do {
+                start = try RoundStart.resume(from: checkpoint, job: job, jobId: jobId, database: database, worker: worker, claim: claim)
+            } catch {
+                try database.finishJob(id: jobId, status: .failed, error: "cannot resume from round \(checkpoint.round): \(error)", heldBy: worker)
+                throw error
+            }
+        } else {
+            start = RoundStart.fresh(job)
+            var setup = RoundRecordBatch(round: 0, selectedClients: [], startedAt: job.setupRuns.first?.startedAt ?? Timestamp.now(),
+                                         finishedAt: Timestamp.now())
+            setup.stageRuns = job.setupRuns
+            setup.metrics = job.setupMetrics
+            setup.artifacts = [ArtifactRecord(round: 0, kind: "global_model", sha256: Digest.sha256Hex(floats: job.initialParameters),
+                                              bytes: job.initialParameters.count * 4)]
+            try database.commitRound(jobId: jobId, setup, leaseSeconds: leaseSeconds, heldBy: worker) { db in
+                try ResultsDatabase.writePartition(job.shards, jobId: jobId, db: db)
+                try ResultsDatabase.writeCheckpoint(JobCheckpoint(round: 0, learningRate: start.learningRate, parameters: start.parameters),
+                                                    jobId: jobId, db: db)
+                self.faults?.strike(round: 0, at: .inCommit)
+            }
+            faults?.strike(round: 0, at: .afterCommit)
+        }
+        let remaining = max(0, manifest.federation.rounds - start.nextRound + 1)
+        progress?.started(job: jobId, name: manifest.name, totalSteps: remaining * manifest.federation.clientsPerRound)
 
-        var parameters = job.initialParameters
-        var learningRate = manifest.federation.learningRate
-        var privacy = job.privacyPlan.map { PrivacyBook(plan: $0) }
-        var he = job.heSetup.map { HEJobState(setup: $0) }
-        var last: (accuracy: Double?, loss: Double?) = (nil, nil)
-        for round in 1...manifest.federation.rounds {
+        var parameters = start.parameters
+        var learningRate = start.learningRate
+        var privacy = start.privacy
+        var he = start.he
+        var last = start.last
+        for round in stride(from: start.nextRound, through: manifest.federation.rounds, by: 1) {
             var state = RoundState(round: round, global: GlobalModelMessage(round: round, parameters: parameters), learningRate: learningRate)
             state.privacy = privacy
             state.he = he
             var batch = RoundRecordBatch(round: round, selectedClients: [], startedAt: Timestamp.now(), finishedAt: "")
+            var released = false
             do {
                 for stage in stages {
+                    faults?.strike(round: round, at: .beforeStage(stage.name.rawValue))
                     let clients: [Int?] = stage.scope == .perClient ? state.selectedClients.map { $0 } : [nil]
                     for client in clients {
+                        try heartbeat.beat()
                         let started = Timestamp.now()
                         let t0 = ContinuousClock.now
                         do {
                             let metrics = try stage.run(&state, client: client, job: job)
                             if !state.pendingLedger.isEmpty {
                                 // The network boundary: a noisy release is passed on only once its
-                                // spend is on the ledger, with the round marked released.
+                                // spend is on the ledger, with the round marked released. A round
+                                // re-executed in reproducible mode makes the same releases again:
+                                // they are checked against the ledger, not appended twice.
+                                let first = !released
                                 try database.commitRelease(jobId: jobId, round: round, selectedClients: state.selectedClients,
-                                                           startedAt: batch.startedAt, entries: state.pendingLedger)
+                                                           startedAt: batch.startedAt, entries: state.pendingLedger, heldBy: worker,
+                                                           reuseRecorded: reproducible) { _ in
+                                    if first { self.faults?.strike(round: round, at: .inRelease) }
+                                }
+                                if first { faults?.strike(round: round, at: .afterRelease) }
+                                released = true
                                 for entry in state.pendingLedger where entry.enforcedEpsilonSpent >= 0.8 * entry.budgetEpsilon {
                                     if warned.insert(entry.party).inserted {
                                         monitor.warning("\(entry.party) has spent ε = \(String(format: "%.3f", entry.enforcedEpsilonSpent)) of its budget \(entry.budgetEpsilon) (\(Int(100 * entry.enforcedEpsilonSpent / entry.budgetEpsilon))%) after round \(round)")
@@ -119,15 +160,19 @@ public final class JobRunner {
                     }
                 }
             } catch {
+                if case ResultsStoreError.leaseLost = error {
+                    progress?.finished()
+                    throw error  // another worker holds the job now: write nothing
+                }
                 batch.selectedClients = state.selectedClients
                 batch.finishedAt = Timestamp.now()
                 if case PipelineError.budgetExhausted(let blocked) = error {
                     batch.status = "budget_exhausted"
                     try database.finishJob(id: jobId, status: .budgetExhausted, error: "round \(round): \(error)", partialRound: batch,
-                                           ledger: [blocked])
+                                           ledger: [blocked], heldBy: worker)
                 } else {
                     batch.status = "failed"
-                    try database.finishJob(id: jobId, status: .failed, error: "round \(round): \(error)", partialRound: batch)
+                    try database.finishJob(id: jobId, status: .failed, error: "round \(round): \(error)", partialRound: batch, heldBy: worker)
                 }
                 progress?.finished()
                 throw error
@@ -138,19 +183,25 @@ public final class JobRunner {
                 throw PipelineError.stage("aggregate", "round \(round) produced no model")
             }
             parameters = next
+            learningRate *= manifest.federation.learningRateDecay
             batch.selectedClients = state.selectedClients
             batch.finishedAt = Timestamp.now()
             batch.artifacts = [ArtifactRecord(round: round, kind: "global_model", sha256: Digest.sha256Hex(floats: parameters),
                                               bytes: parameters.count * 4)]
-            try database.commitRound(jobId: jobId, batch)
-            if let keys = he?.unrecordedKeys, !keys.isEmpty {
-                try database.insertHEKeys(keys, jobId: jobId)
-                he?.markKeysRecorded()
+            // The round, its new HE keys and the checkpoint to resume from: one transaction.
+            let keys = he?.unrecordedKeys ?? []
+            let checkpoint = JobCheckpoint(round: round, learningRate: learningRate, parameters: parameters, heEpoch: he?.current?.epoch)
+            try database.commitRound(jobId: jobId, batch, leaseSeconds: leaseSeconds, heldBy: worker) { db in
+                try ResultsDatabase.insertHEKeys(keys, jobId: jobId, db: db)
+                try ResultsDatabase.writeCheckpoint(checkpoint, jobId: jobId, db: db)
+                self.faults?.strike(round: round, at: .inCommit)
             }
+            he?.markKeysRecorded()
+            heartbeat.renewed()
+            faults?.strike(round: round, at: .afterCommit)
             progress?.roundFinished(round: round, of: manifest.federation.rounds, accuracy: last.accuracy)
-            learningRate *= manifest.federation.learningRateDecay
         }
-        try database.finishJob(id: jobId, status: .succeeded)
+        try database.finishJob(id: jobId, status: .succeeded, heldBy: worker)
         progress?.finished()
         return JobSummary(jobId: jobId, name: manifest.name, status: JobStatus.succeeded.rawValue, roundsCompleted: manifest.federation.rounds,
                           roundsPlanned: manifest.federation.rounds, accuracy: last.accuracy, loss: last.loss,

@@ -1,11 +1,16 @@
 import Foundation
 import ResultsStore
 
-/// The three ways a job starts: now (`privfed run`), queued (`privfed submit`), or taken from
-/// the queue by a worker (`privfed worker`).
+/// The ways a job starts: now (`privfed run`), queued (`privfed submit`), taken from the queue by
+/// a worker (`privfed worker`, which takes interrupted jobs first), or continued after its worker
+/// died (`privfed resume`).
 public struct JobService {
     public let database: ResultsDatabase
     public let reader: ManifestReader
+    /// The lease the runners of this service take and renew.
+    public var leaseSeconds = ResultsDatabase.defaultLeaseSeconds
+    /// A deterministic crash for the crash-safety tests (`PRIVFED_FAULT_INJECT`); nil in normal use.
+    public var faults: FaultInjection?
 
     public init(database: ResultsDatabase, reader: ManifestReader = ManifestReader()) {
         self.database = database
@@ -40,7 +45,9 @@ public struct JobService {
         let prepared = ready.prepared
         let id = try database.insertJob(Self.record(prepared.manifest, text: ready.text, path: ready.path, status: .queued))
         let runner = JobRunner(database: database, progress: progress)
-        try database.startJob(id: id, worker: runner.worker)
+        runner.leaseSeconds = leaseSeconds
+        runner.faults = faults
+        try database.startJob(id: id, worker: runner.worker, leaseSeconds: leaseSeconds)
         return try runner.execute(prepared, jobId: id)
     }
 
@@ -50,29 +57,46 @@ public struct JobService {
         return try database.insertJob(Self.record(manifest, text: text, path: path, status: .queued))
     }
 
-    /// Takes the oldest queued job and runs it to the end; nil when the queue is empty.
+    /// Takes the next job — a running one whose worker's lease expired (it continues from its
+    /// checkpoint), else the oldest queued one — and runs it to the end; nil when there is none.
     /// A job that cannot even start (its manifest no longer validates, its dataset is gone) is
     /// recorded as failed with the reason.
     public func workOnce(worker: String = JobRunner.defaultWorkerName(), progress: JobProgress? = nil) throws -> JobSummary? {
-        guard let job = try database.claimNextJob(worker: worker), let id = job.id else { return nil }
+        guard let claim = try database.claimNext(worker: worker, leaseSeconds: leaseSeconds) else { return nil }
+        return try run(claim, worker: worker, progress: progress)
+    }
+
+    /// Continues job `jobId` from its last completed round (`privfed resume`); a queued job starts.
+    /// - Throws: `ResultsStoreError.jobFinished` for a finished job; `leaseHeld` while another
+    ///   worker's lease is live, unless `force`.
+    public func resume(jobId: Int64, force: Bool = false, worker: String = JobRunner.defaultWorkerName(),
+                       progress: JobProgress? = nil) throws -> JobSummary {
+        let claim = try database.claimJob(id: jobId, worker: worker, force: force, leaseSeconds: leaseSeconds)
+        return try run(claim, worker: worker, progress: progress)
+    }
+
+    func run(_ claim: LeaseClaim, worker: String, progress: JobProgress?) throws -> JobSummary {
+        let job = claim.job, id = job.id!
         let prepared: PreparedJob
         do {
             let manifest = try reader.parse(job.manifestText, file: job.manifestPath)
-            prepared = try PreparedJob.prepare(manifest)
+            prepared = try PreparedJob.prepare(manifest, recordedShards: try database.partition(jobId: id))
         } catch {
-            try database.finishJob(id: id, status: .failed, error: "\(error)")
-            return JobSummary(jobId: id, name: job.name, status: JobStatus.failed.rawValue, roundsCompleted: 0,
+            try database.finishJob(id: id, status: .failed, error: "\(error)", heldBy: worker)
+            return JobSummary(jobId: id, name: job.name, status: JobStatus.failed.rawValue, roundsCompleted: job.roundsCompleted,
                               roundsPlanned: job.roundsPlanned, accuracy: nil, loss: nil, modelSha256: nil, seconds: 0,
                               error: "\(error)")
         }
         let runner = JobRunner(database: database, worker: worker, progress: progress)
+        runner.leaseSeconds = leaseSeconds
+        runner.faults = faults
         do {
-            return try runner.execute(prepared, jobId: id)
+            return try runner.execute(prepared, jobId: id, claim: claim)
         } catch {
             let record = try database.job(id: id)
             return JobSummary(jobId: id, name: job.name, status: record.status.rawValue, roundsCompleted: record.roundsCompleted,
                               roundsPlanned: record.roundsPlanned, accuracy: nil, loss: nil, modelSha256: nil, seconds: 0,
-                              error: record.error)
+                              error: record.error ?? "\(error)")
         }
     }
 }

@@ -26,7 +26,12 @@ public struct PreparedJob: Sendable {
 
     /// Loads MNIST from the manifest's dataset path (relative paths are resolved against
     /// `baseDirectory`), partitions it, and initialises the model — each step timed.
-    public static func prepare(_ manifest: JobManifest, baseDirectory: String? = nil) throws -> PreparedJob {
+    ///
+    /// `recordedShards` is the partition recorded when the job first started (a resumed job):
+    /// with `randomness: secure` it is used as it is, since OS-keyed streams cannot re-derive it
+    /// and an example must stay with its client; in reproducible mode the partition re-derived from
+    /// the seed must equal it (`ResumeError.partitionDiffers` otherwise).
+    public static func prepare(_ manifest: JobManifest, baseDirectory: String? = nil, recordedShards: [[Int]]? = nil) throws -> PreparedJob {
         let streams = manifest.randomness == .secure ? RandomStreams.secure() : RandomStreams(seed: manifest.seed)
         var runs: [StageRunRecord] = []
         var metrics: [MetricRecord] = []
@@ -49,6 +54,7 @@ public struct PreparedJob: Sendable {
                                     value: Double(test.count), unit: "count"))
 
         let shards = try timed(.partition) { () -> [[Int]] in
+            if manifest.randomness == .secure, let recordedShards { return recordedShards }
             var generator = streams.generator("partition")
             let settings = manifest.dataset.partition
             let scheme: PartitionScheme
@@ -60,6 +66,7 @@ public struct PreparedJob: Sendable {
             return try Partitioner.partition(labels: train.labels, clients: manifest.dataset.clients, scheme: scheme,
                                              generator: &generator)
         }
+        if let recordedShards, shards != recordedShards { throw ResumeError.partitionDiffers }
         for (client, shard) in shards.enumerated() {
             metrics.append(MetricRecord(round: 0, stage: SetupStageName.partition.rawValue, client: client, name: "samples",
                                         value: Double(shard.count), unit: "count"))

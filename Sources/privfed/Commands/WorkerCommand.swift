@@ -1,27 +1,39 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import ResultsStore
 
 struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
-        abstract: "Run queued jobs, oldest first.",
+        abstract: "Run interrupted and queued jobs, oldest first.",
         discussion: """
-        Takes one queued job at a time with a lease recorded in the database (SQLite serialises the take,
-        so two workers never run the same job), runs it, and takes the next. Without --once or
-        --exit-when-idle it keeps polling the queue until interrupted.
+        Takes one job at a time with a lease recorded in the database (SQLite serialises the take, so two
+        workers never run the same job), runs it, and takes the next. Jobs whose worker died (status running,
+        lease expired) come first and continue from their last completed round, as `privfed resume` does;
+        then queued jobs, oldest first. While it works the worker renews its lease every quarter of --lease
+        seconds, so a slow round is never taken over; a worker that finds its job taken stops without
+        writing. Without --once or --exit-when-idle it keeps polling until interrupted.
         """
     )
 
     @Flag(help: "Run at most one job, then exit.") var once = false
     @Flag(help: "Exit when the queue is empty.") var exitWhenIdle = false
     @Option(help: "Seconds between polls of an empty queue.") var poll: Double = 2
+    @Option(help: "Seconds a lease lasts without renewal; a job whose worker is silent this long is taken over.")
+    var lease: Double = ResultsDatabase.defaultLeaseSeconds
     @Flag(help: "Print one JSON summary line per job.") var json = false
     @OptionGroup var database: DatabaseOption
 
+    func validate() throws {
+        guard lease > 0 else { throw ValidationError("--lease must be positive") }
+    }
+
     func run() throws {
         try reportingErrors {
-            let service = JobService(database: try database.open())
+            var service = JobService(database: try database.open())
+            service.leaseSeconds = lease
+            service.faults = try FaultInjection.from(environment: ProcessInfo.processInfo.environment)
             var failures = 0
             while true {
                 let progress = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1)

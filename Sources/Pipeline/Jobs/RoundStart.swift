@@ -1,0 +1,101 @@
+import Foundation
+import ResultsStore
+
+/// Where a job's rounds begin: round 1 of a fresh job, or the round after a checkpoint, with the
+/// state that round needs — the global model, the learning rate, every party's privacy history
+/// and the homomorphic-encryption key of the current epoch.
+///
+/// Resuming rebuilds what the checkpoint does not hold:
+/// - **Privacy history** from the ledger, by replaying each released row through the job's
+///   `PrivacyBook` and requiring the replay to reproduce the row (so the ledger and the plan
+///   agree). Reproducible mode replays the rounds up to the checkpoint: the interrupted round is
+///   re-executed from the same streams, makes the same releases, and `commitRelease` verifies
+///   them against the rows already recorded instead of appending them again. Secure mode replays
+///   every row, the interrupted round's included: those releases happened (their noise is
+///   gone), so they stay spent, and the round's fresh releases are new spends on top.
+/// - **HE key**: reproducible mode re-derives the epoch's key from its streams (and checks its
+///   identifier against `he_keys`); secure mode cannot (secret-key shares are never stored), so
+///   the clients make a fresh collective key, recorded with the resumption.
+struct RoundStart {
+    var nextRound: Int
+    var parameters: [Float]
+    var learningRate: Double
+    var privacy: PrivacyBook?
+    var he: HEJobState?
+    var last: (accuracy: Double?, loss: Double?) = (nil, nil)
+
+    static func fresh(_ job: PreparedJob) -> RoundStart {
+        RoundStart(nextRound: 1, parameters: job.initialParameters, learningRate: job.manifest.federation.learningRate,
+                   privacy: job.privacyPlan.map { PrivacyBook(plan: $0) }, he: job.heSetup.map { HEJobState(setup: $0) })
+    }
+
+    /// The state after `checkpoint`, rebuilt and checked; records the resumption.
+    static func resume(from checkpoint: JobCheckpoint, job: PreparedJob, jobId: Int64, database: ResultsDatabase,
+                       worker: String, claim: LeaseClaim?) throws -> RoundStart {
+        guard checkpoint.parameters.count == job.initialParameters.count else {
+            throw ResumeError.modelShape(round: checkpoint.round, stored: checkpoint.parameters.count, expected: job.initialParameters.count)
+        }
+        let reproducible = job.manifest.randomness == .reproducible
+        var start = fresh(job)
+        start.nextRound = checkpoint.round + 1
+        start.parameters = checkpoint.parameters
+        start.learningRate = checkpoint.learningRate
+
+        let ledger = try database.ledger(jobId: jobId)
+        let interrupted = ledger.filter { $0.entry.round > checkpoint.round }.count
+        if let plan = job.privacyPlan {
+            var book = PrivacyBook(plan: plan)
+            for row in ledger where row.entry.decision == "released" && (!reproducible || row.entry.round <= checkpoint.round) {
+                let replay = try book.decide(party: row.entry.party, round: row.entry.round)
+                guard replay.released, replay.entry == row.entry else {
+                    throw ResumeError.ledgerDisagrees(rowId: row.id, round: row.entry.round, party: row.entry.party)
+                }
+            }
+            start.privacy = book
+        }
+
+        var freshKey: String?
+        if var he = start.he, checkpoint.round >= 1, he.setup.epoch(ofRound: start.nextRound) == he.setup.epoch(ofRound: checkpoint.round) {
+            _ = try he.ensureKey(round: start.nextRound, streams: job.streams)
+            let made = he.current!
+            he.markKeysRecorded()
+            if reproducible {
+                let recorded = try database.heKeys(jobId: jobId).first { $0.epoch == made.epoch }?.keyID
+                guard recorded == String(made.keyID, radix: 16) else {
+                    throw ResumeError.keyDiffers(epoch: made.epoch, derived: String(made.keyID, radix: 16), recorded: recorded)
+                }
+            } else {
+                freshKey = String(made.keyID, radix: 16)
+            }
+            start.he = he
+        }
+
+        let metrics = try database.metrics(jobId: jobId).filter { $0.round == checkpoint.round && $0.client == nil && $0.stage == "evaluate" }
+        start.last = (metrics.first { $0.name == "accuracy" }?.value, metrics.first { $0.name == "loss" }?.value)
+        try database.insertResumption(ResumptionRecord(worker: worker, previousWorker: claim?.previousWorker, checkpointRound: checkpoint.round,
+                                                       randomness: job.manifest.randomness.rawValue, interruptedReleases: interrupted,
+                                                       forced: claim?.forced ?? false, heKeyID: freshKey), jobId: jobId)
+        return start
+    }
+}
+
+/// Why a job cannot continue from its checkpoint.
+public enum ResumeError: Error, CustomStringConvertible, Equatable {
+    case modelShape(round: Int, stored: Int, expected: Int)
+    case ledgerDisagrees(rowId: Int64, round: Int, party: String)
+    case keyDiffers(epoch: Int, derived: String, recorded: String?)
+    case partitionDiffers
+
+    public var description: String {
+        switch self {
+        case .modelShape(let round, let stored, let expected):
+            return "the checkpoint of round \(round) holds \(stored) parameters but the manifest's model has \(expected)"
+        case .ledgerDisagrees(let id, let round, let party):
+            return "ledger row \(id) (round \(round), \(party)) is not what the job's privacy plan gives when replayed; the privacy history cannot be rebuilt"
+        case .keyDiffers(let epoch, let derived, let recorded):
+            return "the HE key of epoch \(epoch) re-derived from the seed is \(derived) but \(recorded ?? "none") was recorded"
+        case .partitionDiffers:
+            return "the partition re-derived from the seed differs from the one recorded at set-up (the code or data changed); cannot resume bit for bit"
+        }
+    }
+}

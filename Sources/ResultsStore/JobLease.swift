@@ -1,0 +1,85 @@
+import Foundation
+import GRDB
+
+/// A worker's hold on a job: `jobs.worker` names the holder and `jobs.lease_expires_at` says until
+/// when. The holder renews the lease while it works (a heartbeat); anyone may take over a running
+/// job whose lease has expired, because its worker is presumed dead. Every write of a running job
+/// first checks, inside its own transaction, that the writer still holds the job (a fencing check),
+/// so a worker that was taken over — or whose job was cancelled — stops before writing anything.
+public struct LeaseClaim: Sendable {
+    public var job: JobRecord
+    /// Who held the job before this claim (nil for a queued job).
+    public var previousWorker: String?
+    /// The job had been started before: it continues from its checkpoint.
+    public var interrupted: Bool
+    /// A live lease of another worker was taken (`privfed resume --force`).
+    public var forced: Bool
+}
+
+extension ResultsDatabase {
+    /// The default lease: a round that does not renew for this long is presumed dead.
+    public static let defaultLeaseSeconds = 300.0
+
+    /// Throws `leaseLost` unless `worker` holds `jobId` and the job is running. Call inside the
+    /// transaction that writes, so the check and the write are one atomic step.
+    public static func requireLease(jobId: Int64, worker: String, db: Database) throws {
+        let row = try Row.fetchOne(db, sql: "SELECT status, worker FROM jobs WHERE id = ?", arguments: [jobId])
+        guard let row else { throw ResultsStoreError.jobNotFound(id: jobId) }
+        let status: String = row["status"], holder: String? = row["worker"]
+        if status != JobStatus.running.rawValue || holder != worker {
+            throw ResultsStoreError.leaseLost(jobId: jobId, worker: worker, holder: holder, status: status)
+        }
+    }
+
+    /// The heartbeat: extends `worker`'s lease on a running job by `leaseSeconds` from now.
+    /// - Throws: `leaseLost` when another worker took the job over or it is no longer running.
+    public func renewLease(jobId: Int64, worker: String, leaseSeconds: Double = defaultLeaseSeconds) throws {
+        try writer.write { db in
+            try Self.requireLease(jobId: jobId, worker: worker, db: db)
+            try db.execute(sql: "UPDATE jobs SET lease_expires_at = ? WHERE id = ?",
+                           arguments: [Timestamp.string(Date().addingTimeInterval(leaseSeconds)), jobId])
+        }
+    }
+
+    /// Atomically takes the next job for `worker`: first a running job whose lease expired (its
+    /// worker died; it continues from its checkpoint), then the oldest queued job. SQLite
+    /// serialises writers, so two workers never take the same job.
+    public func claimNext(worker: String, leaseSeconds: Double = defaultLeaseSeconds) throws -> LeaseClaim? {
+        try writer.write { db in
+            guard let id = try Int64.fetchOne(db, sql: """
+                SELECT id FROM jobs
+                WHERE status = 'queued' OR (status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < ?))
+                ORDER BY status = 'running' DESC, id LIMIT 1
+                """, arguments: [Timestamp.now()]) else { return nil }
+            return try Self.take(id: id, worker: worker, forced: false, leaseSeconds: leaseSeconds, db: db)
+        }
+    }
+
+    /// Takes job `id` for `worker` (`privfed resume`): a queued job, or a running one whose lease
+    /// expired — or, with `force`, one whose lease is still live (its worker may still be running
+    /// it; the fencing check then stops that worker at its next write).
+    /// - Throws: `jobFinished` for a finished job, `leaseHeld` for a live lease of another worker.
+    public func claimJob(id: Int64, worker: String, force: Bool = false, leaseSeconds: Double = defaultLeaseSeconds) throws -> LeaseClaim {
+        try writer.write { db in
+            guard let job = try JobRecord.fetchOne(db, key: id) else { throw ResultsStoreError.jobNotFound(id: id) }
+            if job.status.isFinished { throw ResultsStoreError.jobFinished(jobId: id, status: job.status.rawValue) }
+            var forced = false
+            if job.status == .running, let holder = job.worker, holder != worker, let expires = job.leaseExpiresAt,
+               expires >= Timestamp.now() {
+                guard force else { throw ResultsStoreError.leaseHeld(jobId: id, holder: holder, expiresAt: expires) }
+                forced = true
+            }
+            return try Self.take(id: id, worker: worker, forced: forced, leaseSeconds: leaseSeconds, db: db)
+        }
+    }
+
+    static func take(id: Int64, worker: String, forced: Bool, leaseSeconds: Double, db: Database) throws -> LeaseClaim {
+        guard let before = try JobRecord.fetchOne(db, key: id) else { throw ResultsStoreError.jobNotFound(id: id) }
+        let now = Timestamp.now()
+        try db.execute(sql: """
+            UPDATE jobs SET status = 'running', worker = ?, lease_expires_at = ?, started_at = COALESCE(started_at, ?) WHERE id = ?
+            """, arguments: [worker, Timestamp.string(Date().addingTimeInterval(leaseSeconds)), now, id])
+        guard let job = try JobRecord.fetchOne(db, key: id) else { throw ResultsStoreError.jobNotFound(id: id) }
+        return LeaseClaim(job: job, previousWorker: before.worker, interrupted: before.status == .running, forced: forced)
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import GRDB
+import XCTest
+@testable import Pipeline
+@testable import ResultsStore
+
+/// Crash safety end to end: a `privfed worker` process is killed with SIGKILL at a named point
+/// (`PRIVFED_FAULT_INJECT`) — before a stage, inside a write before its COMMIT, between a privacy
+/// release and the round's commit, between rounds — and `privfed resume` (or another worker)
+/// finishes the job. The result is compared with an uninterrupted run of the same manifest in its
+/// own database: the same model of every round, the same metrics and stage runs (none
+/// duplicated), the same ledger rows (none appended twice), an intact hash chain.
+final class ResumeTests: XCTestCase {
+    /// mlp on 900 training and 300 test images, 3 clients (2 per round), 3 rounds: ~1 s per process.
+    func manifest(name: String, privacy: String = "") -> String {
+        """
+        name: \(name)
+        seed: 31
+        dataset:
+          name: mnist
+          path: \(repositoryRoot.appendingPathComponent("datasets/mnist").path)
+          clients: 3
+          partition: { scheme: iid }
+          train_examples: 900
+          test_examples: 300
+        model:
+          architecture: mlp
+        federation:
+          rounds: 3
+          clients_per_round: 2
+          batch_size: 50
+          learning_rate: 0.1
+          learning_rate_decay: 0.9
+        \(privacy)
+        """
+    }
+
+    static let dpPrivacy = """
+    privacy:
+      differential_privacy: true
+      unit: example
+      epsilon: 30
+      noise_multiplier: 1.1
+    """
+
+    /// A fresh directory with the manifest and an empty database; the manifest submitted as job 1.
+    func submitted(_ text: String) throws -> (privfed: PrivfedProcess, db: String) {
+        let (_, path) = try scratchJob(text, prefix: "resume")
+        let dbPath = (path as NSString).deletingLastPathComponent + "/r.sqlite"
+        let privfed = try PrivfedProcess(database: dbPath)
+        let submit = try privfed.run(["submit", path])
+        XCTAssertEqual(submit.status, 0, submit.stderr)
+        return (privfed, dbPath)
+    }
+
+    func open(_ path: String) throws -> ResultsDatabase {
+        try ResultsDatabase(path: path, migrationsDirectory: repositoryRoot.appendingPathComponent("migrations").path)
+    }
+
+    /// The JSON summary printed by `privfed resume --json` (pretty) or `privfed worker --json` (one line).
+    func summary(_ outcome: PrivfedProcess.Outcome) throws -> JobSummary {
+        if let whole = try? JSONDecoder().decode(JobSummary.self, from: Data(outcome.stdout.utf8)) { return whole }
+        let line = try XCTUnwrap(outcome.stdout.split(separator: "\n").first { $0.hasPrefix("{") }, outcome.stdout + outcome.stderr)
+        return try JSONDecoder().decode(JobSummary.self, from: Data(line.utf8))
+    }
+
+    /// The uninterrupted run of `text`.
+    func reference(_ text: String) throws -> RecordedJob {
+        let (privfed, db) = try submitted(text)
+        let outcome = try privfed.run(["worker", "--once", "--json"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        return try RecordedJob(try open(db), jobId: 1)
+    }
+
+    /// Kills a worker at `fault`, resumes with `privfed resume 1 --force`, and compares with `expected`.
+    func crashAndResume(_ text: String, fault: String, expected: RecordedJob, file: StaticString = #filePath, line: UInt = #line) throws -> ResultsDatabase {
+        let (privfed, dbPath) = try submitted(text)
+        let crashed = try privfed.run(["worker", "--once", "--json"], fault: fault)
+        XCTAssertTrue(crashed.killed, "\(fault): the worker was not killed (status \(crashed.status)): \(crashed.stderr)", file: file, line: line)
+        let db = try open(dbPath)
+        XCTAssertEqual(try db.job(id: 1).status, .running, fault, file: file, line: line)
+        XCTAssertEqual(try RecordedJob.duplicates(db, jobId: 1), [], fault, file: file, line: line)
+        XCTAssertTrue(try db.verifyLedgerChain(jobId: 1).isIntact, fault, file: file, line: line)
+
+        let resumed = try privfed.run(["resume", "1", "--force", "--json"])
+        XCTAssertEqual(resumed.status, 0, "\(fault): \(resumed.stderr)", file: file, line: line)
+        XCTAssertEqual(try summary(resumed).modelSha256, expected.artifacts.last?.sha256, fault, file: file, line: line)
+        let recorded = try RecordedJob(db, jobId: 1)
+        XCTAssertEqual(recorded.status, "succeeded", fault, file: file, line: line)
+        XCTAssertEqual(recorded.artifacts, expected.artifacts, "\(fault): every round's model", file: file, line: line)
+        XCTAssertEqual(recorded.metrics, expected.metrics, "\(fault): metrics", file: file, line: line)
+        XCTAssertEqual(recorded.stageRunKeys, expected.stageRunKeys, "\(fault): stage runs", file: file, line: line)
+        XCTAssertEqual(recorded.ledger, expected.ledger, "\(fault): ledger rows", file: file, line: line)
+        XCTAssertEqual(try RecordedJob.duplicates(db, jobId: 1), [], fault, file: file, line: line)
+        XCTAssertEqual(try db.verifyLedgerChain(jobId: 1), .intact(rows: expected.ledger.count), fault, file: file, line: line)
+        return db
+    }
+
+    func testPlainJobKilledAnywhereResumesToTheUninterruptedModel() throws {
+        let text = manifest(name: "plain")
+        let expected = try reference(text)
+        XCTAssertEqual(expected.artifacts.map(\.round), [0, 1, 2, 3])
+        for fault in ["round:0:in-commit", "round:1:after-commit", "round:2:stage:evaluate", "round:2:in-commit", "round:3:after-commit"] {
+            let db = try crashAndResume(text, fault: fault, expected: expected)
+            let resumptions = try db.resumptions(jobId: 1)
+            // Killed inside round 0's commit, nothing was recorded: the job starts afresh, no checkpoint.
+            XCTAssertEqual(resumptions.map(\.checkpointRound), fault == "round:0:in-commit" ? [] : [Int(fault.split(separator: ":")[1])! - (fault.hasSuffix("after-commit") ? 0 : 1)], fault)
+        }
+    }
+
+    func testDPJobResumedAfterItsReleaseCountsEverySpendOnceAndPassesTheAudit() throws {
+        let text = manifest(name: "dp", privacy: Self.dpPrivacy)
+        let expected = try reference(text)
+        XCTAssertEqual(expected.ledger.count, 6, "2 clients × 3 rounds")
+        for fault in ["round:2:in-release", "round:2:after-release", "round:2:stage:aggregate", "round:3:in-commit"] {
+            let db = try crashAndResume(text, fault: fault, expected: expected)
+            let resumption = try XCTUnwrap(try db.resumptions(jobId: 1).first, fault)
+            // in-release rolled back; after-release left the first client's row; before aggregate both rows.
+            let interrupted = ["round:2:in-release": 0, "round:2:after-release": 1, "round:2:stage:aggregate": 2, "round:3:in-commit": 2][fault]
+            XCTAssertEqual(resumption.interruptedReleases, interrupted, fault)
+            if fault == "round:2:after-release" {
+                let audit = try PrivfedProcess(database: db.path).run(["audit", "1", "--reproduce", "--json"])
+                XCTAssertEqual(audit.status, 0, audit.stdout + audit.stderr)
+            }
+        }
+    }
+
+    func testResumeRefusesALiveLeaseAndFinishedJobsAndAWorkerTakesOverAnExpiredLease() throws {
+        let text = manifest(name: "lease")
+        let expected = try reference(text)
+
+        let (privfed, dbPath) = try submitted(text)
+        XCTAssertTrue(try privfed.run(["worker", "--once", "--lease", "600"], fault: "round:2:after-commit").killed)
+        let refused = try privfed.run(["resume", "1"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("lease is live"), refused.stderr)
+        let forced = try privfed.run(["resume", "1", "--force"])
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertTrue(forced.stderr.contains("warning: taking job 1"), forced.stderr)
+        let finished = try privfed.run(["resume", "1"])
+        XCTAssertEqual(finished.status, 1)
+        XCTAssertTrue(finished.stderr.contains("has finished (succeeded)"), finished.stderr)
+        XCTAssertEqual(try RecordedJob(try open(dbPath), jobId: 1), expected)
+
+        // A worker with a 1 s lease dies; once the lease has expired another worker continues the job.
+        let (second, secondDb) = try submitted(text)
+        XCTAssertTrue(try second.run(["worker", "--once", "--lease", "1"], fault: "round:1:stage:aggregate").killed)
+        Thread.sleep(forTimeInterval: 1.5)
+        let takeover = try second.run(["worker", "--once", "--json"])
+        XCTAssertEqual(takeover.status, 0, takeover.stderr)
+        XCTAssertEqual(try summary(takeover).modelSha256, expected.artifacts.last?.sha256)
+        let resumption = try XCTUnwrap(try open(secondDb).resumptions(jobId: 1).first)
+        XCTAssertEqual(resumption.checkpointRound, 0)
+        XCTAssertFalse(resumption.forced)
+        XCTAssertEqual(try RecordedJob(try open(secondDb), jobId: 1), expected)
+    }
+
+    func testTwoWorkerProcessesNeverRunTheSameJob() throws {
+        let (privfed, dbPath) = try submitted(manifest(name: "q1"))
+        let dir = (dbPath as NSString).deletingLastPathComponent
+        for i in 2...4 {
+            let path = dir + "/q\(i).yaml"
+            try manifest(name: "q\(i)").write(toFile: path, atomically: true, encoding: .utf8)
+            XCTAssertEqual(try privfed.run(["submit", path]).status, 0)
+        }
+        let workers = try (0..<2).map { _ in try privfed.start(["worker", "--exit-when-idle", "--json", "--poll", "0.1"]) }
+        let outcomes = workers.map(privfed.wait)
+        let ran = try outcomes.map { outcome -> Set<Int64> in
+            XCTAssertEqual(outcome.status, 0, outcome.stderr)
+            return Set(try outcome.stdout.split(separator: "\n").map { try JSONDecoder().decode(JobSummary.self, from: Data($0.utf8)).jobId })
+        }
+        XCTAssertTrue(ran[0].isDisjoint(with: ran[1]), "\(ran)")
+        XCTAssertEqual(ran[0].union(ran[1]), [1, 2, 3, 4])
+        let db = try open(dbPath)
+        for id in Int64(1)...4 {
+            XCTAssertEqual(try db.job(id: id).status, .succeeded)
+            XCTAssertEqual(try RecordedJob.duplicates(db, jobId: id), [])
+            XCTAssertEqual(try db.stageRuns(jobId: id).filter { $0.round == 0 }.count, 3, "set-up ran once")
+            XCTAssertEqual(try db.resumptions(jobId: id), [])
+        }
+    }
+}
