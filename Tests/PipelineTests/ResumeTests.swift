@@ -155,6 +155,33 @@ final class ResumeTests: XCTestCase {
         XCTAssertEqual(try RecordedJob(try open(secondDb), jobId: 1), expected)
     }
 
+    /// Secure mode cannot replay the interrupted round: its release stays spent, the fresh one is
+    /// a new spend, and the audit's ledger checks accept exactly that (the rule in the README).
+    func testSecureModeKeepsTheInterruptedReleaseSpentAndRecordsTheFreshOne() throws {
+        let text = manifest(name: "secure", privacy: Self.dpPrivacy).replacingOccurrences(of: "seed: 31\n", with: "seed: 31\nrandomness: secure\n")
+        let (privfed, dbPath) = try submitted(text)
+        XCTAssertTrue(try privfed.run(["worker", "--once"], fault: "round:2:after-release").killed)
+        let before = try open(dbPath).ledger(jobId: 1)
+        XCTAssertEqual(before.map(\.entry.round), [1, 1, 2], "round 1's two releases and round 2's first")
+        let resumed = try privfed.run(["resume", "1", "--force"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let db = try open(dbPath)
+        let rows = try db.ledger(jobId: 1)
+        XCTAssertEqual(Array(rows.prefix(3)), before, "recorded rows are kept as they were")
+        XCTAssertEqual(rows.map(\.entry.round), [1, 1, 2, 2, 2, 3, 3], "the interrupted release stays and round 2 releases afresh")
+        // Every release is counted on top of the party's earlier ones, the interrupted one included.
+        for party in Set(rows.map(\.entry.party)) {
+            let spent = rows.filter { $0.entry.party == party }.map(\.entry.epsilonSpentRDP)
+            XCTAssertEqual(spent, spent.sorted(), party)
+            XCTAssertEqual(Set(spent).count, spent.count, party)
+        }
+        XCTAssertEqual(try db.verifyLedgerChain(jobId: 1), .intact(rows: 7))
+        XCTAssertEqual(try db.resumptions(jobId: 1).map(\.interruptedReleases), [1])
+        let audit = try privfed.run(["audit", "1", "--json"])
+        XCTAssertEqual(audit.status, 0, audit.stdout + audit.stderr)
+        XCTAssertTrue(audit.stdout.contains("re-executed in secure mode"), audit.stdout)
+    }
+
     func testTwoWorkerProcessesNeverRunTheSameJob() throws {
         let (privfed, dbPath) = try submitted(manifest(name: "q1"))
         let dir = (dbPath as NSString).deletingLastPathComponent
