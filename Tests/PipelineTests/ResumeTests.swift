@@ -155,6 +155,22 @@ final class ResumeTests: XCTestCase {
         XCTAssertEqual(try RecordedJob(try open(secondDb), jobId: 1), expected)
     }
 
+    /// A homomorphic-encryption job resumed inside a key epoch re-derives the epoch's collective
+    /// key from its streams (checked against `he_keys`), and the next epoch's key is made as usual.
+    func testHEJobResumedMidEpochRederivesItsKeyAndEndsBitForBit() throws {
+        let text = manifest(name: "he", privacy: """
+        privacy:
+          homomorphic_encryption: true
+          encryption_scheme: BFV
+          key_length: 4096
+          rotate_keys_every: 2
+        """)
+        let expected = try reference(text)
+        let db = try crashAndResume(text, fault: "round:2:stage:decrypt", expected: expected)
+        XCTAssertEqual(try db.heKeys(jobId: 1).map(\.epoch), [0, 1], "epoch 0 (rounds 1–2) once, epoch 1 (round 3)")
+        XCTAssertEqual(try db.resumptions(jobId: 1).map(\.heKeyID), [nil], "reproducible mode re-derives the key")
+    }
+
     /// Secure mode cannot replay the interrupted round: its release stays spent, the fresh one is
     /// a new spend, and the audit's ledger checks accept exactly that (the rule in the README).
     func testSecureModeKeepsTheInterruptedReleaseSpentAndRecordsTheFreshOne() throws {
