@@ -83,6 +83,8 @@ public final class JobRunner {
             var batch = RoundRecordBatch(round: round, selectedClients: [], startedAt: Timestamp.now(), finishedAt: "")
             do {
                 for stage in stages {
+                    // Cancellation (`privfed serve`'s POST /api/jobs/{id}/cancel) takes effect between stages.
+                    if try database.isCancelled(jobId: jobId) { throw PipelineError.cancelled }
                     let clients: [Int?] = stage.scope == .perClient ? state.selectedClients.map { $0 } : [nil]
                     for client in clients {
                         let started = Timestamp.now()
@@ -121,7 +123,9 @@ public final class JobRunner {
             } catch {
                 batch.selectedClients = state.selectedClients
                 batch.finishedAt = Timestamp.now()
-                if case PipelineError.budgetExhausted(let blocked) = error {
+                if case PipelineError.cancelled = error {
+                    try database.finishJob(id: jobId, status: .cancelled, error: "round \(round): \(error)")
+                } else if case PipelineError.budgetExhausted(let blocked) = error {
                     batch.status = "budget_exhausted"
                     try database.finishJob(id: jobId, status: .budgetExhausted, error: "round \(round): \(error)", partialRound: batch,
                                            ledger: [blocked])
