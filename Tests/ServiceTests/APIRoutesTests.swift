@@ -184,6 +184,9 @@ final class APIRoutesTests: XCTestCase {
             XCTAssertEqual(detail.metrics.filter { $0.name == "accuracy" }.map(\.value),
                            try fixture.database.metrics(jobId: id).filter { $0.name == "accuracy" }.map(\.value))
             XCTAssertEqual(detail.artifacts.count, 3) // set-up and two rounds
+            XCTAssertEqual(detail.rounds.map(\.round), [0, 1, 2])
+            XCTAssertEqual(detail.rounds.map(\.status), ["succeeded", "succeeded", "succeeded"])
+            XCTAssertEqual(detail.rounds[1].selectedClients.count, 2) // clients_per_round
 
             let ledger = try await client.call(.get, "/api/jobs/\(id)/ledger")
             XCTAssertEqual(ledger.status, .ok)
