@@ -71,13 +71,14 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ResultsStore", "Learning"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Pipeline", "ResultsStore"]),
         .testTarget(name: "ServiceTests", dependencies: [
-            "Service", "Pipeline", "ResultsStore",
+            "Service", "Pipeline", "ResultsStore", "Randomness",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "SecurityTests", dependencies: [
-            "Service", .product(name: "HummingbirdTesting", package: "hummingbird"), "Audit", "Pipeline", "ResultsStore", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "Randomness",
+            "Audit", "Pipeline", "ResultsStore", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "Randomness",
+            "Service", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ],
     swiftLanguageModes: [.v6]
