@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -51,8 +52,14 @@ let package = Package(
             "Pipeline", "ResultsStore", "Learning", "DifferentialPrivacy",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        .target(name: "Service", dependencies: [
+            "Pipeline", "Audit", "ResultsStore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], resources: [.copy("Resources/openapi.yaml")]),
         .executableTarget(name: "privfed", dependencies: [
-            "Pipeline", "Audit", "ResultsStore", "Learning", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation",
+            "Service", "Pipeline", "Audit", "ResultsStore", "Learning", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
@@ -63,8 +70,15 @@ let package = Package(
         .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ResultsStore", "Learning"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Pipeline", "ResultsStore"]),
+        .testTarget(name: "ServiceTests", dependencies: [
+            "Service", "Pipeline", "ResultsStore", "Randomness",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
         .testTarget(name: "SecurityTests", dependencies: [
             "Audit", "Pipeline", "ResultsStore", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "Randomness",
+            "Service", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Privfed: ParsableCommand {
+struct Privfed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "privfed",
         abstract: "Federated learning on MNIST with differential privacy, homomorphic encryption and secure multiparty computation.",
@@ -20,6 +20,7 @@ struct Privfed: ParsableCommand {
         subcommands: [
             ValidateCommand.self, RunCommand.self, SubmitCommand.self, WorkerCommand.self, ResumeCommand.self,
             JobsCommand.self, ShowCommand.self, QueryCommand.self, LedgerCommand.self, AuditCommand.self, ReportCommand.self, PrivacyCommand.self, BenchCommand.self,
+            ServeCommand.self,
         ]
     )
 }

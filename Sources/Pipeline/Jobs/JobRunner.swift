@@ -115,6 +115,8 @@ public final class JobRunner {
             do {
                 for stage in stages {
                     faults?.strike(round: round, at: .beforeStage(stage.name.rawValue))
+                    // Cancellation (`privfed serve`'s POST /api/jobs/{id}/cancel) takes effect between stages.
+                    if try database.isCancelled(jobId: jobId) { throw PipelineError.cancelled }
                     let clients: [Int?] = stage.scope == .perClient ? state.selectedClients.map { $0 } : [nil]
                     for client in clients {
                         try heartbeat.beat()
@@ -166,7 +168,9 @@ public final class JobRunner {
                 }
                 batch.selectedClients = state.selectedClients
                 batch.finishedAt = Timestamp.now()
-                if case PipelineError.budgetExhausted(let blocked) = error {
+                if case PipelineError.cancelled = error {
+                    try database.finishJob(id: jobId, status: .cancelled, error: "round \(round): \(error)")
+                } else if case PipelineError.budgetExhausted(let blocked) = error {
                     batch.status = "budget_exhausted"
                     try database.finishJob(id: jobId, status: .budgetExhausted, error: "round \(round): \(error)", partialRound: batch,
                                            ledger: [blocked], heldBy: worker)

@@ -57,6 +57,13 @@ public struct JobService {
         return try database.insertJob(Self.record(manifest, text: text, path: path, status: .queued))
     }
 
+    /// Validates manifest text that came from no file (the HTTP API's request body) and queues it;
+    /// `source` names it in errors (`source:LINE: key: message`) and is recorded as the manifest path.
+    public func submit(text: String, source: String) throws -> Int64 {
+        let manifest = try reader.parse(text, file: source)
+        return try database.insertJob(Self.record(manifest, text: text, path: source, status: .queued))
+    }
+
     /// Takes the next job — a running one whose worker's lease expired (it continues from its
     /// checkpoint), else the oldest queued one — and runs it to the end; nil when there is none.
     /// A job that cannot even start (its manifest no longer validates, its dataset is gone) is

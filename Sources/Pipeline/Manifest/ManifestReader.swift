@@ -30,7 +30,7 @@ public struct ManifestReader: Sendable {
             }
             root = node
         } catch let error as YamlError {
-            throw ManifestError(issues: [Self.issue(from: error, file: file)])
+            throw ManifestError(issues: [Self.issue(from: error, file: file, text: text)])
         }
         var fields = YAMLFields(file: file)
         let manifest = read(root, &fields)
@@ -43,10 +43,19 @@ public struct ManifestReader: Sendable {
         throw ManifestError(issues: fields.issues.sorted { ($0.line, $0.keyPath) < ($1.line, $1.keyPath) })
     }
 
-    static func issue(from error: YamlError, file: String) -> ManifestIssue {
+    static func issue(from error: YamlError, file: String, text: String) -> ManifestIssue {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return ManifestIssue(file: file, line: mark.line, keyPath: "(yaml)", message: "invalid YAML: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            // Yams's own description carries the whole document; name the key and its first line instead.
+            let keys = duplicates.sorted().map { "'\(YAMLFields.shown($0))'" }.joined(separator: ", ")
+            return ManifestIssue(file: file, line: max(context.mark.line, 1), keyPath: duplicates.count == 1 ? YAMLFields.shown(duplicates[0]) : "(yaml)",
+                                 message: "duplicate key \(keys) in one mapping (first written on this line); a key may appear once")
+        case .reader(let problem, let offset, _, _):
+            var line = 1
+            if let offset { line += text.utf8.prefix(max(offset, 0)).filter { $0 == 0x0A }.count }
+            return ManifestIssue(file: file, line: line, keyPath: "(yaml)", message: "invalid YAML: \(problem)")
         default:
             return ManifestIssue(file: file, line: 1, keyPath: "(yaml)", message: "invalid YAML: \(error)")
         }
@@ -81,7 +90,7 @@ public struct ManifestReader: Sendable {
         if let node = required(top, "dataset", "", rootLine), let map = f.mapping(node, "dataset", allowed: Self.datasetKeys) {
             let line = node.mark?.line
             let dname = required(map, "name", "dataset", line).flatMap { f.string($0, "dataset.name") }
-            if let dname, dname != "mnist" { f.report(map["name"], "dataset.name", "only 'mnist' is supported, got '\(dname)'") }
+            if let dname, dname != "mnist" { f.report(map["name"], "dataset.name", "only 'mnist' is supported, got '\(YAMLFields.shown(dname))'") }
             let path = map["path"].map { f.string($0, "dataset.path") } ?? "datasets/mnist"
             let clients = required(map, "clients", "dataset", line).flatMap { f.int($0, "dataset.clients", in: 1...10_000) }
             var partition: PartitionSettings? = PartitionSettings(scheme: .iid, alpha: nil, shardsPerClient: nil)

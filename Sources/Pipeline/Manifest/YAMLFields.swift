@@ -21,7 +21,7 @@ struct YAMLFields {
         }
         var result: [String: Node] = [:]
         for (keyNode, value) in mapping {
-            let key = keyNode.scalar?.string ?? "?"
+            let key = keyNode.scalar.map { Self.shown($0.string) } ?? "?"
             let keyPath = path.isEmpty ? key : path + "." + key
             if !allowed.contains(key) {
                 let hint = Self.closest(key, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
@@ -39,7 +39,7 @@ struct YAMLFields {
 
     func kind(_ node: Node) -> String {
         switch node {
-        case .scalar(let s): return s.style == .plain ? "'\(s.string)'" : "the string \"\(s.string)\""
+        case .scalar(let s): return s.style == .plain ? "'\(Self.shown(s.string))'" : "the string \"\(Self.shown(s.string))\""
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .alias: return "an alias"
@@ -90,7 +90,7 @@ struct YAMLFields {
         let highOK = openMax ? value < max : value <= max
         guard lowOK && highOK else {
             let range = "\(openMin ? "(" : "[")\(Self.format(min)), \(Self.format(max))\(openMax ? ")" : "]")"
-            report(node, path, "must be in \(range), got \(text)")
+            report(node, path, "must be in \(range), got \(Self.shown(text))")
             return nil
         }
         return value
@@ -121,6 +121,17 @@ struct YAMLFields {
             return nil
         }
         return Array(seq)
+    }
+
+    /// Manifest text repeated in a message: control characters escaped and cut to 60 characters, so
+    /// a hostile value can neither forge terminal output nor make an error as long as itself.
+    static func shown(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars.prefix(60) {
+            if scalar.value < 0x20 || scalar.value == 0x7F { out += "\\u{\(String(scalar.value, radix: 16))}" } else { out.unicodeScalars.append(scalar) }
+        }
+        let count = text.unicodeScalars.count
+        return count > 60 ? out + "… (\(count) characters)" : out
     }
 
     static func format(_ x: Double) -> String {

@@ -23,19 +23,14 @@ struct LedgerCommand: ParsableCommand {
     @Option(help: "Seconds between polls with --watch.") var interval: Double = 1
     @OptionGroup var database: DatabaseOption
 
-    struct Output: Encodable {
-        var summary: LedgerSummary
-        var rows: [LedgerRow]
-    }
-
     func run() throws {
         try reportingErrors {
             let store = try database.open(create: false)
             _ = try store.job(id: job)
             if watch { try follow(store); return }
-            let rows = try store.ledger(jobId: job)
-            let summary = LedgerSummary(jobId: job, rows: rows, chain: try store.verifyLedgerChain(jobId: job))
-            if json { try printJSON(Output(summary: summary, rows: rows)); return }
+            let report = try LedgerReport.load(store, jobId: job)
+            let (summary, rows) = (report.summary, report.rows)
+            if json { try printJSON(report); return }
             if rows.isEmpty { print("job \(job) has no privacy ledger rows (differential privacy is off for it)"); return }
             printStatement(summary)
             print("")

@@ -16,21 +16,12 @@ struct ShowCommand: ParsableCommand {
     @Flag(help: "Print JSON for scripts.") var json = false
     @OptionGroup var database: DatabaseOption
 
-    struct Report: Encodable {
-        var job: JobRecord
-        var stageRuns: [StageRunRecord]
-        var metrics: [MetricRecord]
-        var artifacts: [ArtifactRecord]
-    }
-
     func run() throws {
         try reportingErrors {
             let store = try database.open(create: false)
-            let record = try store.job(id: job)
-            let runs = try store.stageRuns(jobId: job)
-            let metrics = try store.metrics(jobId: job)
-            let artifacts = try store.artifacts(jobId: job)
-            if json { try printJSON(Report(job: record, stageRuns: runs, metrics: metrics, artifacts: artifacts)); return }
+            let detail = try JobDetail.load(store, jobId: job)
+            if json { try printJSON(detail); return }
+            let (record, runs, metrics, artifacts) = (detail.job, detail.stageRuns, detail.metrics, detail.artifacts)
 
             print("job \(job): \(record.name) — \(record.status.rawValue)\(record.error.map { " (\($0))" } ?? "")")
             print("manifest \(record.manifestPath) sha256 \(record.manifestSha256)")

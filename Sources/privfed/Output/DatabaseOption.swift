@@ -32,9 +32,7 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
-/// Prints a value as pretty JSON with sorted keys on standard output.
+/// Prints a value on standard output in the shared JSON form (the HTTP API answers the same bytes).
 func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    print(String(decoding: try JSONOutput.encode(value), as: UTF8.self))
 }

@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+
+/// Everything recorded about one job — its row, its rounds, every stage run, metric and model
+/// hash: what `privfed show JOB --json` prints and `GET /api/jobs/{id}` answers.
+public struct JobDetail: Codable, Sendable {
+    public var job: JobRecord
+    public var rounds: [RoundRecord]
+    public var stageRuns: [StageRunRecord]
+    public var metrics: [MetricRecord]
+    public var artifacts: [ArtifactRecord]
+
+    public init(job: JobRecord, rounds: [RoundRecord], stageRuns: [StageRunRecord], metrics: [MetricRecord], artifacts: [ArtifactRecord]) {
+        self.job = job; self.rounds = rounds; self.stageRuns = stageRuns; self.metrics = metrics; self.artifacts = artifacts
+    }
+
+    /// Reads job `id`; throws `ResultsStoreError.jobNotFound` for an unknown id.
+    public static func load(_ database: ResultsDatabase, jobId id: Int64) throws -> JobDetail {
+        JobDetail(job: try database.job(id: id), rounds: try database.rounds(jobId: id), stageRuns: try database.stageRuns(jobId: id),
+                  metrics: try database.metrics(jobId: id), artifacts: try database.artifacts(jobId: id))
+    }
+}
+
+/// A row of `rounds`, as read back: round 0 is the set-up; `released` means the round's updates have
+/// left the clients and their privacy spend is on the ledger.
+public struct RoundRecord: Codable, Sendable, Equatable {
+    public var round: Int
+    public var status: String
+    public var selectedClients: [Int]
+    public var startedAt: String
+    public var finishedAt: String
+}
+
+extension ResultsDatabase {
+    public func rounds(jobId: Int64) throws -> [RoundRecord] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM rounds WHERE job_id = ? ORDER BY round", arguments: [jobId]).map {
+                let clients: String = $0["selected_clients"]
+                return RoundRecord(round: $0["round"], status: $0["status"],
+                                   selectedClients: (try? JSONDecoder().decode([Int].self, from: Data(clients.utf8))) ?? [],
+                                   startedAt: $0["started_at"], finishedAt: $0["finished_at"])
+            }
+        }
+    }
+}

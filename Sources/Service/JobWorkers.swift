@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+import Pipeline
+import ResultsStore
+
+/// `privfed serve --workers N`: N threads that take queued jobs from the database, exactly as
+/// `privfed worker` processes do (the same lease, so both kinds can share one database).
+///
+/// Training is long, blocking, CPU-bound work, so it runs on dedicated threads, never on the
+/// Swift concurrency executors that answer HTTP requests: a running job cannot stall the API.
+public final class JobWorkers: @unchecked Sendable {
+    private let database: ResultsDatabase
+    private let count: Int
+    private let pollInterval: TimeInterval
+    private let logger: Logger
+    private let lock = NSCondition()
+    private var stopping = false
+    private var running = 0
+
+    /// - Parameters:
+    ///   - count: worker threads (0: queue only, for external `privfed worker` processes).
+    ///   - pollInterval: seconds between looks at an empty queue.
+    public init(database: ResultsDatabase, count: Int, pollInterval: TimeInterval = 1, logger: Logger) {
+        self.database = database; self.count = count; self.pollInterval = pollInterval; self.logger = logger
+    }
+
+    public func start() {
+        for i in 0..<count {
+            let name = "\(JobRunner.defaultWorkerName())/serve-\(i + 1)"
+            lock.lock(); running += 1; lock.unlock()
+            let thread = Thread { [self] in loop(worker: name) }
+            thread.name = "privfed-worker-\(i + 1)"
+            thread.stackSize = 16 << 20
+            thread.start()
+        }
+    }
+
+    /// Stops taking jobs; with `wait`, returns once every thread has finished the job it is running.
+    /// Without it (a server shutting down), a job still running keeps its lease, which expires, and
+    /// then any worker on the database takes the job over.
+    public func stop(wait: Bool = true) {
+        lock.lock()
+        stopping = true
+        lock.broadcast()
+        while wait && running > 0 { lock.wait() }
+        lock.unlock()
+    }
+
+    private func loop(worker: String) {
+        let service = JobService(database: database)
+        while !isStopping {
+            do {
+                if let summary = try service.workOnce(worker: worker) {
+                    logger.info("job \(summary.jobId) \(summary.name): \(summary.status)", metadata: ["worker": "\(worker)"])
+                    continue
+                }
+            } catch {
+                logger.error("worker \(worker): \(error)")
+            }
+            lock.lock()
+            if !stopping { _ = lock.wait(until: Date().addingTimeInterval(pollInterval)) }
+            lock.unlock()
+        }
+        lock.lock(); running -= 1; lock.broadcast(); lock.unlock()
+    }
+
+    private var isStopping: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return stopping
+    }
+}
