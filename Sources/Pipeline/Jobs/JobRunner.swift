@@ -70,6 +70,7 @@ public final class JobRunner {
         setup.artifacts = [ArtifactRecord(round: 0, kind: "global_model", sha256: Digest.sha256Hex(floats: job.initialParameters),
                                           bytes: job.initialParameters.count * 4)]
         try database.commitRound(jobId: jobId, setup)
+        try job.canaries?.commit(to: database, jobId: jobId)   // the audit's mask is fixed before any training
 
         var parameters = job.initialParameters
         var learningRate = manifest.federation.learningRate
@@ -150,6 +151,7 @@ public final class JobRunner {
             progress?.roundFinished(round: round, of: manifest.federation.rounds, accuracy: last.accuracy)
             learningRate *= manifest.federation.learningRateDecay
         }
+        try job.canaries?.reveal(finalParameters: parameters, job: job, round: manifest.federation.rounds, database: database, jobId: jobId)
         try database.finishJob(id: jobId, status: .succeeded)
         progress?.finished()
         return JobSummary(jobId: jobId, name: manifest.name, status: JobStatus.succeeded.rawValue, roundsCompleted: manifest.federation.rounds,
