@@ -64,12 +64,13 @@ struct EmpiricalPrivacyAudit {
         if reveal.delta != expectedDelta {
             return fail("the bound was computed at δ = \(reveal.delta), but the job's δ is \(expectedDelta)")
         }
-        let statement = "ε_LB = \(Self.format(reveal.epsilonLowerBound)) at \(Int(record.confidence * 100))% confidence, δ = \(reveal.delta) "
+        let bound = "ε_LB = \(Self.format(reveal.epsilonLowerBound))"
+        let details = " at \(Int(record.confidence * 100))% confidence, δ = \(reveal.delta) "
             + "(\(reveal.correct) of \(reveal.guesses) guesses correct: k+ = \(reveal.guessedIncluded), k− = \(reveal.guessedExcluded); "
             + "best of \(record.guessTotals.count) pre-registered budgets \(record.guessTotals), Bonferroni-corrected); "
             + "the revealed mask (\(mask.filter { $0 }.count) of \(mask.count) included) opens the commitment \(record.commitment.prefix(16))… made at \(record.committedAt)"
         guard dp else {
-            return AuditFinding(Self.check, true, statement + "; differential privacy is off, so no ε is claimed to compare with")
+            return AuditFinding(Self.check, true, bound + details + "; differential privacy is off, so no ε is claimed to compare with")
         }
         let ledger = CanarySet.accountedEpsilon(try database.ledger(jobId: jobId))
         guard let accounted = reveal.epsilonAccounted, !differs(accounted, ledger) else {
@@ -78,9 +79,9 @@ struct EmpiricalPrivacyAudit {
 
         // 4. Lower bound against upper bound.
         if reveal.epsilonLowerBound > accounted {
-            return fail(statement + " exceeds the accounted ε = \(Self.format(accounted)) (\(reveal.accountant ?? "?")): the training leaks more than its DP guarantee allows — the DP implementation or its accounting is broken")
+            return fail(bound + " exceeds the accounted ε = \(Self.format(accounted)) (\(reveal.accountant ?? "?")): the training leaks more than its DP guarantee allows — the DP implementation or its accounting is broken;" + details)
         }
-        return AuditFinding(Self.check, true, statement + " ≤ ε accounted = \(Self.format(accounted)) (\(reveal.accountant ?? "?"))")
+        return AuditFinding(Self.check, true, bound + " ≤ ε accounted = \(Self.format(accounted)) (\(reveal.accountant ?? "?"))" + details)
     }
 
     func fail(_ evidence: String) -> AuditFinding { AuditFinding(Self.check, false, evidence) }
