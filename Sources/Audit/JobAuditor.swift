@@ -47,6 +47,7 @@ public struct JobAuditor {
 
         // 4. The ledger.
         findings += try LedgerAudit(database: database).findings(job: job, manifest: manifest)
+        if let canaries = try EmpiricalPrivacyAudit(database: database).finding(job: job, manifest: manifest) { findings.append(canaries) }
 
         // 5. Re-execution.
         if reproduce {

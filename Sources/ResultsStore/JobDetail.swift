@@ -9,15 +9,20 @@ public struct JobDetail: Codable, Sendable {
     public var stageRuns: [StageRunRecord]
     public var metrics: [MetricRecord]
     public var artifacts: [ArtifactRecord]
+    /// The one-run empirical privacy audit, for jobs with `audit: { canaries: m }`.
+    public var canaryAudit: CanaryAuditRecord?
 
-    public init(job: JobRecord, rounds: [RoundRecord], stageRuns: [StageRunRecord], metrics: [MetricRecord], artifacts: [ArtifactRecord]) {
+    public init(job: JobRecord, rounds: [RoundRecord], stageRuns: [StageRunRecord], metrics: [MetricRecord], artifacts: [ArtifactRecord],
+                canaryAudit: CanaryAuditRecord? = nil) {
         self.job = job; self.rounds = rounds; self.stageRuns = stageRuns; self.metrics = metrics; self.artifacts = artifacts
+        self.canaryAudit = canaryAudit
     }
 
     /// Reads job `id`; throws `ResultsStoreError.jobNotFound` for an unknown id.
     public static func load(_ database: ResultsDatabase, jobId id: Int64) throws -> JobDetail {
         JobDetail(job: try database.job(id: id), rounds: try database.rounds(jobId: id), stageRuns: try database.stageRuns(jobId: id),
-                  metrics: try database.metrics(jobId: id), artifacts: try database.artifacts(jobId: id))
+                  metrics: try database.metrics(jobId: id), artifacts: try database.artifacts(jobId: id),
+                  canaryAudit: try database.canaryAudit(jobId: id))
     }
 }
 

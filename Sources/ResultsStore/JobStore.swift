@@ -101,6 +101,11 @@ extension ResultsDatabase {
             ON CONFLICT (job_id, round) DO UPDATE SET status = excluded.status, selected_clients = excluded.selected_clients,
                 finished_at = excluded.finished_at
             """, arguments: [jobId, batch.round, batch.status, clients, batch.startedAt, batch.finishedAt])
+        try insertRecords(of: batch, jobId: jobId, db: db)
+    }
+
+    /// The stage runs, metrics and artifacts of `batch`, without touching its round's row.
+    static func insertRecords(of batch: RoundRecordBatch, jobId: Int64, db: Database) throws {
         let stageInsert = try db.makeStatement(sql: """
             INSERT INTO stage_runs (job_id, round, stage, client, started_at, duration_ms, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)

@@ -97,6 +97,7 @@ public final class JobRunner {
                 self.faults?.strike(round: 0, at: .inCommit)
             }
             faults?.strike(round: 0, at: .afterCommit)
+            try job.canaries?.commit(to: database, jobId: jobId)   // the audit's mask is fixed before any training
         }
         let remaining = max(0, manifest.federation.rounds - start.nextRound + 1)
         progress?.started(job: jobId, name: manifest.name, totalSteps: remaining * manifest.federation.clientsPerRound)
@@ -205,6 +206,7 @@ public final class JobRunner {
             faults?.strike(round: round, at: .afterCommit)
             progress?.roundFinished(round: round, of: manifest.federation.rounds, accuracy: last.accuracy)
         }
+        try job.canaries?.reveal(finalParameters: parameters, job: job, round: manifest.federation.rounds, database: database, jobId: jobId)
         try database.finishJob(id: jobId, status: .succeeded, heldBy: worker)
         progress?.finished()
         return JobSummary(jobId: jobId, name: manifest.name, status: JobStatus.succeeded.rawValue, roundsCompleted: manifest.federation.rounds,

@@ -20,6 +20,8 @@ public struct PreparedJob: Sendable {
     public internal(set) var privacyPlan: PrivacyPlan?
     /// Homomorphic encryption parameters; nil when homomorphic_encryption is off.
     public internal(set) var heSetup: HESetup? = nil
+    /// The one-run privacy audit's canaries (already in `train` and `shards`); nil without `audit:`.
+    public internal(set) var canaries: CanarySet? = nil
     /// Timings of load_data, partition and init_model, recorded as round 0.
     public let setupRuns: [StageRunRecord]
     public let setupMetrics: [MetricRecord]
@@ -46,14 +48,15 @@ public struct PreparedJob: Sendable {
 
         let path = resolve(manifest.dataset.path, against: baseDirectory)
         let mnist = try timed(.loadData) { try MNIST.load(directory: path) }
-        let train = manifest.dataset.trainExamples.map { mnist.train.prefix($0) } ?? mnist.train
+        var train = manifest.dataset.trainExamples.map { mnist.train.prefix($0) } ?? mnist.train
         let test = manifest.dataset.testExamples.map { mnist.test.prefix($0) } ?? mnist.test
         metrics.append(MetricRecord(round: 0, stage: SetupStageName.loadData.rawValue, client: nil, name: "train_examples",
                                     value: Double(train.count), unit: "count"))
         metrics.append(MetricRecord(round: 0, stage: SetupStageName.loadData.rawValue, client: nil, name: "test_examples",
                                     value: Double(test.count), unit: "count"))
 
-        let shards = try timed(.partition) { () -> [[Int]] in
+        if manifest.randomness == .secure, recordedShards != nil, manifest.audit != nil { throw ResumeError.secureCanariesCannotResume }
+        var shards = try timed(.partition) { () -> [[Int]] in
             if manifest.randomness == .secure, let recordedShards { return recordedShards }
             var generator = streams.generator("partition")
             let settings = manifest.dataset.partition
@@ -66,6 +69,10 @@ public struct PreparedJob: Sendable {
             return try Partitioner.partition(labels: train.labels, clients: manifest.dataset.clients, scheme: scheme,
                                              generator: &generator)
         }
+        // Canaries join the shards before the partition is compared with (or recorded as) the
+        // job's partition, so a resumed job sees the same shards, canaries included.
+        let canaries = manifest.audit.map { CanarySet.draw($0, pool: mnist.train, streams: streams) }
+        if let canaries { (train, shards) = canaries.insert(into: train, shards: shards) }
         if let recordedShards, shards != recordedShards { throw ResumeError.partitionDiffers }
         for (client, shard) in shards.enumerated() {
             metrics.append(MetricRecord(round: 0, stage: SetupStageName.partition.rawValue, client: client, name: "samples",
@@ -98,7 +105,7 @@ public struct PreparedJob: Sendable {
         }
         return PreparedJob(manifest: manifest, streams: streams, train: train, test: test, shards: shards,
                            architecture: architecture, initialParameters: initial, privacyPlan: plan, heSetup: he,
-                           setupRuns: runs, setupMetrics: metrics)
+                           canaries: canaries, setupRuns: runs, setupMetrics: metrics)
     }
 
     public static func resolve(_ path: String, against base: String?) -> String {

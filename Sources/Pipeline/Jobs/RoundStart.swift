@@ -85,6 +85,8 @@ public enum ResumeError: Error, CustomStringConvertible, Equatable {
     case ledgerDisagrees(rowId: Int64, round: Int, party: String)
     case keyDiffers(epoch: Int, derived: String, recorded: String?)
     case partitionDiffers
+    /// A secure-mode job's canary mask came from the CSPRNG and is not stored until the job ends.
+    case secureCanariesCannotResume
 
     public var description: String {
         switch self {
@@ -96,6 +98,8 @@ public enum ResumeError: Error, CustomStringConvertible, Equatable {
             return "the HE key of epoch \(epoch) re-derived from the seed is \(derived) but \(recorded ?? "none") was recorded"
         case .partitionDiffers:
             return "the partition re-derived from the seed differs from the one recorded at set-up (the code or data changed); cannot resume bit for bit"
+        case .secureCanariesCannotResume:
+            return "a job in secure randomness mode with an `audit: { canaries }` block cannot be resumed: its canary mask came from the CSPRNG and is revealed only when the job ends"
         }
     }
 }

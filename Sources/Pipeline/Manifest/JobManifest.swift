@@ -18,6 +18,24 @@ public struct JobManifest: Codable, Sendable, Equatable {
     public var stages: [StageName]
     /// Worker threads for kernels; results do not depend on it.
     public var threads: Int
+    /// The one-run empirical privacy audit (`audit:`); nil when the manifest has none.
+    public var audit: AuditSettings? = nil
+}
+
+/// The `audit:` block: the one-run empirical privacy audit of Steinke, Nasr, Jagielski 2023.
+/// `canaries` mislabelled MNIST images are each put into the training data with probability ½;
+/// after the last round the final model's losses on them give a lower bound ε_LB on the ε the
+/// training really has, stored next to the accountant's ε (see `CanarySet`).
+public struct AuditSettings: Codable, Sendable, Equatable {
+    /// m: canaries drawn from the last m MNIST training images (kept out of the training data).
+    public var canaries: Int
+    /// Guess budgets r to try (k+ = ⌈r/2⌉ "included", k− = ⌊r/2⌋ "excluded"); nil = m/10, m/5,
+    /// m/2 and m. The 95% confidence of the best is kept by a Bonferroni correction over the list.
+    public var guesses: [Int]?
+
+    public init(canaries: Int, guesses: [Int]? = nil) {
+        self.canaries = canaries; self.guesses = guesses
+    }
 }
 
 public struct DatasetSettings: Codable, Sendable, Equatable {

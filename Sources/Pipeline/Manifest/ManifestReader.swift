@@ -61,7 +61,7 @@ public struct ManifestReader: Sendable {
         }
     }
 
-    static let topKeys = ["name", "seed", "randomness", "dataset", "model", "federation", "privacy", "stages", "threads"]
+    static let topKeys = ["name", "seed", "randomness", "dataset", "model", "federation", "privacy", "stages", "threads", "audit"]
     static let datasetKeys = ["name", "path", "clients", "partition", "train_examples", "test_examples"]
     static let partitionKeys = ["scheme", "alpha", "shards_per_client"]
     static let modelKeys = ["architecture", "activation"]
@@ -70,6 +70,7 @@ public struct ManifestReader: Sendable {
     static let privacyKeys = ["differential_privacy", "unit", "epsilon", "delta", "noise_multiplier", "max_grad_norm",
                               "accountant", "homomorphic_encryption", "encryption_scheme", "key_length", "rotate_keys_every",
                               "secure_aggregation", "share_holders", "threshold", "dropout_rate"]
+    static let auditKeys = ["canaries", "guesses"]
 
     private func read(_ root: Node, _ f: inout YAMLFields) -> JobManifest? {
         guard let top = f.mapping(root, "", allowed: Self.topKeys) else { return nil }
@@ -153,10 +154,14 @@ public struct ManifestReader: Sendable {
             if stages == nil { return nil }
         }
 
+        // audit (problems are reported; a broken block leaves the manifest unread)
+        let audit = top["audit"].map { readAudit($0, &f) }
+
         guard let name, let seed, let randomness, let threads, let dataset, let model, let federation, let privacy else { return nil }
         let derived = StagePlan.stages(for: privacy)
         return JobManifest(name: name, seed: seed, randomness: randomness.mode, dataset: dataset, model: model,
-                           federation: federation, privacy: privacy, stages: stages ?? derived, threads: threads)
+                           federation: federation, privacy: privacy, stages: stages ?? derived, threads: threads,
+                           audit: audit ?? nil)
     }
 
     private func readPrivacy(_ node: Node, _ f: inout YAMLFields) -> PrivacySettings? {
@@ -188,6 +193,27 @@ public struct ManifestReader: Sendable {
         if let n = map["threshold"] { take(f.int(n, "privacy.threshold", in: 1...10_000)) { $0.threshold = $1 } }
         if let n = map["dropout_rate"] { take(f.double(n, "privacy.dropout_rate", min: 0, max: 1, openMax: true)) { $0.dropoutRate = $1 } }
         return ok ? p : nil
+    }
+}
+
+extension ManifestReader {
+    /// `audit: { canaries: m, guesses: [r, …] }`; nil (with the problems reported) when unreadable.
+    private func readAudit(_ node: Node, _ f: inout YAMLFields) -> AuditSettings? {
+        guard let map = f.mapping(node, "audit", allowed: Self.auditKeys) else { return nil }
+        guard let canaryNode = map["canaries"] else {
+            f.report(nil, "audit.canaries", "is required (the number of canaries, e.g. 1000)", fallbackLine: node.mark?.line ?? 1)
+            return nil
+        }
+        guard let canaries = f.int(canaryNode, "audit.canaries", in: 2...20_000) else { return nil }
+        var guesses: [Int]?
+        if let listNode = map["guesses"] {
+            guard let items = f.list(listNode, "audit.guesses") else { return nil }
+            if items.isEmpty { f.report(listNode, "audit.guesses", "must list at least one guess budget"); return nil }
+            let parsed = items.enumerated().compactMap { f.int($1, "audit.guesses[\($0)]", in: 2...20_000) }
+            guard parsed.count == items.count else { return nil }
+            guesses = parsed
+        }
+        return AuditSettings(canaries: canaries, guesses: guesses)
     }
 }
 

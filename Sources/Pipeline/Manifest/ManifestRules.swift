@@ -119,6 +119,8 @@ struct ManifestRules {
             report("privacy.dropout_rate", "dropout_rate \(rate) would drop every one of the \(fed.clientsPerRound) clients per round")
         }
 
+        if let audit = m.audit { checkAudit(audit, m, report) }
+
         // Stages: exactly the planned ones, in order, optionally followed by extras.
         let planned = StagePlan.stages(for: p)
         if m.stages != planned {
@@ -134,6 +136,20 @@ struct ManifestRules {
         if m.stages.contains(.secureEvaluate) && m.model.architecture != .mlp {
             report("stages", "secure_evaluate runs the 784-128-10 mlp on secret shares (Beaver-triple matrix products and a secure "
                    + "ReLU comparison); the cnn's convolutions and max-pooling are not implemented on shares — use model.architecture: mlp")
+        }
+    }
+
+    /// The canaries are the last m MNIST training images and must stay out of the real training
+    /// data; every guess budget must fit in the m canaries. (Every stage plan trains, so the
+    /// canaries always reach a local_train stage.)
+    func checkAudit(_ audit: AuditSettings, _ m: JobManifest, _ report: (String, String) -> Void) {
+        let pool = CanarySet.poolSize, used = m.dataset.trainExamples ?? pool
+        if used + audit.canaries > pool {
+            report("audit.canaries", "the \(audit.canaries) canaries are the last \(audit.canaries) of the \(pool) MNIST training images "
+                   + "and must stay out of the training data: set dataset.train_examples to at most \(pool - audit.canaries) (it is \(used))")
+        }
+        for r in audit.guesses ?? [] where r > audit.canaries {
+            report("audit.guesses", "a budget of \(r) guesses exceeds the \(audit.canaries) canaries")
         }
     }
 

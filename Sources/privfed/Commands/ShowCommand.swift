@@ -8,7 +8,8 @@ struct ShowCommand: ParsableCommand {
         abstract: "Show one job: its manifest hash, rounds, stage timings and metrics.",
         discussion: """
         Per round: test accuracy and loss, the model's SHA-256, and the time spent in each stage (summed over
-        clients for client-side stages). --json prints everything recorded, for scripts.
+        clients for client-side stages). A job with `audit: { canaries: m }` ends with its empirical lower
+        bound ε_LB next to the accountant's ε. --json prints everything recorded, for scripts.
         """
     )
 
@@ -22,6 +23,7 @@ struct ShowCommand: ParsableCommand {
             let detail = try JobDetail.load(store, jobId: job)
             if json { try printJSON(detail); return }
             let (record, runs, metrics, artifacts) = (detail.job, detail.stageRuns, detail.metrics, detail.artifacts)
+            let canaries = detail.canaryAudit
 
             print("job \(job): \(record.name) — \(record.status.rawValue)\(record.error.map { " (\($0))" } ?? "")")
             print("manifest \(record.manifestPath) sha256 \(record.manifestSha256)")
@@ -44,6 +46,14 @@ struct ShowCommand: ParsableCommand {
                 rows.append([String(round), metric("accuracy"), metric("loss"), model] + times)
             }
             print(TableFormatter.table(columns: ["round", "accuracy", "loss", "model"] + stages.map { "\($0) ms" }, rows: rows))
+            if let canaries, let r = canaries.reveal {
+                let claim = r.epsilonAccounted.map { String(format: "ε accounted = %.4f", $0) + " (\(r.accountant ?? "?"), δ = \(r.delta))" }
+                    ?? "no DP claimed (bound at δ = 0)"
+                print(String(format: "\nempirical privacy: ε_LB = %.4f at %.0f%% confidence from %d canaries (%d of %d guesses correct); ",
+                             r.epsilonLowerBound, canaries.confidence * 100, canaries.canaries, r.correct, r.guesses) + claim)
+            } else if let canaries {
+                print("\nempirical privacy: \(canaries.canaries) canaries committed (\(canaries.commitment.prefix(16))…), not revealed yet")
+            }
         }
     }
 }

@@ -1,0 +1,36 @@
+-- The one-run empirical privacy audit (Steinke, Nasr, Jagielski 2023) of a job with `audit: { canaries: m }`.
+-- canary_audits: one row per job. Before round 1 the runner commits to its canaries: commitment =
+-- SHA-256 of the canonical encoding of every canary's image, label and inclusion bit followed by a
+-- 32-byte random salt. After the last round it reveals the mask and salt into the same row, with the
+-- outcome of the guessing game, so an auditor can check that the mask was fixed before training.
+CREATE TABLE canary_audits (
+    job_id              INTEGER PRIMARY KEY REFERENCES jobs (id),
+    canaries            INTEGER NOT NULL CHECK (canaries >= 2),
+    guess_totals        TEXT    NOT NULL,          -- JSON array of the guess budgets r tried (pre-registered)
+    confidence          REAL    NOT NULL,          -- 0.95: the family's confidence (Bonferroni over guess_totals)
+    commitment          TEXT    NOT NULL,          -- SHA-256 hex, written before training starts
+    committed_at        TEXT    NOT NULL,
+    mask                TEXT,                      -- revealed: one '1' (included) or '0' per canary, in canary order
+    salt                TEXT,                      -- revealed: hex
+    revealed_at         TEXT,
+    delta               REAL,                      -- δ of the bound: the job's δ under DP, 0 without DP
+    guesses             INTEGER,                   -- r of the best budget
+    guessed_included    INTEGER,                   -- k+
+    guessed_excluded    INTEGER,                   -- k−
+    correct             INTEGER,                   -- v
+    epsilon_lower_bound REAL,                      -- ε_LB at `confidence`
+    epsilon_accounted   REAL,                      -- the accountant's ε (largest party spend); NULL without DP
+    accountant          TEXT                       -- rdp | pld | prv; NULL without DP
+);
+
+-- Every canary: which MNIST training image, its true and its (wrong) canary label, and its score
+-- under the final model (−cross-entropy on the canary label; higher = more likely trained on).
+CREATE TABLE canary_scores (
+    job_id      INTEGER NOT NULL REFERENCES jobs (id),
+    canary      INTEGER NOT NULL,
+    image_index INTEGER NOT NULL,
+    true_label  INTEGER NOT NULL,
+    label       INTEGER NOT NULL,
+    score       REAL    NOT NULL,
+    PRIMARY KEY (job_id, canary)
+);
