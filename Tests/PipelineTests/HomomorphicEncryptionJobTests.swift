@@ -6,26 +6,8 @@ import XCTest
 
 /// HE jobs end to end on a 2,000-image MNIST slice with the mlp (101,770 parameters).
 final class HomomorphicEncryptionJobTests: XCTestCase {
-    func manifest(rounds: Int = 2, privacy: String = "") -> String {
-        """
-        name: he
-        seed: 11
-        dataset:
-          name: mnist
-          path: \(repositoryRoot.appendingPathComponent("datasets/mnist").path)
-          clients: 4
-          partition: { scheme: iid }
-          train_examples: 2000
-          test_examples: 500
-        model:
-          architecture: mlp
-        federation:
-          rounds: \(rounds)
-          clients_per_round: 3
-          batch_size: 50
-          learning_rate: 0.1
-        \(privacy.isEmpty ? "" : "privacy:\n" + privacy)
-        """
+    func manifest(rounds: Int = 2, privacy: String = "", perRound: Int = 3) -> String {
+        heJobManifest(rounds: rounds, privacy: privacy, perRound: perRound)
     }
 
     func he(_ scheme: String = "CKKS", n: Int = 8192, extra: String = "") -> String {
@@ -137,9 +119,9 @@ final class HomomorphicEncryptionJobTests: XCTestCase {
         XCTAssertThrowsError(try ManifestReader().parse(manifest(privacy: he(n: 2048)), file: "he.yaml")) { error in
             XCTAssertTrue("\(error)".contains("privacy.key_length"), "\(error)")
         }
-        let both = he() + "  secure_aggregation: additive\n"
+        let both = he() + "  secure_aggregation: secagg\n"
         XCTAssertThrowsError(try ManifestReader().parse(manifest(privacy: both), file: "he.yaml")) { error in
-            XCTAssertTrue("\(error)".contains("not yet supported"), "\(error)")
+            XCTAssertTrue("\(error)".contains("privacy.secure_aggregation: secagg masks plaintext updates pairwise"), "\(error)")
         }
     }
 
@@ -160,4 +142,27 @@ final class HomomorphicEncryptionJobTests: XCTestCase {
         }
         XCTAssertEqual((1...7).map { setup.epoch(ofRound: $0) }, [0, 0, 0, 1, 1, 1, 2])
     }
+}
+
+/// The HE job tests' manifest: 4 clients, the mlp, a 2,000-image slice.
+func heJobManifest(rounds: Int = 2, privacy: String = "", perRound: Int = 3) -> String {
+    """
+    name: he
+    seed: 11
+    dataset:
+      name: mnist
+      path: \(repositoryRoot.appendingPathComponent("datasets/mnist").path)
+      clients: 4
+      partition: { scheme: iid }
+      train_examples: 2000
+      test_examples: 500
+    model:
+      architecture: mlp
+    federation:
+      rounds: \(rounds)
+      clients_per_round: \(perRound)
+      batch_size: 50
+      learning_rate: 0.1
+    \(privacy.isEmpty ? "" : "privacy:\n" + privacy)
+    """
 }

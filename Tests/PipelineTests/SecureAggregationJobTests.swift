@@ -142,6 +142,45 @@ final class SecureAggregationJobTests: XCTestCase {
         XCTAssertEqual(try db.artifacts(jobId: job.id!).map(\.round), [0])
     }
 
+    /// Named dropouts: exactly the named clients drop, the survivors' FedAvg is the model, and a
+    /// named client that is not selected is skipped with a warning metric.
+    func testNamedDropoutsLeaveExactlyTheNamedClientsOut() throws {
+        let job = try prepared(manifest(privacy: "secure_aggregation: secagg\n  dropouts: { 1: [2, 5, 7] }"))
+        var (state, plain) = try roundWithUpdates(job)
+        try runSecureStages(&state, job)
+        let round = state.secureAggregation!
+        XCTAssertEqual(round.plan.dropped, [2, 5, 7])
+        XCTAssertEqual(round.plan.configuration?.threshold, 7)
+        let survivors = [0, 1, 3, 4, 6, 8, 9]
+        XCTAssertEqual(round.aggregatorView.includedClients, survivors)
+        let expected = try plaintextFedAvg(state, plain, clients: survivors, job)
+        XCTAssertLessThan(zip(state.nextParameters!, expected).map { abs($0 - $1) }.max()!, 1e-7)
+
+        // Five of ten selected (selection depends on the seed only): name every client but the
+        // first selected one; only the other four selected can drop, the five unselected are skipped.
+        let selected = try roundWithUpdates(try prepared(manifest(privacy: "secure_aggregation: additive", perRound: 5))).0.selectedClients
+        let named = (0..<10).filter { $0 != selected[0] }
+        let half = try prepared(manifest(privacy: "secure_aggregation: additive\n  dropouts: { 1: \(named) }", perRound: 5))
+        var (halfState, _) = try roundWithUpdates(half)
+        XCTAssertEqual(halfState.selectedClients, selected)
+        var metrics: [StageMetric] = []
+        for c in halfState.selectedClients { metrics += try ShareStage().run(&halfState, client: c, job: half) }
+        XCTAssertEqual(halfState.secureAggregation!.plan.dropped, Set(selected.dropFirst()))
+        XCTAssertEqual(metrics.filter { $0.name == "named_dropouts_not_selected" }.map(\.value), [5])
+    }
+
+    /// Four named dropouts of ten leave 6 < t = 7: the job fails naming the round, the survivors and t.
+    func testTooManyNamedDropoutsFailTheJobNamingRoundSurvivorsAndThreshold() throws {
+        let (db, path) = try scratch(manifest(privacy: "secure_aggregation: secagg\n  dropouts: { 2: [0, 1, 2, 3] }", rounds: 2))
+        XCTAssertThrowsError(try JobService(database: db).runNow(try JobService.ready(path: path)))
+        let job = try XCTUnwrap(try db.jobs().first)
+        XCTAssertEqual(job.status, .failed)
+        let error = job.error ?? ""
+        XCTAssertTrue(error.contains("round 2: 6 of 10 selected clients remain (survivors [4, 5, 6, 7, 8, 9], dropped [0, 1, 2, 3])"), error)
+        XCTAssertTrue(error.contains("fewer than the 7 the round needs"), error)
+        XCTAssertEqual(try db.artifacts(jobId: job.id!).map(\.round), [0, 1], "round 1 completed")
+    }
+
     func testClientLevelDPWithAdditiveSharingRecordsOneReleasePerRound() throws {
         let privacy = "differential_privacy: true\n  unit: client\n  epsilon: 8\n  secure_aggregation: additive"
         let (db, path) = try scratch(manifest(privacy: privacy, clients: 10, perRound: 5, rounds: 2))
@@ -172,15 +211,7 @@ final class SecureAggregationJobTests: XCTestCase {
     }
 
     func issues(_ text: String, capabilities: PipelineCapabilities = .current) -> [ManifestIssue] {
-        do {
-            _ = try ManifestReader(capabilities: capabilities).parse(text, file: "m.yaml")
-            return []
-        } catch let error as ManifestError {
-            return error.issues
-        } catch {
-            XCTFail("\(error)")
-            return []
-        }
+        (try? manifestIssues(text, capabilities: capabilities)) ?? [ManifestIssue(file: "m.yaml", line: 0, keyPath: "", message: "not a ManifestError")]
     }
 
     func testValidationAcceptsTheSupportedCombinationsAndRefusesTheOthersWithTheirReason() {
@@ -190,6 +221,8 @@ final class SecureAggregationJobTests: XCTestCase {
             "secure_aggregation: secagg_plus\n  dropout_rate: 0.2",
             "differential_privacy: true\n  unit: client\n  epsilon: 8\n  secure_aggregation: additive",
             "differential_privacy: true\n  unit: example\n  epsilon: 8\n  secure_aggregation: secagg",
+            "secure_aggregation: secagg_plus\n  dropouts: { 1: [3, 7] }",
+            "secure_aggregation: additive\n  dropouts: {}",
         ]
         for privacy in accepted { XCTAssertEqual(issues(manifest(privacy: privacy)), [], privacy) }
         let secureEvaluate = "stages: [select_clients, local_train, share, aggregate, reconstruct, evaluate, secure_evaluate]"
@@ -197,7 +230,13 @@ final class SecureAggregationJobTests: XCTestCase {
 
         let refused: [(String, String, String, String)] = [
             ("homomorphic_encryption: true\n  secure_aggregation: secagg", "", "privacy.secure_aggregation",
-             "not yet supported: homomorphic_encryption together with secure_aggregation"),
+             "combine HE with MPC by secure_aggregation: additive"),
+            ("secure_aggregation: secagg\n  dropout_rate: 0.1\n  dropouts: { 1: [2] }", "", "privacy.dropouts", "not both"),
+            ("secure_aggregation: secagg\n  dropouts: { 2: [2] }", "", "privacy.dropouts.2", "beyond federation.rounds (1)"),
+            ("secure_aggregation: secagg\n  dropouts: { 1: [10] }", "", "privacy.dropouts.1", "client 10 does not exist"),
+            ("secure_aggregation: secagg\n  dropouts: { 1: [3, 3] }", "", "privacy.dropouts.1", "more than once"),
+            ("dropouts: { 1: [3] }", "", "privacy.dropouts", "needs secure_aggregation"),
+            ("secure_aggregation: secagg\n  dropouts: [3]", "", "privacy.dropouts", "mapping from round numbers"),
             ("secure_aggregation: secagg\n  share_holders: 2", "", "privacy.share_holders", "only applies to secure_aggregation: additive"),
             ("secure_aggregation: additive\n  threshold: 3", "", "privacy.threshold", "secagg or secagg_plus"),
             ("dropout_rate: 0.2", "", "privacy.dropout_rate", "needs secure_aggregation"),

@@ -24,6 +24,10 @@ public enum HEDecryptionMode: String, Sendable, Codable, CaseIterable {
     case singleKey = "single-key"
     /// Every key holder contributes a smudged decryption share; nobody holds the key.
     case threshold
+    /// The key holders' secret-key shares are additively re-shared among M share-holders at key
+    /// generation (`SecretKeyResharing`); the share-holders contribute the smudged decryption
+    /// shares, so key holders may leave after uploading. Sized like `threshold`.
+    case shareHolders = "share-holders"
 }
 
 /// A vector of values encrypted as consecutive ciphertexts (slot j of ciphertext c holds value
@@ -56,7 +60,8 @@ public struct HEVectorCodec: Sendable {
     public let threshold: ThresholdDecryption
 
     /// - Parameters:
-    ///   - parties: K, key holders (clients) of the collective key; 1 for single-key mode.
+    ///   - parties: K, key holders (clients) of the collective key (at least the number of parties
+    ///     adding smudging noise); 1 for single-key mode.
     ///   - maximumTotalWeight: the largest Σ w_k of a weighted sum (clients, or Σ n_k).
     ///   - valueBound: a bound on |x| for every encoded value (e.g. the clipping norm).
     ///   - precisionBits: p; decoded values are rounded to multiples of 2^−p.
@@ -99,7 +104,7 @@ public struct HEVectorCodec: Sendable {
                 throw HECodecError.overflow(detail: "Σw·|x|·2^p = 2^\(String(format: "%.1f", logMessage + Double(precisionBits))) "
                     + "must stay below t/2 = 2^\(String(format: "%.1f", log2(t / 2))); lower precisionBits or the bounds")
             }
-            if mode == .threshold {
+            if mode != .singleKey {
                 let b = Double(threshold.smudgingBits(noiseBound: aggregateNoise))
                 let tolerance = logQ - log2(t) - 1
                 guard b + log2(Double(parties)) < tolerance else {

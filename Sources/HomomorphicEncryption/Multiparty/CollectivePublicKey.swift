@@ -7,6 +7,9 @@ public enum MultipartyError: Error, Sendable, Equatable, CustomStringConvertible
     case missingShares(expected: Int, received: Int)
     case ciphertextMismatch
     case precisionUnreachable(neededBits: Double, availableBits: Double)
+    /// Share-holder decryption needs a share from each of the M share-holders.
+    case missingHolders(expected: Int, received: Int)
+    case holderMismatch(String)
 
     public var description: String {
         switch self {
@@ -19,6 +22,9 @@ public enum MultipartyError: Error, Sendable, Equatable, CustomStringConvertible
         case .precisionUnreachable(let needed, let available):
             return "threshold decryption at this precision needs a \(Int(needed.rounded(.up)))-bit ciphertext modulus, "
                 + "the parameters have \(Int(available)) bits (use a larger ring degree or fewer precision bits)"
+        case .missingHolders(let e, let r):
+            return "share-holder decryption needs the shares of all \(e) share-holders, received \(r)"
+        case .holderMismatch(let detail): return "share-holder mismatch: \(detail)"
         }
     }
 }

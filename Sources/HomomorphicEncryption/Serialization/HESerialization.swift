@@ -35,7 +35,7 @@ public enum HESerialization {
     static let commonHeader = 4 + 1 + 1 + 8
 
     enum Kind: UInt8 {
-        case publicKey = 1, ciphertext = 2, decryptionShare = 3, publicKeyShare = 4
+        case publicKey = 1, ciphertext = 2, decryptionShare = 3, publicKeyShare = 4, keyFragment = 5, holderDecryptionShare = 6
     }
 
     static func polynomialByteCount(context: HEContext, limbs: Int) -> Int {

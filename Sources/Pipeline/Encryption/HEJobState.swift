@@ -20,12 +20,22 @@ public struct HEClientSide: Sendable {
     var simulationPlainUpdates: [Int: [Float]] = [:]
 }
 
+/// What lives on the share-holders (DP + HE + MPC): share-holder h's additive share S_h of the
+/// current epoch's collective secret (`HolderKeyShare`), one per share-holder. Aggregator-side
+/// stages reach them only through `HEShareHolderDevices`, whose outputs are wire bytes.
+public struct HEShareHolderSide: Sendable {
+    var keyShares: [HolderKeyShare] = []
+}
+
 /// The HE state of a job, carried from round to round by the runner: the current key epoch, the
 /// client devices' secrets, and the aggregator's encrypted aggregate of the running round.
 public struct HEJobState: Sendable {
     public let setup: HESetup
     public internal(set) var current: HEKeyEpoch?
     var clients = HEClientSide()
+    var holders = HEShareHolderSide()
+    /// The running round's simulated dropouts (DP + HE + MPC), planned by its first `encrypt`.
+    var dropouts: RoundDropouts?
     /// The aggregator's encrypted aggregate of this round and the divisor to apply after decryption.
     var aggregate: (vector: EncryptedVector, divisor: Double)?
     /// Keys made since the runner last recorded them (for `he_keys`).
@@ -49,21 +59,47 @@ public struct HEJobState: Sendable {
         var received: [PublicKeyShare] = []
         var shareBytes = 0
         clients.secretKeyShares = [:]  // the previous epoch's shares are erased on the devices
+        let resharing = setup.resharing
+        var holderKeys = resharing.map { r in (0..<r.holders).map { HolderKeyShare(context: context, holder: $0, holders: r.holders) } } ?? []
+        var holderBytes = [Int](repeating: 0, count: holderKeys.count)
+        var fragmentBytes = 0
         for c in setup.keyHolders {
             let wire = HEClientDevices.publicKeyShare(client: c, epoch: epoch, generation: generation, devices: &clients, streams: streams)
             shareBytes = wire.count
             received.append(try HESerialization.deserializePublicKeyShare(wire, context: context))
+            if let resharing {
+                let fragments = HEClientDevices.keyFragments(client: c, epoch: epoch, resharing: resharing, devices: &clients, streams: streams)
+                fragmentBytes = fragments.reduce(0) { $0 + $1.count }
+                for (h, bytes) in fragments.enumerated() {
+                    holderBytes[h] += bytes.count
+                    try holderKeys[h].receive(try HESerialization.deserializeKeyFragment(bytes, context: context), resharing: resharing)
+                }
+            }
         }
+        holders.keyShares = holderKeys
         let key = generation.finalize(try generation.aggregate(received), epoch: UInt64(epoch))
         current = HEKeyEpoch(epoch: epoch, publicKey: key, createdRound: round)
         unrecordedKeys.append(HEKeyRecord(epoch: epoch, keyID: String(key.keyID, radix: 16), scheme: setup.scheme.rawValue,
                                           ringDegree: context.degree, logQ: context.parameters.totalModulusBits,
                                           parties: setup.keyHolders.count, createdRound: round))
-        return [
+        var metrics = [
             StageMetric("he_key_epoch", Double(epoch), "count"),
             StageMetric("public_key_share_bytes", Double(shareBytes), "bytes"),
             StageMetric("public_key_bytes", Double(HESerialization.publicKeyByteCount(context: context)), "bytes"),
         ]
+        if resharing != nil {
+            metrics.append(StageMetric("key_fragment_bytes", Double(fragmentBytes), "bytes"))
+            for (h, bytes) in holderBytes.enumerated() { metrics.append(StageMetric("holder_\(h)_key_bytes_received", Double(bytes), "bytes")) }
+        }
+        return metrics
+    }
+
+    /// The round's dropouts (DP + HE + MPC): planned once, by the round's first `encrypt` call.
+    mutating func roundDropouts(_ state: RoundState, job: PreparedJob) -> (plan: RoundDropouts, isNew: Bool) {
+        if let planned = dropouts, planned.round == state.round { return (planned, false) }
+        let plan = RoundDropouts.plan(round: state.round, selected: state.selectedClients, privacy: job.manifest.privacy, streams: job.streams)
+        dropouts = plan
+        return (plan, true)
     }
 }
 
@@ -79,6 +115,15 @@ enum HEClientDevices {
         return HESerialization.serialize(generation.generateShare(secretKeyShare: secret, rng: &rng), context: generation.context)
     }
 
+    /// Client C splits its secret-key share of epoch E among the share-holders (stream
+    /// `he/epoch/E/client/C/key-resharing`), erases it, and returns fragment h for share-holder h.
+    static func keyFragments(client c: Int, epoch: Int, resharing: SecretKeyResharing, devices: inout HEClientSide,
+                             streams: RandomStreams) -> [[UInt8]] {
+        guard let secret = devices.secretKeyShares.removeValue(forKey: c) else { preconditionFailure("client \(c) holds no key share") }
+        var rng = streams.generator("he/epoch/\(epoch)/client/\(c)/key-resharing")
+        return resharing.split(secret, rng: &rng).map { HESerialization.serialize($0, context: resharing.context) }
+    }
+
     /// Client C's smudged decryption shares of the aggregate (stream `he/round/R/client/C/decrypt`).
     static func decryptionShares(client c: Int, round: Int, aggregate: EncryptedVector, codec: HEVectorCodec,
                                  devices: HEClientSide, streams: RandomStreams, threads: Int) -> [[UInt8]] {
@@ -86,5 +131,18 @@ enum HEClientDevices {
         var rng = streams.generator("he/round/\(round)/client/\(c)/decrypt")
         return codec.decryptionShares(of: aggregate, secretKeyShare: secret, rng: &rng, threads: threads)
             .map { HESerialization.serialize($0, context: codec.context) }
+    }
+}
+
+/// The share-holders' side of DP + HE + MPC, as a networked share-holder would run it: reads only
+/// share-holder h's own key share and returns what h sends (serialized bytes).
+enum HEShareHolderDevices {
+    /// Share-holder h's smudged decryption shares of the aggregate (stream `he/round/R/holder/H/decrypt`).
+    static func decryptionShares(holder h: Int, round: Int, aggregate: EncryptedVector, setup: HESetup, devices: HEShareHolderSide,
+                                 streams: RandomStreams, threads: Int) -> [[UInt8]] {
+        guard let resharing = setup.resharing, h < devices.keyShares.count else { preconditionFailure("share-holder \(h) holds no key share") }
+        var rng = streams.generator("he/round/\(round)/holder/\(h)/decrypt")
+        return setup.codec.holderDecryptionShares(of: aggregate, holderKey: devices.keyShares[h], resharing: resharing, rng: &rng, threads: threads)
+            .map { HESerialization.serialize($0, context: setup.context) }
     }
 }

@@ -10,7 +10,10 @@ import HomomorphicEncryption
 /// Key holders are all of the job's clients, not each round's selection: the collective key must
 /// exist before selection (and before Poisson selection under client-level DP, whose cohort is
 /// random), and `rotate_keys_every` would mean nothing if the holders changed every round. Every
-/// key holder contributes a decryption share to each round's aggregate (K-out-of-K).
+/// key holder contributes a decryption share to each round's aggregate (K-out-of-K) — unless the
+/// job combines HE with `secure_aggregation: additive` (DP + HE + MPC): then every key holder
+/// re-shares its secret-key share among the M share-holders at key generation
+/// (`SecretKeyResharing`) and the share-holders decrypt, so clients may leave after uploading.
 public struct HESetup: Sendable {
     public let codec: HEVectorCodec
     public let scheme: EncryptionSchemeName
@@ -21,6 +24,14 @@ public struct HESetup: Sendable {
     public let clientLevelDP: Bool
     /// The largest Σ w_k of the integer FedAvg weights (see `integerWeights`).
     public let weightBudget: Int
+    /// M share-holders that hold the re-shared decryption key (DP + HE + MPC); nil when the key
+    /// holders decrypt themselves.
+    public let shareHolders: Int?
+
+    /// The share-holders' re-sharing protocol, when they decrypt.
+    public var resharing: SecretKeyResharing? { shareHolders.map { SecretKeyResharing(context: context, holders: $0) } }
+    /// How this job's aggregates are decrypted (recorded with every decryption).
+    public var decryptionMode: HEDecryptionMode { shareHolders == nil ? .threshold : .shareHolders }
 
     public var context: HEContext { codec.context }
 
@@ -48,6 +59,11 @@ public struct HESetup: Sendable {
         let context = HEContext(parameters: parameters)
         let clients = manifest.dataset.clients
         let clientDP = p.differentialPrivacy && p.unit == .client
+        let holders = p.secureAggregation.combinesWithHomomorphicEncryption ? (p.shareHolders ?? 3) : nil
+        let mode: HEDecryptionMode = holders == nil ? .threshold : .shareHolders
+        // The codec sizes the fresh noise for K key holders and the smudging for as many parties;
+        // with share-holders the smudging parties are M, so it is sized for the larger.
+        let parties = max(clients, holders ?? 0)
         var bound = updateBound
         if clientDP, let sigma = noiseMultiplier, let c = maxGradNorm {
             // A clipped coordinate is at most C; one party's noise share has std ≤ σC; 12 standard
@@ -64,10 +80,10 @@ public struct HESetup: Sendable {
         var lastError: Error? = nil
         for candidate in candidates {
             do {
-                let codec = try HEVectorCodec(context: context, mode: .threshold, parties: clients, maximumTotalWeight: candidate.weight,
+                let codec = try HEVectorCodec(context: context, mode: mode, parties: parties, maximumTotalWeight: candidate.weight,
                                               valueBound: bound, precisionBits: candidate.precision)
                 return HESetup(codec: codec, scheme: p.encryptionScheme, keyHolders: Array(0..<clients), rotateEvery: p.rotateKeysEvery,
-                               clientLevelDP: clientDP, weightBudget: candidate.weight)
+                               clientLevelDP: clientDP, weightBudget: candidate.weight, shareHolders: holders)
             } catch {
                 lastError = error
             }

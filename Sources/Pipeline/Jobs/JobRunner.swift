@@ -45,9 +45,10 @@ public final class JobRunner {
                 if exampleDP { return DPSGDLocalTrainStage() }
                 return LocalTrainStage(clipUpdateTo: clientDP ? (p.maxGradNorm ?? PrivacyPlan.defaultMaxGradNorm) : nil)
             case .aggregate:
+                // HE (also with MPC, where the share-holders decrypt): the homomorphic sum.
+                if p.homomorphicEncryption { return HomomorphicAggregateStage() }
                 // Secure aggregation: the share-holders' sums / the SecAgg protocol; `reconstruct` makes the model.
                 if p.secureAggregation != .none { return SecureSumStage() }
-                if p.homomorphicEncryption { return HomomorphicAggregateStage() }
                 return clientDP ? DPFedAvgStage() : FedAvgStage()
             case .share: return ShareStage()
             case .reconstruct: return ReconstructStage()

@@ -108,6 +108,10 @@ public enum SecureAggregationName: String, Codable, Sendable, CaseIterable {
 
     /// Whether the scheme masks pairwise and recovers from dropouts by a Shamir threshold.
     public var usesThreshold: Bool { self == .secagg || self == .secaggPlus }
+
+    /// With homomorphic encryption, `additive` means the secret-key shares are additively
+    /// re-shared among the share-holders, who then decrypt (DP + HE + MPC).
+    public var combinesWithHomomorphicEncryption: Bool { self == .additive }
 }
 
 /// The `privacy:` block. Its keys are those of the seed's `configs/privacy_config.yaml`
@@ -129,6 +133,8 @@ public struct PrivacySettings: Codable, Sendable, Equatable {
     public var shareHolders: Int?
     public var threshold: Int?
     public var dropoutRate: Double?
+    /// Named dropouts: round → the clients that drop in it (before their input reaches the sum).
+    public var dropouts: [Int: [Int]]?
 
     public init() {}
 }

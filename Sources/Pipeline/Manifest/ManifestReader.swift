@@ -69,7 +69,7 @@ public struct ManifestReader: Sendable {
                                  "learning_rate_decay"]
     static let privacyKeys = ["differential_privacy", "unit", "epsilon", "delta", "noise_multiplier", "max_grad_norm",
                               "accountant", "homomorphic_encryption", "encryption_scheme", "key_length", "rotate_keys_every",
-                              "secure_aggregation", "share_holders", "threshold", "dropout_rate"]
+                              "secure_aggregation", "share_holders", "threshold", "dropout_rate", "dropouts"]
     static let auditKeys = ["canaries", "guesses"]
 
     private func read(_ root: Node, _ f: inout YAMLFields) -> JobManifest? {
@@ -192,6 +192,7 @@ public struct ManifestReader: Sendable {
         if let n = map["share_holders"] { take(f.int(n, "privacy.share_holders", in: 2...3)) { $0.shareHolders = $1 } }
         if let n = map["threshold"] { take(f.int(n, "privacy.threshold", in: 1...10_000)) { $0.threshold = $1 } }
         if let n = map["dropout_rate"] { take(f.double(n, "privacy.dropout_rate", min: 0, max: 1, openMax: true)) { $0.dropoutRate = $1 } }
+        if let n = map["dropouts"] { take(f.namedDropouts(n, "privacy.dropouts")) { $0.dropouts = $1 } }
         return ok ? p : nil
     }
 }

@@ -18,12 +18,17 @@ public struct PipelineCapabilities: OptionSet, Sendable {
 
 /// The stage list a set of privacy settings implies.
 public enum StagePlan {
+    /// With homomorphic encryption and `secure_aggregation: additive` (DP + HE + MPC) the updates
+    /// travel as ciphertexts, so there is nothing to share or reconstruct per round: the MPC part
+    /// is the decryption key, re-shared among the share-holders at key generation, and `decrypt`
+    /// runs at the share-holders.
     public static func stages(for privacy: PrivacySettings) -> [StageName] {
+        let sharesUpdates = privacy.secureAggregation != .none && !privacy.homomorphicEncryption
         var stages: [StageName] = [.selectClients, .localTrain]
         if privacy.homomorphicEncryption { stages.append(.encrypt) }
-        if privacy.secureAggregation != .none { stages.append(.share) }
+        if sharesUpdates { stages.append(.share) }
         stages.append(.aggregate)
-        if privacy.secureAggregation != .none { stages.append(.reconstruct) }
+        if sharesUpdates { stages.append(.reconstruct) }
         if privacy.homomorphicEncryption { stages.append(.decrypt) }
         stages.append(.evaluate)
         return stages
@@ -104,9 +109,13 @@ struct ManifestRules {
         if p.secureAggregation != .none && !capabilities.contains(.secureAggregation) {
             report("privacy.secure_aggregation", "not yet supported by this version of privfed (the share/reconstruct stages are not built yet)")
         }
-        if p.secureAggregation != .none && p.homomorphicEncryption {
-            report("privacy.secure_aggregation", "not yet supported: homomorphic_encryption together with secure_aggregation "
-                   + "(share-holders handling collective decryption shares is not built); choose one of them")
+        if p.homomorphicEncryption && p.secureAggregation.usesThreshold {
+            report("privacy.secure_aggregation", "\(p.secureAggregation.rawValue) masks plaintext updates pairwise, but with "
+                   + "privacy.homomorphic_encryption the updates are already ciphertexts; combine HE with MPC by "
+                   + "secure_aggregation: additive (the decryption key is split among the share_holders), or turn one of them off")
+        }
+        if let named = p.dropouts {
+            checkNamedDropouts(named, m, report)
         }
         if let t = p.threshold, t > fed.clientsPerRound {
             report("privacy.threshold", "threshold \(t) exceeds the \(fed.clientsPerRound) clients per round")
@@ -150,6 +159,28 @@ struct ManifestRules {
         }
         for r in audit.guesses ?? [] where r > audit.canaries {
             report("audit.guesses", "a budget of \(r) guesses exceeds the \(audit.canaries) canaries")
+        }
+    }
+
+    /// `privacy.dropouts`: needs secure aggregation, excludes `dropout_rate` (two ways of saying
+    /// who drops), and names rounds and clients of this job, each client once per round. Whether a
+    /// named client is selected in its round is known only when the round runs (selection is
+    /// random, Poisson under client-level DP): one that is not is skipped with a warning then.
+    private func checkNamedDropouts(_ named: [Int: [Int]], _ m: JobManifest, _ report: (String, String) -> Void) {
+        let p = m.privacy, fed = m.federation
+        if p.secureAggregation == .none {
+            report("privacy.dropouts", "simulates dropouts of secure aggregation; it needs secure_aggregation: additive, secagg or secagg_plus")
+        }
+        if p.dropoutRate != nil {
+            report("privacy.dropouts", "give either dropout_rate (random dropouts every round) or dropouts (named clients per round), not both")
+        }
+        for (round, clients) in named.sorted(by: { $0.key < $1.key }) {
+            let path = "privacy.dropouts.\(round)"
+            if round > fed.rounds { report(path, "round \(round) is beyond federation.rounds (\(fed.rounds))") }
+            if let bad = clients.first(where: { $0 >= m.dataset.clients }) {
+                report(path, "client \(bad) does not exist: clients are 0...\(m.dataset.clients - 1) (dataset.clients \(m.dataset.clients))")
+            }
+            if Set(clients).count != clients.count { report(path, "names a client more than once") }
         }
     }
 

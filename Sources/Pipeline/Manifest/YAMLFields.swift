@@ -134,6 +134,29 @@ struct YAMLFields {
         return count > 60 ? out + "… (\(count) characters)" : out
     }
 
+    /// `privacy.dropouts`: a mapping from round numbers to lists of client indices, e.g.
+    /// `{ 2: [3, 7], 5: [1] }`. Ranges against the job (rounds, clients) are checked by the rules.
+    mutating func namedDropouts(_ node: Node, _ path: String) -> [Int: [Int]]? {
+        guard case .mapping(let mapping) = node else {
+            report(node, path, "must be a mapping from round numbers to lists of clients, e.g. { 2: [3, 7], 5: [1] }; got \(kind(node))")
+            return nil
+        }
+        var result: [Int: [Int]] = [:]
+        var ok = true
+        for (keyNode, value) in mapping {
+            guard let round = int(keyNode, path + "." + (keyNode.scalar?.string ?? "?"), in: 1...100_000) else { ok = false; continue }
+            let roundPath = "\(path).\(round)"
+            if result[round] != nil { report(keyNode, roundPath, "duplicate round"); ok = false; continue }
+            guard let items = list(value, roundPath) else { ok = false; continue }
+            var clients: [Int] = []
+            for (i, item) in items.enumerated() {
+                if let c = int(item, "\(roundPath)[\(i)]", in: 0...9_999) { clients.append(c) } else { ok = false }
+            }
+            result[round] = clients
+        }
+        return ok ? result : nil
+    }
+
     static func format(_ x: Double) -> String {
         x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x)
     }

@@ -10,7 +10,8 @@ public struct SecureAggregationRoundPlan: Sendable {
     /// The round's selected clients, ascending; SecAgg id j is `clients[j]`.
     public let clients: [Int]
     /// Clients that (in this simulation) vanish before their input reaches the sum.
-    public let dropped: Set<Int>
+    public let dropouts: RoundDropouts
+    public var dropped: Set<Int> { dropouts.dropped }
     public let encoding: FixedPointEncoding
     /// Share-holders M (additive only).
     public let holders: Int
@@ -49,19 +50,22 @@ public struct SecureAggregationRoundState: Sendable {
         self.holderInboxes = Array(repeating: [], count: plan.scheme == .additive ? plan.holders : 0)
     }
 
-    /// Plans the round: draws the simulated dropouts (stream `round/R/secure-aggregation/dropouts`,
-    /// ⌊rate·n⌉ of the n selected clients, uniformly) and builds the scheme's parameters.
+    /// Plans the round: the simulated dropouts (`RoundDropouts`: drawn by `dropout_rate` or named
+    /// in `dropouts`) and the scheme's parameters.
     /// - Throws: the library's `invalidParameters` (for instance a threshold above n).
     static func plan(for state: RoundState, job: PreparedJob) throws -> SecureAggregationRoundPlan {
         let p = job.manifest.privacy
-        let clients = state.selectedClients.sorted()
+        let dropouts = RoundDropouts.plan(round: state.round, selected: state.selectedClients, privacy: p, streams: job.streams)
+        let clients = dropouts.selected
         let n = clients.count
-        let rate = p.dropoutRate ?? 0
-        let dropCount = min(n, Int((rate * Double(n)).rounded()))
-        var generator = job.streams.generator("round/\(state.round)/secure-aggregation/dropouts")
-        var pool = clients
-        for i in 0..<dropCount { pool.swapAt(i, i + Int(generator.nextBelow(UInt64(n - i)))) }
-        let dropped = Set(pool.prefix(dropCount))
+        // The rate the SecAgg+ graph is designed for: the manifest's rate, or with named dropouts
+        // the largest share of clients_per_round named in any round (the same for every round).
+        let perRound = Double(job.manifest.federation.clientsPerRound)
+        let rate = p.dropoutRate ?? min(0.9, Double(p.dropouts?.values.map(\.count).max() ?? 0) / perRound)
+        let dropCount = dropouts.dropped.count
+        if p.secureAggregation == .additive && dropCount == n {
+            throw dropouts.tooFewSurvivors(stage: .share, threshold: 1)
+        }
         let parameters = state.global.parameters.count
         let encoding = try FixedPointEncoding(fractionalBits: SecureAggregationRoundPlan.fractionalBits, maxSummands: max(n, 1))
         var configuration: SecAggConfiguration?
@@ -79,7 +83,7 @@ public struct SecureAggregationRoundState: Sendable {
         // Only shares that reach the sum count towards its noise: t for SecAgg (fewer survivors
         // abort the round), the clients that do not drop for additive sharing.
         let noiseParties = clientDP ? (configuration?.threshold ?? (n - dropCount)) : nil
-        return SecureAggregationRoundPlan(scheme: p.secureAggregation, clients: clients, dropped: dropped, encoding: encoding,
+        return SecureAggregationRoundPlan(scheme: p.secureAggregation, clients: clients, dropouts: dropouts, encoding: encoding,
                                           holders: p.shareHolders ?? 3, configuration: configuration, noiseParties: noiseParties)
     }
 }

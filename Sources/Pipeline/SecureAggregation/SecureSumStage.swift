@@ -14,7 +14,8 @@ import SecureComputation
 ///   server to rebuild their pairwise masks from Shamir shares. The server's output is the
 ///   unmasked ring sum of the survivors. Randomness: streams under `round/R/secagg`.
 ///
-/// Fewer than t survivors throw the library's `tooFewSurvivors`, which fails the job with it.
+/// Fewer than t survivors make the protocol throw `tooFewSurvivors`; the job fails with the
+/// library's reason followed by the round, its survivors, the dropped clients and t.
 /// Metrics are byte counts and client counts only (reproducible); the protocol's wall-clock
 /// recovery time is part of this stage's recorded duration.
 public struct SecureSumStage: RoundStage {
@@ -55,8 +56,14 @@ public struct SecureSumStage: RoundStage {
             }
             var points: [Int: SecAggDropoutPoint] = [:]
             for (id, client) in plan.clients.enumerated() where plan.dropped.contains(client) { points[id] = .beforeMaskedInput }
-            let outcome = try SecAggRound.run(configuration: configuration, encodedInputs: inputs, dropouts: SecAggDropouts(points),
+            let outcome: SecureAggregationOutcome
+            do {
+                outcome = try SecAggRound.run(configuration: configuration, encodedInputs: inputs, dropouts: SecAggDropouts(points),
                                               streams: job.streams.scoped("round/\(state.round)/secagg"), threads: job.manifest.threads)
+            } catch let error as SecureComputationError {
+                guard case .tooFewSurvivors = error else { throw error }
+                throw plan.dropouts.tooFewSurvivors(stage: name, threshold: configuration.threshold, reason: "\(error)")
+            }
             round.clientInputs = [:]
             round.aggregatorView.ringSum = outcome.ringSum
             round.aggregatorView.includedClients = outcome.includedClients.map { plan.clients[$0] }

@@ -7,6 +7,12 @@ import ResultsStore
 /// Under client-level DP the release is first decided by the job's `PrivacyBook` (party
 /// "aggregator"), and the ledger entry is committed by the runner before evaluate reads it.
 ///
+/// DP + HE + MPC: the M share-holders, not the clients, send the decryption shares — share-holder
+/// h's S_h·c1 + E_h from its re-shared key (`SecretKeyResharing`, stream `he/round/R/holder/H/decrypt`),
+/// each flooded with smudging noise; the aggregator combines all M. Recorded per share-holder:
+/// `holder_H_bytes_received` (the aggregate it is sent) and `holder_H_bytes_sent` (its shares);
+/// `threshold_decryption` carries the mode in its unit (`mode:threshold` or `mode:share-holders`).
+///
 /// `he_max_abs_error` compares the released delta with plaintext FedAvg of the same updates
 /// (exact weights n_k / Σ n, or the DP-FedAvg sum / clients_per_round). It is a simulation-only
 /// diagnostic: a deployment has no plaintext updates to compare with.
@@ -28,15 +34,33 @@ public struct DecryptStage: RoundStage {
         }
         let codec = he.setup.codec
         let threads = job.manifest.threads
-        var shares: [[DecryptionShare]] = []
-        var shareBytes = 0
-        for c in he.setup.keyHolders {
-            let wire = HEClientDevices.decryptionShares(client: c, round: state.round, aggregate: aggregate, codec: codec,
-                                                        devices: he.clients, streams: job.streams, threads: threads)
-            shareBytes = wire.reduce(0) { $0 + $1.count }
-            shares.append(try wire.map { try HESerialization.deserializeDecryptionShare($0, context: codec.context) })
+        var shareBytes = 0, parties = 0
+        var holderMetrics: [StageMetric] = []
+        let released: [Double]
+        if let resharing = he.setup.resharing {
+            var shares: [[HolderDecryptionShare]] = []
+            let aggregateBytes = codec.serializedByteCount(of: aggregate)
+            for h in 0..<resharing.holders {
+                let wire = HEShareHolderDevices.decryptionShares(holder: h, round: state.round, aggregate: aggregate, setup: he.setup,
+                                                                 devices: he.holders, streams: job.streams, threads: threads)
+                shareBytes = wire.reduce(0) { $0 + $1.count }
+                shares.append(try wire.map { try HESerialization.deserializeHolderDecryptionShare($0, context: codec.context) })
+                holderMetrics += [StageMetric("holder_\(h)_bytes_received", Double(aggregateBytes), "bytes"),
+                                  StageMetric("holder_\(h)_bytes_sent", Double(shareBytes), "bytes")]
+            }
+            parties = shares.count
+            released = try codec.decrypt(aggregate, holderShares: shares, resharing: resharing, divisor: divisor, threads: threads)
+        } else {
+            var shares: [[DecryptionShare]] = []
+            for c in he.setup.keyHolders {
+                let wire = HEClientDevices.decryptionShares(client: c, round: state.round, aggregate: aggregate, codec: codec,
+                                                            devices: he.clients, streams: job.streams, threads: threads)
+                shareBytes = wire.reduce(0) { $0 + $1.count }
+                shares.append(try wire.map { try HESerialization.deserializeDecryptionShare($0, context: codec.context) })
+            }
+            parties = shares.count
+            released = try codec.decrypt(aggregate, shares: shares, divisor: divisor, threads: threads)
         }
-        let released = try codec.decrypt(aggregate, shares: shares, divisor: divisor, threads: threads)
         let maxError = Self.maxErrorAgainstPlaintext(released, updates: state.updates, plain: he.clients.simulationPlainUpdates,
                                                      uniform: he.setup.clientLevelDP, divisor: divisor)
         let delta = released.map { Float($0) }
@@ -46,12 +70,13 @@ public struct DecryptStage: RoundStage {
         he.clients.simulationPlainUpdates = [:]
         state.he = he
         var metrics = [
-            StageMetric("decryption_shares", Double(shares.count), "count"),
+            StageMetric("decryption_shares", Double(parties), "count"),
             StageMetric("decryption_share_bytes", Double(shareBytes), "bytes"),
-            StageMetric("threshold_decryption", 1, "mode:\(HEDecryptionMode.threshold.rawValue)"),
+            StageMetric("threshold_decryption", 1, "mode:\(he.setup.decryptionMode.rawValue)"),
             StageMetric("precision_bits", Double(codec.precisionBits), "bits"),
             StageMetric("he_max_abs_error", maxError, "abs"),
         ]
+        metrics += holderMetrics
         if let decision {
             state.pendingLedger.append(decision.entry)
             metrics.append(StageMetric("epsilon_spent", decision.entry.enforcedEpsilonSpent, "epsilon"))

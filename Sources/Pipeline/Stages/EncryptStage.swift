@@ -9,6 +9,11 @@ import Randomness
 /// (stream `he/round/R/client/C/encrypt`). The payload becomes the serialized ciphertexts.
 ///
 /// The first client of a round that starts a key epoch triggers the collective key generation.
+///
+/// DP + HE + MPC (`secure_aggregation: additive`): the share-holders decrypt, so clients may drop
+/// out; a client that drops (by `dropout_rate` or named in `dropouts`, see `RoundDropouts`) sends
+/// nothing, and under client-level DP each survivor's noise share is N(0, σ²C²/s) for the s
+/// survivors, so the sum still carries the central noise σC. A round with no survivor fails.
 public struct EncryptStage: RoundStage {
     public let name = StageName.encrypt
     public let scope = StageScope.perClient
@@ -23,11 +28,27 @@ public struct EncryptStage: RoundStage {
               case .plain(var delta) = state.updates[index].payload else {
             throw PipelineError.stage(name.rawValue, "client \(client) has no plaintext update to encrypt")
         }
+        var noiseParties = state.selectedClients.count
+        if he.setup.shareHolders != nil {
+            let (dropouts, isNew) = he.roundDropouts(state, job: job)
+            if isNew {
+                guard !dropouts.survivors.isEmpty else { throw dropouts.tooFewSurvivors(stage: name, threshold: 1) }
+                metrics += dropouts.warningMetrics
+            }
+            noiseParties = dropouts.survivors.count
+            if dropouts.dropped.contains(client) {
+                state.updates.remove(at: index)  // the client leaves before uploading
+                state.he = he
+                return metrics + [StageMetric("dropped", 1, "count"), StageMetric("bytes_sent", 0, "bytes")]
+            }
+            metrics.append(StageMetric("dropped", 0, "count"))
+        }
         if he.setup.clientLevelDP {
             guard let plan = job.privacyPlan else { preconditionFailure("client-level DP needs a privacy plan") }
             var noise = job.streams.generator("client/\(client)/round/\(state.round)/noise-share")
             DPFedAvg.addDistributedNoiseShare(to: &delta, noiseMultiplier: plan.noiseMultiplier, maxNorm: plan.maxGradNorm,
-                                              parties: state.selectedClients.count, using: &noise)
+                                              parties: noiseParties, using: &noise)
+            metrics.append(StageMetric("noise_parties", Double(noiseParties), "count"))
         }
         he.clients.simulationPlainUpdates[client] = delta
         let codec = he.setup.codec

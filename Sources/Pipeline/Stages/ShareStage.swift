@@ -29,13 +29,16 @@ public struct ShareStage: RoundStage {
         guard let client else { preconditionFailure("share runs per client") }
         let p = job.manifest.privacy
         let clientDP = p.differentialPrivacy && p.unit == .client
+        var metrics: [StageMetric] = []
         if state.secureAggregation == nil {
+            let plan = try SecureAggregationRoundState.plan(for: state, job: job)
             if clientDP {
                 let decision = try state.privacy!.decide(party: "aggregator", round: state.round)
                 guard decision.released else { throw PipelineError.budgetExhausted(decision.entry) }
                 state.pendingLedger.append(decision.entry)
             }
-            state.secureAggregation = SecureAggregationRoundState(plan: try SecureAggregationRoundState.plan(for: state, job: job))
+            state.secureAggregation = SecureAggregationRoundState(plan: plan)
+            metrics += plan.dropouts.warningMetrics
         }
         guard let index = state.updates.firstIndex(where: { $0.client == client }),
               case .plain(var delta) = state.updates[index].payload else {
@@ -44,7 +47,6 @@ public struct ShareStage: RoundStage {
         let sampleCount = state.updates[index].sampleCount
         state.updates.remove(at: index) // the plain update stays on the client
         let plan = state.secureAggregation!.plan
-        var metrics: [StageMetric] = []
         if clientDP {
             let privacy = job.privacyPlan!
             var noise = job.streams.generator("client/\(client)/round/\(state.round)/noise-share")
