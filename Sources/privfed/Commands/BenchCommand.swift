@@ -3,8 +3,8 @@ import ArgumentParser
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure speed: training throughput, homomorphic encryption, secure aggregation.",
+        abstract: "Measure speed: training throughput, DP noise, homomorphic encryption, secure aggregation.",
         discussion: "Release builds only give meaningful figures: swift run -c release privfed bench …",
-        subcommands: [BenchTrainCommand.self, BenchHECommand.self, BenchAggregateCommand.self]
+        subcommands: [BenchTrainCommand.self, BenchNoiseCommand.self, BenchHECommand.self, BenchAggregateCommand.self]
     )
 }
