@@ -8,8 +8,8 @@
 /// parameter per step). `Randomness.ChaCha20Generator` computes one
 /// block at a time in scalar code; here lane b of each `SIMD8<UInt32>` state word holds block
 /// `counter + b`, so the 20 rounds run on eight blocks at once, and each batch is added to (or
-/// subtracted from, or written over) the destination with no intermediate copy. Measured on the
-/// x86-64 baseline (SSE2): 1.6× the scalar generator's throughput.
+/// subtracted from, or written over) the destination with no intermediate copy. Built for AVX2
+/// (x86-64-v3, see Package.swift).
 ///
 /// The output is bit-for-bit the keystream of `ChaCha20Generator(key:nonce:)` read with
 /// `next()` from its start: the same key words, a 64-bit block counter in words 12–13 starting at
@@ -19,9 +19,6 @@ public struct ChaCha20Keystream: Sendable {
     let k0: UInt32, k1: UInt32, k2: UInt32, k3: UInt32
     let k4: UInt32, k5: UInt32, k6: UInt32, k7: UInt32
     let nonce: UInt64
-    /// Always 0, but opaque to the optimizer inside `apply`: without it LLVM fuses each
-    /// shift–or pair into a vector rotate, which SSE2 lacks, and then scalarizes all 8 lanes.
-    let opaqueZero: UInt32
 
     /// - Parameters:
     ///   - key: 32 bytes (a seed agreed by X25519 and HKDF, or drawn from a `ChaCha20Generator`).
@@ -34,7 +31,6 @@ public struct ChaCha20Keystream: Sendable {
         (k0, k1, k2, k3) = (word(0), word(1), word(2), word(3))
         (k4, k5, k6, k7) = (word(4), word(5), word(6), word(7))
         self.nonce = nonce
-        self.opaqueZero = UInt32(truncatingIfNeeded: nonce >> 63) & 0
     }
 
     /// What to do with each keystream word.
@@ -48,7 +44,7 @@ public struct ChaCha20Keystream: Sendable {
     }
 
     /// Applies keystream words `0..<target.count` to `target` by `operation`.
-    @inline(never)  // keeps `opaqueZero` opaque (see there)
+    @inline(never)
     public func apply(_ operation: Operation, to target: UnsafeMutableBufferPointer<UInt64>) {
         guard let base = target.baseAddress else { return }
         let count = target.count
@@ -100,8 +96,20 @@ public struct ChaCha20Keystream: Sendable {
     }
 
     @inline(__always)
-    static func rotl(_ v: SIMD8<UInt32>, _ n: UInt32, _ z: SIMD8<UInt32>) -> SIMD8<UInt32> {
-        (v &<< n) | ((v ^ z) &>> (32 - n))
+    static func rotl(_ v: SIMD8<UInt32>, _ n: UInt32) -> SIMD8<UInt32> {
+        (v &<< n) | (v &>> (32 - n))
+    }
+
+    /// Rotation by 8 as a byte shuffle (bytes b0 b1 b2 b3 of each little-endian word become
+    /// b3 b0 b1 b2): one `pshufb` instead of two shifts and an or.
+    @inline(__always)
+    static func rotl8(_ v: SIMD8<UInt32>) -> SIMD8<UInt32> {
+        let b = unsafeBitCast(v, to: SIMD32<UInt8>.self)
+        let r = SIMD32<UInt8>(b[3], b[0], b[1], b[2], b[7], b[4], b[5], b[6],
+                              b[11], b[8], b[9], b[10], b[15], b[12], b[13], b[14],
+                              b[19], b[16], b[17], b[18], b[23], b[20], b[21], b[22],
+                              b[27], b[24], b[25], b[26], b[31], b[28], b[29], b[30])
+        return unsafeBitCast(r, to: SIMD8<UInt32>.self)
     }
 
     @inline(__always)
@@ -114,16 +122,15 @@ public struct ChaCha20Keystream: Sendable {
 
     @inline(__always)
     static func quarterRound(_ a: inout SIMD8<UInt32>, _ b: inout SIMD8<UInt32>,
-                             _ c: inout SIMD8<UInt32>, _ d: inout SIMD8<UInt32>, _ z: SIMD8<UInt32>) {
+                             _ c: inout SIMD8<UInt32>, _ d: inout SIMD8<UInt32>) {
         a &+= b; d ^= a; d = rotl16(d)
-        c &+= d; b ^= c; b = rotl(b, 12, z)
-        a &+= b; d ^= a; d = rotl(d, 8, z)
-        c &+= d; b ^= c; b = rotl(b, 7, z)
+        c &+= d; b ^= c; b = rotl(b, 12)
+        a &+= b; d ^= a; d = rotl8(d)
+        c &+= d; b ^= c; b = rotl(b, 7)
     }
 
     /// Blocks `counter ..< counter + 8`, word-major: word w of block b goes to `out[8w + b]`
-    /// (128 `UInt32`); read keystream words from it with `word(_:_:)`. Not inlinable, so that
-    /// `opaqueZero` stays opaque to callers in other modules.
+    /// (128 `UInt32`); read keystream words from it with `word(_:_:)`.
     public func eightBlocks(counter: UInt64, into out: UnsafeMutablePointer<UInt32>) {
         let c = SIMD8<UInt64>(counter, counter &+ 1, counter &+ 2, counter &+ 3, counter &+ 4, counter &+ 5, counter &+ 6, counter &+ 7)
         let s0 = SIMD8<UInt32>(repeating: 0x6170_7865), s1 = SIMD8<UInt32>(repeating: 0x3320_646e)
@@ -135,20 +142,19 @@ public struct ChaCha20Keystream: Sendable {
         let s12 = SIMD8<UInt32>(truncatingIfNeeded: c), s13 = SIMD8<UInt32>(truncatingIfNeeded: c &>> 32)
         let s14 = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: nonce))
         let s15 = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: nonce >> 32))
-        // Zero, but not provably so to the optimizer (block counters stay far below 2^62): it keeps
-        // LLVM from fusing shift-or into a rotate, which SSE2 lacks and which it then scalarizes.
-        let z = SIMD8<UInt32>(repeating: opaqueZero)
+        // Built for AVX2 (Package.swift): rotations by 16 and 8 are byte shuffles, by 12 and 7
+        // two shifts and an or, on all eight lanes at once.
         var x0 = s0, x1 = s1, x2 = s2, x3 = s3, x4 = s4, x5 = s5, x6 = s6, x7 = s7
         var x8 = s8, x9 = s9, x10 = s10, x11 = s11, x12 = s12, x13 = s13, x14 = s14, x15 = s15
         for _ in 0..<10 {
-            Self.quarterRound(&x0, &x4, &x8, &x12, z)
-            Self.quarterRound(&x1, &x5, &x9, &x13, z)
-            Self.quarterRound(&x2, &x6, &x10, &x14, z)
-            Self.quarterRound(&x3, &x7, &x11, &x15, z)
-            Self.quarterRound(&x0, &x5, &x10, &x15, z)
-            Self.quarterRound(&x1, &x6, &x11, &x12, z)
-            Self.quarterRound(&x2, &x7, &x8, &x13, z)
-            Self.quarterRound(&x3, &x4, &x9, &x14, z)
+            Self.quarterRound(&x0, &x4, &x8, &x12)
+            Self.quarterRound(&x1, &x5, &x9, &x13)
+            Self.quarterRound(&x2, &x6, &x10, &x14)
+            Self.quarterRound(&x3, &x7, &x11, &x15)
+            Self.quarterRound(&x0, &x5, &x10, &x15)
+            Self.quarterRound(&x1, &x6, &x11, &x12)
+            Self.quarterRound(&x2, &x7, &x8, &x13)
+            Self.quarterRound(&x3, &x4, &x9, &x14)
         }
         let o = UnsafeMutableRawPointer(out)
         o.storeBytes(of: x0 &+ s0, toByteOffset: 0, as: SIMD8<UInt32>.self)

@@ -3,8 +3,9 @@ import ArgumentParser
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure speed: training throughput, homomorphic encryption, secure aggregation, the HTTP API.",
+        abstract: "Measure speed: training throughput, DP noise, homomorphic encryption, secure aggregation, the HTTP API.",
         discussion: "Release builds only give meaningful figures: swift run -c release privfed bench …",
-        subcommands: [BenchTrainCommand.self, BenchHECommand.self, BenchAggregateCommand.self, BenchServeCommand.self]
+        subcommands: [BenchTrainCommand.self, BenchNoiseCommand.self, BenchHECommand.self, BenchAggregateCommand.self,
+                      BenchServeCommand.self]
     )
 }
