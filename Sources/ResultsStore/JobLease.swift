@@ -23,10 +23,13 @@ extension ResultsDatabase {
     /// Throws `leaseLost` unless `worker` holds `jobId` and the job is running. Call inside the
     /// transaction that writes, so the check and the write are one atomic step.
     public static func requireLease(jobId: Int64, worker: String, db: Database) throws {
-        let row = try Row.fetchOne(db, sql: "SELECT status, worker FROM jobs WHERE id = ?", arguments: [jobId])
+        let row = try Row.fetchOne(db, sql: "SELECT status, worker, finished_at FROM jobs WHERE id = ?", arguments: [jobId])
         guard let row else { throw ResultsStoreError.jobNotFound(id: jobId) }
-        let status: String = row["status"], holder: String? = row["worker"]
-        if status != JobStatus.running.rawValue || holder != worker {
+        let status: String = row["status"], holder: String? = row["worker"], finished: String? = row["finished_at"]
+        // A cancel request marks a running job `cancelled` at once; its worker still holds it until
+        // it reaches the next stage boundary and records how the job ended.
+        let stopping = status == JobStatus.cancelled.rawValue && finished == nil
+        if (status != JobStatus.running.rawValue && !stopping) || holder != worker {
             throw ResultsStoreError.leaseLost(jobId: jobId, worker: worker, holder: holder, status: status)
         }
     }
