@@ -23,10 +23,7 @@ final class ManifestReaderTests: XCTestCase {
 
     func issues(_ text: String, capabilities: PipelineCapabilities = .current) -> [ManifestIssue] {
         do {
-            _ = try ManifestReader(capabilities: capabilities).parse(text, file: "m.yaml")
-            return []
-        } catch let error as ManifestError {
-            return error.issues
+            return try manifestIssues(text, capabilities: capabilities)
         } catch {
             XCTFail("unexpected \(error)")
             return []
