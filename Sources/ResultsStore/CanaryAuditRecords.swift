@@ -60,15 +60,14 @@ public struct CanaryScoreRecord: Codable, Sendable, Equatable {
 }
 
 extension ResultsDatabase {
-    /// Records the commitment to a job's canaries; call before the first round trains.
-    public func commitCanaries(jobId: Int64, _ record: CanaryAuditRecord) throws {
-        try writer.write { db in
-            try db.execute(sql: """
-                INSERT INTO canary_audits (job_id, canaries, guess_totals, confidence, commitment, committed_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [jobId, record.canaries, "[" + record.guessTotals.map(String.init).joined(separator: ",") + "]",
-                                 record.confidence, record.commitment, record.committedAt])
-        }
+    /// Records the commitment to a job's canaries inside `db`'s transaction — the runner's set-up
+    /// commit (round 0), so a job that has a checkpoint to resume from always has its commitment too.
+    public static func writeCanaryCommitment(_ record: CanaryAuditRecord, jobId: Int64, db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO canary_audits (job_id, canaries, guess_totals, confidence, commitment, committed_at)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [jobId, record.canaries, "[" + record.guessTotals.map(String.init).joined(separator: ",") + "]",
+                             record.confidence, record.commitment, record.committedAt])
     }
 
     /// Opens the commitment and records the audit's outcome, every canary's score and the

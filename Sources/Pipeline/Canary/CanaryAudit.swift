@@ -6,11 +6,11 @@ import ResultsStore
 /// after the last round, scoring, the guessing game, ε_LB and the reveal. The runner calls each
 /// once; everything else about canaries lives in this folder.
 extension CanarySet {
-    /// Writes the commitment to the canaries (and the pre-registered guess budgets) to the database.
-    public func commit(to database: ResultsDatabase, jobId: Int64) throws {
-        try database.commitCanaries(jobId: jobId, CanaryAuditRecord(canaries: mask.count, guessTotals: guessTotals,
-                                                                    confidence: Self.confidence, commitment: commitment,
-                                                                    committedAt: Timestamp.now()))
+    /// The commitment to the canaries (and the pre-registered guess budgets), as the runner writes
+    /// it in the set-up transaction before round 1.
+    public var commitmentRecord: CanaryAuditRecord {
+        CanaryAuditRecord(canaries: mask.count, guessTotals: guessTotals, confidence: Self.confidence,
+                          commitment: commitment, committedAt: Timestamp.now())
     }
 
     /// The ε the canaries are compared with: the largest spend of any party on the ledger, under

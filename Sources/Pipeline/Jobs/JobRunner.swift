@@ -95,10 +95,14 @@ public final class JobRunner {
                 try ResultsDatabase.writePartition(job.shards, jobId: jobId, db: db)
                 try ResultsDatabase.writeCheckpoint(JobCheckpoint(round: 0, learningRate: start.learningRate, parameters: start.parameters),
                                                     jobId: jobId, db: db)
+                // The audit's mask is fixed before any training, in the same transaction as the
+                // checkpoint: a resumed job can never lack its commitment.
+                if let canaries = job.canaries {
+                    try ResultsDatabase.writeCanaryCommitment(canaries.commitmentRecord, jobId: jobId, db: db)
+                }
                 self.faults?.strike(round: 0, at: .inCommit)
             }
             faults?.strike(round: 0, at: .afterCommit)
-            try job.canaries?.commit(to: database, jobId: jobId)   // the audit's mask is fixed before any training
         }
         let remaining = max(0, manifest.federation.rounds - start.nextRound + 1)
         progress?.started(job: jobId, name: manifest.name, totalSteps: remaining * manifest.federation.clientsPerRound)
