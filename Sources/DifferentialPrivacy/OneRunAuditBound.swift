@@ -8,9 +8,13 @@ import Foundation
 /// abstaining on the others) and counts W correct guesses. If the training algorithm is (ε, δ)-DP
 /// with respect to adding or removing one canary, then for every v
 ///
-///     P[W ≥ v] ≤ P[Binomial(r, p) ≥ v] + 2mδ · max_{i=1…v} P[v − i ≤ Binomial(r, p) < v] / i,   p = e^ε / (e^ε + 1),
+///     P[W ≥ v] ≤ f(v) + 2mδ · max_{i=1…m} (f(v − i) − f(v)) / i,   f(x) = P[Binomial(r, p) ≥ x],   p = e^ε / (e^ε + 1)
 ///
-/// (with δ = 0 the binomial dominates W: the guesses can do no better than ε-randomised response).
+/// (Theorem 3 as stated in the paper; with δ = 0 the binomial dominates W: the guesses can do no
+/// better than ε-randomised response). f(v − i) − f(v) = P[v − i ≤ Binomial < v], and for i ≥ v it is
+/// 1 − f(v), so the ratio falls with i beyond v and the maximum is reached at some i ≤ v: the loop
+/// below stops there, as the paper's own procedure in its Appendix D does. The tests check both the
+/// literal max over all m and the Appendix D procedure evaluated with SciPy.
 /// The bound holds however the guesses are chosen from the trained model, which is why the
 /// abstentions are free: only the r answered guesses count. ε_LB at confidence 1 − α is the
 /// largest ε whose p-value for the observed (r, v) is below α: a model with that many correct guesses

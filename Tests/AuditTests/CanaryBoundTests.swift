@@ -21,16 +21,21 @@ final class CanaryBoundTests: XCTestCase {
         return dist
     }
 
-    /// The theorem's right-hand side from Pascal's distribution, the δ term by its definition.
+    /// Theorem 3 of Steinke, Nasr, Jagielski (arXiv 2305.08846) as the paper writes it, from Pascal's
+    /// distribution: f(v) + 2mδ · max_{i ∈ {1,…,m}} (f(v − i) − f(v)) / i with f(x) = P[Binomial(r, p) ≥ x].
+    /// The maximum runs over all m as in the paper (the library stops at i = v, where f(v − i) reaches
+    /// 1; this checks that the shortcut loses nothing).
     func bruteForcePValue(m: Int, r: Int, v: Int, epsilon: Double, delta: Double) -> Double {
         let p = exp(epsilon) / (exp(epsilon) + 1)
         let dist = pascal(r, p)
-        let tail = dist[v...].reduce(0, +)
+        var tails = [Double](repeating: 0, count: r + 2)   // tails[x] = P[Binomial(r, p) ≥ x]
+        for x in stride(from: r, through: 0, by: -1) { tails[x] = tails[x + 1] + dist[x] }
+        func f(_ x: Int) -> Double { x <= 0 ? 1 : (x > r ? 0 : tails[x]) }
         var worst = 0.0
-        for i in 1...max(v, 1) where v >= 1 {
-            worst = max(worst, dist[(v - i)..<v].reduce(0, +) / Double(i))
+        for i in 1...m {
+            worst = max(worst, (f(v - i) - f(v)) / Double(i))
         }
-        return min(1, tail + 2 * Double(m) * delta * worst)
+        return min(1, f(v) + 2 * Double(m) * delta * worst)
     }
 
     func testPValueMatchesPascalBinomial() {
@@ -72,6 +77,23 @@ final class CanaryBoundTests: XCTestCase {
             let ours = OneRunAuditBound.epsilonLowerBound(canaries: c.m, guesses: c.r, correct: c.v, delta: c.delta, significance: c.alpha)
             XCTAssertEqual(ours, c.expected, accuracy: 1e-7, "\(c)")
         }
+    }
+
+    /// ε_LB from the paper's own procedure (Appendix D of arXiv 2305.08846: scipy.stats.binom, the
+    /// δ term 2mδ · max_i P[v − i ≤ Binomial < v] / i, bisection), evaluated in Python with SciPy 1.17.
+    /// The δ values are large enough that the δ term moves the bound (compare δ = 0 in the last line).
+    func testLowerBoundMatchesThePapersAppendixD() {
+        let cases: [(m: Int, r: Int, v: Int, delta: Double, expected: Double)] = [
+            (1000, 200, 170, 1e-3, 0.8898727240697228),
+            (1000, 1000, 700, 1e-5, 0.7317404494186919),
+            (5000, 400, 330, 1e-4, 1.2714207985309172),
+        ]
+        for c in cases {
+            let ours = OneRunAuditBound.epsilonLowerBound(canaries: c.m, guesses: c.r, correct: c.v, delta: c.delta, significance: 0.05)
+            XCTAssertEqual(ours, c.expected, accuracy: 1e-7, "\(c)")
+        }
+        XCTAssertGreaterThan(OneRunAuditBound.epsilonLowerBound(canaries: 1000, guesses: 200, correct: 170, delta: 0, significance: 0.05),
+                             0.8898727240697228 + 0.01)
     }
 
     func testBoundIsTheEdgeOfRejection() {
