@@ -70,6 +70,7 @@ final class CanaryAuditJobTests: XCTestCase {
         let finding = try XCTUnwrap(report.findings.first { $0.check == "empirical_privacy" })
         XCTAssertTrue(finding.passed, finding.evidence)
         XCTAssertTrue(report.passed, "\(report.findings.filter { !$0.passed })")
+        try assertReportShows(reveal, canaries: 200, job: job, wording: "Differential privacy is off")
     }
 
     /// DP-SGD at ε = 3 (example-level, one client = central): ε_LB stays below the accountant's ε
@@ -87,6 +88,29 @@ final class CanaryAuditJobTests: XCTestCase {
         let report = try JobAuditor(database: job.db).audit(jobId: job.id, reproduce: false)
         XCTAssertTrue(report.passed, "\(report.findings.filter { !$0.passed })")
         XCTAssertTrue(report.findings.contains { $0.check == "empirical_privacy" && $0.evidence.contains("≤ ε accounted") })
+        try assertReportShows(reveal, canaries: 200, job: job, wording: "consistent with the privacy accountant")
+    }
+
+    /// `privfed report`'s HTML states the recorded outcome: the exact numbers in its data
+    /// attributes, the verdict in words; the JSON export carries the same values.
+    func assertReportShows(_ reveal: CanaryReveal, canaries: Int, job: (db: ResultsDatabase, id: Int64), wording: String,
+                           file: StaticString = #filePath, line: UInt = #line) throws {
+        let report = try JobReport.load(database: job.db, jobId: job.id)
+        let html = HTMLReportRenderer().render(report)
+        func attribute(_ name: String) -> String? {
+            guard let start = html.range(of: "data-\(name)=\"") else { return nil }
+            return String(html[start.upperBound...].prefix { $0 != "\"" })
+        }
+        XCTAssertTrue(html.contains("<h2>Empirical privacy audit</h2>"), file: file, line: line)
+        XCTAssertEqual(attribute("canaries").flatMap(Int.init), canaries, file: file, line: line)
+        XCTAssertEqual(attribute("included").flatMap(Int.init), reveal.mask.filter { $0 == "1" }.count, file: file, line: line)
+        XCTAssertEqual(attribute("guesses").flatMap(Int.init), reveal.guesses, file: file, line: line)
+        XCTAssertEqual(attribute("correct").flatMap(Int.init), reveal.correct, file: file, line: line)
+        XCTAssertEqual(attribute("epsilon-lower-bound").flatMap(Double.init), reveal.epsilonLowerBound, file: file, line: line)
+        XCTAssertEqual(attribute("epsilon-accounted").flatMap(Double.init), reveal.epsilonAccounted, file: file, line: line)
+        XCTAssertTrue(html.contains(wording), "the verdict in words", file: file, line: line)
+        let exported = try ReportExport.decodeJSON(try ReportExport.json(report))
+        XCTAssertEqual(exported.empiricalAudit, report.empiricalAudit, file: file, line: line)
     }
 
     /// The same manifest gives the same mask, labels, scores and ε_LB (reproducible mode), and

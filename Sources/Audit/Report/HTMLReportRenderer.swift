@@ -30,6 +30,9 @@ public struct HTMLReportRenderer: Sendable {
         """
         html += section("Job", jobTable(report.job))
         html += section("Privacy statement", privacyMarkup(report.privacy))
+        if let empirical = report.empiricalAudit {
+            html += section("Empirical privacy audit", empiricalMarkup(empirical))
+        }
         var chartMarkup = ""
         for chart in report.charts {
             chartMarkup += "<figure class=\"chart-figure\" id=\"figure-\(e(chart.id))\"><figcaption>\(e(chart.title))</figcaption>"
@@ -96,6 +99,35 @@ public struct HTMLReportRenderer: Sendable {
             }
             s += "</tbody></table>"
         }
+        return s
+    }
+
+    /// The canary audit: its sentences, then its numbers (`data-` attributes carry them exactly,
+    /// for tools and tests that read the page back).
+    func empiricalMarkup(_ a: EmpiricalAuditStatement) -> String {
+        let e = HTMLEscaping.escape
+        let tone = a.contradictsAccountant ? "dp-off" : "dp-on"
+        var s = "<div class=\"statement \(tone)\">" + a.paragraphs.map { "<p>\(e($0))</p>" }.joined() + "</div>"
+        var rows: [String] = []
+        /// One row; `data` names the attribute that carries `exact` (the unrounded value).
+        func fact(_ label: String, _ shown: String, data: String? = nil, exact: String? = nil) {
+            let attribute = data.flatMap { name in exact.map { " data-\(name)=\"\(e($0))\"" } } ?? ""
+            rows.append("<tr><th scope=\"row\">\(e(label))</th><td\(attribute)>\(e(shown))</td></tr>")
+        }
+        let included = a.canariesIncluded.map(String.init), guesses = a.guesses.map(String.init), correct = a.correct.map(String.init)
+        let lower = a.epsilonLowerBound, accounted = a.epsilonAccounted
+        fact("Canaries", "\(a.canaries)", data: "canaries", exact: "\(a.canaries)")
+        fact("Included in training", included ?? "— (not revealed yet)", data: "included", exact: included)
+        fact("Guesses made", guesses ?? "—", data: "guesses", exact: guesses)
+        fact("Correct guesses", correct ?? "—", data: "correct", exact: correct)
+        fact("Confidence", PrivacyStatement.number(a.confidence * 100) + "%")
+        fact("δ of the bound", a.delta.map { "\($0)" } ?? "—")
+        fact("ε lower bound (measured)", lower.map { String(format: "%.4f", $0) } ?? "—",
+             data: "epsilon-lower-bound", exact: lower.map { "\($0)" })
+        fact("ε accounted (proved)", accounted.map { String(format: "%.4f", $0) } ?? "— (no differential privacy)",
+             data: "epsilon-accounted", exact: accounted.map { "\($0)" })
+        fact("Commitment (SHA-256)", a.commitment)
+        s += "<table class=\"facts empirical\">" + rows.joined() + "</table>"
         return s
     }
 

@@ -38,6 +38,8 @@ public struct JobReport: Codable, Sendable {
     public var manifest: String
     public var privacy: PrivacyStatement
     public var charts: [ReportChart]
+    /// The one-run canary audit; nil when the manifest has no `audit: { canaries }` block.
+    public var empiricalAudit: EmpiricalAuditStatement?
     /// Nil when the job was never audited.
     public var audit: AuditSummary?
     /// When this report was generated (UTC), and by which privfed.
@@ -71,6 +73,7 @@ extension JobReport {
             ReportCharts.stageBytes(metrics),
         ]
         return JobReport(job: header, manifest: record.manifestText, privacy: privacy, charts: charts,
+                         empiricalAudit: try database.canaryAudit(jobId: jobId).map(EmpiricalAuditStatement.init),
                          audit: try latestAudit(database: database, jobId: jobId),
                          generatedAt: Timestamp.now(), generatedBy: "privfed \(CodeVersion.current)")
     }
