@@ -198,6 +198,40 @@ final class ResumeTests: XCTestCase {
         XCTAssertTrue(audit.stdout.contains("re-executed in secure mode"), audit.stdout)
     }
 
+    /// Secure mode never stores secret-key shares, so a job resumed inside a key epoch cannot
+    /// re-derive that epoch's key: the clients make a fresh collective key, named in the
+    /// resumption (not appended to `he_keys`, whose epoch 0 row keeps the key the interrupted
+    /// round used). The rounds after the resume still decrypt to plaintext FedAvg, and the audit passes.
+    func testSecureModeHEJobResumedMidEpochMakesAFreshKeyAndStillDecryptsExactly() throws {
+        let text = manifest(name: "he-secure", privacy: """
+        privacy:
+          homomorphic_encryption: true
+          encryption_scheme: BFV
+          key_length: 4096
+          rotate_keys_every: 2
+        """).replacingOccurrences(of: "seed: 31\n", with: "seed: 31\nrandomness: secure\n")
+        let (privfed, dbPath) = try submitted(text)
+        XCTAssertTrue(try privfed.run(["worker", "--once"], fault: "round:2:stage:decrypt").killed)
+        let resumed = try privfed.run(["resume", "1", "--force", "--json"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let db = try open(dbPath)
+        XCTAssertEqual(try db.job(id: 1).status, .succeeded)
+        let keys = try db.heKeys(jobId: 1)
+        XCTAssertEqual(keys.map(\.epoch), [0, 1], "epoch 0 (rounds 1–2) as first made, epoch 1 (round 3)")
+        let fresh = try XCTUnwrap(try db.resumptions(jobId: 1).first?.heKeyID, "secure mode names the fresh key it made")
+        XCTAssertFalse(keys.map(\.keyID).contains(fresh), "the fresh key is not the one the interrupted round used")
+        // Every round's decrypted average equals plaintext FedAvg of the same updates up to the
+        // fixed-point step 2^−p, round 2 — re-run under the fresh key — included.
+        let metrics = try db.metrics(jobId: 1)
+        let precision = try XCTUnwrap(metrics.first { $0.name == "he_precision_bits" }?.value)
+        let errors = metrics.filter { $0.name == "he_max_abs_error" }
+        XCTAssertEqual(Set(errors.map(\.round)), [1, 2, 3])
+        XCTAssertTrue(errors.allSatisfy { $0.value <= pow(2, -precision) }, "\(errors.map(\.value)) against 2^-\(precision)")
+        XCTAssertEqual(try RecordedJob.duplicates(db, jobId: 1), [])
+        let audit = try privfed.run(["audit", "1", "--json"])
+        XCTAssertEqual(audit.status, 0, audit.stdout + audit.stderr)
+    }
+
     func testTwoWorkerProcessesNeverRunTheSameJob() throws {
         let (privfed, dbPath) = try submitted(manifest(name: "q1"))
         let dir = (dbPath as NSString).deletingLastPathComponent
