@@ -125,6 +125,22 @@ final class ResumeTests: XCTestCase {
         }
     }
 
+    /// The canary commitment is written in the set-up transaction: a worker killed right after it
+    /// leaves a job that resumes with its commitment, reveals it at the end, and passes the audit.
+    func testCanaryJobKilledAfterSetUpKeepsItsCommitmentAndPassesTheAudit() throws {
+        let text = manifest(name: "canaries") + "\naudit: { canaries: 40 }"
+        let expected = try reference(text)
+        let db = try crashAndResume(text, fault: "round:0:after-commit", expected: expected)
+        let record = try XCTUnwrap(try db.canaryAudit(jobId: 1))
+        XCTAssertEqual(record.canaries, 40)
+        XCTAssertNotNil(record.reveal, "the commitment was opened after the last round")
+        let audit = try PrivfedProcess(database: db.path).run(["audit", "1", "--json"])
+        XCTAssertEqual(audit.status, 0, audit.stdout + audit.stderr)
+        XCTAssertTrue(audit.stdout.contains("empirical_privacy"), audit.stdout)
+        let verdict = try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(verdict?["passed"] as? Bool, true, "`audit --json` states the verdict for scripts")
+    }
+
     func testResumeRefusesALiveLeaseAndFinishedJobsAndAWorkerTakesOverAnExpiredLease() throws {
         let text = manifest(name: "lease")
         let expected = try reference(text)
