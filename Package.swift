@@ -52,7 +52,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Audit", dependencies: [
-            "Pipeline", "ResultsStore", "Learning", "DifferentialPrivacy",
+            "Pipeline", "ResultsStore", "Learning", "DifferentialPrivacy", "HomomorphicEncryption",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "Service", dependencies: [

@@ -10,7 +10,9 @@ import ResultsStore
 /// Checks: the recorded manifest hashes to its recorded SHA-256 and validates under today's code;
 /// the dataset files match the published checksums; applied migrations match their files; the
 /// privacy ledger's chain is intact with a row for every round and party; ε recomputed from the
-/// ledger's own parameters equals what was recorded and never exceeded the budget; and, with
+/// ledger's own parameters equals what was recorded and never exceeded the budget; the one-run
+/// canary audit; HE keys rotated as the manifest says, with 128-bit parameters; secure aggregation
+/// with an honest-majority threshold or n-of-n shares; and, with
 /// `reproduce`, a re-execution from the recorded manifest and seed yields the recorded model of
 /// every round and every metric bit for bit.
 public struct JobAuditor {
@@ -49,7 +51,12 @@ public struct JobAuditor {
         findings += try LedgerAudit(database: database).findings(job: job, manifest: manifest)
         if let canaries = try EmpiricalPrivacyAudit(database: database).finding(job: job, manifest: manifest) { findings.append(canaries) }
 
-        // 5. Re-execution.
+        // 5. The cryptography as it ran: HE keys against the rotation policy and the 128-bit
+        // bounds; secure aggregation against its thresholds.
+        findings += try HEKeyAudit(database: database).findings(job: job, manifest: manifest)
+        if let mpc = try SecureAggregationAudit(database: database).finding(job: job, manifest: manifest) { findings.append(mpc) }
+
+        // 6. Re-execution.
         if reproduce {
             if let manifest {
                 findings.append(try reproduction(job: job, manifest: manifest, baseDirectory: baseDirectory))

@@ -59,7 +59,7 @@ public struct HESetup: Sendable {
         let context = HEContext(parameters: parameters)
         let clients = manifest.dataset.clients
         let clientDP = p.differentialPrivacy && p.unit == .client
-        let holders = p.secureAggregation.combinesWithHomomorphicEncryption ? (p.shareHolders ?? 3) : nil
+        let holders = p.secureAggregation.combinesWithHomomorphicEncryption ? p.effectiveShareHolders : nil
         let mode: HEDecryptionMode = holders == nil ? .threshold : .shareHolders
         // The codec sizes the fresh noise for K key holders and the smudging for as many parties;
         // with share-holders the smudging parties are M, so it is sized for the larger.

@@ -131,6 +131,10 @@ public struct PrivacySettings: Codable, Sendable, Equatable {
     public var rotateKeysEvery: Int?
     public var secureAggregation: SecureAggregationName = .none
     public var shareHolders: Int?
+    /// Share-holders of `secure_aggregation: additive` when `share_holders` is not given.
+    public static let defaultShareHolders = 3
+    /// `share_holders` or its default.
+    public var effectiveShareHolders: Int { shareHolders ?? Self.defaultShareHolders }
     public var threshold: Int?
     public var dropoutRate: Double?
     /// Named dropouts: round → the clients that drop in it (before their input reaches the sum).

@@ -84,6 +84,6 @@ public struct SecureAggregationRoundState: Sendable {
         // abort the round), the clients that do not drop for additive sharing.
         let noiseParties = clientDP ? (configuration?.threshold ?? (n - dropCount)) : nil
         return SecureAggregationRoundPlan(scheme: p.secureAggregation, clients: clients, dropouts: dropouts, encoding: encoding,
-                                          holders: p.shareHolders ?? 3, configuration: configuration, noiseParties: noiseParties)
+                                          holders: p.effectiveShareHolders, configuration: configuration, noiseParties: noiseParties)
     }
 }

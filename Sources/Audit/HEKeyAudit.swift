@@ -1,0 +1,84 @@
+import Foundation
+import HomomorphicEncryption
+import Pipeline
+import ResultsStore
+
+/// The homomorphic-encryption findings of an audit, from `he_keys` and the round metrics alone.
+///
+/// - `he_key_rotation`: the job used exactly the keys its manifest's policy (`rotate_keys_every`)
+///   calls for over the rounds it completed — one key per epoch, epochs 0, 1, … without a gap, each
+///   made at the first round of its epoch, every one a fresh key (no identifier repeats), of the
+///   manifest's scheme and ring degree, shared among all of the job's clients. A key kept past its
+///   epoch, or a rotation that re-used the old key, breaks the bound the policy sets on how much
+///   ciphertext any one key protects.
+/// - `he_security`: every key's parameters meet 128-bit security by the HomomorphicEncryption.org
+///   standard (Albrecht et al. 2018, Table 1, ternary secret): log2 Q, special primes included, at
+///   most the bound for its ring degree. The recorded parameters are checked, not the manifest's,
+///   so a job run by a build that ignored the check is caught.
+struct HEKeyAudit {
+    let database: ResultsDatabase
+
+    /// The two findings, or none for a job without homomorphic encryption.
+    func findings(job: JobRecord, manifest: JobManifest?) throws -> [AuditFinding] {
+        let keys = try database.heKeys(jobId: job.id!)
+        guard let manifest, manifest.privacy.homomorphicEncryption else {
+            return keys.isEmpty ? [] : [AuditFinding("he_key_rotation", false,
+                "\(keys.count) HE keys are recorded but the manifest does not enable homomorphic_encryption")]
+        }
+        return [rotation(keys, job: job, manifest: manifest), security(keys)]
+    }
+
+    func rotation(_ keys: [HEKeyRecord], job: JobRecord, manifest: JobManifest) -> AuditFinding {
+        let p = manifest.privacy
+        let every = p.rotateKeysEvery
+        let rounds = job.roundsCompleted
+        func epoch(ofRound r: Int) -> Int { every.map { (r - 1) / $0 } ?? 0 }
+        func firstRound(ofEpoch e: Int) -> Int { every.map { e * $0 + 1 } ?? 1 }
+        let expected = rounds == 0 ? [] : Array(0...epoch(ofRound: rounds))
+        let policy = every.map { "rotated every \($0) round\($0 == 1 ? "" : "s")" } ?? "one key for the whole job (no rotate_keys_every)"
+        var problems: [String] = []
+        let epochs = keys.map(\.epoch)
+        if epochs != expected {
+            problems.append("keys recorded for epochs \(epochs) but \(rounds) completed rounds \(policy) need epochs \(expected)")
+        }
+        let scheme = p.encryptionScheme.rawValue, degree = p.keyLength ?? HESetup.defaultRingDegree
+        for key in keys {
+            if key.createdRound != firstRound(ofEpoch: key.epoch) {
+                problems.append("the key of epoch \(key.epoch) was made in round \(key.createdRound), not at its epoch's first round \(firstRound(ofEpoch: key.epoch))")
+            }
+            if key.scheme != scheme || key.ringDegree != degree {
+                problems.append("the key of epoch \(key.epoch) is \(key.scheme) N = \(key.ringDegree), the manifest asks for \(scheme) N = \(degree)")
+            }
+            if key.parties != manifest.dataset.clients {
+                problems.append("the key of epoch \(key.epoch) is shared by \(key.parties) parties, the job has \(manifest.dataset.clients) clients")
+            }
+        }
+        var seen: [String: Int] = [:]
+        for key in keys {
+            if let earlier = seen[key.keyID] { problems.append("epoch \(key.epoch) re-used the key \(key.keyID) of epoch \(earlier): no fresh key was made") }
+            seen[key.keyID] = seen[key.keyID] ?? key.epoch
+        }
+        guard problems.isEmpty else { return AuditFinding("he_key_rotation", false, problems.joined(separator: "; ")) }
+        let listed = keys.map { "epoch \($0.epoch) from round \($0.createdRound) (key \($0.keyID))" }.joined(separator: ", ")
+        return AuditFinding("he_key_rotation", true, "\(keys.count) \(scheme) N = \(degree) key\(keys.count == 1 ? "" : "s") over \(rounds) rounds, "
+                            + "\(policy), each shared by the \(manifest.dataset.clients) clients: \(listed.isEmpty ? "none needed" : listed)")
+    }
+
+    func security(_ keys: [HEKeyRecord]) -> AuditFinding {
+        var problems: [String] = [], shown: Set<String> = []
+        for key in keys {
+            guard let bound = SecurityStandard.maximumLogQ[key.ringDegree] else {
+                problems.append("epoch \(key.epoch): ring degree N = \(key.ringDegree) is not in the HomomorphicEncryption.org table")
+                continue
+            }
+            if key.logQ > bound {
+                problems.append("epoch \(key.epoch): N = \(key.ringDegree) with log2 Q = \(key.logQ) bits exceeds the 128-bit bound of \(bound) bits")
+            } else {
+                shown.insert("N = \(key.ringDegree), log2 Q = \(key.logQ) ≤ \(bound)")
+            }
+        }
+        guard problems.isEmpty else { return AuditFinding("he_security", false, problems.joined(separator: "; ")) }
+        return AuditFinding("he_security", true, "every key meets 128-bit security (HomomorphicEncryption.org standard, ternary secret): "
+                            + (shown.isEmpty ? "no key was made" : shown.sorted().joined(separator: "; ")))
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Pipeline
+import ResultsStore
+
+/// The `mpc_security` finding: the secure-aggregation settings each round actually ran with
+/// (its `aggregate` and `decrypt` metrics) met the bounds that make the protocol hide single
+/// updates from the aggregator.
+///
+/// - secagg / secagg_plus (Bonawitz et al. 2017; Bell et al. 2020): each client's mask keys are
+///   Shamir-shared among its k neighbours and itself with threshold t. t must be an honest majority
+///   of those k + 1 holders (2t > k + 1): otherwise two disjoint groups could each reconstruct a
+///   different secret of the same client — its pairwise-mask key and its self mask — and unmask
+///   its update. t ≤ k + 1, and a completed round had at least t survivors.
+/// - additive: n-of-n sharing among M ≥ 2 share-holders, M as the manifest says (any M − 1 of them
+///   see uniformly random values). With homomorphic encryption the M share-holders hold the
+///   re-shared decryption key, so every decryption must combine exactly M shares.
+struct SecureAggregationAudit {
+    let database: ResultsDatabase
+    static let check = "mpc_security"
+
+    /// The finding, or nil for a job without secure aggregation.
+    func finding(job: JobRecord, manifest: JobManifest?) throws -> AuditFinding? {
+        guard let manifest, manifest.privacy.secureAggregation != .none else { return nil }
+        let metrics = try database.metrics(jobId: job.id!).filter { $0.client == nil && $0.round >= 1 }
+        var byRound: [Int: [String: Double]] = [:]
+        for m in metrics where m.stage == "aggregate" || m.stage == "decrypt" { byRound[m.round, default: [:]][m.stage + "/" + m.name] = m.value }
+        let rounds = byRound.keys.sorted()
+        guard !rounds.isEmpty || job.roundsCompleted == 0 else {
+            return AuditFinding(Self.check, false, "\(job.roundsCompleted) rounds completed but none recorded its secure-aggregation metrics")
+        }
+        let scheme = manifest.privacy.secureAggregation
+        return scheme.usesThreshold
+            ? maskingFinding(byRound, rounds: rounds, scheme: scheme.rawValue)
+            : additiveFinding(byRound, rounds: rounds, manifest: manifest)
+    }
+
+    func maskingFinding(_ byRound: [Int: [String: Double]], rounds: [Int], scheme: String) -> AuditFinding {
+        var problems: [String] = [], settings: Set<String> = []
+        for r in rounds {
+            let m = byRound[r]!
+            guard let t = m["aggregate/threshold"].map(Int.init), let k = m["aggregate/neighbors"].map(Int.init) else {
+                problems.append("round \(r): no threshold or neighbour count recorded")
+                continue
+            }
+            if 2 * t <= k + 1 { problems.append("round \(r): threshold t = \(t) is not a majority of the \(k + 1) holders of each client's key shares") }
+            if t > k + 1 { problems.append("round \(r): threshold t = \(t) exceeds the \(k + 1) holders") }
+            if let survivors = m["aggregate/included_clients"].map(Int.init), survivors < t {
+                problems.append("round \(r): only \(survivors) survivors, below the threshold t = \(t), yet the round completed")
+            }
+            settings.insert("t = \(t) of k + 1 = \(k + 1)")
+        }
+        guard problems.isEmpty else { return AuditFinding(Self.check, false, problems.joined(separator: "; ")) }
+        return AuditFinding(Self.check, true, "\(scheme) in \(rounds.count) rounds: \(settings.sorted().joined(separator: ", ")) holders of each "
+                            + "client's Shamir-shared mask keys, an honest majority (2t > k + 1), and at least t survivors in every round")
+    }
+
+    func additiveFinding(_ byRound: [Int: [String: Double]], rounds: [Int], manifest: JobManifest) -> AuditFinding {
+        let expected = manifest.privacy.effectiveShareHolders
+        let encrypted = manifest.privacy.homomorphicEncryption
+        let stage = encrypted ? "decrypt" : "aggregate"
+        var problems: [String] = []
+        for r in rounds {
+            let m = byRound[r]!
+            let holders = Set(m.keys.filter { $0.hasPrefix(stage + "/holder_") && $0.hasSuffix("_bytes_received") }).count
+            if holders != expected || holders < 2 {
+                problems.append("round \(r): \(holders) share-holders took part, the manifest asks for \(expected) (at least 2)")
+            }
+            if encrypted, let shares = m["decrypt/decryption_shares"].map(Int.init), shares != expected {
+                problems.append("round \(r): decrypted from \(shares) decryption shares, not the \(expected) share-holders' \(expected)")
+            }
+        }
+        guard problems.isEmpty else { return AuditFinding(Self.check, false, problems.joined(separator: "; ")) }
+        let what = encrypted
+            ? "the decryption key re-shared n-of-n among \(expected) share-holders, every decryption combining all \(expected) shares"
+            : "every update split n-of-n into additive shares for \(expected) share-holders"
+        return AuditFinding(Self.check, true, "additive in \(rounds.count) rounds: \(what); any \(expected - 1) of them see only uniformly random values")
+    }
+}

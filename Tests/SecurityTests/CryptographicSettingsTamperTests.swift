@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import XCTest
+@testable import Audit
+@testable import Pipeline
+@testable import ResultsStore
+
+/// The audit's checks of the cryptography as it ran — HE keys against the rotation policy and the
+/// 128-bit bounds (`he_key_rotation`, `he_security`), secure aggregation against its thresholds
+/// (`mpc_security`) — pass on real jobs and fail, naming the round or epoch, when the records
+/// show a key kept too long, a key re-used, insecure parameters, a minority threshold or a
+/// missing share-holder.
+final class CryptographicSettingsTamperTests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A small real job (mlp, 600 training images, 4 clients all in every round, 2 rounds).
+    func job(_ privacy: String) throws -> (db: ResultsDatabase, id: Int64, path: String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-crypto-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let manifest = """
+        name: crypto-settings
+        seed: 21
+        dataset: { name: mnist, path: \(Self.root.appendingPathComponent("datasets/mnist").path), clients: 4, partition: { scheme: iid }, train_examples: 600, test_examples: 200 }
+        model: { architecture: mlp }
+        federation: { rounds: 2, clients_per_round: 4, batch_size: 50, learning_rate: 0.1 }
+        privacy:
+          \(privacy)
+        """
+        try manifest.write(toFile: dir + "/job.yaml", atomically: true, encoding: .utf8)
+        let db = try ResultsDatabase(path: dir + "/r.sqlite", migrationsDirectory: Self.root.appendingPathComponent("migrations").path)
+        let summary = try JobService(database: db).runNow(try JobService.ready(path: dir + "/job.yaml"))
+        XCTAssertEqual(summary.status, "succeeded")
+        return (db, summary.jobId, dir + "/r.sqlite")
+    }
+
+    func findings(_ db: ResultsDatabase, _ id: Int64) throws -> [String: AuditFinding] {
+        let report = try JobAuditor(database: db).audit(jobId: id, reproduce: false)
+        return Dictionary(report.findings.map { ($0.check, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    func edit(_ path: String, _ sql: String) throws {
+        try DatabaseQueue(path: path).write { try $0.execute(sql: sql) }
+    }
+
+    static let rotatingBFV = "homomorphic_encryption: true\n  encryption_scheme: BFV\n  key_length: 4096\n  rotate_keys_every: 1"
+
+    func testHEJobPassesWithOneFreshKeyPerEpochWithin128BitBounds() throws {
+        let job = try job(Self.rotatingBFV)
+        let f = try findings(job.db, job.id)
+        let rotation = try XCTUnwrap(f["he_key_rotation"]), security = try XCTUnwrap(f["he_security"])
+        XCTAssertTrue(rotation.passed, rotation.evidence)
+        XCTAssertTrue(rotation.evidence.contains("epoch 1 from round 2"), rotation.evidence)
+        XCTAssertTrue(security.passed, security.evidence)
+        XCTAssertTrue(security.evidence.contains("N = 4096, log2 Q = 109 ≤ 109"), security.evidence)
+        XCTAssertNil(f["mpc_security"], "no secure aggregation in this job")
+    }
+
+    func testAKeyKeptPastItsEpochFailsTheRotationCheck() throws {
+        let job = try job(Self.rotatingBFV)
+        try edit(job.path, "DELETE FROM he_keys WHERE job_id = \(job.id) AND epoch = 1")
+        let rotation = try XCTUnwrap(try findings(job.db, job.id)["he_key_rotation"])
+        XCTAssertFalse(rotation.passed)
+        XCTAssertTrue(rotation.evidence.contains("epochs [0] but 2 completed rounds rotated every 1 round need epochs [0, 1]"), rotation.evidence)
+    }
+
+    func testARotationThatReusedTheOldKeyIsNamed() throws {
+        let job = try job(Self.rotatingBFV)
+        try edit(job.path, "UPDATE he_keys SET key_id = (SELECT key_id FROM he_keys WHERE job_id = \(job.id) AND epoch = 0) WHERE job_id = \(job.id) AND epoch = 1")
+        let rotation = try XCTUnwrap(try findings(job.db, job.id)["he_key_rotation"])
+        XCTAssertFalse(rotation.passed)
+        XCTAssertTrue(rotation.evidence.contains("epoch 1 re-used the key"), rotation.evidence)
+    }
+
+    func testParametersBeyondThe128BitBoundFailTheSecurityCheck() throws {
+        let job = try job(Self.rotatingBFV)
+        try edit(job.path, "UPDATE he_keys SET log_q = 120 WHERE job_id = \(job.id) AND epoch = 1")
+        let security = try XCTUnwrap(try findings(job.db, job.id)["he_security"])
+        XCTAssertFalse(security.passed)
+        XCTAssertEqual(security.evidence, "epoch 1: N = 4096 with log2 Q = 120 bits exceeds the 128-bit bound of 109 bits")
+    }
+
+    func testSecAggWithAnHonestMajorityPassesAndAMinorityThresholdIsNamed() throws {
+        let job = try job("secure_aggregation: secagg")
+        let passed = try XCTUnwrap(try findings(job.db, job.id)["mpc_security"])
+        // 4 clients: t = ⌊2·4/3⌋ + 1 = 3 of k + 1 = 4.
+        XCTAssertTrue(passed.passed, passed.evidence)
+        XCTAssertTrue(passed.evidence.contains("t = 3 of k + 1 = 4"), passed.evidence)
+        try edit(job.path, "UPDATE metrics SET value = 2 WHERE job_id = \(job.id) AND round = 2 AND name = 'threshold'")
+        let failed = try XCTUnwrap(try findings(job.db, job.id)["mpc_security"])
+        XCTAssertFalse(failed.passed)
+        XCTAssertEqual(failed.evidence, "round 2: threshold t = 2 is not a majority of the 4 holders of each client's key shares")
+    }
+
+    func testAdditiveSharingWithAMissingShareHolderIsNamed() throws {
+        let job = try job("secure_aggregation: additive\n  share_holders: 3")
+        let passed = try XCTUnwrap(try findings(job.db, job.id)["mpc_security"])
+        XCTAssertTrue(passed.passed, passed.evidence)
+        try edit(job.path, "DELETE FROM metrics WHERE job_id = \(job.id) AND round = 1 AND name = 'holder_2_bytes_received'")
+        let failed = try XCTUnwrap(try findings(job.db, job.id)["mpc_security"])
+        XCTAssertFalse(failed.passed)
+        XCTAssertTrue(failed.evidence.contains("round 1: 2 share-holders took part, the manifest asks for 3"), failed.evidence)
+    }
+}
