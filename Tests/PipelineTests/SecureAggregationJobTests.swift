@@ -241,6 +241,7 @@ final class SecureAggregationJobTests: XCTestCase {
             ("secure_aggregation: additive\n  threshold: 3", "", "privacy.threshold", "secagg or secagg_plus"),
             ("dropout_rate: 0.2", "", "privacy.dropout_rate", "needs secure_aggregation"),
             ("secure_aggregation: secagg\n  threshold: 11", "", "privacy.threshold", "exceeds the 10 clients per round"),
+            ("secure_aggregation: secagg\n  threshold: 5", "", "privacy.threshold", "not a majority of the 10 clients per round"),
             ("secure_aggregation: additive", "cnn", "stages", "the cnn's convolutions"),
         ]
         for (privacy, architecture, key, message) in refused {

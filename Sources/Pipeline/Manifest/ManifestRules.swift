@@ -119,6 +119,11 @@ struct ManifestRules {
         }
         if let t = p.threshold, t > fed.clientsPerRound {
             report("privacy.threshold", "threshold \(t) exceeds the \(fed.clientsPerRound) clients per round")
+        } else if let t = p.threshold, p.secureAggregation == .secagg, 2 * t <= fed.clientsPerRound {
+            // Bonawitz et al. 2017: with t ≤ n/2 two disjoint groups of clients could each rebuild a
+            // different secret of the same client (mask key and self mask) and unmask its update.
+            report("privacy.threshold", "threshold \(t) is not a majority of the \(fed.clientsPerRound) clients per round: "
+                   + "secagg needs t > n/2 (at least \(fed.clientsPerRound / 2 + 1)) so that no two disjoint groups can unmask an update")
         }
         if p.secureAggregation.usesThreshold && fed.clientsPerRound < 2 {
             report("federation.clients_per_round", "pairwise-mask secure aggregation needs at least 2 clients per round")
