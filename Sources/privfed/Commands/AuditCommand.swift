@@ -10,14 +10,21 @@ struct AuditCommand: ParsableCommand {
         discussion: """
         Each finding is pass or fail, with its evidence:
           manifest_hash      the recorded manifest text hashes to its recorded SHA-256
-          manifest_valid     it validates under this privfed (a different recorded code version is named)
-          dataset_checksums  the MNIST files match their published SHA-256 (compiled in, not read from SHA256SUMS)
+          manifest_valid     it validates under this privfed (a different recorded
+                             code version is named)
+          dataset_checksums  the MNIST files match their published SHA-256 (compiled
+                             in, not read from SHA256SUMS)
           migrations         applied migrations match their files
-          ledger_chain       the privacy ledger's hash chain is intact (an edited, deleted or inserted row is named)
-          ledger_complete    every round and party that released an update has its ledger row
-          epsilon_*          ε recomputed from the ledger's own q, σ, steps and δ equals the recorded ε, within budget
-          reproduction       with --reproduce: a re-execution from the recorded manifest and seed into a scratch
-                             database gives every round's model hash and every metric bit for bit
+          ledger_chain       the privacy ledger's hash chain is intact (an edited,
+                             deleted or inserted row is named)
+          ledger_complete    every round and party that released an update has its
+                             ledger row
+          epsilon_*          ε recomputed from the ledger's own q, σ, steps and δ
+                             equals the recorded ε, within budget
+          reproduction       with --reproduce: a re-execution from the recorded
+                             manifest and seed into a scratch database gives every
+                             round's model hash and every metric bit for bit
+
         The exit status is 0 only when every finding passes. Each audit is recorded in the audits table.
         """
     )

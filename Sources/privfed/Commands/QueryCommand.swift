@@ -6,13 +6,14 @@ struct QueryCommand: ParsableCommand {
         commandName: "query",
         abstract: "Run a read-only SQL query on the results database.",
         discussion: """
-        The connection is read-only: a statement that would write (INSERT, UPDATE, DELETE, DROP, …) is refused
-        before it runs. Tables: jobs, rounds, stage_runs, metrics, artifacts, privfed_migrations (README.md
-        describes every column). Plain sqlite3 reads the same file.
+        The connection is read-only: a statement that would write (INSERT, UPDATE, DELETE, DROP, …) is \
+        refused before it runs. Tables: jobs, rounds, stage_runs, metrics, artifacts, privfed_migrations \
+        (README.md describes every column). Plain sqlite3 reads the same file.
 
         Examples:
           privfed query "SELECT stage, count(*) FROM stage_runs GROUP BY stage"
-          privfed query "SELECT round, value FROM metrics WHERE job_id = 1 AND name = 'accuracy'" --format csv
+          privfed query --format csv \\
+            "SELECT round, value FROM metrics WHERE job_id = 1 AND name = 'accuracy'"
         """
     )
 
