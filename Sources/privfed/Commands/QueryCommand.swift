@@ -7,8 +7,9 @@ struct QueryCommand: ParsableCommand {
         abstract: "Run a read-only SQL query on the results database.",
         discussion: """
         The connection is read-only: a statement that would write (INSERT, UPDATE, DELETE, DROP, …) is \
-        refused before it runs. Tables: jobs, rounds, stage_runs, metrics, artifacts, privfed_migrations \
-        (README.md describes every column). Plain sqlite3 reads the same file.
+        refused before it runs. Tables: jobs, rounds, stage_runs, metrics, artifacts, privacy_ledger, \
+        audits, checkpoints, partitions, resumptions, he_keys, canary_audits, canary_scores, \
+        privfed_migrations (see README.md, The results database). Plain sqlite3 reads the same file.
 
         Examples:
           privfed query "SELECT stage, count(*) FROM stage_runs GROUP BY stage"
