@@ -36,13 +36,14 @@ struct PrivfedProcess {
         self.database = database
     }
 
-    /// Runs `privfed ARGS --db DATABASE` to its end; `fault` sets `PRIVFED_FAULT_INJECT`.
+    /// Runs `privfed ARGS --db DATABASE` to its end; `fault` sets `PRIVFED_FAULT_INJECT`, and
+    /// `environment` sets further variables (e.g. `COLUMNS` for the help width).
     @discardableResult
-    func run(_ arguments: [String], fault: String? = nil) throws -> Outcome {
-        try wait(start(arguments, fault: fault))
+    func run(_ arguments: [String], fault: String? = nil, environment extra: [String: String] = [:]) throws -> Outcome {
+        try wait(start(arguments, fault: fault, environment: extra))
     }
 
-    func start(_ arguments: [String], fault: String? = nil) throws -> (Process, Pipe, Pipe) {
+    func start(_ arguments: [String], fault: String? = nil, environment extra: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments + ["--db", database]
@@ -50,6 +51,7 @@ struct PrivfedProcess {
         var environment = ProcessInfo.processInfo.environment
         environment["PRIVFED_HOME"] = repositoryRoot.path
         environment[FaultInjectionVariable.name] = fault
+        environment.merge(extra) { $1 }
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

@@ -8,17 +8,23 @@ struct BenchAggregateCommand: ParsableCommand {
         commandName: "aggregate",
         abstract: "Time one secure-aggregation round, MPC or homomorphic (clients and server simulated in process).",
         discussion: """
-            additive: each client splits its fixed-point update into additive shares for --holders
-            share-holders (n-of-n; uploads M−1 seeds and one vector). secagg: pairwise masks on the
-            complete graph with Shamir-shared mask keys (Bonawitz et al. 2017). secagg+: the same on a
-            sparse random graph of degree O(log n) (Bell et al. 2020). --dropout drops that fraction of
-            the clients after the key exchange, before they upload (the costliest recovery). Reports
-            wall and CPU time, bytes per client (sent + received), server bytes, the threshold and the
-            degree, and whether the sum equals the plaintext sum of the survivors exactly.
-            ckks, bfv: every client encrypts its update (N = 8192), the aggregator sums the ciphertexts
-            and applies the FedAvg weights, and the mean is decrypted — with one secret key, or with
-            --threshold by combining every client's smudged decryption share; reports total and
-            per-client encrypt time, bytes uploaded per client and the max abs error vs the plaintext mean.
+            additive: each client splits its fixed-point update into additive shares for --holders \
+            share-holders (n-of-n; uploads M−1 seeds and one vector).
+
+            secagg: pairwise masks on the complete graph with Shamir-shared mask keys (Bonawitz et al. \
+            2017). secagg+: the same on a sparse random graph of degree O(log n) (Bell et al. 2020). \
+            --dropout drops that fraction of the clients after the key exchange, before they upload (the \
+            costliest recovery).
+
+            For the MPC schemes it reports wall and CPU time, bytes per client (sent + received), server \
+            bytes, the threshold and the degree, and whether the sum equals the plaintext sum of the \
+            survivors exactly.
+
+            ckks, bfv: every client encrypts its update (N = 8192), the aggregator sums the ciphertexts \
+            and applies the FedAvg weights, and the mean is decrypted — with one secret key, or with \
+            --threshold by combining every client's smudged decryption share; reports total and per-client \
+            encrypt time, bytes uploaded per client and the max abs error vs the plaintext mean.
+
             Build in release mode for meaningful figures: swift build -c release.
             """)
 

@@ -8,9 +8,10 @@ struct BenchHECommand: ParsableCommand {
         commandName: "he",
         abstract: "Time the homomorphic-encryption primitives at one parameter set.",
         discussion: """
-            Reports medians of key generation, encode+encrypt, add, multiply by a plaintext, rescale
-            (CKKS) and decrypt+decode of one ciphertext, and the serialized ciphertext size, for the
+            Reports medians of key generation, encode+encrypt, add, multiply by a plaintext, rescale \
+            (CKKS) and decrypt+decode of one ciphertext, and the serialized ciphertext size, for the \
             standard parameters of the ring degree (CKKS N = 8192: primes [60, 40, 40, 60], scale 2^40).
+
             Build in release mode for meaningful figures: swift build -c release.
             """)
 

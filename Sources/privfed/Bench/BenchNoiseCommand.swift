@@ -8,12 +8,13 @@ struct BenchNoiseCommand: ParsableCommand {
         commandName: "noise",
         abstract: "Measure the Gaussian noise sampler and Poisson sampling of DP-SGD.",
         discussion: """
-            Times GaussianSampler filling one noise vector (default: the mlp's 101,770 parameters) \
-            from the ChaCha20 CSPRNG with the ziggurat, on the given threads, and Poisson sampling of \
-            a batch at q = 256/60,000 from 60,000 examples. Medians of --repetitions calls. \
-            The noise bytes are the same for any thread count; only speed changes.
+            Times GaussianSampler filling one noise vector (default: the mlp's 101,770 parameters) from \
+            the ChaCha20 CSPRNG with the ziggurat, on the given threads, and Poisson sampling of a batch \
+            at q = 256/60,000 from 60,000 examples. Medians of --repetitions calls. The noise bytes are \
+            the same for any thread count; only speed changes.
 
-            Example: privfed bench noise --threads 2 --json
+            Example:
+              privfed bench noise --threads 2 --json
             """
     )
 

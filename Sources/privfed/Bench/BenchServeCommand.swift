@@ -8,12 +8,13 @@ struct BenchServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Load-test the HTTP API on loopback: concurrent submissions, then status requests.",
         discussion: """
-        Starts `privfed serve`'s application on 127.0.0.1 at a free port with a fresh token and no workers (jobs
-        stay queued, so this measures the API, not training), in a scratch database unless --db is given. Then
-        --submissions clients post the seed's {"privacy": KIND} to /api/training/start (the four kinds in turn)
-        and --status-requests GET /api/jobs/{id} follow, at most --concurrency in flight. Reports requests/s and
-        latency p50/p95/p99 per phase; exits 1 if any request failed.
+        Starts `privfed serve`'s application on 127.0.0.1 at a free port with a fresh token and no workers \
+        (jobs stay queued, so this measures the API, not training), in a scratch database unless --db is \
+        given. Then --submissions clients post the seed's {"privacy": KIND} to /api/training/start (the \
+        four kinds in turn) and --status-requests GET /api/jobs/{id} follow, at most --concurrency in \
+        flight. Reports requests/s and latency p50/p95/p99 per phase; exits 1 if any request failed.
 
+        Example:
           privfed bench serve --status-requests 1000 --submissions 50 --concurrency 16
         """
     )

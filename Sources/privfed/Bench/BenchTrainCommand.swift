@@ -8,16 +8,17 @@ struct BenchTrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Measure local-training throughput (samples per second) on MNIST.",
         discussion: """
-            Trains one client's epoch (6,000 examples by default) of the chosen model from \
-            datasets/mnist (relative to the current directory): one warm-up epoch, then the median \
-            of three timed epochs. Results are bit-identical for any thread count; only speed changes.
+            Trains one client's epoch (6,000 examples by default) of the chosen model from datasets/mnist \
+            (relative to the current directory): one warm-up epoch, then the median of three timed epochs. \
+            Results are bit-identical for any thread count; only speed changes.
 
-            With --private, two private figures follow the non-private one: the per-example clipping \
-            path alone (norms, clipping at C = 1, clipped sum), and full DP-SGD steps as a DP job runs \
-            them (Poisson sampling at q = B/n, clipping at C = 1, Gaussian noise σ = 1 from the CSPRNG, \
-            SGD update), with its ratio to non-private training.
+            With --private, two private figures follow the non-private one: the per-example clipping path \
+            alone (norms, clipping at C = 1, clipped sum), and full DP-SGD steps as a DP job runs them \
+            (Poisson sampling at q = B/n, clipping at C = 1, Gaussian noise σ = 1 from the CSPRNG, SGD \
+            update), with its ratio to non-private training.
 
-            Example: privfed bench train --model cnn --threads 2 --private
+            Example:
+              privfed bench train --model cnn --threads 2 --private
             """
     )
 

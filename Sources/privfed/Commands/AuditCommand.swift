@@ -9,15 +9,30 @@ struct AuditCommand: ParsableCommand {
         abstract: "Check that a job's records and privacy promises hold, without trusting who ran it.",
         discussion: """
         Each finding is pass or fail, with its evidence:
-          manifest_hash      the recorded manifest text hashes to its recorded SHA-256
-          manifest_valid     it validates under this privfed (a different recorded code version is named)
-          dataset_checksums  the MNIST files match their published SHA-256 (compiled in, not read from SHA256SUMS)
-          migrations         applied migrations match their files
-          ledger_chain       the privacy ledger's hash chain is intact (an edited, deleted or inserted row is named)
-          ledger_complete    every round and party that released an update has its ledger row
-          epsilon_*          ε recomputed from the ledger's own q, σ, steps and δ equals the recorded ε, within budget
-          reproduction       with --reproduce: a re-execution from the recorded manifest and seed into a scratch
-                             database gives every round's model hash and every metric bit for bit
+          manifest_hash          the recorded manifest text hashes to its recorded
+                                 SHA-256
+          manifest_valid         it validates under this privfed (a different
+                                 recorded code version is named)
+          dataset_checksums      the MNIST files match their published SHA-256
+                                 (compiled in, not read from SHA256SUMS)
+          migrations             applied migrations match their files
+          ledger_chain           the privacy ledger's hash chain is intact (an
+                                 edited, deleted or inserted row is named)
+          ledger_complete        every round and party that released an update has
+                                 its ledger row (without DP: the ledger is empty)
+          epsilon_recomputed     with DP: ε recomputed from the ledger's own q, σ,
+                                 steps and δ equals the recorded ε (RDP and PLD)
+          epsilon_within_budget  with DP: no release took a party past its budget
+                                 under the enforcing accountant
+          empirical_privacy      with `audit: { canaries: m }`: the revealed mask
+                                 opens the commitment made before training, ε_LB
+                                 recomputes from the recorded canary scores, and
+                                 ε_LB does not exceed the accountant's ε
+          reproduction           with --reproduce: a re-execution from the recorded
+                                 manifest and seed into a scratch database gives
+                                 every round's model hash and every metric bit for
+                                 bit (not applicable to randomness: secure)
+
         The exit status is 0 only when every finding passes. Each audit is recorded in the audits table.
         """
     )

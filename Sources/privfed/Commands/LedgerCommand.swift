@@ -7,12 +7,12 @@ struct LedgerCommand: ParsableCommand {
         commandName: "ledger",
         abstract: "Show a job's privacy ledger: ε spent per party and round, the budget and what is left.",
         discussion: """
-        Every release of a DP-protected update has one ledger row: the party, round, sampling rate q, noise
-        multiplier σ, steps, clipping norm C, δ, ε of the release and ε spent so far under the RDP and the
-        numerical accountant, the budget and the decision (released or blocked). Rows are append-only and
-        hash-chained; the chain is verified every time this command runs.
+        Every release of a DP-protected update has one ledger row: the party, round, sampling rate q, \
+        noise multiplier σ, steps, clipping norm C, δ, ε of the release and ε spent so far under the RDP \
+        and the numerical accountant, the budget and the decision (released or blocked). Rows are \
+        append-only and hash-chained; the chain is verified every time this command runs.
 
-        --watch follows a running job (the privacy monitor): it prints new rows as they are written and a
+        --watch follows a running job (the privacy monitor): it prints new rows as they are written and a \
         warning when a party passes 80% of its budget, and stops when the job ends.
         """
     )

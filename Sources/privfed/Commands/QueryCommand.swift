@@ -6,13 +6,15 @@ struct QueryCommand: ParsableCommand {
         commandName: "query",
         abstract: "Run a read-only SQL query on the results database.",
         discussion: """
-        The connection is read-only: a statement that would write (INSERT, UPDATE, DELETE, DROP, …) is refused
-        before it runs. Tables: jobs, rounds, stage_runs, metrics, artifacts, privfed_migrations (README.md
-        describes every column). Plain sqlite3 reads the same file.
+        The connection is read-only: a statement that would write (INSERT, UPDATE, DELETE, DROP, …) is \
+        refused before it runs. Tables: jobs, rounds, stage_runs, metrics, artifacts, privacy_ledger, \
+        audits, checkpoints, partitions, resumptions, he_keys, canary_audits, canary_scores, \
+        privfed_migrations (see README.md, The results database). Plain sqlite3 reads the same file.
 
         Examples:
           privfed query "SELECT stage, count(*) FROM stage_runs GROUP BY stage"
-          privfed query "SELECT round, value FROM metrics WHERE job_id = 1 AND name = 'accuracy'" --format csv
+          privfed query --format csv \\
+            "SELECT round, value FROM metrics WHERE job_id = 1 AND name = 'accuracy'"
         """
     )
 

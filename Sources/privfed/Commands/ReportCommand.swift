@@ -8,15 +8,17 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Write a job's report: one self-contained HTML page, or its data as JSON or CSV.",
         discussion: """
-        The HTML page holds the job's header, the manifest, the privacy statement in plain words (ε, δ, unit of
-        privacy, what "neighbouring" means, the accountant, budget used and left per party), charts of test
-        accuracy and loss per round, ε per party per round against the budget, time and bytes per stage, and the
-        latest audit's findings. It loads nothing from the network (inline CSS and SVG, no script) and prints well.
-        Each chart point carries its data (data-series, data-x, data-y attributes), so the numbers can be read back.
+        The HTML page holds the job's header, the manifest, the privacy statement in plain words (ε, δ, \
+        unit of privacy, what "neighbouring" means, the accountant, budget used and left per party), \
+        charts of test accuracy and loss per round, ε per party per round against the budget, time and \
+        bytes per stage, and the latest audit's findings. It loads nothing from the network (inline CSS \
+        and SVG, no script) and prints well. Each chart point carries its data (data-series, data-x, \
+        data-y attributes), so the numbers can be read back.
 
-        --format json exports the same data; --format csv exports the chart series (chart,series,x,y).
-        The file is written atomically (a temporary file renamed into place). -o - writes to standard output.
+        --format json exports the same data; --format csv exports the chart series (chart,series,x,y). The \
+        file is written atomically (a temporary file renamed into place). -o - writes to standard output.
 
+        Examples:
           privfed report 3 -o job3.html
           privfed report 3 --format csv -o - | head
         """

@@ -8,19 +8,20 @@ struct ResumeCommand: ParsableCommand {
         commandName: "resume",
         abstract: "Continue an interrupted job from its last completed round.",
         discussion: """
-        A worker killed mid-job (SIGKILL, power loss) leaves the database as it was after the last committed
-        transaction: every completed round is recorded with a checkpoint of the global model and the learning
-        rate. resume takes the job's lease, rebuilds the privacy history from the ledger, and runs the remaining
-        rounds. In reproducible mode the final model equals an uninterrupted run's bit for bit, and a round that
-        had already put its releases on the privacy ledger makes the same releases again, which are checked
-        against the ledger, not counted twice. In secure mode those interrupted releases stay spent and the
-        round's fresh releases are new spends (see README, Crash safety and resume).
+        A worker killed mid-job (SIGKILL, power loss) leaves the database as it was after the last \
+        committed transaction: every completed round is recorded with a checkpoint of the global model and \
+        the learning rate. resume takes the job's lease, rebuilds the privacy history from the ledger, and \
+        runs the remaining rounds. In reproducible mode the final model equals an uninterrupted run's bit \
+        for bit, and a round that had already put its releases on the privacy ledger makes the same \
+        releases again, which are checked against the ledger, not counted twice. In secure mode those \
+        interrupted releases stay spent and the round's fresh releases are new spends (see README, Crash \
+        safety and resume).
 
-        resume refuses a finished job, and a job whose lease another worker still holds (it may be running);
-        --force takes the lease anyway — that worker then stops, without writing, at its next write.
-        `privfed worker` does the same on its own for jobs whose lease expired.
+        resume refuses a finished job, and a job whose lease another worker still holds (it may be \
+        running); --force takes the lease anyway — that worker then stops, without writing, at its next \
+        write. `privfed worker` does the same on its own for jobs whose lease expired.
 
-        Example:
+        Examples:
           privfed resume 3
           privfed resume 3 --force --json --db results.sqlite
         """

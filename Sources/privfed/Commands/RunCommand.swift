@@ -7,12 +7,12 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a manifest now, in this process.",
         discussion: """
-        Validates the manifest and loads the dataset first (a bad manifest or a missing or corrupt dataset
-        stops here, with nothing written), then records the job and runs every round: select clients, local
-        training on each client's shard, aggregation, evaluation on the test images. A progress bar shows
-        on a terminal. Prints the job id and final metrics; see them again with `privfed show JOB`.
+        Validates the manifest and loads the dataset first (a bad manifest or a missing or corrupt dataset \
+        stops here, with nothing written), then records the job and runs every round: select clients, \
+        local training on each client's shard, aggregation, evaluation on the test images. A progress bar \
+        shows on a terminal. Prints the job id and final metrics; see them again with `privfed show JOB`.
 
-        Example:
+        Examples:
           privfed run manifests/quickstart.yaml
           privfed run manifests/quickstart.yaml --json --db results.sqlite
         """

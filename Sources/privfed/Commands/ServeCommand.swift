@@ -10,20 +10,23 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve the HTTP API: queue, follow and cancel jobs over HTTP.",
         discussion: """
-        Jobs posted to the API are validated (an invalid manifest answers 422 with the lines `privfed validate`
-        prints) and queued in the database; --workers N threads in this process run them (0: queue only, for
-        `privfed worker` processes on the same --db). The seed's call starts a shipped manifest by privacy kind:
+        Jobs posted to the API are validated (an invalid manifest answers 422 with the lines `privfed \
+        validate` prints) and queued in the database; --workers N threads in this process run them (0: \
+        queue only, for `privfed worker` processes on the same --db). The seed's call starts a shipped \
+        manifest by privacy kind:
 
           privfed serve --tokens tokens.txt &
-          curl -X POST http://localhost:8001/api/training/start -H "Authorization: Bearer $TOKEN" \\
-               --data '{"privacy": "differential"}'
+          curl -X POST http://localhost:8001/api/training/start \\
+               -H "Authorization: Bearer $TOKEN" --data '{"privacy": "differential"}'
 
-        Every route but GET /api/health and GET /api/openapi.yaml needs `Authorization: Bearer TOKEN`. Tokens
-        come from --tokens FILE (one per line, # comments) or PRIVFED_API_TOKENS (comma-separated), at least
-        16 characters each (openssl rand -hex 32 makes one); they are compared in constant time and never
-        logged. Without tokens the server refuses to start, unless --insecure-no-auth on a loopback host.
-        The routes are described in GET /api/openapi.yaml (Sources/Service/Resources/openapi.yaml).
-        Ctrl-C stops the server; a job still running keeps its lease and is taken over by the next worker.
+        Every route but GET /api/health and GET /api/openapi.yaml needs `Authorization: Bearer TOKEN`. \
+        Tokens come from --tokens FILE (one per line, # comments) or PRIVFED_API_TOKENS (comma-separated), \
+        at least 16 characters each (openssl rand -hex 32 makes one); they are compared in constant time \
+        and never logged. Without tokens the server refuses to start, unless --insecure-no-auth on a \
+        loopback host.
+
+        The routes are described in GET /api/openapi.yaml (Sources/Service/Resources/openapi.yaml). Ctrl-C \
+        stops the server; a job still running keeps its lease and is taken over by the next worker.
         """
     )
 

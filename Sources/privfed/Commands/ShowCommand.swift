@@ -7,9 +7,9 @@ struct ShowCommand: ParsableCommand {
         commandName: "show",
         abstract: "Show one job: its manifest hash, rounds, stage timings and metrics.",
         discussion: """
-        Per round: test accuracy and loss, the model's SHA-256, and the time spent in each stage (summed over
-        clients for client-side stages). A job with `audit: { canaries: m }` ends with its empirical lower
-        bound ε_LB next to the accountant's ε. --json prints everything recorded, for scripts.
+        Per round: test accuracy and loss, the model's SHA-256, and the time spent in each stage (summed \
+        over clients for client-side stages). A job with `audit: { canaries: m }` ends with its empirical \
+        lower bound ε_LB next to the accountant's ε. --json prints everything recorded, for scripts.
         """
     )
 

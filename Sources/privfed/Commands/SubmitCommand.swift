@@ -6,7 +6,7 @@ struct SubmitCommand: ParsableCommand {
         commandName: "submit",
         abstract: "Validate a manifest and queue it for a worker.",
         discussion: """
-        Prints the job id. `privfed worker` runs queued jobs in order of submission; several workers can
+        Prints the job id. `privfed worker` runs queued jobs in order of submission; several workers can \
         share one database and never take the same job.
 
         Example:

@@ -6,11 +6,11 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check manifests without running them.",
         discussion: """
-        Every problem in every file is reported at once, one per line, as FILE:LINE: key.path: message —
-        unknown keys (with a suggestion for typos), wrong types, values out of range, combinations that
-        cannot run (clients_per_round > clients, …) and privacy settings this version cannot execute yet.
-        Exit status 0 when all files are valid, 1 otherwise. The JSON Schema in manifests/manifest.schema.json
-        describes the same format for editors.
+        Every problem in every file is reported at once, one per line, as FILE:LINE: key.path: message — \
+        unknown keys (with a suggestion for typos), wrong types, values out of range, combinations that \
+        cannot run (clients_per_round > clients, …) and privacy settings this version cannot execute yet. \
+        Exit status 0 when all files are valid, 1 otherwise. The JSON Schema in \
+        manifests/manifest.schema.json describes the same format for editors.
         """
     )
 

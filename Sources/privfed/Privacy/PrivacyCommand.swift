@@ -72,8 +72,9 @@ extension PrivacyCommand {
             Example (MNIST, batch 256 of 60,000 examples, 60 epochs ≈ 14,062 steps):
               privfed privacy epsilon --sampling-rate 0.0042667 --noise-multiplier 1.1 \\
                 --steps 14062 --delta 1e-5 --accountant prv
-            With rdp the order α at which the conversion was tightest is printed too; with prv \
-            the error bound (upper minus lower estimate).
+
+            With rdp the order α at which the conversion was tightest is printed too; with prv the error \
+            bound (upper minus lower estimate).
             """
         )
 
@@ -121,9 +122,12 @@ extension PrivacyCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the smallest noise multiplier σ for which T steps stay within (ε, δ).",
             discussion: """
-            Bisection on σ (relative tolerance 1e-3); the σ printed meets the target, 0.1% less \
-            may not. With prv the answer is smaller than with rdp, for the same guarantee.
-            Example: privfed privacy calibrate --epsilon 3 --delta 1e-5 --sampling-rate 0.0042667 --steps 14062
+            Bisection on σ (relative tolerance 1e-3); the σ printed meets the target, 0.1% less may not. \
+            With prv the answer is smaller than with rdp, for the same guarantee.
+
+            Example:
+              privfed privacy calibrate --epsilon 3 --delta 1e-5 \\
+                --sampling-rate 0.0042667 --steps 14062
             """
         )
 
