@@ -28,6 +28,16 @@ struct AuditCommand: ParsableCommand {
                                  opens the commitment made before training, ε_LB
                                  recomputes from the recorded canary scores, and
                                  ε_LB does not exceed the accountant's ε
+          he_key_rotation        with HE: one fresh key per epoch of the manifest's
+                                 rotate_keys_every, made at the epoch's first
+                                 round, of its scheme and N, shared by all clients
+          he_security            with HE: every recorded key's log2 Q is within
+                                 the 128-bit bound for its N (HomomorphicEncryption
+                                 .org standard, ternary secret)
+          mpc_security           with secure aggregation, per round as it ran:
+                                 secagg threshold t an honest majority of each
+                                 client's k + 1 share holders, at least t
+                                 survivors; additive with all M share-holders
           reproduction           with --reproduce: a re-execution from the recorded
                                  manifest and seed into a scratch database gives
                                  every round's model hash and every metric bit for
