@@ -111,6 +111,13 @@ final class CanaryAuditJobTests: XCTestCase {
         XCTAssertTrue(html.contains(wording), "the verdict in words", file: file, line: line)
         let exported = try ReportExport.decodeJSON(try ReportExport.json(report))
         XCTAssertEqual(exported.empiricalAudit, report.empiricalAudit, file: file, line: line)
+        // The score histogram counts every canary once, in its own series.
+        let histogram = try XCTUnwrap(report.chart("canary_scores"), file: file, line: line)
+        let included = reveal.mask.filter { $0 == "1" }.count
+        XCTAssertEqual(histogram.series.map(\.name), ["included", "excluded"], file: file, line: line)
+        XCTAssertEqual(histogram.series[0].points.map(\.y).reduce(0, +), Double(included), file: file, line: line)
+        XCTAssertEqual(histogram.series[1].points.map(\.y).reduce(0, +), Double(canaries - included), file: file, line: line)
+        XCTAssertTrue(html.contains("data-chart=\"canary_scores\""), file: file, line: line)
     }
 
     /// The same manifest gives the same mask, labels, scores and ε_LB (reproducible mode), and

@@ -65,15 +65,18 @@ extension JobReport {
                             roundsPlanned: record.roundsPlanned, roundsCompleted: record.roundsCompleted,
                             manifestPath: record.manifestPath, manifestSha256: record.manifestSha256)
         let privacy = PrivacyStatement(summary: summary, rows: rows, manifest: manifest)
-        let charts = [
+        let canaries = try database.canaryAudit(jobId: jobId)
+        var charts = [
             ReportCharts.evaluation(metrics, name: "accuracy"),
             ReportCharts.evaluation(metrics, name: "loss"),
             ReportCharts.epsilon(rows, privacy: privacy),
-            ReportCharts.stageTime(stageRuns),
-            ReportCharts.stageBytes(metrics),
         ]
+        if let scores = ReportCharts.canaryScores(try database.canaryScores(jobId: jobId), mask: canaries?.reveal?.mask) {
+            charts.append(scores)
+        }
+        charts += [ReportCharts.stageTime(stageRuns), ReportCharts.stageBytes(metrics)]
         return JobReport(job: header, manifest: record.manifestText, privacy: privacy, charts: charts,
-                         empiricalAudit: try database.canaryAudit(jobId: jobId).map(EmpiricalAuditStatement.init),
+                         empiricalAudit: canaries.map(EmpiricalAuditStatement.init),
                          audit: try latestAudit(database: database, jobId: jobId),
                          generatedAt: Timestamp.now(), generatedBy: "privfed \(CodeVersion.current)")
     }

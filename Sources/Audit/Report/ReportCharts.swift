@@ -1,7 +1,8 @@
 import Foundation
 import ResultsStore
 
-/// The report's five charts, each built from the recorded rows it plots and nothing else.
+/// The report's charts (five, and the canary histogram for a job with canaries), each built from
+/// the recorded rows it plots and nothing else.
 enum ReportCharts {
     /// Test-set accuracy or loss of the global model after each round (stage `evaluate`).
     static func evaluation(_ metrics: [MetricRecord], name: String) -> ReportChart {
@@ -63,6 +64,34 @@ enum ReportCharts {
         }
         return ReportChart(id: "stage_bytes", title: "Bytes per stage (all rounds and clients)", kind: .bar, xLabel: "stage",
                            yLabel: "bytes", series: series, emptyNote: "No stage recorded bytes sent or received.")
+    }
+}
+
+extension ReportCharts {
+    /// How many score bins the canary histogram uses.
+    static let canaryBins = 12
+
+    /// The one-run audit at a glance: how the final model scored the canaries it trained on
+    /// against those it never saw (equal-width bins of −loss; included canaries far to the right
+    /// of excluded ones are memorised, which is what ε_LB measures). Nil before the reveal.
+    static func canaryScores(_ scores: [CanaryScoreRecord], mask: String?) -> ReportChart? {
+        guard let mask, mask.count == scores.count, !scores.isEmpty else { return nil }
+        let included = mask.map { $0 == "1" }
+        let values = scores.map(\.score)
+        let low = values.min()!, high = values.max()!
+        let width = high > low ? (high - low) / Double(canaryBins) : 1
+        var counts = [[Double]](repeating: [Double](repeating: 0, count: canaryBins), count: 2)
+        for (score, isIn) in zip(values, included) {
+            let bin = min(canaryBins - 1, Int((score - low) / width))
+            counts[isIn ? 0 : 1][bin] += 1
+        }
+        let labels = (0..<canaryBins).map { String(format: "%.3g", low + (Double($0) + 0.5) * width) }
+        let series = [("included", counts[0]), ("excluded", counts[1])].map { name, column in
+            ChartSeries(name: name, points: zip(labels, column).map { ChartPoint(x: .category($0), y: $1) })
+        }
+        return ReportChart(id: "canary_scores", title: "Canary scores: trained-on against left-out canaries", kind: .bar,
+                           xLabel: "score (−loss of the final model on the canary's label), bin centre", yLabel: "canaries",
+                           series: series, emptyNote: "The canaries have not been revealed yet.")
     }
 }
 
