@@ -22,7 +22,8 @@ public struct JobAuditor {
     public init(database: ResultsDatabase) { self.database = database }
 
     /// Audits job `jobId` and records the audit in the `audits` table.
-    public func audit(jobId: Int64, reproduce: Bool, baseDirectory: String? = nil) throws -> AuditReport {
+    /// - Parameter progress: follows the re-execution of `reproduce` (the command line's progress bar).
+    public func audit(jobId: Int64, reproduce: Bool, baseDirectory: String? = nil, progress: JobProgress? = nil) throws -> AuditReport {
         let job = try database.job(id: jobId)
         var findings: [AuditFinding] = []
 
@@ -59,7 +60,7 @@ public struct JobAuditor {
         // 6. Re-execution.
         if reproduce {
             if let manifest {
-                findings.append(try reproduction(job: job, manifest: manifest, baseDirectory: baseDirectory))
+                findings.append(try reproduction(job: job, manifest: manifest, baseDirectory: baseDirectory, progress: progress))
             } else {
                 findings.append(AuditFinding("reproduction", false, "cannot re-execute: the recorded manifest does not validate"))
             }
@@ -105,7 +106,7 @@ public struct JobAuditor {
 
     /// Re-executes the job into a scratch database and compares every round's model hash and
     /// every metric with the recorded ones.
-    func reproduction(job: JobRecord, manifest: JobManifest, baseDirectory: String?) throws -> AuditFinding {
+    func reproduction(job: JobRecord, manifest: JobManifest, baseDirectory: String?, progress: JobProgress? = nil) throws -> AuditFinding {
         guard manifest.randomness == .reproducible else {
             return AuditFinding("reproduction", true, "not applicable: the job ran with randomness: secure (OS-keyed streams cannot be replayed); the records were checked instead")
         }
@@ -119,7 +120,7 @@ public struct JobAuditor {
         record.createdAt = job.createdAt
         let replayId = try scratch.insertJob(record)
         try scratch.startJob(id: replayId, worker: "audit")
-        _ = try? JobRunner(database: scratch, worker: "audit").execute(prepared, jobId: replayId)
+        _ = try? JobRunner(database: scratch, worker: "audit", progress: progress).execute(prepared, jobId: replayId)
 
         let recordedArtifacts = try database.artifacts(jobId: job.id!)
         let replayedArtifacts = try scratch.artifacts(jobId: replayId)

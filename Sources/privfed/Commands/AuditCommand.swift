@@ -53,14 +53,17 @@ struct AuditCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
+        // The re-execution is the long part (minutes for a full job): a progress bar on a terminal.
+        let progress = ProgressBar(enabled: reproduce && !json && isatty(STDERR_FILENO) == 1)
         let report = try reportingErrors {
-            try JobAuditor(database: try database.open(create: false)).audit(jobId: job, reproduce: reproduce)
+            try JobAuditor(database: try database.open(create: false)).audit(jobId: job, reproduce: reproduce, progress: progress)
         }
         if json {
             try printJSON(report)
         } else {
+            let width = report.findings.map(\.check.count).max() ?? 0
             for f in report.findings {
-                print("\(f.passed ? "pass" : "FAIL")  \(f.check.padding(toLength: 18, withPad: " ", startingAt: 0)) \(f.evidence)")
+                print("\(f.passed ? "pass" : "FAIL")  \(f.check.padding(toLength: width, withPad: " ", startingAt: 0))  \(f.evidence)")
             }
             print(report.passed ? "audit of job \(job): passed" : "audit of job \(job): FAILED")
         }
