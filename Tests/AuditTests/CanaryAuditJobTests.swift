@@ -3,40 +3,11 @@ import XCTest
 @testable import Audit
 @testable import Pipeline
 @testable import ResultsStore
+import TestSupport
 
-/// A small real job with canaries: one client, 300 real MNIST images and 200 canaries of which
-/// about 100 are trained on. The manifest, database and audit are the real ones.
-func canaryJobManifest(name: String, seed: Int, privacy: String = "", canaries: Int = 200, epochs: Int = 8) -> String {
-    """
-    name: \(name)
-    seed: \(seed)
-    dataset:
-      name: mnist
-      path: \(repositoryRoot.appendingPathComponent("datasets/mnist").path)
-      clients: 1
-      train_examples: 300
-      test_examples: 200
-    model: { architecture: mlp }
-    federation: { rounds: 3, clients_per_round: 1, local_epochs: \(epochs), batch_size: 20, learning_rate: 0.1 }
-    \(privacy)
-    audit:
-      canaries: \(canaries)
-    """
-}
-
-/// Runs `text` with the real runner; `override` swaps stages (a broken DP implementation in tests).
-func runCanaryJob(_ text: String, override: (([RoundStage]) -> [RoundStage])? = nil) throws -> (db: ResultsDatabase, id: Int64) {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-canary-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    try text.write(toFile: dir + "/job.yaml", atomically: true, encoding: .utf8)
-    let db = try ResultsDatabase(path: dir + "/r.sqlite", migrationsDirectory: repositoryRoot.appendingPathComponent("migrations").path)
-    let ready = try JobService.ready(path: dir + "/job.yaml")
-    let id = try db.insertJob(JobService.record(ready.prepared.manifest, text: ready.text, path: ready.path, status: .queued))
-    let runner = JobRunner(database: db, worker: "test")
-    runner.stageOverride = override
-    try db.startJob(id: id, worker: "test")
-    try runner.execute(ready.prepared, jobId: id)
-    return (db, id)
+/// Runs `text` with the real runner into a scratch database.
+func runCanaryJob(_ text: String) throws -> (db: ResultsDatabase, id: Int64) {
+    try runWithJobRunner(text, prefix: "canary")
 }
 
 final class CanaryAuditJobTests: XCTestCase {

@@ -1,32 +1,17 @@
 import Foundation
 import XCTest
 @testable import Pipeline
+import TestSupport
 
 /// The `audit:` block of a manifest: read, range-checked, combined with the dataset, and listed
 /// in manifests/manifest.schema.json exactly as the reader accepts it.
 final class CanaryManifestTests: XCTestCase {
-    let base = """
-    name: t
-    seed: 1
-    dataset:
-      name: mnist
-      clients: 4
-      train_examples: 59000
-    model:
-      architecture: mlp
-    federation:
-      rounds: 2
-      clients_per_round: 4
-      batch_size: 32
-      learning_rate: 0.1
-    """
+    /// The minimal manifest with 59,000 training images, leaving MNIST's last 1,000 for canaries.
+    let base = minimalManifest.replacingOccurrences(of: "  partition: { scheme: iid }", with: "  train_examples: 59000")
 
     func issues(_ text: String) -> [String] {
         do {
-            _ = try ManifestReader().parse(text, file: "m.yaml")
-            return []
-        } catch let error as ManifestError {
-            return error.issues.map(\.description)
+            return try manifestIssues(text).map(\.description)
         } catch {
             XCTFail("unexpected \(error)")
             return []

@@ -4,6 +4,7 @@ import XCTest
 @testable import Audit
 @testable import Pipeline
 @testable import ResultsStore
+import TestSupport
 
 /// Audits of a small real job (1,000 MNIST training images, 300 test images).
 final class JobAuditorTests: XCTestCase {

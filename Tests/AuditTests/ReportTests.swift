@@ -7,6 +7,7 @@ import XCTest
 @testable import Audit
 @testable import Pipeline
 @testable import ResultsStore
+import TestSupport
 
 /// The report of small real jobs (1,000 MNIST training images, 2 rounds): its charts must show
 /// the recorded numbers, it must load nothing from the network, and text from the database must
@@ -181,8 +182,7 @@ final class ReportTests: XCTestCase {
     }
 
     func testAtomicWriteReplacesTheWholeFileAndLeavesNoTemporaryFile() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-atomic-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try scratchDirectory(prefix: "atomic")
         let path = dir + "/report.html"
         try AtomicFileWriter.write(Data(repeating: 65, count: 100_000), to: path)
         try AtomicFileWriter.write(Data("short".utf8), to: path)

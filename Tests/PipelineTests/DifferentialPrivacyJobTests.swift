@@ -2,32 +2,15 @@ import Foundation
 import XCTest
 @testable import Pipeline
 @testable import ResultsStore
+import TestSupport
 
 /// DP jobs end to end on a small MNIST slice: ledger rows, budget refusal, budget exhaustion.
 final class DifferentialPrivacyJobTests: XCTestCase {
+    /// 4 clients (3 per round), the mlp, learning rate 0.5; `privacy` follows `unit:` in the DP block.
     func manifest(unit: String = "example", privacy: String = "epsilon: 3\n  delta: 1e-5\n  max_grad_norm: 1.0", rounds: Int = 2) -> String {
-        """
-        name: dp
-        seed: 5
-        dataset:
-          name: mnist
-          path: \(repositoryRoot.appendingPathComponent("datasets/mnist").path)
-          clients: 4
-          partition: { scheme: iid }
-          train_examples: 2000
-          test_examples: 300
-        model:
-          architecture: mlp
-        federation:
-          rounds: \(rounds)
-          clients_per_round: 3
-          batch_size: 50
-          learning_rate: 0.5
-        privacy:
-          differential_privacy: true
-          unit: \(unit)
-          \(privacy)
-        """
+        smallMNISTManifest(name: "dp", seed: 5, clients: 4, trainExamples: 2000, testExamples: 300,
+                           rounds: rounds, clientsPerRound: 3, learningRate: 0.5,
+                           extra: "privacy:\n  differential_privacy: true\n  unit: \(unit)\n  \(privacy)")
     }
 
     func setUp(_ text: String) throws -> (ResultsDatabase, String) { try scratchJob(text, prefix: "dp") }

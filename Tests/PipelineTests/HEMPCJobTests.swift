@@ -3,6 +3,7 @@ import HomomorphicEncryption
 import XCTest
 @testable import Pipeline
 @testable import ResultsStore
+import TestSupport
 
 /// DP + HE + MPC (homomorphic_encryption with secure_aggregation: additive) on a 2,000-image
 /// MNIST slice with the mlp, and the table of which privacy combinations validate.

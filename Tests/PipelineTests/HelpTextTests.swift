@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Every `privfed … --help` screen reads cleanly at 80 columns, the width argument-parser uses

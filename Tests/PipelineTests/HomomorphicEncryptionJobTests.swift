@@ -3,6 +3,7 @@ import HomomorphicEncryption
 import XCTest
 @testable import Pipeline
 @testable import ResultsStore
+import TestSupport
 
 /// HE jobs end to end on a 2,000-image MNIST slice with the mlp (101,770 parameters).
 final class HomomorphicEncryptionJobTests: XCTestCase {
@@ -14,12 +15,7 @@ final class HomomorphicEncryptionJobTests: XCTestCase {
         "  homomorphic_encryption: true\n  encryption_scheme: \(scheme)\n  key_length: \(n)\n" + extra
     }
 
-    func scratch(_ text: String) throws -> (ResultsDatabase, String) { try scratchJob(text, prefix: "he") }
-
-    func run(_ text: String) throws -> (ResultsDatabase, JobSummary) {
-        let (db, path) = try scratch(text)
-        return (db, try JobService(database: db).runNow(try JobService.ready(path: path)))
-    }
+    func run(_ text: String) throws -> (ResultsDatabase, JobSummary) { try runJobNow(text, prefix: "he") }
 
     func metric(_ db: ResultsDatabase, _ job: Int64, _ name: String) throws -> [MetricRecord] {
         try db.metrics(jobId: job).filter { $0.name == name }
@@ -68,13 +64,10 @@ final class HomomorphicEncryptionJobTests: XCTestCase {
                 return try inner.run(&state, client: client, job: job)
             }
         }
-        let (db, path) = try scratch(manifest(privacy: he(n: 4096)))
-        let ready = try JobService.ready(path: path)
-        let id = try db.insertJob(JobService.record(ready.prepared.manifest, text: ready.text, path: ready.path, status: .queued))
-        try db.startJob(id: id, worker: "test")
-        let runner = JobRunner(database: db, worker: "test")
-        runner.stageOverride = { stages in stages.map { $0.name == .aggregate ? Probe(inner: $0) : $0 } }
-        XCTAssertEqual(try runner.execute(ready.prepared, jobId: id).status, "succeeded", "N = 4096 (the seed's key_length) runs")
+        let (db, path) = try scratchJob(manifest(privacy: he(n: 4096)), prefix: "he")
+        let started = try StartedJob(path: path, database: db)
+        started.runner.stageOverride = { stages in stages.map { $0.name == .aggregate ? Probe(inner: $0) : $0 } }
+        XCTAssertEqual(try started.execute().status, "succeeded", "N = 4096 (the seed's key_length) runs")
     }
 
     func testKeyRotationMakesAndRecordsANewKeyEveryRRounds() throws {
@@ -144,25 +137,9 @@ final class HomomorphicEncryptionJobTests: XCTestCase {
     }
 }
 
-/// The HE job tests' manifest: 4 clients, the mlp, a 2,000-image slice.
+/// The HE job tests' manifest: 4 clients, the mlp, a 2,000-image slice; `privacy` is the body of
+/// the `privacy:` block (none when empty).
 func heJobManifest(rounds: Int = 2, privacy: String = "", perRound: Int = 3) -> String {
-    """
-    name: he
-    seed: 11
-    dataset:
-      name: mnist
-      path: \(repositoryRoot.appendingPathComponent("datasets/mnist").path)
-      clients: 4
-      partition: { scheme: iid }
-      train_examples: 2000
-      test_examples: 500
-    model:
-      architecture: mlp
-    federation:
-      rounds: \(rounds)
-      clients_per_round: \(perRound)
-      batch_size: 50
-      learning_rate: 0.1
-    \(privacy.isEmpty ? "" : "privacy:\n" + privacy)
-    """
+    smallMNISTManifest(name: "he", seed: 11, clients: 4, trainExamples: 2000, testExamples: 500,
+                       rounds: rounds, clientsPerRound: perRound, extra: privacy.isEmpty ? "" : "privacy:\n" + privacy)
 }

@@ -3,44 +3,23 @@ import GRDB
 import XCTest
 @testable import Pipeline
 @testable import ResultsStore
+import TestSupport
 
 /// End to end on a small slice of the real MNIST: 2,000 training and 500 test images.
 final class JobRunnerTests: XCTestCase {
-    static let migrations = repositoryRoot.appendingPathComponent("migrations").path
-    static let mnist = repositoryRoot.appendingPathComponent("datasets/mnist").path
-
+    /// 4 clients (3 per round), the mlp, batch size 32.
     func manifestText(name: String = "small", seed: Int = 7, rounds: Int = 2, extra: String = "") -> String {
-        """
-        name: \(name)
-        seed: \(seed)
-        dataset:
-          name: mnist
-          path: \(Self.mnist)
-          clients: 4
-          partition: { scheme: iid }
-          train_examples: 2000
-          test_examples: 500
-        model:
-          architecture: mlp
-        federation:
-          rounds: \(rounds)
-          clients_per_round: 3
-          batch_size: 32
-          learning_rate: 0.1
-        \(extra)
-        """
+        smallMNISTManifest(name: name, seed: seed, clients: 4, trainExamples: 2000, testExamples: 500,
+                           rounds: rounds, clientsPerRound: 3, batchSize: 32, extra: extra)
     }
 
     func scratch() throws -> (dir: String, db: ResultsDatabase) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-pipeline-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return (dir, try ResultsDatabase(path: dir + "/r.sqlite", migrationsDirectory: Self.migrations))
+        let dir = try scratchDirectory(prefix: "pipeline")
+        return (dir, try scratchDatabase(in: dir))
     }
 
     func write(_ text: String, _ dir: String, _ name: String = "job.yaml") throws -> String {
-        let path = dir + "/" + name
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        try writeManifest(text, in: dir, named: name)
     }
 
     func testJobRecordsEveryStageForEveryRoundAndClient() throws {
@@ -93,12 +72,10 @@ final class JobRunnerTests: XCTestCase {
             }
         }
         let (dir, db) = try scratch()
-        let ready = try JobService.ready(path: try write(manifestText(rounds: 2), dir))
-        let id = try db.insertJob(JobService.record(ready.prepared.manifest, text: ready.text, path: ready.path, status: .queued))
-        try db.startJob(id: id, worker: "test")
-        let runner = JobRunner(database: db, worker: "test")
-        runner.stageOverride = { stages in stages.map { $0.name == .aggregate ? Broken() : $0 } }
-        XCTAssertThrowsError(try runner.execute(ready.prepared, jobId: id))
+        let started = try StartedJob(path: try write(manifestText(rounds: 2), dir), database: db)
+        let id = started.id
+        started.runner.stageOverride = { stages in stages.map { $0.name == .aggregate ? Broken() : $0 } }
+        XCTAssertThrowsError(try started.execute())
         let job = try db.job(id: id)
         XCTAssertEqual(job.status, .failed)
         XCTAssertTrue(job.error?.contains("disk on fire") ?? false)
@@ -112,7 +89,7 @@ final class JobRunnerTests: XCTestCase {
         let (dir, db) = try scratch()
         let service = JobService(database: db)
         let first = try service.submit(path: try write(manifestText(name: "first", rounds: 1), dir, "a.yaml"))
-        let second = try service.submit(path: try write(manifestText(name: "second", rounds: 1).replacingOccurrences(of: Self.mnist, with: dir + "/nowhere"), dir, "b.yaml"))
+        let second = try service.submit(path: try write(manifestText(name: "second", rounds: 1).replacingOccurrences(of: repositoryMNIST, with: dir + "/nowhere"), dir, "b.yaml"))
         XCTAssertEqual(try db.job(id: first).status, .queued)
         let a = try service.workOnce(worker: "w")
         XCTAssertEqual(a?.jobId, first)

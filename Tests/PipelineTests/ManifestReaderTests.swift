@@ -1,25 +1,10 @@
 import Foundation
 import XCTest
 @testable import Pipeline
-
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+import TestSupport
 
 final class ManifestReaderTests: XCTestCase {
-    let valid = """
-    name: t
-    seed: 1
-    dataset:
-      name: mnist
-      clients: 4
-      partition: { scheme: iid }
-    model:
-      architecture: mlp
-    federation:
-      rounds: 2
-      clients_per_round: 4
-      batch_size: 32
-      learning_rate: 0.1
-    """
+    let valid = minimalManifest
 
     func issues(_ text: String, capabilities: PipelineCapabilities = .current) -> [ManifestIssue] {
         do {

@@ -3,6 +3,7 @@ import GRDB
 import XCTest
 @testable import Pipeline
 @testable import ResultsStore
+import TestSupport
 
 /// Crash safety end to end: a `privfed worker` process is killed with SIGKILL at a named point
 /// (`PRIVFED_FAULT_INJECT`) — before a stage, inside a write before its COMMIT, between a privacy
@@ -13,26 +14,8 @@ import XCTest
 final class ResumeTests: XCTestCase {
     /// mlp on 900 training and 300 test images, 3 clients (2 per round), 3 rounds: ~1 s per process.
     func manifest(name: String, privacy: String = "") -> String {
-        """
-        name: \(name)
-        seed: 31
-        dataset:
-          name: mnist
-          path: \(repositoryRoot.appendingPathComponent("datasets/mnist").path)
-          clients: 3
-          partition: { scheme: iid }
-          train_examples: 900
-          test_examples: 300
-        model:
-          architecture: mlp
-        federation:
-          rounds: 3
-          clients_per_round: 2
-          batch_size: 50
-          learning_rate: 0.1
-          learning_rate_decay: 0.9
-        \(privacy)
-        """
+        smallMNISTManifest(name: name, seed: 31, clients: 3, trainExamples: 900, testExamples: 300,
+                           rounds: 3, clientsPerRound: 2, learningRateDecay: 0.9, extra: privacy)
     }
 
     static let dpPrivacy = """
@@ -54,7 +37,7 @@ final class ResumeTests: XCTestCase {
     }
 
     func open(_ path: String) throws -> ResultsDatabase {
-        try ResultsDatabase(path: path, migrationsDirectory: repositoryRoot.appendingPathComponent("migrations").path)
+        try ResultsDatabase(path: path, migrationsDirectory: repositoryMigrations)
     }
 
     /// The JSON summary printed by `privfed resume --json` (pretty) or `privfed worker --json` (one line).

@@ -4,35 +4,17 @@ import XCTest
 @testable import Pipeline
 @testable import ResultsStore
 @testable import SecureComputation
+import TestSupport
 
 /// Secure aggregation (MPC) in the pipeline, on a 2,000-image MNIST slice.
 final class SecureAggregationJobTests: XCTestCase {
-    static let mnist = repositoryRoot.appendingPathComponent("datasets/mnist").path
-
+    /// `clients` clients, a 2,000-image slice, batch size 32; `privacy` is the body of the privacy
+    /// block, `stages` an optional `stages:` line after it.
     func manifest(privacy: String, clients: Int = 10, perRound: Int = 10, rounds: Int = 1, threads: Int = 2,
                   architecture: String = "mlp", stages: String = "") -> String {
-        """
-        name: secure
-        seed: 11
-        threads: \(threads)
-        dataset:
-          name: mnist
-          path: \(Self.mnist)
-          clients: \(clients)
-          partition: { scheme: iid }
-          train_examples: 2000
-          test_examples: 300
-        model:
-          architecture: \(architecture)
-        federation:
-          rounds: \(rounds)
-          clients_per_round: \(perRound)
-          batch_size: 32
-          learning_rate: 0.1
-        privacy:
-          \(privacy)
-        \(stages)
-        """
+        smallMNISTManifest(name: "secure", seed: 11, threads: threads, clients: clients, trainExamples: 2000, testExamples: 300,
+                           architecture: architecture, rounds: rounds, clientsPerRound: perRound, batchSize: 32,
+                           extra: "privacy:\n  \(privacy)\n\(stages)")
     }
 
     func scratch(_ text: String) throws -> (db: ResultsDatabase, path: String) { try scratchJob(text, prefix: "mpc") }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import XCTest
 @testable import ResultsStore
+import TestSupport
 
 /// The store's side of crash safety: checkpoints, the recorded partition, leases with takeover
 /// and fencing, and releases re-made after a crash being verified instead of appended.
@@ -24,7 +25,7 @@ final class CheckpointAndLeaseTests: XCTestCase {
     }
 
     func testCheckpointStoresTheModelAsLittleEndianFloat32AndKeepsOnlyTheLatest() throws {
-        let db = try ResultsDatabase(path: temporaryDirectory() + "/r.sqlite", migrationsDirectory: repositoryMigrations)
+        let db = try scratchDatabase(in: try scratchDirectory(prefix: "tests"))
         let id = try newJob(db)
         // Values whose bit patterns a lossy codec would change: -0, a subnormal, infinity, a NaN payload.
         let first: [Float] = [1.5, -0.0, Float(bitPattern: 1), .infinity, Float(bitPattern: 0x7fc0_1234), -3.25e-7]
@@ -47,7 +48,7 @@ final class CheckpointAndLeaseTests: XCTestCase {
     }
 
     func testCheckpointWhoseModelDoesNotMatchTheRecordedHashIsRefused() throws {
-        let db = try ResultsDatabase(path: temporaryDirectory() + "/r.sqlite", migrationsDirectory: repositoryMigrations)
+        let db = try scratchDatabase(in: try scratchDirectory(prefix: "tests"))
         let id = try newJob(db)
         let model: [Float] = [1, 2, 3]
         try db.commitRound(jobId: id, round(1, model: model)) { database in
@@ -61,7 +62,7 @@ final class CheckpointAndLeaseTests: XCTestCase {
     }
 
     func testPartitionIsRecordedShardByShardInOrder() throws {
-        let db = try ResultsDatabase(path: temporaryDirectory() + "/r.sqlite", migrationsDirectory: repositoryMigrations)
+        let db = try scratchDatabase(in: try scratchDirectory(prefix: "tests"))
         let id = try newJob(db)
         let shards = [[5, 3, 70_000], [], [0, 1]]
         try db.writer.write { try ResultsDatabase.writePartition(shards, jobId: id, db: $0) }
@@ -70,7 +71,7 @@ final class CheckpointAndLeaseTests: XCTestCase {
     }
 
     func testInterruptedJobIsTakenBeforeOlderQueuedJobs() throws {
-        let db = try ResultsDatabase(path: temporaryDirectory() + "/r.sqlite", migrationsDirectory: repositoryMigrations)
+        let db = try scratchDatabase(in: try scratchDirectory(prefix: "tests"))
         let older = try newJob(db, name: "older"), interrupted = try newJob(db, name: "interrupted")
         _ = try db.claimJob(id: interrupted, worker: "dead", leaseSeconds: -1) // its lease has already expired
         let claim = try XCTUnwrap(try db.claimNext(worker: "w"))
@@ -82,7 +83,7 @@ final class CheckpointAndLeaseTests: XCTestCase {
     }
 
     func testLiveLeaseIsRefusedUnlessForcedAndFinishedJobsAreRefused() throws {
-        let db = try ResultsDatabase(path: temporaryDirectory() + "/r.sqlite", migrationsDirectory: repositoryMigrations)
+        let db = try scratchDatabase(in: try scratchDirectory(prefix: "tests"))
         let id = try newJob(db)
         _ = try db.claimJob(id: id, worker: "a")
         XCTAssertThrowsError(try db.claimJob(id: id, worker: "b")) { error in
@@ -99,7 +100,7 @@ final class CheckpointAndLeaseTests: XCTestCase {
     }
 
     func testWorkerThatWasTakenOverWritesNothing() throws {
-        let db = try ResultsDatabase(path: temporaryDirectory() + "/r.sqlite", migrationsDirectory: repositoryMigrations)
+        let db = try scratchDatabase(in: try scratchDirectory(prefix: "tests"))
         let id = try newJob(db)
         _ = try db.claimJob(id: id, worker: "slow", leaseSeconds: -1)
         _ = try XCTUnwrap(try db.claimNext(worker: "new"))
@@ -118,7 +119,7 @@ final class CheckpointAndLeaseTests: XCTestCase {
     }
 
     func testReleaseMadeAgainIsVerifiedNotAppendedAndADifferentOneIsRefused() throws {
-        let db = try ResultsDatabase(path: temporaryDirectory() + "/r.sqlite", migrationsDirectory: repositoryMigrations)
+        let db = try scratchDatabase(in: try scratchDirectory(prefix: "tests"))
         let id = try newJob(db)
         func release(_ entries: [LedgerEntry], reuse: Bool) throws -> Int {
             try db.commitRelease(jobId: id, round: 2, selectedClients: [0, 1], startedAt: Timestamp.now(), entries: entries, reuseRecorded: reuse)

@@ -2,20 +2,11 @@ import Foundation
 import GRDB
 import XCTest
 @testable import ResultsStore
-
-/// The repository's migrations/ folder, found from this file's path.
-let repositoryMigrations = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("migrations").path
-
-func temporaryDirectory() -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-tests-\(UUID().uuidString)").path
-    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}
+import TestSupport
 
 final class ResultsDatabaseTests: XCTestCase {
     func testMigrationsApplyOnceAndAreRecordedWithTheirChecksums() throws {
-        let path = temporaryDirectory() + "/r.sqlite"
+        let path = try scratchDirectory(prefix: "tests") + "/r.sqlite"
         _ = try ResultsDatabase(path: path, migrationsDirectory: repositoryMigrations)
         let db = try ResultsDatabase(path: path, migrationsDirectory: repositoryMigrations) // second open: nothing to apply
         let recorded = try db.writer.read { try Row.fetchAll($0, sql: "SELECT version, sha256 FROM privfed_migrations") }
@@ -27,7 +18,7 @@ final class ResultsDatabaseTests: XCTestCase {
     }
 
     func testChangedAppliedMigrationIsRefused() throws {
-        let dir = temporaryDirectory()
+        let dir = try scratchDirectory(prefix: "tests")
         let migrations = dir + "/migrations"
         try FileManager.default.createDirectory(atPath: migrations, withIntermediateDirectories: true)
         try "CREATE TABLE t (x INTEGER);".write(toFile: migrations + "/0001_t.sql", atomically: true, encoding: .utf8)
@@ -40,7 +31,7 @@ final class ResultsDatabaseTests: XCTestCase {
     }
 
     func testFileThatIsNotSQLiteIsRefusedAndLeftUntouched() throws {
-        let path = temporaryDirectory() + "/notes.sqlite"
+        let path = try scratchDirectory(prefix: "tests") + "/notes.sqlite"
         let content = Data("these are my notes, not a database\n".utf8)
         try content.write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try ResultsDatabase(path: path, migrationsDirectory: repositoryMigrations)) { error in
@@ -51,7 +42,7 @@ final class ResultsDatabaseTests: XCTestCase {
     }
 
     func testForeignSQLiteDatabaseIsRefusedWithoutAddingTables() throws {
-        let path = temporaryDirectory() + "/other.sqlite"
+        let path = try scratchDirectory(prefix: "tests") + "/other.sqlite"
         let queue = try DatabaseQueue(path: path)
         try queue.write { try $0.execute(sql: "CREATE TABLE customers (id INTEGER)") }
         XCTAssertThrowsError(try ResultsDatabase(path: path, migrationsDirectory: repositoryMigrations)) { error in
@@ -62,7 +53,7 @@ final class ResultsDatabaseTests: XCTestCase {
     }
 
     func testQueryRefusesWritesAndLeavesDataAsItWas() throws {
-        let path = temporaryDirectory() + "/r.sqlite"
+        let path = try scratchDirectory(prefix: "tests") + "/r.sqlite"
         let db = try ResultsDatabase(path: path, migrationsDirectory: repositoryMigrations)
         let id = try db.insertJob(JobRecord(name: "j", manifestPath: "m.yaml", manifestText: "name: j", seed: 1,
                                             randomness: "reproducible", codeVersion: "test", status: .queued, roundsPlanned: 1))
@@ -77,14 +68,14 @@ final class ResultsDatabaseTests: XCTestCase {
         XCTAssertEqual(result.rows, [[.integer(id), .text("j")]])
     }
 
-    func testQueryOnMissingDatabaseDoesNotCreateIt() {
-        let path = temporaryDirectory() + "/absent.sqlite"
+    func testQueryOnMissingDatabaseDoesNotCreateIt() throws {
+        let path = try scratchDirectory(prefix: "tests") + "/absent.sqlite"
         XCTAssertThrowsError(try ReadOnlyQuery.run(path: path, sql: "SELECT 1"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: path))
     }
 
     func testTwoClaimsNeverTakeTheSameJob() throws {
-        let path = temporaryDirectory() + "/r.sqlite"
+        let path = try scratchDirectory(prefix: "tests") + "/r.sqlite"
         let db = try ResultsDatabase(path: path, migrationsDirectory: repositoryMigrations)
         for i in 0..<20 {
             _ = try db.insertJob(JobRecord(name: "j\(i)", manifestPath: "m", manifestText: "t", seed: 1, randomness: "reproducible",
@@ -101,7 +92,7 @@ final class ResultsDatabaseTests: XCTestCase {
     }
 
     func testRoundIsWrittenWhollyOrNotAtAll() throws {
-        let path = temporaryDirectory() + "/r.sqlite"
+        let path = try scratchDirectory(prefix: "tests") + "/r.sqlite"
         let db = try ResultsDatabase(path: path, migrationsDirectory: repositoryMigrations)
         let id = try db.insertJob(JobRecord(name: "j", manifestPath: "m", manifestText: "t", seed: 1, randomness: "reproducible",
                                             codeVersion: "test", status: .running, roundsPlanned: 2))

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Logging
 import ResultsStore
 import Service
+import TestSupport
 import XCTest
 
 /// Bearer-token authentication of `privfed serve`: who gets in, what they are told, and that a
@@ -13,11 +14,8 @@ final class APIAuthenticationTests: XCTestCase {
     static let other = "sec-token-other-88aa77bb66cc"
 
     func makeFixture(_ tokens: [String]) throws -> (db: ResultsDatabase, app: APIServer.App, logs: LogLines) {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-auth-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let db = try ResultsDatabase(path: dir + "/r.sqlite", migrationsDirectory: root.appendingPathComponent("migrations").path)
-        let configuration = APIConfiguration(manifestsDirectory: root.appendingPathComponent("manifests").path,
+        let db = try scratchDatabase(in: try scratchDirectory(prefix: "auth"))
+        let configuration = APIConfiguration(manifestsDirectory: repositoryRoot.appendingPathComponent("manifests").path,
                                              tokens: try BearerTokens(tokens), workers: 0)
         let logs = LogLines()
         return (db, APIServer.application(configuration: configuration, database: db, logger: logs.logger), logs)
@@ -67,8 +65,7 @@ final class APIAuthenticationTests: XCTestCase {
     }
 
     func testTokenErrorsNameTheSourceButNeverTheToken() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-tokens-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try scratchDirectory(prefix: "tokens")
         let file = dir + "/tokens.txt"
         try "# API tokens\n\n\(Self.token)\n  \(Self.other)  \n".write(toFile: file, atomically: true, encoding: .utf8)
         let loaded = try BearerTokens.load(file: file)

@@ -4,29 +4,22 @@ import XCTest
 @testable import Audit
 @testable import Pipeline
 @testable import ResultsStore
+import TestSupport
 
 /// What an auditor catches: each edit made behind privfed's back — with sqlite3, triggers dropped
 /// first — or to the files around the database makes `privfed audit` fail and name what changed.
 final class AuditTamperTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// A small DP job whose dataset is a private copy, so a test can replace a file in it.
     func dpJob() throws -> (db: ResultsDatabase, id: Int64, path: String, data: String) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-tamper-\(UUID().uuidString)").path
+        let dir = try scratchDirectory(prefix: "tamper")
         let data = dir + "/mnist"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: Self.root.appendingPathComponent("datasets/mnist").path, toPath: data)
-        let manifest = """
-        name: tamper
-        seed: 9
-        dataset: { name: mnist, path: \(data), clients: 2, partition: { scheme: iid }, train_examples: 1000, test_examples: 200 }
-        model: { architecture: mlp }
-        federation: { rounds: 2, clients_per_round: 2, batch_size: 50, learning_rate: 0.5 }
-        privacy: { differential_privacy: true, epsilon: 3, delta: 1e-5, max_grad_norm: 1.0 }
-        """
-        try manifest.write(toFile: dir + "/job.yaml", atomically: true, encoding: .utf8)
-        let db = try ResultsDatabase(path: dir + "/r.sqlite", migrationsDirectory: Self.root.appendingPathComponent("migrations").path)
-        let summary = try JobService(database: db).runNow(try JobService.ready(path: dir + "/job.yaml"))
+        try FileManager.default.copyItem(atPath: repositoryMNIST, toPath: data)
+        let manifest = smallMNISTManifest(name: "tamper", seed: 9, mnistPath: data, clients: 2, trainExamples: 1000, testExamples: 200,
+                                          rounds: 2, clientsPerRound: 2, learningRate: 0.5,
+                                          extra: "privacy: { differential_privacy: true, epsilon: 3, delta: 1e-5, max_grad_norm: 1.0 }")
+        let path = try writeManifest(manifest, in: dir)
+        let db = try scratchDatabase(in: dir)
+        let summary = try JobService(database: db).runNow(try JobService.ready(path: path))
         return (db, summary.jobId, dir + "/r.sqlite", data)
     }
 

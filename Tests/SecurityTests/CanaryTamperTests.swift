@@ -5,34 +5,16 @@ import XCTest
 @testable import DifferentialPrivacy
 @testable import Pipeline
 @testable import ResultsStore
+import TestSupport
 
 /// What the `empirical_privacy` finding catches: a mask or canary changed after the commitment,
 /// a score edited to move the guesses, and a DP implementation that leaks more than it accounts.
 final class CanaryTamperTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// A one-client job on 300 MNIST images with 200 canaries; `privacy` is appended verbatim.
     func canaryJob(privacy: String = "", override: (([RoundStage]) -> [RoundStage])? = nil) throws -> (db: ResultsDatabase, id: Int64, path: String) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-canary-tamper-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let manifest = """
-        name: canary-tamper
-        seed: 21
-        dataset: { name: mnist, path: \(Self.root.appendingPathComponent("datasets/mnist").path), clients: 1, train_examples: 300, test_examples: 200 }
-        model: { architecture: mlp }
-        federation: { rounds: 3, clients_per_round: 1, local_epochs: 8, batch_size: 20, learning_rate: 0.1 }
-        \(privacy)
-        audit: { canaries: 200 }
-        """
-        try manifest.write(toFile: dir + "/job.yaml", atomically: true, encoding: .utf8)
-        let db = try ResultsDatabase(path: dir + "/r.sqlite", migrationsDirectory: Self.root.appendingPathComponent("migrations").path)
-        let ready = try JobService.ready(path: dir + "/job.yaml")
-        let id = try db.insertJob(JobService.record(ready.prepared.manifest, text: ready.text, path: ready.path, status: .queued))
-        let runner = JobRunner(database: db, worker: "test")
-        runner.stageOverride = override
-        try db.startJob(id: id, worker: "test")
-        try runner.execute(ready.prepared, jobId: id)
-        return (db, id, dir + "/r.sqlite")
+        let text = canaryJobManifest(name: "canary-tamper", seed: 21, privacy: privacy, canaries: 200, epochs: 8)
+        let job = try runWithJobRunner(text, prefix: "canary-tamper") { $0.stageOverride = override }
+        return (job.db, job.id, job.db.path)
     }
 
     func sql(_ path: String, _ statement: String) throws {

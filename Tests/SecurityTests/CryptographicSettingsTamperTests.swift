@@ -4,6 +4,7 @@ import XCTest
 @testable import Audit
 @testable import Pipeline
 @testable import ResultsStore
+import TestSupport
 
 /// The audit's checks of the cryptography as it ran — HE keys against the rotation policy and the
 /// 128-bit bounds (`he_key_rotation`, `he_security`), secure aggregation against its thresholds
@@ -11,26 +12,13 @@ import XCTest
 /// show a key kept too long, a key re-used, insecure parameters, a minority threshold or a
 /// missing share-holder.
 final class CryptographicSettingsTamperTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// A small real job (mlp, 600 training images, 4 clients all in every round, 2 rounds).
     func job(_ privacy: String) throws -> (db: ResultsDatabase, id: Int64, path: String) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-crypto-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let manifest = """
-        name: crypto-settings
-        seed: 21
-        dataset: { name: mnist, path: \(Self.root.appendingPathComponent("datasets/mnist").path), clients: 4, partition: { scheme: iid }, train_examples: 600, test_examples: 200 }
-        model: { architecture: mlp }
-        federation: { rounds: 2, clients_per_round: 4, batch_size: 50, learning_rate: 0.1 }
-        privacy:
-          \(privacy)
-        """
-        try manifest.write(toFile: dir + "/job.yaml", atomically: true, encoding: .utf8)
-        let db = try ResultsDatabase(path: dir + "/r.sqlite", migrationsDirectory: Self.root.appendingPathComponent("migrations").path)
-        let summary = try JobService(database: db).runNow(try JobService.ready(path: dir + "/job.yaml"))
+        let text = smallMNISTManifest(name: "crypto-settings", seed: 21, clients: 4, trainExamples: 600, testExamples: 200,
+                                      rounds: 2, clientsPerRound: 4, extra: "privacy:\n  \(privacy)")
+        let (db, summary) = try runJobNow(text, prefix: "crypto")
         XCTAssertEqual(summary.status, "succeeded")
-        return (db, summary.jobId, dir + "/r.sqlite")
+        return (db, summary.jobId, db.path)
     }
 
     func findings(_ db: ResultsDatabase, _ id: Int64) throws -> [String: AuditFinding] {

@@ -2,18 +2,14 @@ import Foundation
 import GRDB
 import XCTest
 @testable import ResultsStore
+import TestSupport
 
 /// The privacy ledger is append-only (triggers) and hash-chained: an edit made behind
 /// privfed's back, even with the triggers dropped, is detected and named.
 final class LedgerTamperTests: XCTestCase {
-    static let migrations = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("migrations").path
-
     func makeLedger(rows: Int = 6) throws -> (ResultsDatabase, Int64, String) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-ledger-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let path = dir + "/r.sqlite"
-        let db = try ResultsDatabase(path: path, migrationsDirectory: Self.migrations)
+        let db = try scratchDatabase(in: try scratchDirectory(prefix: "ledger"))
+        let path = db.path
         let id = try db.insertJob(JobRecord(name: "dp", manifestPath: "m.yaml", manifestText: "name: dp", seed: 1,
                                             randomness: "reproducible", codeVersion: "test", status: .running, roundsPlanned: 3))
         var spent = 0.0

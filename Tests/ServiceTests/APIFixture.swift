@@ -4,33 +4,15 @@ import HummingbirdTesting
 import Logging
 import ResultsStore
 import Service
-
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+import TestSupport
 
 /// The token the fixtures accept.
 let testToken = "svc-test-token-5f0c2a9e71d34b8a"
 
 /// A small real job: the mlp on 600 MNIST training and 200 test images, 3 clients, `rounds` rounds.
 func tinyManifest(name: String = "tiny", rounds: Int = 2, extra: String = "") -> String {
-    """
-    name: \(name)
-    seed: 7
-    dataset:
-      name: mnist
-      path: \(repositoryRoot.appendingPathComponent("datasets/mnist").path)
-      clients: 3
-      partition: { scheme: iid }
-      train_examples: 600
-      test_examples: 200
-    model:
-      architecture: mlp
-    federation:
-      rounds: \(rounds)
-      clients_per_round: 2
-      batch_size: 50
-      learning_rate: 0.1
-    \(extra)
-    """
+    smallMNISTManifest(name: name, seed: 7, clients: 3, trainExamples: 600, testExamples: 200,
+                       rounds: rounds, clientsPerRound: 2, extra: extra)
 }
 
 /// The fixtures' applications log nothing (SecurityTests/APIAuthenticationTests reads what the API logs).
@@ -43,9 +25,8 @@ struct APIFixture {
     let configuration: APIConfiguration
 
     init(tokens: [String]? = [testToken], maxBodyBytes: Int = APIConfiguration.defaultMaxBodyBytes) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-api-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        database = try ResultsDatabase(path: directory + "/r.sqlite", migrationsDirectory: repositoryRoot.appendingPathComponent("migrations").path)
+        directory = try scratchDirectory(prefix: "api")
+        database = try scratchDatabase(in: directory)
         configuration = APIConfiguration(manifestsDirectory: repositoryRoot.appendingPathComponent("manifests").path,
                                          tokens: try tokens.map { try BearerTokens($0) }, maxBodyBytes: maxBodyBytes, workers: 0)
     }

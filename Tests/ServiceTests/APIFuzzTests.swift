@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Service
 import XCTest
+import TestSupport
 
 /// The HTTP API survives ≥ 10,000 seeded random and mutated requests through the in-process
 /// application: random methods, paths, query strings, headers and bodies (mutated manifests, JSON,

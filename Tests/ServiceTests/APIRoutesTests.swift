@@ -5,6 +5,7 @@ import Pipeline
 import ResultsStore
 import Service
 import XCTest
+import TestSupport
 
 /// Drives every route of the HTTP API in process, with the answers checked against the database
 /// and against the command line's own readers.

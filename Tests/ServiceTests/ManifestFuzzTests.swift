@@ -1,6 +1,7 @@
 import Foundation
 import Pipeline
 import XCTest
+import TestSupport
 
 /// Manifest parsing survives ≥ 10,000 seeded mutations of the shipped manifests and random texts:
 /// no crash, no hang, and every rejection a `ManifestError` whose lines have the
@@ -15,8 +16,7 @@ final class ManifestFuzzTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(manifests.count, 10)
         var fuzz = FuzzInputs(stream: "manifest")
         let reader = ManifestReader()
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-fuzz-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let scratch = try scratchDirectory(prefix: "fuzz")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let started = ContinuousClock.now
         var (valid, rejected, slowest) = (0, 0, Duration.zero)
