@@ -43,49 +43,51 @@ final class CryptographicSettingsTamperTests: XCTestCase {
         XCTAssertNil(f["mpc_security"], "no secure aggregation in this job")
     }
 
+    /// Runs a job with `privacy`, checks that `check` passes, applies `sql` (with `JOB` standing for
+    /// the job id) behind privfed's back, and returns the finding `check` then gives.
+    func tampered(_ privacy: String, _ sql: String, check: String, file: StaticString = #filePath, line: UInt = #line) throws -> AuditFinding {
+        let job = try job(privacy)
+        let before = try XCTUnwrap(try findings(job.db, job.id)[check], file: file, line: line)
+        XCTAssertTrue(before.passed, before.evidence, file: file, line: line)
+        try edit(job.path, sql.replacingOccurrences(of: "JOB", with: "\(job.id)"))
+        let after = try XCTUnwrap(try findings(job.db, job.id)[check], file: file, line: line)
+        XCTAssertFalse(after.passed, "\(check) still passes after: \(sql)", file: file, line: line)
+        return after
+    }
+
     func testAKeyKeptPastItsEpochFailsTheRotationCheck() throws {
-        let job = try job(Self.rotatingBFV)
-        try edit(job.path, "DELETE FROM he_keys WHERE job_id = \(job.id) AND epoch = 1")
-        let rotation = try XCTUnwrap(try findings(job.db, job.id)["he_key_rotation"])
-        XCTAssertFalse(rotation.passed)
-        XCTAssertTrue(rotation.evidence.contains("epochs [0] but 2 completed rounds rotated every 1 round need epochs [0, 1]"), rotation.evidence)
+        let f = try tampered(Self.rotatingBFV, "DELETE FROM he_keys WHERE job_id = JOB AND epoch = 1", check: "he_key_rotation")
+        XCTAssertTrue(f.evidence.contains("epochs [0] but 2 completed rounds rotated every 1 round need epochs [0, 1]"), f.evidence)
     }
 
     func testARotationThatReusedTheOldKeyIsNamed() throws {
-        let job = try job(Self.rotatingBFV)
-        try edit(job.path, "UPDATE he_keys SET key_id = (SELECT key_id FROM he_keys WHERE job_id = \(job.id) AND epoch = 0) WHERE job_id = \(job.id) AND epoch = 1")
-        let rotation = try XCTUnwrap(try findings(job.db, job.id)["he_key_rotation"])
-        XCTAssertFalse(rotation.passed)
-        XCTAssertTrue(rotation.evidence.contains("epoch 1 re-used the key"), rotation.evidence)
+        let f = try tampered(Self.rotatingBFV, "UPDATE he_keys SET key_id = (SELECT key_id FROM he_keys WHERE job_id = JOB AND epoch = 0) "
+                             + "WHERE job_id = JOB AND epoch = 1", check: "he_key_rotation")
+        XCTAssertTrue(f.evidence.contains("epoch 1 re-used the key"), f.evidence)
     }
 
     func testParametersBeyondThe128BitBoundFailTheSecurityCheck() throws {
-        let job = try job(Self.rotatingBFV)
-        try edit(job.path, "UPDATE he_keys SET log_q = 120 WHERE job_id = \(job.id) AND epoch = 1")
-        let security = try XCTUnwrap(try findings(job.db, job.id)["he_security"])
-        XCTAssertFalse(security.passed)
-        XCTAssertEqual(security.evidence, "epoch 1: N = 4096 with log2 Q = 120 bits exceeds the 128-bit bound of 109 bits")
+        let f = try tampered(Self.rotatingBFV, "UPDATE he_keys SET log_q = 120 WHERE job_id = JOB AND epoch = 1", check: "he_security")
+        XCTAssertEqual(f.evidence, "epoch 1: N = 4096 with log2 Q = 120 bits exceeds the 128-bit bound of 109 bits")
     }
 
-    func testSecAggWithAnHonestMajorityPassesAndAMinorityThresholdIsNamed() throws {
+    /// 4 clients ran with t = ⌊2·4/3⌋ + 1 = 3 of k + 1 = 4; t = 2 is half of them, not a majority.
+    func testSecAggWithAMinorityThresholdIsNamed() throws {
+        let f = try tampered("secure_aggregation: secagg", "UPDATE metrics SET value = 2 WHERE job_id = JOB AND round = 2 AND name = 'threshold'",
+                             check: "mpc_security")
+        XCTAssertEqual(f.evidence, "round 2: threshold t = 2 is not a majority of the 4 holders of each client's key shares")
+    }
+
+    func testSecAggWithAnHonestMajorityPasses() throws {
         let job = try job("secure_aggregation: secagg")
-        let passed = try XCTUnwrap(try findings(job.db, job.id)["mpc_security"])
-        // 4 clients: t = ⌊2·4/3⌋ + 1 = 3 of k + 1 = 4.
-        XCTAssertTrue(passed.passed, passed.evidence)
-        XCTAssertTrue(passed.evidence.contains("t = 3 of k + 1 = 4"), passed.evidence)
-        try edit(job.path, "UPDATE metrics SET value = 2 WHERE job_id = \(job.id) AND round = 2 AND name = 'threshold'")
-        let failed = try XCTUnwrap(try findings(job.db, job.id)["mpc_security"])
-        XCTAssertFalse(failed.passed)
-        XCTAssertEqual(failed.evidence, "round 2: threshold t = 2 is not a majority of the 4 holders of each client's key shares")
+        let f = try XCTUnwrap(try findings(job.db, job.id)["mpc_security"])
+        XCTAssertTrue(f.passed, f.evidence)
+        XCTAssertTrue(f.evidence.contains("t = 3 of k + 1 = 4"), f.evidence)
     }
 
     func testAdditiveSharingWithAMissingShareHolderIsNamed() throws {
-        let job = try job("secure_aggregation: additive\n  share_holders: 3")
-        let passed = try XCTUnwrap(try findings(job.db, job.id)["mpc_security"])
-        XCTAssertTrue(passed.passed, passed.evidence)
-        try edit(job.path, "DELETE FROM metrics WHERE job_id = \(job.id) AND round = 1 AND name = 'holder_2_bytes_received'")
-        let failed = try XCTUnwrap(try findings(job.db, job.id)["mpc_security"])
-        XCTAssertFalse(failed.passed)
-        XCTAssertTrue(failed.evidence.contains("round 1: 2 share-holders took part, the manifest asks for 3"), failed.evidence)
+        let f = try tampered("secure_aggregation: additive\n  share_holders: 3",
+                             "DELETE FROM metrics WHERE job_id = JOB AND round = 1 AND name = 'holder_2_bytes_received'", check: "mpc_security")
+        XCTAssertTrue(f.evidence.contains("round 1: 2 share-holders took part, the manifest asks for 3"), f.evidence)
     }
 }

@@ -40,7 +40,7 @@ public struct EmpiricalAuditStatement: Codable, Sendable, Equatable {
         epsilonAccounted = reveal?.epsilonAccounted
         accountant = reveal?.accountant
         paragraphs = []
-        paragraphs = sentences()
+        paragraphs = sentences()   // reads the fields set above
     }
 
     /// True when the measured lower bound contradicts the accounted ε (a broken implementation).
