@@ -14,7 +14,8 @@ import ResultsStore
 /// - `he_security`: every key's parameters meet 128-bit security by the HomomorphicEncryption.org
 ///   standard (Albrecht et al. 2018, Table 1, ternary secret): log2 Q, special primes included, at
 ///   most the bound for its ring degree. The recorded parameters are checked, not the manifest's,
-///   so a job run by a build that ignored the check is caught.
+///   so a job run by a build that ignored the check is caught. Every threshold decryption's smudging
+///   noise is sized for the noise it must hide (`smudgingFinding`).
 struct HEKeyAudit {
     let database: ResultsDatabase
 
@@ -25,8 +26,12 @@ struct HEKeyAudit {
             return keys.isEmpty ? [] : [AuditFinding("he_key_rotation", false,
                 "\(keys.count) HE keys are recorded but the manifest does not enable homomorphic_encryption")]
         }
-        return [rotation(keys, job: job, manifest: manifest), security(keys)]
+        let decryptions = try database.metrics(jobId: job.id!).filter { $0.stage == "decrypt" && $0.client == nil }
+        return [rotation(keys, job: job, manifest: manifest), security(keys, decryptions: decryptions)]
     }
+
+    /// λ: the statistical security every decryption share's smudging must reach (bits).
+    static let statisticalSecurity = 40
 
     func rotation(_ keys: [HEKeyRecord], job: JobRecord, manifest: JobManifest) -> AuditFinding {
         let p = manifest.privacy
@@ -64,7 +69,7 @@ struct HEKeyAudit {
                             + "\(policy), each shared by the \(manifest.dataset.clients) clients: \(listed.isEmpty ? "none needed" : listed)")
     }
 
-    func security(_ keys: [HEKeyRecord]) -> AuditFinding {
+    func security(_ keys: [HEKeyRecord], decryptions: [MetricRecord]) -> AuditFinding {
         var problems: [String] = [], shown: Set<String> = []
         for key in keys {
             guard let bound = SecurityStandard.maximumLogQ[key.ringDegree] else {
@@ -77,8 +82,35 @@ struct HEKeyAudit {
                 shown.insert("N = \(key.ringDegree), log2 Q = \(key.logQ) ≤ \(bound)")
             }
         }
+        let smudging = smudgingFinding(keys, decryptions: decryptions, problems: &problems)
         guard problems.isEmpty else { return AuditFinding("he_security", false, problems.joined(separator: "; ")) }
         return AuditFinding("he_security", true, "every key meets 128-bit security (HomomorphicEncryption.org standard, ternary secret): "
-                            + (shown.isEmpty ? "no key was made" : shown.sorted().joined(separator: "; ")))
+                            + (shown.isEmpty ? "no key was made" : shown.sorted().joined(separator: "; ")) + "; " + smudging)
+    }
+
+    /// Threshold decryption floods each share with uniform noise of b bits so that the decryption
+    /// noise e (‖e‖∞ ≤ B), through which CKKS leaks the secret key (Li & Micciancio 2021), is hidden:
+    /// the smudging lemma with a union bound over the N coefficients needs b ≥ ⌈log2 B⌉ + λ + log2 N + 1
+    /// for statistical distance 2^−λ−1 (Mouchet et al. 2021). Checked per round from the recorded
+    /// `smudging_bits` and `decryption_noise_log2`, with λ = 40 fixed here, not read from the job.
+    func smudgingFinding(_ keys: [HEKeyRecord], decryptions: [MetricRecord], problems: inout [String]) -> String {
+        guard let degree = keys.first?.ringDegree else { return "no decryption to check" }
+        var byRound: [Int: [String: Double]] = [:]
+        for m in decryptions { byRound[m.round, default: [:]][m.name] = m.value }
+        var margins: [Int] = []
+        for (round, values) in byRound.sorted(by: { $0.key < $1.key }) {
+            guard let bits = values["smudging_bits"].map(Int.init), let noise = values["decryption_noise_log2"].map(Int.init) else { continue }
+            let required = noise + Self.statisticalSecurity + degree.trailingZeroBitCount + 1
+            if bits < required {
+                problems.append("round \(round): decryption shares smudged with \(bits) bits, but noise of 2^\(noise) at N = \(degree) needs "
+                                + "\(required) for \(Self.statisticalSecurity)-bit statistical security")
+            } else {
+                margins.append(bits - required)
+            }
+        }
+        guard let least = margins.min() else { return "no smudging recorded (a job without decryption rounds, or recorded before privfed recorded it)" }
+        return "the smudging of every decryption share in \(margins.count) rounds floods the decryption noise at "
+            + "\(Self.statisticalSecurity)-bit statistical security (b ≥ ⌈log2 B⌉ + \(Self.statisticalSecurity) + log2 N + 1, "
+            + "smallest margin \(least) bits)"
     }
 }

@@ -188,7 +188,10 @@ final class ReportTests: XCTestCase {
         try AtomicFileWriter.write(Data("short".utf8), to: path)
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "short")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["report.html"])
-        XCTAssertThrowsError(try AtomicFileWriter.write(Data("x".utf8), to: dir + "/missing/report.html"))
+        XCTAssertThrowsError(try AtomicFileWriter.write(Data("x".utf8), to: dir + "/missing/report.html")) { error in
+            // The message names the file asked for, not the temporary file.
+            XCTAssertTrue("\(error)".hasPrefix("cannot write \(dir)/missing/report.html: No such file or directory"), "\(error)")
+        }
     }
 
     func testChartAxisUsesNiceStepsThatCoverTheData() {

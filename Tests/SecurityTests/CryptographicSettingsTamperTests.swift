@@ -40,6 +40,7 @@ final class CryptographicSettingsTamperTests: XCTestCase {
         XCTAssertTrue(rotation.evidence.contains("epoch 1 from round 2"), rotation.evidence)
         XCTAssertTrue(security.passed, security.evidence)
         XCTAssertTrue(security.evidence.contains("N = 4096, log2 Q = 109 ≤ 109"), security.evidence)
+        XCTAssertTrue(security.evidence.contains("in 2 rounds floods the decryption noise at 40-bit statistical security"), security.evidence)
         XCTAssertNil(f["mpc_security"], "no secure aggregation in this job")
     }
 
@@ -69,6 +70,15 @@ final class CryptographicSettingsTamperTests: XCTestCase {
     func testParametersBeyondThe128BitBoundFailTheSecurityCheck() throws {
         let f = try tampered(Self.rotatingBFV, "UPDATE he_keys SET log_q = 120 WHERE job_id = JOB AND epoch = 1", check: "he_security")
         XCTAssertEqual(f.evidence, "epoch 1: N = 4096 with log2 Q = 120 bits exceeds the 128-bit bound of 109 bits")
+    }
+
+    /// Smudging too small for the recorded decryption noise would let the decryption noise — and
+    /// with it the secret key — through; the round is named.
+    func testSmudgingTooSmallForTheNoiseFailsTheSecurityCheck() throws {
+        let f = try tampered(Self.rotatingBFV, "UPDATE metrics SET value = 30 WHERE job_id = JOB AND round = 2 AND name = 'smudging_bits'",
+                             check: "he_security")
+        XCTAssertTrue(f.evidence.hasPrefix("round 2: decryption shares smudged with 30 bits, but noise of 2^"), f.evidence)
+        XCTAssertTrue(f.evidence.hasSuffix("for 40-bit statistical security"), f.evidence)
     }
 
     /// 4 clients ran with t = ⌊2·4/3⌋ + 1 = 3 of k + 1 = 4; t = 2 is half of them, not a majority.

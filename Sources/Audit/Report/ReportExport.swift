@@ -63,13 +63,15 @@ public enum ReportExport {
 /// rename(2) it over the destination (atomic within one file system, POSIX.1-2017 rename()).
 public enum AtomicFileWriter {
     public enum WriteError: Error, CustomStringConvertible {
-        case cannotCreate(path: String, reason: String)
+        /// The temporary file next to `path` (in `directory`) could not be made.
+        case cannotCreate(path: String, directory: String, reason: String)
         case cannotWrite(path: String, reason: String)
         case cannotRename(from: String, to: String, reason: String)
 
         public var description: String {
             switch self {
-            case .cannotCreate(let path, let reason): return "cannot create \(path): \(reason)"
+            case .cannotCreate(let path, let directory, let reason):
+                return "cannot write \(path): \(reason) (the file is first written to a temporary file in \(directory), which must exist and be writable)"
             case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
             case .cannotRename(let from, let to, let reason): return "cannot move \(from) to \(to): \(reason)"
             }
@@ -81,7 +83,7 @@ public enum AtomicFileWriter {
         let directory = url.deletingLastPathComponent().path
         let temporary = (directory as NSString).appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else { throw WriteError.cannotCreate(path: temporary, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw WriteError.cannotCreate(path: path, directory: directory, reason: String(cString: strerror(errno))) }
         var renamed = false
         defer { if !renamed { unlink(temporary) } }
         do {

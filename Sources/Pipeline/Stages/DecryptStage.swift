@@ -1,3 +1,4 @@
+import Foundation
 import HomomorphicEncryption
 import ResultsStore
 
@@ -11,7 +12,9 @@ import ResultsStore
 /// h's S_h·c1 + E_h from its re-shared key (`SecretKeyResharing`, stream `he/round/R/holder/H/decrypt`),
 /// each flooded with smudging noise; the aggregator combines all M. Recorded per share-holder:
 /// `holder_H_bytes_received` (the aggregate it is sent) and `holder_H_bytes_sent` (its shares);
-/// `threshold_decryption` carries the mode in its unit (`mode:threshold` or `mode:share-holders`).
+/// `threshold_decryption` carries the mode in its unit (`mode:threshold` or `mode:share-holders`);
+/// `smudging_bits` (the smallest over all shares) and `decryption_noise_log2` (⌈log2 B⌉ of the
+/// aggregate) let an audit check the flooding was sized for the noise.
 ///
 /// `he_max_abs_error` compares the released delta with plaintext FedAvg of the same updates
 /// (exact weights n_k / Σ n, or the DP-FedAvg sum / clients_per_round). It is a simulation-only
@@ -34,7 +37,7 @@ public struct DecryptStage: RoundStage {
         }
         let codec = he.setup.codec
         let threads = job.manifest.threads
-        var shareBytes = 0, parties = 0
+        var shareBytes = 0, parties = 0, smudgingBits = Int.max
         var holderMetrics: [StageMetric] = []
         let released: [Double]
         if let resharing = he.setup.resharing {
@@ -49,6 +52,7 @@ public struct DecryptStage: RoundStage {
                                   StageMetric("holder_\(h)_bytes_sent", Double(shareBytes), "bytes")]
             }
             parties = shares.count
+            smudgingBits = shares.joined().map(\.share.smudgingBits).min() ?? 0
             released = try codec.decrypt(aggregate, holderShares: shares, resharing: resharing, divisor: divisor, threads: threads)
         } else {
             var shares: [[DecryptionShare]] = []
@@ -59,6 +63,7 @@ public struct DecryptStage: RoundStage {
                 shares.append(try wire.map { try HESerialization.deserializeDecryptionShare($0, context: codec.context) })
             }
             parties = shares.count
+            smudgingBits = shares.joined().map(\.smudgingBits).min() ?? 0
             released = try codec.decrypt(aggregate, shares: shares, divisor: divisor, threads: threads)
         }
         let maxError = Self.maxErrorAgainstPlaintext(released, updates: state.updates, plain: he.clients.simulationPlainUpdates,
@@ -74,6 +79,9 @@ public struct DecryptStage: RoundStage {
             StageMetric("decryption_share_bytes", Double(shareBytes), "bytes"),
             StageMetric("threshold_decryption", 1, "mode:\(he.setup.decryptionMode.rawValue)"),
             StageMetric("precision_bits", Double(codec.precisionBits), "bits"),
+            // What the audit's he_security needs to check the smudging was sized for this noise.
+            StageMetric("smudging_bits", Double(smudgingBits), "bits"),
+            StageMetric("decryption_noise_log2", Self.noiseLog2(aggregate), "bits"),
             StageMetric("he_max_abs_error", maxError, "abs"),
         ]
         metrics += holderMetrics
@@ -82,6 +90,14 @@ public struct DecryptStage: RoundStage {
             metrics.append(StageMetric("epsilon_spent", decision.entry.enforcedEpsilonSpent, "epsilon"))
         }
         return metrics
+    }
+
+    /// ⌈log2 B⌉ for the largest noise bound B over the aggregate's ciphertexts: the noise the
+    /// smudging of every decryption share has to flood. (The ciphertexts of one aggregate went
+    /// through the same operations and share one bound; taking the largest errs towards failing
+    /// the audit, never towards passing it.)
+    static func noiseLog2(_ aggregate: EncryptedVector) -> Double {
+        aggregate.ciphertexts.map { log2(max($0.noiseBound, 1)).rounded(.up) }.max() ?? 0
     }
 
     /// max_i |released_i − plaintext FedAvg_i|, the reference accumulated in Double in client order.

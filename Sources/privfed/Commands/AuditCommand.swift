@@ -33,7 +33,9 @@ struct AuditCommand: ParsableCommand {
                                  round, of its scheme and N, shared by all clients
           he_security            with HE: every recorded key's log2 Q is within
                                  the 128-bit bound for its N (HomomorphicEncryption
-                                 .org standard, ternary secret)
+                                 .org standard, ternary secret), and every
+                                 decryption share's smudging floods the recorded
+                                 decryption noise at 40-bit statistical security
           mpc_security           with secure aggregation, per round as it ran:
                                  secagg threshold t an honest majority of each
                                  client's k + 1 share holders, at least t
