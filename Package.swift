@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ResultsStore", "Learning", "TestSupport"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Pipeline", "ResultsStore", "TestSupport"]),
         .testTarget(name: "ServiceTests", dependencies: [
-            "Service", "Pipeline", "ResultsStore", "Randomness", "TestSupport",
+            "Service", "Audit", "Pipeline", "ResultsStore", "Randomness", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),

@@ -21,11 +21,12 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     public static let jobLedger = APIRoute(.get, "/api/jobs/{id}/ledger")
     public static let jobReport = APIRoute(.get, "/api/jobs/{id}/report")
     public static let cancelJob = APIRoute(.post, "/api/jobs/{id}/cancel")
+    public static let auditJob = APIRoute(.post, "/api/jobs/{id}/audit")
     public static let openAPI = APIRoute(.get, "/api/openapi.yaml", requiresToken: false)
     public static let health = APIRoute(.get, "/api/health", requiresToken: false)
 
     public static let all: [APIRoute] = [
-        trainingStart, submitJob, listJobs, showJob, jobLedger, jobReport, cancelJob, openAPI, health,
+        trainingStart, submitJob, listJobs, showJob, jobLedger, jobReport, cancelJob, auditJob, openAPI, health,
     ]
 
     public var description: String { "\(method.rawValue) \(path)" }

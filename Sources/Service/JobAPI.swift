@@ -25,6 +25,7 @@ struct JobAPI: Sendable {
         case .jobLedger: return try json(LedgerReport.load(database, jobId: jobId(context)))
         case .jobReport: return try report(request, jobId: jobId(context))
         case .cancelJob: return try cancel(jobId: jobId(context))
+        case .auditJob: return try audit(jobId: jobId(context))
         case .openAPI: return try openAPI()
         case .health:
             _ = try database.jobs(limit: 1) // the database answers
@@ -89,6 +90,15 @@ struct JobAPI: Sendable {
         }
         let body = CancelledJob(job: jobId, outcome: outcome.rawValue, status: try database.job(id: jobId).status.rawValue)
         return try json(body, status: outcome == .cancelled ? .ok : .accepted)
+    }
+
+    /// `privfed audit JOB --json` over HTTP: every check of the records, recorded in `audits` like
+    /// the command line's. The verdict is in the body (`passed`); the status is 200 either way,
+    /// since the audit itself succeeded. Re-execution (`--reproduce`) is left to the command line:
+    /// it re-runs the whole job, minutes that an HTTP request should not hold open.
+    func audit(jobId: Int64) throws -> Response {
+        _ = try database.job(id: jobId)   // 404 before any work for an unknown job
+        return try json(JobAuditor(database: database).audit(jobId: jobId, reproduce: false))
     }
 
     func openAPI() throws -> Response {

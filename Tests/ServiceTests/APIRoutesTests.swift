@@ -1,3 +1,4 @@
+import Audit
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -206,6 +207,20 @@ final class APIRoutesTests: XCTestCase {
             XCTAssertTrue(csv.text.hasPrefix("chart,series,x,y\r\n"))
             let bad = try await client.call(.get, "/api/jobs/\(id)/report?format=pdf")
             XCTAssertEqual(bad.status, .badRequest)
+
+            // The audit over HTTP: the command line's findings, recorded in the audits table.
+            let audited = try await client.call(.post, "/api/jobs/\(id)/audit")
+            XCTAssertEqual(audited.status, .ok)
+            let audit = try audited.decode(AuditReport.self)
+            XCTAssertTrue(audit.passed, "\(audit.findings.filter { !$0.passed })")
+            XCTAssertFalse(audit.reproduced)
+            XCTAssertEqual(Set(audit.findings.map(\.check)), ["manifest_hash", "manifest_valid", "dataset_checksums", "migrations",
+                                                             "ledger_chain", "ledger_complete", "epsilon_recomputed", "epsilon_within_budget"])
+            XCTAssertTrue(audited.text.contains("\"passed\" : true"), "the verdict is in the body")
+            XCTAssertEqual(try JobReport.load(database: fixture.database, jobId: id).audit?.findings, audit.findings)
+            let unknown = try await client.call(.post, "/api/jobs/999/audit")
+            XCTAssertEqual(unknown.status, .notFound)
+            XCTAssertEqual(unknown.apiError?.error.code, "job_not_found")
 
             let cancelFinished = try await client.call(.post, "/api/jobs/\(id)/cancel")
             XCTAssertEqual(cancelFinished.status, .conflict)
