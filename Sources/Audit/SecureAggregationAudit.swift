@@ -14,6 +14,8 @@ import ResultsStore
 /// - additive: n-of-n sharing among M ≥ 2 share-holders, M as the manifest says (any M − 1 of them
 ///   see uniformly random values). With homomorphic encryption the M share-holders hold the
 ///   re-shared decryption key, so every decryption must combine exactly M shares.
+/// - client-level DP with distributed noise: at least the m clients the noise was split for
+///   reached the sum (`distributedNoiseFinding`).
 struct SecureAggregationAudit {
     let database: ResultsDatabase
     static let check = "mpc_security"
@@ -21,17 +23,47 @@ struct SecureAggregationAudit {
     /// The finding, or nil for a job without secure aggregation.
     func finding(job: JobRecord, manifest: JobManifest?) throws -> AuditFinding? {
         guard let manifest, manifest.privacy.secureAggregation != .none else { return nil }
-        let metrics = try database.metrics(jobId: job.id!).filter { $0.client == nil && $0.round >= 1 }
+        let metrics = try database.metrics(jobId: job.id!).filter { $0.round >= 1 }
         var byRound: [Int: [String: Double]] = [:]
-        for m in metrics where m.stage == "aggregate" || m.stage == "decrypt" { byRound[m.round, default: [:]][m.stage + "/" + m.name] = m.value }
+        for m in metrics where m.client == nil && (m.stage == "aggregate" || m.stage == "decrypt") {
+            byRound[m.round, default: [:]][m.stage + "/" + m.name] = m.value
+        }
+        var noiseParties: [Int: Int] = [:]
+        for m in metrics where m.stage == "share" && m.name == "noise_parties" { noiseParties[m.round] = max(noiseParties[m.round] ?? 0, Int(m.value)) }
         let rounds = byRound.keys.sorted()
         guard !rounds.isEmpty || job.roundsCompleted == 0 else {
             return AuditFinding(Self.check, false, "\(job.roundsCompleted) rounds completed but none recorded its secure-aggregation metrics")
         }
         let scheme = manifest.privacy.secureAggregation
-        return scheme.usesThreshold
+        let protocolFinding = scheme.usesThreshold
             ? maskingFinding(byRound, rounds: rounds, scheme: scheme.rawValue)
             : additiveFinding(byRound, rounds: rounds, manifest: manifest)
+        guard !noiseParties.isEmpty else { return protocolFinding }
+        return combine(protocolFinding, distributedNoiseFinding(byRound, noiseParties: noiseParties))
+    }
+
+    /// Client-level DP under secure aggregation: each client adds N(0, σ²C²/m) so that any m shares
+    /// sum to noise of σC, the σ the ledger accounts for. If fewer than m noisy inputs reach the sum
+    /// (more dropouts than planned), the release carried less noise than the ledger claims.
+    func distributedNoiseFinding(_ byRound: [Int: [String: Double]], noiseParties: [Int: Int]) -> AuditFinding {
+        var problems: [String] = [], least = Int.max
+        for (round, m) in noiseParties.sorted(by: { $0.key < $1.key }) {
+            guard let survivors = byRound[round]?["aggregate/included_clients"].map(Int.init) else { continue }
+            if survivors < m {
+                problems.append("round \(round): noise was split for \(m) clients but only \(survivors) inputs reached the sum, so the release "
+                                + "carried less than the σC the ledger accounts for")
+            }
+            least = min(least, survivors - m)
+        }
+        guard problems.isEmpty else { return AuditFinding(Self.check, false, problems.joined(separator: "; ")) }
+        return AuditFinding(Self.check, true, "distributed DP noise: in each of \(noiseParties.count) rounds at least the m clients "
+                            + "the noise was split for reached the sum (smallest margin \(least == Int.max ? 0 : least)), so every release carried σC")
+    }
+
+    /// One finding from two: passed when both passed, the evidence of both (failures first).
+    func combine(_ a: AuditFinding, _ b: AuditFinding) -> AuditFinding {
+        let parts = [a, b].sorted { !$0.passed && $1.passed }.map(\.evidence)
+        return AuditFinding(Self.check, a.passed && b.passed, parts.joined(separator: "; "))
     }
 
     func maskingFinding(_ byRound: [Int: [String: Double]], rounds: [Int], scheme: String) -> AuditFinding {

@@ -95,6 +95,16 @@ final class CryptographicSettingsTamperTests: XCTestCase {
         XCTAssertTrue(f.evidence.contains("t = 3 of k + 1 = 4"), f.evidence)
     }
 
+    /// Client-level DP under secure aggregation splits the noise over the m clients sure to reach
+    /// the sum; a round where fewer did released less noise than the ledger accounts for.
+    func testDistributedNoiseSplitForMoreClientsThanReachedTheSumIsNamed() throws {
+        let privacy = "differential_privacy: true\n  unit: client\n  epsilon: 8\n  noise_multiplier: 1.0\n  secure_aggregation: additive"
+        let f = try tampered(privacy, "UPDATE metrics SET value = value + 1 WHERE job_id = JOB AND round = 1 AND name = 'noise_parties'",
+                             check: "mpc_security")
+        XCTAssertTrue(f.evidence.hasPrefix("round 1: noise was split for "), f.evidence)
+        XCTAssertTrue(f.evidence.contains("carried less than the σC the ledger accounts for"), f.evidence)
+    }
+
     func testAdditiveSharingWithAMissingShareHolderIsNamed() throws {
         let f = try tampered("secure_aggregation: additive\n  share_holders: 3",
                              "DELETE FROM metrics WHERE job_id = JOB AND round = 1 AND name = 'holder_2_bytes_received'", check: "mpc_security")

@@ -39,7 +39,9 @@ struct AuditCommand: ParsableCommand {
           mpc_security           with secure aggregation, per round as it ran:
                                  secagg threshold t an honest majority of each
                                  client's k + 1 share holders, at least t
-                                 survivors; additive with all M share-holders
+                                 survivors; additive with all M share-holders;
+                                 with client-level DP, the m clients the noise
+                                 was split for all reached the sum
           reproduction           with --reproduce: a re-execution from the recorded
                                  manifest and seed into a scratch database gives
                                  every round's model hash and every metric bit for
