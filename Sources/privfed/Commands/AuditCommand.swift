@@ -48,29 +48,54 @@ struct AuditCommand: ParsableCommand {
                                  bit (not applicable to randomness: secure)
 
         The exit status is 0 only when every finding passes. Each audit is recorded in the audits table.
+
+        Examples:
+          privfed audit 3
+          privfed audit 3 --reproduce
+          privfed audit --all --json > audits.json
         """
     )
 
-    @Argument(help: "The job id.") var job: Int64
+    @Argument(help: "The job id.") var job: Int64?
+    @Flag(help: "Audit every job that has ended (not queued or running), oldest first.") var all = false
     @Flag(help: "Re-execute the job (reproducible mode) and compare models and metrics bit for bit.") var reproduce = false
-    @Flag(help: "Print JSON for scripts.") var json = false
+    @Flag(help: "Print JSON for scripts (with --all: an array, one audit per job).") var json = false
     @OptionGroup var database: DatabaseOption
+
+    func validate() throws {
+        if all && job != nil { throw ValidationError("give a job id or --all, not both") }
+        if !all && job == nil { throw ValidationError("give the job id to audit (see privfed jobs), or --all") }
+    }
 
     func run() throws {
         // The re-execution is the long part (minutes for a full job): a progress bar on a terminal.
         let progress = ProgressBar(enabled: reproduce && !json && isatty(STDERR_FILENO) == 1)
-        let report = try reportingErrors {
-            try JobAuditor(database: try database.open(create: false)).audit(jobId: job, reproduce: reproduce, progress: progress)
+        var names: [Int64: String] = [:]
+        let reports = try reportingErrors { () -> [AuditReport] in
+            let store = try database.open(create: false)
+            let auditor = JobAuditor(database: store)
+            guard all else { return [try auditor.audit(jobId: job!, reproduce: reproduce, progress: progress)] }
+            let ended = try store.jobs(limit: Int.max).filter { ![.queued, .running].contains($0.status) }
+            for record in ended { if let id = record.id { names[id] = record.name } }
+            return try names.keys.sorted().map { try auditor.audit(jobId: $0, reproduce: reproduce, progress: progress) }
         }
         if json {
-            try printJSON(report)
+            if all { try printJSON(reports) } else { try printJSON(reports[0]) }
+        } else if all {
+            for report in reports {
+                let failed = report.findings.filter { !$0.passed }.map(\.check)
+                print("job \(report.jobId) \(names[report.jobId] ?? ""): " + (failed.isEmpty ? "passed (\(report.findings.count) checks)" : "FAILED: \(failed.joined(separator: ", "))"))
+            }
+            let failures = reports.filter { !$0.passed }.count
+            print("\(reports.count) jobs audited: " + (failures == 0 ? "all passed" : "\(failures) FAILED (privfed audit JOB shows the evidence)"))
         } else {
+            let report = reports[0]
             let width = report.findings.map(\.check.count).max() ?? 0
             for f in report.findings {
                 print("\(f.passed ? "pass" : "FAIL")  \(f.check.padding(toLength: width, withPad: " ", startingAt: 0))  \(f.evidence)")
             }
-            print(report.passed ? "audit of job \(job): passed" : "audit of job \(job): FAILED")
+            print(report.passed ? "audit of job \(report.jobId): passed" : "audit of job \(report.jobId): FAILED")
         }
-        if !report.passed { throw ExitCode(1) }
+        if !reports.allSatisfy(\.passed) { throw ExitCode(1) }
     }
 }
