@@ -33,13 +33,14 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "ParallelWork"),
         .target(name: "Randomness", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: fastMath + vectorCPU),
-        .target(name: "Learning", dependencies: ["Randomness", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "Learning", dependencies: ["Randomness", "ParallelWork", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: fastMath + vectorCPU),
-        .target(name: "DifferentialPrivacy", dependencies: ["Learning", "Randomness"], swiftSettings: fastMath + vectorCPU),
-        .target(name: "HomomorphicEncryption", dependencies: ["Randomness"], swiftSettings: fastMath + vectorCPU),
-        .target(name: "SecureComputation", dependencies: ["Randomness", .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "DifferentialPrivacy", dependencies: ["Learning", "Randomness", "ParallelWork"], swiftSettings: fastMath + vectorCPU),
+        .target(name: "HomomorphicEncryption", dependencies: ["Randomness", "ParallelWork"], swiftSettings: fastMath + vectorCPU),
+        .target(name: "SecureComputation", dependencies: ["Randomness", "ParallelWork", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: fastMath + vectorCPU),
         .target(name: "ResultsStore", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,4 +1,5 @@
 import Dispatch
+import ParallelWork
 import Randomness
 
 /// Gaussian noise N(0, σ²) drawn from the ChaCha20 keystream (a CSPRNG), in bulk.
@@ -107,7 +108,7 @@ public enum GaussianSampler {
         precondition(threads >= 1, "threads must be at least 1")
         let key = generator.bytes(32)
         if threads >= 2 && count >= parallelThreshold {
-            DispatchQueue.concurrentPerform(iterations: 2) { h in
+            WorkerPool.run(parts: 2) { h in
                 fillHalf(h, of: count, key: key, sink: sink)
             }
         } else {

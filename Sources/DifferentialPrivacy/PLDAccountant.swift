@@ -1,4 +1,5 @@
 import Foundation
+import ParallelWork
 
 /// The tight numerical accountant: privacy loss distributions (PLDs) composed exactly by FFT.
 ///
@@ -57,7 +58,7 @@ public struct PLDAccountant: Sendable {
         nonisolated(unsafe) let bounds = UnsafeMutableBufferPointer<(upper: Double, lower: Double)>.allocate(capacity: directions.count)
         defer { bounds.deallocate() }
         let totalSteps = Double(active.reduce(0) { $0 + $1.steps })
-        DispatchQueue.concurrentPerform(iterations: directions.count) { d in
+        WorkerPool.run(parts: directions.count) { d in
             let composed = compose(active, direction: directions[d])
             let upper = composed.epsilon(delta: delta - 2 * truncationMass)
             let deltaSlack = delta / 1000

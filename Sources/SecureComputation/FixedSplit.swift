@@ -1,4 +1,4 @@
-import Dispatch
+import ParallelWork
 
 /// Parallel work split in a fixed way: item i always goes to the same chunk and results are
 /// combined in index order, so the output never depends on thread scheduling (DESIGN.md,
@@ -21,7 +21,7 @@ enum FixedSplit {
         let slots = SendablePointer(results)
         withoutActuallyEscaping(body) { body in
             let work = SendableBox(body)
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
+            WorkerPool.run(parts: workers) { w in
                 for i in chunk(w, of: workers, count: count) {
                     slots.pointer[i] = Result { try work.value(i) }
                 }

@@ -1,4 +1,4 @@
-import Dispatch
+import ParallelWork
 
 /// A fixed split of `count` independent jobs over `threads` workers: worker w takes the
 /// contiguous block [w·count/threads, (w+1)·count/threads). Results never depend on the thread
@@ -10,7 +10,7 @@ enum ParallelSplit {
             for i in 0..<count { body(i) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
+        WorkerPool.run(parts: workers) { w in
             for i in (w * count / workers)..<((w + 1) * count / workers) { body(i) }
         }
     }
@@ -24,14 +24,30 @@ enum ParallelSplit {
 }
 
 /// Write-once result slots filled by disjoint indices from several threads.
+///
+/// The slots are one manually allocated block, not a Swift `Array`: mutating one array from two
+/// threads is a data race by Swift's rules even at disjoint indices (each
+/// `withUnsafeMutableBufferPointer` call checks and may reallocate the array's buffer), so it
+/// works only as long as the standard library's implementation happens to allow it.
 final class ResultSlots<T>: @unchecked Sendable {
-    private var storage: [T?]
+    private let storage: UnsafeMutablePointer<T?>
+    private let count: Int
 
-    init(count: Int) { storage = [T?](repeating: nil, count: count) }
-
-    func set(_ i: Int, _ value: T) {
-        storage.withUnsafeMutableBufferPointer { $0[i] = value }
+    init(count: Int) {
+        self.count = count
+        storage = .allocate(capacity: max(count, 1))
+        storage.initialize(repeating: nil, count: count)
     }
 
-    func values() -> [T] { storage.map { $0! } }
+    deinit {
+        storage.deinitialize(count: count)
+        storage.deallocate()
+    }
+
+    func set(_ i: Int, _ value: T) {
+        precondition(i >= 0 && i < count, "slot \(i) outside 0..<\(count)")
+        storage[i] = value
+    }
+
+    func values() -> [T] { (0..<count).map { storage[$0]! } }
 }

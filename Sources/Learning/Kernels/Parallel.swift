@@ -1,4 +1,4 @@
-import Dispatch
+import ParallelWork
 
 /// A fixed split of independent work over at most two threads.
 ///
@@ -11,10 +11,7 @@ enum Parallel {
             body(0)
             return
         }
-        withoutActuallyEscaping(body) { escaping in
-            let box = UncheckedSendable(escaping)
-            DispatchQueue.concurrentPerform(iterations: parts) { box.value($0) }
-        }
+        WorkerPool.run(parts: parts, body)
     }
 
     /// Part `part` of `0..<count` cut into `parts` contiguous ranges whose boundaries are

@@ -1,0 +1,78 @@
+import Foundation
+
+/// Runs the parts of a fixed work split on long-lived threads of privfed's own.
+///
+/// Why not `DispatchQueue.concurrentPerform`: on Linux its parts run on libdispatch's root-queue
+/// worker threads, which Swift concurrency (the HTTP server's tasks) uses too, and which free their
+/// cache of continuations when they exit idle. In the test suite under AddressSanitizer that
+/// cleanup, on a worker `concurrentPerform` had started, freed a block the heap had meanwhile
+/// handed to a Swift task and taken back (`double-free … in _dispatch_cache_cleanup`); without ASan
+/// it aborted CI as `malloc_consolidate(): unaligned fastbin chunk detected`. These threads are
+/// started once, never exit, and wait on semaphores, so no dispatch worker runs privfed's kernels.
+///
+/// Results never depend on whether the parts run in parallel: callers split work so that each
+/// part writes disjoint outputs (the fixed split of DESIGN.md, Reproducibility). That is what lets
+/// a second caller, or a part that splits again, run its parts one after another on its own
+/// thread while the pool is busy, instead of waiting for it.
+public final class WorkerPool: @unchecked Sendable {
+    /// One pool per process: threads are a process resource, like the file descriptors a database holds.
+    static let shared = WorkerPool()
+
+    /// Held by the one caller whose parts are on the workers.
+    private let inUse = NSLock()
+    private var workers: [Worker] = []
+
+    /// Runs `body(part)` for every part in `0..<parts`: part 0 on the calling thread, the others on
+    /// pool threads, returning when all have finished.
+    public static func run(parts: Int, _ body: (Int) -> Void) {
+        shared.run(parts: parts, body)
+    }
+
+    func run(parts: Int, _ body: (Int) -> Void) {
+        guard parts > 1 else {
+            if parts == 1 { body(0) }
+            return
+        }
+        guard inUse.try() else {
+            for part in 0..<parts { body(part) }
+            return
+        }
+        defer { inUse.unlock() }
+        while workers.count < parts - 1 { workers.append(Worker()) }
+        withoutActuallyEscaping(body) { body in
+            for w in 0..<(parts - 1) { workers[w].start(part: w + 1, body) }
+            body(0)
+            for w in 0..<(parts - 1) { workers[w].wait() }
+        }
+    }
+}
+
+/// One pool thread: waits for a part, runs it, reports it done.
+private final class Worker: @unchecked Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+    private var body: ((Int) -> Void)?
+    private var part = 0
+
+    init() {
+        let thread = Thread { [self] in
+            while true {
+                ready.wait()
+                body!(part)
+                body = nil   // released before `finished`: the caller's closure must not outlive its call
+                finished.signal()
+            }
+        }
+        thread.name = "privfed-worker"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    func start(part: Int, _ body: @escaping (Int) -> Void) {
+        self.part = part
+        self.body = body
+        ready.signal()
+    }
+
+    func wait() { finished.wait() }
+}
