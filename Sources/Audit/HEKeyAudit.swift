@@ -20,13 +20,14 @@ struct HEKeyAudit {
     let database: ResultsDatabase
 
     /// The two findings, or none for a job without homomorphic encryption.
-    func findings(job: JobRecord, manifest: JobManifest?) throws -> [AuditFinding] {
+    /// `metrics`: the job's recorded metrics (read once by the auditor).
+    func findings(job: JobRecord, manifest: JobManifest?, metrics: [MetricRecord]) throws -> [AuditFinding] {
         let keys = try database.heKeys(jobId: job.id!)
         guard let manifest, manifest.privacy.homomorphicEncryption else {
             return keys.isEmpty ? [] : [AuditFinding("he_key_rotation", false,
                 "\(keys.count) HE keys are recorded but the manifest does not enable homomorphic_encryption")]
         }
-        let decryptions = try database.metrics(jobId: job.id!).filter { $0.stage == "decrypt" && $0.client == nil }
+        let decryptions = metrics.filter { $0.stage == "decrypt" && $0.client == nil }
         return [rotation(keys, job: job, manifest: manifest), security(keys, decryptions: decryptions)]
     }
 

@@ -54,8 +54,9 @@ public struct JobAuditor {
 
         // 5. The cryptography as it ran: HE keys against the rotation policy and the 128-bit
         // bounds; secure aggregation against its thresholds.
-        findings += try HEKeyAudit(database: database).findings(job: job, manifest: manifest)
-        if let mpc = try SecureAggregationAudit(database: database).finding(job: job, manifest: manifest) { findings.append(mpc) }
+        let metrics = try database.metrics(jobId: jobId)
+        findings += try HEKeyAudit(database: database).findings(job: job, manifest: manifest, metrics: metrics)
+        if let mpc = SecureAggregationAudit().finding(job: job, manifest: manifest, metrics: metrics) { findings.append(mpc) }
 
         // 6. Re-execution.
         if reproduce {

@@ -17,13 +17,12 @@ import ResultsStore
 /// - client-level DP with distributed noise: at least the m clients the noise was split for
 ///   reached the sum (`distributedNoiseFinding`).
 struct SecureAggregationAudit {
-    let database: ResultsDatabase
     static let check = "mpc_security"
 
-    /// The finding, or nil for a job without secure aggregation.
-    func finding(job: JobRecord, manifest: JobManifest?) throws -> AuditFinding? {
+    /// The finding from the job's recorded `metrics`, or nil for a job without secure aggregation.
+    func finding(job: JobRecord, manifest: JobManifest?, metrics: [MetricRecord]) -> AuditFinding? {
         guard let manifest, manifest.privacy.secureAggregation != .none else { return nil }
-        let metrics = try database.metrics(jobId: job.id!).filter { $0.round >= 1 }
+        let metrics = metrics.filter { $0.round >= 1 }
         var byRound: [Int: [String: Double]] = [:]
         for m in metrics where m.client == nil && (m.stage == "aggregate" || m.stage == "decrypt") {
             byRound[m.round, default: [:]][m.stage + "/" + m.name] = m.value
@@ -93,7 +92,7 @@ struct SecureAggregationAudit {
         var problems: [String] = []
         for r in rounds {
             let m = byRound[r]!
-            let holders = Set(m.keys.filter { $0.hasPrefix(stage + "/holder_") && $0.hasSuffix("_bytes_received") }).count
+            let holders = m.keys.filter { $0.hasPrefix(stage + "/holder_") && $0.hasSuffix("_bytes_received") }.count
             if holders != expected || holders < 2 {
                 problems.append("round \(r): \(holders) share-holders took part, the manifest asks for \(expected) (at least 2)")
             }

@@ -7,27 +7,13 @@ import ParallelWork
 enum FixedSplit {
     /// The contiguous chunk of 0..<count owned by worker w of `workers`.
     static func chunk(_ w: Int, of workers: Int, count: Int) -> Range<Int> {
-        (w * count / workers)..<((w + 1) * count / workers)
+        WorkerPool.chunk(w, of: workers, count: count)
     }
 
     /// `body(i)` for every i in 0..<count, on up to `threads` threads; results in index order.
     /// Rethrows the error of the lowest failing index.
     static func map<T>(_ count: Int, threads: Int, _ body: (Int) throws -> T) throws -> [T] {
-        let workers = max(1, min(threads, count))
-        if workers == 1 { return try (0..<count).map(body) }
-        let results = UnsafeMutablePointer<Result<T, Error>?>.allocate(capacity: count)
-        results.initialize(repeating: nil, count: count)
-        defer { results.deinitialize(count: count); results.deallocate() }
-        let slots = SendablePointer(results)
-        withoutActuallyEscaping(body) { body in
-            let work = SendableBox(body)
-            WorkerPool.run(parts: workers) { w in
-                for i in chunk(w, of: workers, count: count) {
-                    slots.pointer[i] = Result { try work.value(i) }
-                }
-            }
-        }
-        return try (0..<count).map { try results[$0]!.get() }
+        try WorkerPool.map(count: count, threads: threads) { i in Result { try body(i) } }.map { try $0.get() }
     }
 
     /// Applies `body(chunk, accumulator)` on `threads` fixed chunks of 0..<count, each with its own
