@@ -22,10 +22,19 @@ public struct JobAuditor {
     public init(database: ResultsDatabase) { self.database = database }
 
     /// Audits job `jobId` and records the audit in the `audits` table.
-    /// - Parameter progress: follows the re-execution of `reproduce` (the command line's progress bar).
-    public func audit(jobId: Int64, reproduce: Bool, baseDirectory: String? = nil, progress: JobProgress? = nil) throws -> AuditReport {
+    /// - Parameters:
+    ///   - secretsFile: the job's escrowed secrets for `reproduce` (else the path recorded at submission).
+    ///   - progress: follows the re-execution of `reproduce` (the command line's progress bar).
+    /// - Throws: `SecretsError` when `reproduce` is asked of a reproducible job whose secrets file
+    ///   is missing or is not this job's: nothing is recorded then.
+    public func audit(jobId: Int64, reproduce: Bool, secretsFile: String? = nil, baseDirectory: String? = nil,
+                      progress: JobProgress? = nil) throws -> AuditReport {
         let job = try database.job(id: jobId)
         var findings: [AuditFinding] = []
+        var replaySecrets: JobSecrets?
+        if reproduce, let manifest = try? reader.parse(job.manifestText, file: job.manifestPath), manifest.randomness == .reproducible {
+            replaySecrets = try JobService(database: database).secrets(jobId: jobId, manifest: manifest, file: secretsFile)
+        }
 
         // 1. The manifest as recorded.
         let actual = Digest.sha256Hex(job.manifestText)
@@ -45,8 +54,9 @@ public struct JobAuditor {
         // 2. The dataset.
         if let manifest { findings.append(datasetFinding(manifest, baseDirectory: baseDirectory)) }
 
-        // 3. The schema.
+        // 3. The schema, and the commitments that stand in for the parties' secrets.
         findings.append(try migrationFinding())
+        if let manifest { findings.append(try secretCommitmentFinding(job: job, manifest: manifest, verified: replaySecrets != nil)) }
 
         // 4. The ledger.
         findings += try LedgerAudit(database: database).findings(job: job, manifest: manifest)
@@ -61,7 +71,8 @@ public struct JobAuditor {
         // 6. Re-execution.
         if reproduce {
             if let manifest {
-                findings.append(try reproduction(job: job, manifest: manifest, baseDirectory: baseDirectory, progress: progress))
+                findings.append(try reproduction(job: job, manifest: manifest, secrets: replaySecrets, baseDirectory: baseDirectory,
+                                                 progress: progress))
             } else {
                 findings.append(AuditFinding("reproduction", false, "cannot re-execute: the recorded manifest does not validate"))
             }
@@ -107,15 +118,16 @@ public struct JobAuditor {
 
     /// Re-executes the job into a scratch database and compares every round's model hash and
     /// every metric with the recorded ones.
-    func reproduction(job: JobRecord, manifest: JobManifest, baseDirectory: String?, progress: JobProgress? = nil) throws -> AuditFinding {
-        guard manifest.randomness == .reproducible else {
-            return AuditFinding("reproduction", true, "not applicable: the job ran with randomness: secure (OS-keyed streams cannot be replayed); the records were checked instead")
+    func reproduction(job: JobRecord, manifest: JobManifest, secrets: JobSecrets?, baseDirectory: String?,
+                      progress: JobProgress? = nil) throws -> AuditFinding {
+        guard manifest.randomness == .reproducible, let secrets else {
+            return AuditFinding("reproduction", true, "not applicable: the job ran with randomness: secure (its parties' roots came from the OS and were never stored); the records were checked instead")
         }
         let scratchDir = FileManager.default.temporaryDirectory.appendingPathComponent("privfed-audit-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: scratchDir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratchDir) }
         let scratch = try ResultsDatabase(path: scratchDir + "/replay.sqlite")
-        let prepared = try PreparedJob.prepare(manifest, baseDirectory: baseDirectory)
+        let prepared = try PreparedJob.prepare(manifest, secrets: secrets, baseDirectory: baseDirectory)
         var record = JobRecord(name: job.name, manifestPath: job.manifestPath, manifestText: job.manifestText, seed: job.seed,
                                randomness: job.randomness, codeVersion: CodeVersion.current, status: .queued, roundsPlanned: job.roundsPlanned)
         record.createdAt = job.createdAt
@@ -141,6 +153,31 @@ public struct JobAuditor {
             return AuditFinding("reproduction", false, "recorded \(recordedMetrics.count) metrics, re-execution produced \(replayedMetrics.count)")
         }
         return AuditFinding("reproduction", true, "re-executed \(job.roundsPlanned) rounds: all \(recordedArtifacts.count) model hashes and \(recordedMetrics.count) metrics equal bit for bit")
+    }
+
+    /// A reproducible job records one commitment per party of its manifest, and no secret; a
+    /// secure job records none (its roots were never stored). `verified`: a secrets file was
+    /// checked against the commitments (by `reproduce`).
+    func secretCommitmentFinding(job: JobRecord, manifest: JobManifest, verified: Bool) throws -> AuditFinding {
+        let recorded = try database.secretCommitments(jobId: job.id!)
+        guard manifest.randomness == .reproducible else {
+            return recorded.isEmpty
+                ? AuditFinding("secret_commitments", true, "randomness: secure: every party's root came from the OS and was never stored; the job cannot be replayed")
+                : AuditFinding("secret_commitments", false, "a secure job recorded \(recorded.count) secret commitments; it should record none")
+        }
+        let expected = Set(Party.all(in: manifest).map(\.description))
+        let parties = Set(recorded.map(\.party))
+        guard parties == expected else {
+            let missing = expected.subtracting(parties).sorted(), extra = parties.subtracting(expected).sorted()
+            return AuditFinding("secret_commitments", false, "commitments recorded for \(parties.count) parties, expected \(expected.count)"
+                                + (missing.isEmpty ? "" : "; missing: \(missing.joined(separator: ", "))")
+                                + (extra.isEmpty ? "" : "; unexpected: \(extra.joined(separator: ", "))"))
+        }
+        guard recorded.allSatisfy({ $0.commitment.count == 64 && $0.commitment.allSatisfy(\.isHexDigit) }) else {
+            return AuditFinding("secret_commitments", false, "a recorded commitment is not a SHA-256 digest")
+        }
+        return AuditFinding("secret_commitments", true, "one commitment per party (\(recorded.count)); the roots are held outside the database"
+                            + (verified ? ", and the secrets file given matches every commitment" : ""))
     }
 
     func record(_ report: AuditReport) throws {

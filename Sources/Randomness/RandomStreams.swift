@@ -1,66 +1,49 @@
 import Crypto
 
-/// Where a job's randomness comes from, as recorded with the job.
+/// Where a job's private randomness comes from, as recorded with the job.
 public enum RandomnessMode: String, Sendable, Codable, CaseIterable {
-    /// Every stream's key derives from the manifest seed and the stream's name, so the same
-    /// manifest, code and data give the same bytes (what `privfed audit --reproduce` checks).
+    /// Every party's secret root is drawn fresh from the operating system when the job is submitted
+    /// and escrowed in a secrets file outside the results database (only a SHA-256 commitment to each
+    /// root is recorded): whoever holds that file can re-execute the job bit for bit
+    /// (`privfed audit --reproduce --secrets FILE`); the manifest and the database alone cannot.
     case reproducible
-    /// Every stream's key comes from the operating system's CSPRNG; nothing can be replayed.
+    /// Every party's secret root comes from the operating system's CSPRNG and is never stored;
+    /// nothing can be replayed.
     case secure
 }
 
-/// The named random streams of one job.
+/// Named random streams below one root of key material.
 ///
-/// Each consumer asks for its stream by a path-like name (`partition`, `init`,
-/// `client/3/round/5/noise`, `he/epoch/2/keys`) and gets an independent ChaCha20 generator.
-/// Because streams are keyed by name, adding a stage, a client or a thread never shifts the
-/// draws of another stream.
+/// Each consumer asks for its stream by a path-like name (`partition`, `round/5/noise`,
+/// `he/epoch/2/key`) and gets an independent ChaCha20 generator. Because streams are keyed by
+/// name, adding a stage, a client or a thread never shifts the draws of another stream.
 ///
-/// Key derivation (reproducible mode): key = SHA-256("privfed.stream.v1" ‖ 0x00 ‖ seed as 8
-/// little-endian bytes ‖ 0x00 ‖ UTF-8 name). SHA-256 is used as a PRF here, as in HKDF-Expand
-/// with a single block; distinct names give computationally independent keys.
+/// A job has one set of *public* streams, keyed by the manifest seed, for the choices anyone may
+/// know (the partition, the model's initialisation, non-private client selection), and one set of
+/// *private* streams per party, keyed by that party's `SecretRoot` (see `Pipeline.JobSecrets`).
+///
+/// Key derivation: key = SHA-256("privfed.stream.v1" ‖ 0x00 ‖ root ‖ 0x00 ‖ UTF-8 name), where the
+/// root is the seed as 8 little-endian bytes (public streams) or the party's 32-byte secret root.
+/// SHA-256 is used as a PRF here, as in HKDF-Expand with a single block; distinct names give
+/// computationally independent keys, and without the root no key can be computed.
 public struct RandomStreams: Sendable {
-    public let mode: RandomnessMode
-    /// The manifest seed; meaningful in reproducible mode only.
-    public let seed: UInt64
-    private let secureRoot: [UInt8]?
+    private let root: [UInt8]
 
-    /// Reproducible streams derived from `seed`.
+    /// Public streams derived from the manifest `seed`.
     public init(seed: UInt64) {
-        self.mode = .reproducible
-        self.seed = seed
-        self.secureRoot = nil
+        var le = seed.littleEndian
+        self.root = withUnsafeBytes(of: &le) { Array($0) }
     }
 
-    /// Streams keyed from the operating system's CSPRNG (one 32-byte root drawn now; each
-    /// stream's key is SHA-256 of that root and the name, so names still separate streams).
-    public static func secure() -> RandomStreams {
-        var system = SystemRandomNumberGenerator()
-        var root = [UInt8](repeating: 0, count: 32)
-        for i in 0..<4 {
-            let word = system.next()
-            for b in 0..<8 { root[8 * i + b] = UInt8(truncatingIfNeeded: word >> (8 * UInt64(b))) }
-        }
-        return RandomStreams(secureRoot: root)
-    }
-
-    private init(secureRoot: [UInt8]) {
-        self.mode = .secure
-        self.seed = 0
-        self.secureRoot = secureRoot
-    }
+    /// Private streams below a party's secret root.
+    public init(root: SecretRoot) { self.root = root.bytes }
 
     /// The 32-byte key of stream `name`.
     public func key(_ name: String) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(data: Array("privfed.stream.v1".utf8))
         hasher.update(data: [0])
-        if let root = secureRoot {
-            hasher.update(data: root)
-        } else {
-            var le = seed.littleEndian
-            withUnsafeBytes(of: &le) { hasher.update(bufferPointer: $0) }
-        }
+        hasher.update(data: root)
         hasher.update(data: [0])
         hasher.update(data: Array(name.utf8))
         return Array(hasher.finalize())

@@ -108,6 +108,15 @@ public enum SecAggRound {
     public static func run(configuration: SecAggConfiguration, encodedInputs inputs: [[UInt64]],
                            dropouts: SecAggDropouts = .none, streams: ScopedRandomStreams,
                            threads: Int = 1) throws -> SecureAggregationOutcome {
+        try run(configuration: configuration, encodedInputs: inputs, dropouts: dropouts,
+                randomness: SecAggPartyRandomness(streams: streams), threads: threads)
+    }
+
+    /// `run` with each party's randomness from its own source (in a job: each client's own
+    /// secret root, and the aggregator's for the server).
+    public static func run(configuration: SecAggConfiguration, encodedInputs inputs: [[UInt64]],
+                           dropouts: SecAggDropouts = .none, randomness: SecAggPartyRandomness,
+                           threads: Int = 1) throws -> SecureAggregationOutcome {
         guard inputs.count == configuration.clients else {
             throw SecureComputationError.invalidParameters("the round has \(configuration.clients) clients but \(inputs.count) inputs")
         }
@@ -116,13 +125,13 @@ public enum SecAggRound {
         let cpuStart = processCPUSeconds()
         let n = configuration.clients
         var traffic = SecureAggregationTraffic(clients: n)
-        var serverRandom = streams.generator("server/graph")
+        var serverRandom = randomness.server
         let graph = SecAggGraph(configuration: configuration, using: &serverRandom)
         var server = SecAggServer(configuration: configuration, graph: graph)
 
         // Round 0: key generation and advertisement.
         var clientState: [(client: SecAggClient, random: ChaCha20Generator)] = (0..<n).map { i in
-            var g = streams.generator("client/\(i)/secagg")
+            var g = randomness.client(i)
             return (SecAggClient(id: i, configuration: configuration, graph: graph, using: &g), g)
         }
         let adverts = clientState.map { $0.client.advertiseKeys() }
@@ -188,5 +197,21 @@ public enum SecAggRound {
     static func withStates<R>(_ states: inout [(client: SecAggClient, random: ChaCha20Generator)],
                               _ body: (SendablePointer<(client: SecAggClient, random: ChaCha20Generator)>) throws -> R) rethrows -> R {
         try states.withUnsafeMutableBufferPointer { try body(SendablePointer($0.baseAddress!)) }
+    }
+}
+
+/// Where each party of a SecAgg round draws its randomness: client i its keys, seeds and Shamir
+/// coefficients from `client(i)`, the server the SecAgg+ graph from `server`.
+public struct SecAggPartyRandomness: Sendable {
+    public var server: ChaCha20Generator
+    public var client: @Sendable (Int) -> ChaCha20Generator
+
+    public init(server: ChaCha20Generator, client: @escaping @Sendable (Int) -> ChaCha20Generator) {
+        self.server = server; self.client = client
+    }
+
+    /// Every party's from one set of streams (`server/graph`, `client/<i>/secagg`): tests and benchmarks.
+    public init(streams: ScopedRandomStreams) {
+        self.init(server: streams.generator("server/graph"), client: { streams.generator("client/\($0)/secagg") })
     }
 }

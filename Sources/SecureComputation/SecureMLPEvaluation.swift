@@ -86,8 +86,15 @@ public struct SecureMLPEvaluation: Sendable {
     ///   `fixedPointOverflow` for values too large for the encoding.
     public func evaluate(parameters: [Float], images: [Float], labels: [Int], batchSize: Int = 500,
                          streams: ScopedRandomStreams) throws -> SecureEvaluationResult {
+        try evaluate(parameters: parameters, images: images, labels: labels, batchSize: batchSize,
+                     randomness: SecureEvaluationRandomness(streams: streams))
+    }
+
+    /// `evaluate` with each party's randomness given apart (each from the party's own secret root).
+    public func evaluate(parameters: [Float], images: [Float], labels: [Int], batchSize: Int = 500,
+                         randomness: SecureEvaluationRandomness) throws -> SecureEvaluationResult {
         let (shared, total) = try sharedLogits(parameters: parameters, images: images, labels: labels,
-                                               batchSize: batchSize, streams: streams) { engine, logits, onehot in
+                                               batchSize: batchSize, randomness: randomness) { engine, logits, onehot in
             engine.correctCount(logits: logits, oneHotLabels: onehot, classes: layout.outputs)
         }
         var correct = 0, engineStats = TwoPartyStatistics()
@@ -99,6 +106,12 @@ public struct SecureMLPEvaluation: Sendable {
     /// one-hot labels to `finish`, which decides what is revealed. `evaluate` reveals the count;
     /// tests reveal the logits to compare with plaintext.
     func sharedLogits<R>(parameters: [Float], images: [Float], labels: [Int], batchSize: Int, streams: ScopedRandomStreams,
+                         finish: (inout TwoPartyComputation, SharedMatrix, SharedMatrix) -> R) throws -> ([(R, TwoPartyStatistics)], Int) {
+        try sharedLogits(parameters: parameters, images: images, labels: labels, batchSize: batchSize,
+                         randomness: SecureEvaluationRandomness(streams: streams), finish: finish)
+    }
+
+    func sharedLogits<R>(parameters: [Float], images: [Float], labels: [Int], batchSize: Int, randomness: SecureEvaluationRandomness,
                          finish: (inout TwoPartyComputation, SharedMatrix, SharedMatrix) -> R) throws -> ([(R, TwoPartyStatistics)], Int) {
         guard parameters.count == layout.parameterCount else {
             throw SecureComputationError.lengthMismatch(expected: layout.parameterCount, got: parameters.count)
@@ -112,7 +125,7 @@ public struct SecureMLPEvaluation: Sendable {
         guard batchSize >= 1 else { throw SecureComputationError.invalidParameters("batch size must be positive") }
         // Products of two encodings have 2f bits; 2^20 headroom either side of the binary point.
         let encoding = try FixedPointEncoding(fractionalBits: fractionalBits, maxSummands: 1 << 20)
-        var modelOwner = streams.generator("model-owner"), dataOwner = streams.generator("data-owner")
+        var modelOwner = randomness.modelOwner, dataOwner = randomness.dataOwner
         func share(_ values: [UInt64], rows: Int, columns: Int, _ g: inout ChaCha20Generator) -> SharedMatrix {
             let s = AdditiveSecretSharing.shareExplicitly(values, holders: 2, using: &g)
             return SharedMatrix(rows: rows, columns: columns, share0: s[0], share1: s[1])
@@ -122,7 +135,7 @@ public struct SecureMLPEvaluation: Sendable {
         let w2 = share(try encoding.encode(Array(parameters[layout.w2])), rows: layout.hidden, columns: layout.outputs, &modelOwner)
         let b2 = share(try encoding.encode(Array(parameters[layout.b2])), rows: 1, columns: layout.outputs, &modelOwner)
         var engine = TwoPartyComputation(fractionalBits: fractionalBits,
-                                         dealer: BeaverDealer(generator: streams.generator("dealer")), threads: threads)
+                                         dealer: BeaverDealer(generator: randomness.dealer), threads: threads)
         var results: [(R, TwoPartyStatistics)] = []
         var start = 0
         while start < labels.count {
@@ -181,5 +194,23 @@ extension TwoPartyComputation {
         for i in 0..<rows { sum0 &+= correct.share0[i]; sum1 &+= correct.share1[i] }
         let total = open(SharedMatrix(rows: 1, columns: 1, share0: [sum0], share1: [sum1]))
         return Int(total[0])
+    }
+}
+
+/// The three parties' randomness of a secure evaluation: the model owner's and the data owner's
+/// sharing randomness and the crypto provider's (dealer's) triples, each from its own party.
+public struct SecureEvaluationRandomness: Sendable {
+    public var modelOwner: ChaCha20Generator
+    public var dataOwner: ChaCha20Generator
+    public var dealer: ChaCha20Generator
+
+    public init(modelOwner: ChaCha20Generator, dataOwner: ChaCha20Generator, dealer: ChaCha20Generator) {
+        self.modelOwner = modelOwner; self.dataOwner = dataOwner; self.dealer = dealer
+    }
+
+    /// All three from one set of streams (`model-owner`, `data-owner`, `dealer`): tests and benchmarks.
+    public init(streams: ScopedRandomStreams) {
+        self.init(modelOwner: streams.generator("model-owner"), dataOwner: streams.generator("data-owner"),
+                  dealer: streams.generator("dealer"))
     }
 }

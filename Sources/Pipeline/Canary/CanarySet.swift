@@ -13,9 +13,9 @@ import Randomness
 ///   `audit/canaries/labels`): a wrong label is something the model can only learn by memorising
 ///   that one example, which makes inclusion visible in the canary's loss.
 /// - **Mask**: inclusion bits from stream `audit/canaries/mask`, a 32-byte salt from
-///   `audit/canaries/salt` — from the manifest seed in reproducible mode, the OS CSPRNG in secure mode.
-/// - **Placement** in a federated job: the j-th included canary joins the shard of client j mod K,
-///   so the canaries are spread evenly over the clients. Under example-level DP each canary is one
+///   `audit/canaries/salt` — streams of the auditor's own secret root, never of the manifest seed.
+/// - **Placement** in a federated job: canary i joins the shard of client i mod K when included,
+///   so the canaries are spread evenly over the clients and one mask bit changes one client's data. Under example-level DP each canary is one
 ///   example of one client's data, protected by that client's DP-SGD; under client-level DP its
 ///   inclusion changes one client's data, which the client-level guarantee covers as well. Either
 ///   way the audit compares with the largest ε any party spent.
@@ -54,13 +54,17 @@ public struct CanarySet: Sendable {
                          guessTotals: settings.guesses ?? OneRunAudit.defaultGuessTotals(canaries: m))
     }
 
-    /// `train` with the included canaries appended, and `shards` with each included canary given
-    /// to client j mod K (j counting included canaries).
+    /// `train` with the included canaries appended, and `shards` with canary i given to client
+    /// i mod K. The client is fixed by the canary's index whether or not it is included, so
+    /// flipping one mask bit adds or removes exactly one example of exactly one client — the
+    /// neighbouring datasets the one-run audit's bound compares (Steinke, Nasr, Jagielski 2023,
+    /// §3). Assigning by the rank among included canaries instead would move every later canary
+    /// to another client when one bit flips.
     public func insert(into train: LabeledImages, shards: [[Int]]) -> (train: LabeledImages, shards: [[Int]]) {
         let included = mask.indices.filter { mask[$0] }
         let added = examples.subset(included)
         var shards = shards
-        for j in included.indices { shards[j % shards.count].append(train.count + j) }
+        for (j, canary) in included.enumerated() { shards[canary % shards.count].append(train.count + j) }
         return (LabeledImages(pixels: train.pixels + added.pixels, labels: train.labels + added.labels), shards)
     }
 

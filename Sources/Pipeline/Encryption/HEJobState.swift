@@ -48,14 +48,16 @@ public struct HEJobState: Sendable {
 
     /// Makes the round's collective key when the round starts a new epoch (Mouchet et al. 2021,
     /// Protocol 1): each key holder draws its ternary secret share and its public-key share from
-    /// its own stream `he/epoch/E/client/C/key`, against the common polynomial of stream
-    /// `he/epoch/E/crs`; the aggregator sums the serialized shares. Nobody forms Σ s_i.
+    /// stream `he/epoch/E/key` of its own secret root, against the common reference polynomial of
+    /// public stream `he/epoch/E/crs` (public by definition: the protocol's security does not rest
+    /// on it being secret, only on it being fixed before the shares); the aggregator sums the
+    /// serialized shares. Nobody forms Σ s_i.
     /// - Returns: metrics of the key generation (empty when the epoch's key exists).
-    mutating func ensureKey(round: Int, streams: RandomStreams) throws -> [StageMetric] {
+    mutating func ensureKey(round: Int, job: PreparedJob) throws -> [StageMetric] {
         let epoch = setup.epoch(ofRound: round)
         if current?.epoch == epoch { return [] }
         let context = setup.context
-        let generation = CollectivePublicKeyGeneration(context: context, crs: CommonReferencePolynomial(context: context, seed: streams.key("he/epoch/\(epoch)/crs")))
+        let generation = CollectivePublicKeyGeneration(context: context, crs: CommonReferencePolynomial(context: context, seed: job.publicStreams.key("he/epoch/\(epoch)/crs")))
         var received: [PublicKeyShare] = []
         var shareBytes = 0
         clients.secretKeyShares = [:]  // the previous epoch's shares are erased on the devices
@@ -64,11 +66,11 @@ public struct HEJobState: Sendable {
         var holderBytes = [Int](repeating: 0, count: holderKeys.count)
         var fragmentBytes = 0
         for c in setup.keyHolders {
-            let wire = HEClientDevices.publicKeyShare(client: c, epoch: epoch, generation: generation, devices: &clients, streams: streams)
+            let wire = HEClientDevices.publicKeyShare(client: c, epoch: epoch, generation: generation, devices: &clients, streams: job.streams(.client(c)))
             shareBytes = wire.count
             received.append(try HESerialization.deserializePublicKeyShare(wire, context: context))
             if let resharing {
-                let fragments = HEClientDevices.keyFragments(client: c, epoch: epoch, resharing: resharing, devices: &clients, streams: streams)
+                let fragments = HEClientDevices.keyFragments(client: c, epoch: epoch, resharing: resharing, devices: &clients, streams: job.streams(.client(c)))
                 fragmentBytes = fragments.reduce(0) { $0 + $1.count }
                 for (h, bytes) in fragments.enumerated() {
                     holderBytes[h] += bytes.count
@@ -97,7 +99,7 @@ public struct HEJobState: Sendable {
     /// The round's dropouts (DP + HE + MPC): planned once, by the round's first `encrypt` call.
     mutating func roundDropouts(_ state: RoundState, job: PreparedJob) -> (plan: RoundDropouts, isNew: Bool) {
         if let planned = dropouts, planned.round == state.round { return (planned, false) }
-        let plan = RoundDropouts.plan(round: state.round, selected: state.selectedClients, privacy: job.manifest.privacy, streams: job.streams)
+        let plan = RoundDropouts.plan(round: state.round, selected: state.selectedClients, privacy: job.manifest.privacy, streams: job.publicStreams)
         dropouts = plan
         return (plan, true)
     }
@@ -106,29 +108,30 @@ public struct HEJobState: Sendable {
 /// The client side of the HE protocols, as a networked client would run them: every function
 /// reads only client C's own state and returns what C sends (serialized bytes).
 enum HEClientDevices {
-    /// Client C draws its secret share of epoch E and returns its serialized public-key share.
+    /// Client C draws its secret share of epoch E (stream `he/epoch/E/key` of `streams`, client C's
+    /// own) and returns its serialized public-key share.
     static func publicKeyShare(client c: Int, epoch: Int, generation: CollectivePublicKeyGeneration,
                                devices: inout HEClientSide, streams: RandomStreams) -> [UInt8] {
-        var rng = streams.generator("he/epoch/\(epoch)/client/\(c)/key")
+        var rng = streams.generator("he/epoch/\(epoch)/key")
         let secret = SecretKey(context: generation.context, rng: &rng)
         devices.secretKeyShares[c] = secret
         return HESerialization.serialize(generation.generateShare(secretKeyShare: secret, rng: &rng), context: generation.context)
     }
 
     /// Client C splits its secret-key share of epoch E among the share-holders (stream
-    /// `he/epoch/E/client/C/key-resharing`), erases it, and returns fragment h for share-holder h.
+    /// `he/epoch/E/key-resharing` of its own root), erases it, and returns fragment h for share-holder h.
     static func keyFragments(client c: Int, epoch: Int, resharing: SecretKeyResharing, devices: inout HEClientSide,
                              streams: RandomStreams) -> [[UInt8]] {
         guard let secret = devices.secretKeyShares.removeValue(forKey: c) else { preconditionFailure("client \(c) holds no key share") }
-        var rng = streams.generator("he/epoch/\(epoch)/client/\(c)/key-resharing")
+        var rng = streams.generator("he/epoch/\(epoch)/key-resharing")
         return resharing.split(secret, rng: &rng).map { HESerialization.serialize($0, context: resharing.context) }
     }
 
-    /// Client C's smudged decryption shares of the aggregate (stream `he/round/R/client/C/decrypt`).
+    /// Client C's smudged decryption shares of the aggregate (stream `he/round/R/decrypt` of its own root).
     static func decryptionShares(client c: Int, round: Int, aggregate: EncryptedVector, codec: HEVectorCodec,
                                  devices: HEClientSide, streams: RandomStreams, threads: Int) -> [[UInt8]] {
         guard let secret = devices.secretKeyShares[c] else { preconditionFailure("client \(c) holds no key share") }
-        var rng = streams.generator("he/round/\(round)/client/\(c)/decrypt")
+        var rng = streams.generator("he/round/\(round)/decrypt")
         return codec.decryptionShares(of: aggregate, secretKeyShare: secret, rng: &rng, threads: threads)
             .map { HESerialization.serialize($0, context: codec.context) }
     }
@@ -137,11 +140,11 @@ enum HEClientDevices {
 /// The share-holders' side of DP + HE + MPC, as a networked share-holder would run it: reads only
 /// share-holder h's own key share and returns what h sends (serialized bytes).
 enum HEShareHolderDevices {
-    /// Share-holder h's smudged decryption shares of the aggregate (stream `he/round/R/holder/H/decrypt`).
+    /// Share-holder h's smudged decryption shares of the aggregate (stream `he/round/R/decrypt` of its own root).
     static func decryptionShares(holder h: Int, round: Int, aggregate: EncryptedVector, setup: HESetup, devices: HEShareHolderSide,
                                  streams: RandomStreams, threads: Int) -> [[UInt8]] {
         guard let resharing = setup.resharing, h < devices.keyShares.count else { preconditionFailure("share-holder \(h) holds no key share") }
-        var rng = streams.generator("he/round/\(round)/holder/\(h)/decrypt")
+        var rng = streams.generator("he/round/\(round)/decrypt")
         return setup.codec.holderDecryptionShares(of: aggregate, holderKey: devices.keyShares[h], resharing: resharing, rng: &rng, threads: threads)
             .map { HESerialization.serialize($0, context: setup.context) }
     }

@@ -11,10 +11,45 @@ public struct JobService {
     public var leaseSeconds = ResultsDatabase.defaultLeaseSeconds
     /// A deterministic crash for the crash-safety tests (`PRIVFED_FAULT_INJECT`); nil in normal use.
     public var faults: FaultInjection?
+    /// Where the secrets files of reproducible jobs are written (`SecretsFile.defaultDirectory`
+    /// unless given): outside the results database, so the records alone never replay a job.
+    public var secretsDirectory: String
 
-    public init(database: ResultsDatabase, reader: ManifestReader = ManifestReader()) {
+    public init(database: ResultsDatabase, reader: ManifestReader = ManifestReader(), secretsDirectory: String? = nil) {
         self.database = database
         self.reader = reader
+        self.secretsDirectory = secretsDirectory ?? SecretsFile.defaultDirectory(databasePath: database.path)
+    }
+
+    /// Records a new job with its parties' secret commitments; a reproducible job's secrets are
+    /// escrowed in a secrets file in the same step (the job is recorded only if the file is
+    /// written). `replayedFrom` is the secrets file a replay was given: it is recorded as the job's
+    /// file instead of writing a new one. Secure jobs record neither: their roots are never stored.
+    func insert(_ record: JobRecord, manifest: JobManifest, secrets: JobSecrets, replayedFrom: String?) throws -> Int64 {
+        guard manifest.randomness == .reproducible else {
+            return try database.insertJob(record, commitments: [], escrow: nil)
+        }
+        let directory = secretsDirectory
+        return try database.insertJob(record, commitments: secrets.commitments) { id in
+            if let replayedFrom { return URL(fileURLWithPath: replayedFrom).standardizedFileURL.path }
+            return try SecretsFile.write(secrets, jobId: id, name: manifest.name, directory: directory)
+        }
+    }
+
+    /// The secrets job `jobId` ran with: a reproducible job's escrowed file (`file`, else the
+    /// path recorded at submission), checked against the recorded commitments; fresh OS roots for
+    /// a secure job.
+    /// - Throws: `SecretsError` when the file is missing, malformed or not this job's.
+    public func secrets(jobId: Int64, manifest: JobManifest, file: String? = nil) throws -> JobSecrets {
+        guard manifest.randomness == .reproducible else { return JobSecrets.fresh(for: manifest) }
+        guard let path = try file ?? database.secretsPath(jobId: jobId) else {
+            throw SecretsError.missing(file: "(none recorded for job \(jobId))")
+        }
+        let secrets = try SecretsFile.read(path)
+        if let problem = secrets.mismatch(against: try database.secretCommitments(jobId: jobId)) {
+            throw SecretsError.commitmentMismatch(file: path, reason: problem)
+        }
+        return secrets
     }
 
     static func record(_ manifest: JobManifest, text: String, path: String, status: JobStatus) -> JobRecord {
@@ -29,21 +64,33 @@ public struct JobService {
         public let path: String
         public let text: String
         public let prepared: PreparedJob
+        /// The secrets file a replay was given (`privfed run --secrets FILE`); nil for fresh secrets.
+        public let secretsFile: String?
 
-        public init(path: String, text: String, prepared: PreparedJob) {
-            self.path = path; self.text = text; self.prepared = prepared
+        public init(path: String, text: String, prepared: PreparedJob, secretsFile: String? = nil) {
+            self.path = path; self.text = text; self.prepared = prepared; self.secretsFile = secretsFile
         }
     }
 
-    public static func ready(path: String, reader: ManifestReader = ManifestReader()) throws -> ReadyJob {
+    /// Reads, validates and prepares the manifest at `path`. With `secretsFile`, the job replays
+    /// those secrets (they must cover every party of the manifest); without, every party gets a
+    /// fresh root from the operating system.
+    public static func ready(path: String, reader: ManifestReader = ManifestReader(), secretsFile: String? = nil) throws -> ReadyJob {
         let (manifest, text) = try reader.read(path: path)
-        return ReadyJob(path: path, text: text, prepared: try PreparedJob.prepare(manifest))
+        var secrets: JobSecrets?
+        if let secretsFile {
+            let replayed = try SecretsFile.read(secretsFile)
+            try replayed.requireParties(of: manifest, file: secretsFile)
+            secrets = replayed
+        }
+        return ReadyJob(path: path, text: text, prepared: try PreparedJob.prepare(manifest, secrets: secrets), secretsFile: secretsFile)
     }
 
     /// Records a ready job as running and executes it.
     public func runNow(_ ready: ReadyJob, progress: JobProgress? = nil) throws -> JobSummary {
         let prepared = ready.prepared
-        let id = try database.insertJob(Self.record(prepared.manifest, text: ready.text, path: ready.path, status: .queued))
+        let id = try insert(Self.record(prepared.manifest, text: ready.text, path: ready.path, status: .queued),
+                            manifest: prepared.manifest, secrets: prepared.secrets, replayedFrom: ready.secretsFile)
         let runner = JobRunner(database: database, progress: progress)
         runner.leaseSeconds = leaseSeconds
         runner.faults = faults
@@ -51,17 +98,19 @@ public struct JobService {
         return try runner.execute(prepared, jobId: id)
     }
 
-    /// Validates the manifest and queues it; returns the job id.
+    /// Validates the manifest and queues it with fresh secrets; returns the job id.
     public func submit(path: String) throws -> Int64 {
         let (manifest, text) = try reader.read(path: path)
-        return try database.insertJob(Self.record(manifest, text: text, path: path, status: .queued))
+        return try insert(Self.record(manifest, text: text, path: path, status: .queued), manifest: manifest,
+                          secrets: JobSecrets.fresh(for: manifest), replayedFrom: nil)
     }
 
     /// Validates manifest text that came from no file (the HTTP API's request body) and queues it;
     /// `source` names it in errors (`source:LINE: key: message`) and is recorded as the manifest path.
     public func submit(text: String, source: String) throws -> Int64 {
         let manifest = try reader.parse(text, file: source)
-        return try database.insertJob(Self.record(manifest, text: text, path: source, status: .queued))
+        return try insert(Self.record(manifest, text: text, path: source, status: .queued), manifest: manifest,
+                          secrets: JobSecrets.fresh(for: manifest), replayedFrom: nil)
     }
 
     /// Takes the next job — a running one whose worker's lease expired (it continues from its
@@ -87,7 +136,8 @@ public struct JobService {
         let prepared: PreparedJob
         do {
             let manifest = try reader.parse(job.manifestText, file: job.manifestPath)
-            prepared = try PreparedJob.prepare(manifest, recordedShards: try database.partition(jobId: id))
+            prepared = try PreparedJob.prepare(manifest, secrets: try secrets(jobId: id, manifest: manifest),
+                                               recordedShards: try database.partition(jobId: id))
         } catch {
             try database.finishJob(id: id, status: .failed, error: "\(error)", heldBy: worker)
             return JobSummary(jobId: id, name: job.name, status: JobStatus.failed.rawValue, roundsCompleted: job.roundsCompleted,

@@ -9,7 +9,12 @@ import ResultsStore
 /// corrupt dataset is reported without leaving a job behind.
 public struct PreparedJob: Sendable {
     public let manifest: JobManifest
-    public let streams: RandomStreams
+    /// The public streams, keyed by the manifest seed: partition, model initialisation, non-private
+    /// client selection, the common reference polynomial of HE key generation, simulated dropouts.
+    /// Anything a reader of the manifest may recompute, and nothing else.
+    public let publicStreams: RandomStreams
+    /// Every party's secret root: the only source of private randomness (see `JobSecrets`).
+    public let secrets: JobSecrets
     public let train: LabeledImages
     public let test: LabeledImages
     /// Training-example indices held by each client.
@@ -33,8 +38,13 @@ public struct PreparedJob: Sendable {
     /// with `randomness: secure` it is used as it is, since OS-keyed streams cannot re-derive it
     /// and an example must stay with its client; in reproducible mode the partition re-derived from
     /// the seed must equal it (`ResumeError.partitionDiffers` otherwise).
-    public static func prepare(_ manifest: JobManifest, baseDirectory: String? = nil, recordedShards: [[Int]]? = nil) throws -> PreparedJob {
-        let streams = manifest.randomness == .secure ? RandomStreams.secure() : RandomStreams(seed: manifest.seed)
+    ///
+    /// `secrets` are the parties' roots (a reproducible job's escrowed secrets, replayed); nil
+    /// draws fresh ones from the operating system.
+    public static func prepare(_ manifest: JobManifest, secrets: JobSecrets? = nil, baseDirectory: String? = nil,
+                               recordedShards: [[Int]]? = nil) throws -> PreparedJob {
+        let streams = RandomStreams(seed: manifest.seed)
+        let secrets = secrets ?? JobSecrets.fresh(for: manifest)
         var runs: [StageRunRecord] = []
         var metrics: [MetricRecord] = []
         func timed<T>(_ stage: SetupStageName, _ body: () throws -> T) throws -> T {
@@ -71,7 +81,7 @@ public struct PreparedJob: Sendable {
         }
         // Canaries join the shards before the partition is compared with (or recorded as) the
         // job's partition, so a resumed job sees the same shards, canaries included.
-        let canaries = manifest.audit.map { CanarySet.draw($0, pool: mnist.train, streams: streams) }
+        let canaries = manifest.audit.map { CanarySet.draw($0, pool: mnist.train, streams: secrets.streams(for: .auditor)) }
         if let canaries { (train, shards) = canaries.insert(into: train, shards: shards) }
         if let recordedShards, shards != recordedShards { throw ResumeError.partitionDiffers }
         for (client, shard) in shards.enumerated() {
@@ -103,10 +113,13 @@ public struct PreparedJob: Sendable {
             metrics.append(MetricRecord(round: 0, stage: stage, client: nil, name: "he_weight_budget", value: Double(he.weightBudget), unit: "count"))
             metrics.append(MetricRecord(round: 0, stage: stage, client: nil, name: "he_value_bound", value: he.codec.valueBound, unit: "abs"))
         }
-        return PreparedJob(manifest: manifest, streams: streams, train: train, test: test, shards: shards,
+        return PreparedJob(manifest: manifest, publicStreams: streams, secrets: secrets, train: train, test: test, shards: shards,
                            architecture: architecture, initialParameters: initial, privacyPlan: plan, heSetup: he,
                            canaries: canaries, setupRuns: runs, setupMetrics: metrics)
     }
+
+    /// The private streams of `party`.
+    public func streams(_ party: Party) -> RandomStreams { secrets.streams(for: party) }
 
     public static func resolve(_ path: String, against base: String?) -> String {
         if path.hasPrefix("/") { return path }

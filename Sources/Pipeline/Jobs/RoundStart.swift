@@ -56,7 +56,7 @@ struct RoundStart {
 
         var freshKey: String?
         if var he = start.he, checkpoint.round >= 1, he.setup.epoch(ofRound: start.nextRound) == he.setup.epoch(ofRound: checkpoint.round) {
-            _ = try he.ensureKey(round: start.nextRound, streams: job.streams)
+            _ = try he.ensureKey(round: start.nextRound, job: job)
             let made = he.current!
             he.markKeysRecorded()
             if reproducible {

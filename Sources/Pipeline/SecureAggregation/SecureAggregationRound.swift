@@ -55,7 +55,7 @@ public struct SecureAggregationRoundState: Sendable {
     /// - Throws: the library's `invalidParameters` (for instance a threshold above n).
     static func plan(for state: RoundState, job: PreparedJob) throws -> SecureAggregationRoundPlan {
         let p = job.manifest.privacy
-        let dropouts = RoundDropouts.plan(round: state.round, selected: state.selectedClients, privacy: p, streams: job.streams)
+        let dropouts = RoundDropouts.plan(round: state.round, selected: state.selectedClients, privacy: p, streams: job.publicStreams)
         let clients = dropouts.selected
         let n = clients.count
         // The rate the SecAgg+ graph is designed for: the manifest's rate, or with named dropouts

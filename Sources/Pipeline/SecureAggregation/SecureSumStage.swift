@@ -12,7 +12,7 @@ import SecureComputation
 ///   (`SecAggRound`: advertise keys, share keys, masked input, unmasking), with the planned
 ///   dropouts leaving after the key exchange, before their masked input — the case that needs the
 ///   server to rebuild their pairwise masks from Shamir shares. The server's output is the
-///   unmasked ring sum of the survivors. Randomness: streams under `round/R/secagg`.
+///   unmasked ring sum of the survivors. Randomness: each party's own secret root (`randomness`).
 ///
 /// Fewer than t survivors make the protocol throw `tooFewSurvivors`; the job fails with the
 /// library's reason followed by the round, its survivors, the dropped clients and t.
@@ -23,6 +23,14 @@ public struct SecureSumStage: RoundStage {
     public let scope = StageScope.aggregator
 
     public init() {}
+
+    /// Protocol client i is job client `clients[i]`: it draws from stream `round/R/secagg` of its
+    /// own secret root; the server draws the SecAgg+ graph from the aggregator's.
+    static func randomness(job: PreparedJob, round: Int, clients: [Int]) -> SecAggPartyRandomness {
+        let own = clients.map { job.streams(.client($0)) }
+        return SecAggPartyRandomness(server: job.streams(.aggregator).generator("round/\(round)/secagg/graph"),
+                                     client: { own[$0].generator("round/\(round)/secagg") })
+    }
 
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
         guard var round = state.secureAggregation else {
@@ -59,7 +67,8 @@ public struct SecureSumStage: RoundStage {
             let outcome: SecureAggregationOutcome
             do {
                 outcome = try SecAggRound.run(configuration: configuration, encodedInputs: inputs, dropouts: SecAggDropouts(points),
-                                              streams: job.streams.scoped("round/\(state.round)/secagg"), threads: job.manifest.threads)
+                                              randomness: Self.randomness(job: job, round: state.round, clients: plan.clients),
+                                              threads: job.manifest.threads)
             } catch let error as SecureComputationError {
                 guard case .tooFewSurvivors = error else { throw error }
                 throw plan.dropouts.tooFewSurvivors(stage: name, threshold: configuration.threshold, reason: "\(error)")

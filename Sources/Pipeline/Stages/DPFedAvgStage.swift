@@ -2,7 +2,7 @@ import DifferentialPrivacy
 import Randomness
 
 /// Client-level DP aggregation (DP-FedAvg, McMahan, Ramage, Talwar, Zhang 2018, Algorithm 1):
-/// the sum of the clients' clipped deltas plus N(0, σ²C²) (stream `round/R/aggregate/noise`),
+/// the sum of the clients' clipped deltas plus N(0, σ²C²) (stream `round/R/aggregate/noise` of the aggregator's root: central DP trusts the aggregator),
 /// divided by the expected cohort size q·K = clients_per_round — a fixed denominator, so one
 /// client's presence changes the sum by at most C. Uniform weights: sample-count weights would
 /// let one client's influence exceed C.
@@ -30,7 +30,7 @@ public struct DPFedAvgStage: RoundStage {
             for i in sum.indices { sum[i] += delta[i] }
             bytes += update.wireBytes
         }
-        var noise = job.streams.generator("round/\(state.round)/aggregate/noise")
+        var noise = job.streams(.aggregator).generator("round/\(state.round)/aggregate/noise")
         DPFedAvg.addCentralNoise(to: &sum, noiseMultiplier: plan.noiseMultiplier, maxNorm: plan.maxGradNorm, using: &noise)
         let denominator = Float(job.manifest.federation.clientsPerRound)
         for i in sum.indices { sum[i] /= denominator }

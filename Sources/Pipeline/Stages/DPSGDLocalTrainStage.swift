@@ -10,7 +10,7 @@ import Randomness
 /// The release is decided by the job's `PrivacyBook` before training: within budget, the round's
 /// spend goes into the pending ledger and the runner commits it before the update is handed to
 /// the aggregator; over budget, the stage throws `budgetExhausted` and nothing leaves the client.
-/// Streams: `client/C/round/R/sampling` and `client/C/round/R/noise`.
+/// Streams: `round/R/sampling` and `round/R/noise` of client C's own secret root.
 public struct DPSGDLocalTrainStage: RoundStage {
     public let name = StageName.localTrain
     public let scope = StageScope.perClient
@@ -28,8 +28,9 @@ public struct DPSGDLocalTrainStage: RoundStage {
         let shape = plan.parties[party]!
         let configuration = try DPSGDConfiguration(samplingRate: shape.samplingRate, noiseMultiplier: plan.noiseMultiplier,
                                                    maxGradNorm: plan.maxGradNorm, datasetSize: shard.count)
-        var sampling = job.streams.generator("client/\(client)/round/\(state.round)/sampling")
-        var noise = job.streams.generator("client/\(client)/round/\(state.round)/noise")
+        let own = job.streams(.client(client))
+        var sampling = own.generator("round/\(state.round)/sampling")
+        var noise = own.generator("round/\(state.round)/noise")
         let engine = GradientEngine(architecture: job.architecture, threads: job.manifest.threads,
                                     batchCapacity: Int(configuration.expectedBatchSize * 1.5) + 8)
         let optimizer = SGD(learningRate: Float(state.learningRate), momentum: Float(fed.momentum))

@@ -45,7 +45,7 @@ public struct DecryptStage: RoundStage {
             let aggregateBytes = codec.serializedByteCount(of: aggregate)
             for h in 0..<resharing.holders {
                 let wire = HEShareHolderDevices.decryptionShares(holder: h, round: state.round, aggregate: aggregate, setup: he.setup,
-                                                                 devices: he.holders, streams: job.streams, threads: threads)
+                                                                 devices: he.holders, streams: job.streams(.shareHolder(h)), threads: threads)
                 shareBytes = wire.reduce(0) { $0 + $1.count }
                 shares.append(try wire.map { try HESerialization.deserializeHolderDecryptionShare($0, context: codec.context) })
                 holderMetrics += [StageMetric("holder_\(h)_bytes_received", Double(aggregateBytes), "bytes"),
@@ -58,7 +58,7 @@ public struct DecryptStage: RoundStage {
             var shares: [[DecryptionShare]] = []
             for c in he.setup.keyHolders {
                 let wire = HEClientDevices.decryptionShares(client: c, round: state.round, aggregate: aggregate, codec: codec,
-                                                            devices: he.clients, streams: job.streams, threads: threads)
+                                                            devices: he.clients, streams: job.streams(.client(c)), threads: threads)
                 shareBytes = wire.reduce(0) { $0 + $1.count }
                 shares.append(try wire.map { try HESerialization.deserializeDecryptionShare($0, context: codec.context) })
             }

@@ -5,8 +5,8 @@ import Randomness
 /// A client encrypts its update under the epoch's collective public key before it leaves the
 /// device: the (DP-SGD-trained, or clipped) delta, plus under client-level DP its share
 /// N(0, σ²C²/k) of the aggregate's noise (`DPFedAvg.addDistributedNoiseShare`, k = the round's
-/// cohort, stream `client/C/round/R/noise-share`), packed into ⌈P / slots⌉ ciphertexts
-/// (stream `he/round/R/client/C/encrypt`). The payload becomes the serialized ciphertexts.
+/// cohort, stream `round/R/noise-share` of the client's root), packed into ⌈P / slots⌉ ciphertexts
+/// (stream `he/round/R/encrypt` of the client's root). The payload becomes the serialized ciphertexts.
 ///
 /// The first client of a round that starts a key epoch triggers the collective key generation.
 ///
@@ -22,7 +22,7 @@ public struct EncryptStage: RoundStage {
 
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
         guard let client, var he = state.he else { preconditionFailure("encrypt runs per client of an HE job") }
-        var metrics = try he.ensureKey(round: state.round, streams: job.streams)
+        var metrics = try he.ensureKey(round: state.round, job: job)
         guard let key = he.current else { preconditionFailure("no key after key generation") }
         guard let index = state.updates.lastIndex(where: { $0.client == client }),
               case .plain(var delta) = state.updates[index].payload else {
@@ -45,14 +45,14 @@ public struct EncryptStage: RoundStage {
         }
         if he.setup.clientLevelDP {
             guard let plan = job.privacyPlan else { preconditionFailure("client-level DP needs a privacy plan") }
-            var noise = job.streams.generator("client/\(client)/round/\(state.round)/noise-share")
+            var noise = job.streams(.client(client)).generator("round/\(state.round)/noise-share")
             DPFedAvg.addDistributedNoiseShare(to: &delta, noiseMultiplier: plan.noiseMultiplier, maxNorm: plan.maxGradNorm,
                                               parties: noiseParties, using: &noise)
             metrics.append(StageMetric("noise_parties", Double(noiseParties), "count"))
         }
         he.clients.simulationPlainUpdates[client] = delta
         let codec = he.setup.codec
-        var rng = job.streams.generator("he/round/\(state.round)/client/\(client)/encrypt")
+        var rng = job.streams(.client(client)).generator("he/round/\(state.round)/encrypt")
         let vector: EncryptedVector
         do {
             vector = try codec.encrypt(delta, publicKey: key.publicKey, rng: &rng, threads: job.manifest.threads)

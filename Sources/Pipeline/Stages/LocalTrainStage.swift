@@ -3,7 +3,7 @@ import Learning
 import Randomness
 
 /// A client's local training: starting from the broadcast global model, `local_epochs` of
-/// minibatch SGD over the client's shard (shuffled on stream `client/C/round/R/shuffle`), then the
+/// minibatch SGD over the client's shard (shuffled on stream `round/R/shuffle` of the client's own root), then the
 /// model delta is sent to the aggregator as an update message. Under client-level DP the delta
 /// is first clipped to L2 norm C (`clipUpdateTo`), bounding any one client's influence on the sum.
 public struct LocalTrainStage: RoundStage {
@@ -16,7 +16,7 @@ public struct LocalTrainStage: RoundStage {
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
         guard let client else { preconditionFailure("local_train runs per client") }
         let fed = job.manifest.federation
-        var generator = job.streams.generator("client/\(client)/round/\(state.round)/shuffle")
+        var generator = job.streams(.client(client)).generator("round/\(state.round)/shuffle")
         let shard = job.shards[client]
         let result = ClientTraining.train(architecture: job.architecture, parameters: state.global.parameters,
                                           data: job.train, indices: shard, epochs: fed.localEpochs, batchSize: fed.batchSize,

@@ -2,9 +2,15 @@ import DifferentialPrivacy
 import Randomness
 
 /// Client-level DP selects clients by Poisson sampling: each client independently with
-/// probability q = clients_per_round / clients (stream `round/R/select`), so the round's cohort
-/// size varies — the sampling the DP-FedAvg accounting assumes (McMahan et al. 2018). The
-/// ledger records `poisson`; fixed-size selection is never claimed as Poisson.
+/// probability q = clients_per_round / clients, so the round's cohort size varies — the sampling
+/// the DP-FedAvg accounting assumes (McMahan et al. 2018). The ledger records `poisson`;
+/// fixed-size selection is never claimed as Poisson.
+///
+/// Each client flips its own coin, on stream `round/R/cohort` of its own secret root: the
+/// amplification by subsampling holds against an observer of the released model who does not
+/// see which clients took part, so no public value may determine the cohort. The aggregator
+/// learns who uploaded (it has to, to sum), and the records keep only the cohort's size
+/// (`clients_selected`).
 public struct PoissonSelectClientsStage: RoundStage {
     public let name = StageName.selectClients
     public let scope = StageScope.aggregator
@@ -13,8 +19,10 @@ public struct PoissonSelectClientsStage: RoundStage {
 
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
         let q = Double(job.manifest.federation.clientsPerRound) / Double(job.manifest.dataset.clients)
-        var generator = job.streams.generator("round/\(state.round)/select")
-        state.selectedClients = PoissonSampling.sample(populationSize: job.manifest.dataset.clients, rate: q, using: &generator)
+        state.selectedClients = (0..<job.manifest.dataset.clients).filter { k in
+            var coin = job.streams(.client(k)).generator("round/\(state.round)/cohort")
+            return !PoissonSampling.sample(populationSize: 1, rate: q, using: &coin).isEmpty
+        }
         return [StageMetric("clients_selected", Double(state.selectedClients.count), "count")]
     }
 }

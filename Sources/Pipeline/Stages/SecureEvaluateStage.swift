@@ -9,8 +9,8 @@ import SecureComputation
 ///
 /// Cost: the 784×128 product on shares over the whole test set takes seconds to tens of seconds
 /// on 2 cores, so the stage runs in the job's last round only (earlier rounds record nothing),
-/// on the job's whole test set (`dataset.test_examples` bounds it). Randomness: streams under
-/// `round/R/secure-evaluate`.
+/// on the job's whole test set (`dataset.test_examples` bounds it). Randomness: the model owner (the aggregator), the data owner and the crypto
+/// provider each draw from their own secret root, under `round/R/secure-evaluate`.
 public struct SecureEvaluateStage: RoundStage {
     public let name = StageName.secureEvaluate
     public let scope = StageScope.aggregator
@@ -27,7 +27,10 @@ public struct SecureEvaluateStage: RoundStage {
         }
         let result = try SecureMLPEvaluation(layout: .mnist, threads: job.manifest.threads)
             .evaluate(parameters: Self.secureLayout(mlp: parameters), images: job.test.pixels, labels: job.test.labels.map { Int($0) },
-                      streams: job.streams.scoped("round/\(state.round)/secure-evaluate"))
+                      randomness: SecureEvaluationRandomness(
+                          modelOwner: job.streams(.aggregator).generator("round/\(state.round)/secure-evaluate/model-owner"),
+                          dataOwner: job.streams(.evaluationDataOwner).generator("round/\(state.round)/secure-evaluate/data-owner"),
+                          dealer: job.streams(.cryptoProvider).generator("round/\(state.round)/secure-evaluate/dealer")))
         let stats = result.statistics
         return [
             StageMetric("secure_accuracy", result.accuracy, "ratio"),

@@ -11,7 +11,7 @@ public struct SelectClientsStage: RoundStage {
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
         let total = job.manifest.dataset.clients
         let wanted = job.manifest.federation.clientsPerRound
-        var generator = job.streams.generator("round/\(state.round)/select")
+        var generator = job.publicStreams.generator("round/\(state.round)/select")
         var pool = Array(0..<total)
         for i in 0..<wanted {
             let j = i + Int(generator.nextBelow(UInt64(total - i)))

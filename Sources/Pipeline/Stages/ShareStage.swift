@@ -11,12 +11,12 @@ import SecureComputation
 ///   of n_k·δ and the fixed-point step 2^−24. Client-level DP uses DP-FedAvg's uniform weights.
 /// - Client-level DP: the aggregator never sees the sum before it is reconstructed, so it cannot
 ///   add the central noise; each client adds its share N(0, σ²C²/m) before sharing
-///   (`DPFedAvg.addDistributedNoiseShare`, stream `client/C/round/R/noise-share`), m being the
+///   (`DPFedAvg.addDistributedNoiseShare`, stream `round/R/noise-share` of the client's root), m being the
 ///   shares guaranteed to reach the sum (the threshold t for SecAgg, the non-dropping clients for
 ///   additive). The release is decided (and put on the pending ledger, which the runner commits)
 ///   in the round's first share call, before any noisy share leaves a client.
 /// - additive: the encoding is split into M additive shares (stream
-///   `client/C/round/R/additive-shares`), delivered to the share-holders' inboxes; a dropped
+///   `round/R/additive-shares` of the client's root), delivered to the share-holders' inboxes; a dropped
 ///   client sends nothing. secagg: the encoding stays on the client for the SecAgg protocol that
 ///   `aggregate` runs.
 public struct ShareStage: RoundStage {
@@ -49,7 +49,7 @@ public struct ShareStage: RoundStage {
         let plan = state.secureAggregation!.plan
         if clientDP {
             let privacy = job.privacyPlan!
-            var noise = job.streams.generator("client/\(client)/round/\(state.round)/noise-share")
+            var noise = job.streams(.client(client)).generator("round/\(state.round)/noise-share")
             DPFedAvg.addDistributedNoiseShare(to: &delta, noiseMultiplier: privacy.noiseMultiplier, maxNorm: privacy.maxGradNorm,
                                               parties: plan.noiseParties!, using: &noise)
             metrics.append(StageMetric("noise_parties", Double(plan.noiseParties!), "count"))
@@ -63,7 +63,7 @@ public struct ShareStage: RoundStage {
         case .additive:
             guard !dropped else { return metrics + [StageMetric("bytes_sent", 0, "bytes")] }
             let scheme = try AdditiveAggregation(holders: plan.holders, encoding: plan.encoding)
-            var generator = job.streams.generator("client/\(client)/round/\(state.round)/additive-shares")
+            var generator = job.streams(.client(client)).generator("round/\(state.round)/additive-shares")
             let messages = try scheme.protect(update: delta, client: client, using: &generator)
             for message in messages { state.secureAggregation!.holderInboxes[message.holder].append(message) }
             metrics.append(StageMetric("bytes_sent", Double(messages.reduce(0) { $0 + $1.byteCount }), "bytes"))

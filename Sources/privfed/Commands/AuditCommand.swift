@@ -42,16 +42,23 @@ struct AuditCommand: ParsableCommand {
                                  survivors; additive with all M share-holders;
                                  with client-level DP, the m clients the noise
                                  was split for all reached the sum
+          secret_commitments     randomness: reproducible: one SHA-256 commitment
+                                 per party and no secret in the database; with
+                                 --reproduce the secrets file matches them all
           reproduction           with --reproduce: a re-execution from the recorded
-                                 manifest and seed into a scratch database gives
-                                 every round's model hash and every metric bit for
-                                 bit (not applicable to randomness: secure)
+                                 manifest and the escrowed secrets file into a
+                                 scratch database gives every round's model hash
+                                 and every metric bit for bit (not applicable to
+                                 randomness: secure)
+
+        --reproduce needs the job's secrets file: --secrets FILE, else the path recorded when the job was submitted. Without it the audit refuses, naming the file: the database and manifest alone cannot replay a job.
 
         The exit status is 0 only when every finding passes. Each audit is recorded in the audits table.
 
         Examples:
           privfed audit 3
           privfed audit 3 --reproduce
+          privfed audit 3 --reproduce --secrets privfed-secrets/job-3-1a2b3c4d.secrets.json
           privfed audit --all --json > audits.json
         """
     )
@@ -59,12 +66,16 @@ struct AuditCommand: ParsableCommand {
     @Argument(help: "The job id.") var job: Int64?
     @Flag(help: "Audit every job that has ended (not queued or running), oldest first.") var all = false
     @Flag(help: "Re-execute the job (reproducible mode) and compare models and metrics bit for bit.") var reproduce = false
+    @Option(help: ArgumentHelp("The job's secrets file, for --reproduce (default: the path recorded at submission).", valueName: "file"))
+    var secrets: String?
     @Flag(help: "Print JSON for scripts (with --all: an array, one audit per job).") var json = false
     @OptionGroup var database: DatabaseOption
 
     func validate() throws {
         if all && job != nil { throw ValidationError("give a job id or --all, not both") }
         if !all && job == nil { throw ValidationError("give the job id to audit (see privfed jobs), or --all") }
+        if secrets != nil && !reproduce { throw ValidationError("--secrets is for --reproduce") }
+        if secrets != nil && all { throw ValidationError("--secrets names one job's file; with --all each job's recorded file is used") }
     }
 
     func run() throws {
@@ -74,7 +85,7 @@ struct AuditCommand: ParsableCommand {
         let reports = try reportingErrors { () -> [AuditReport] in
             let store = try database.open(create: false)
             let auditor = JobAuditor(database: store)
-            guard all else { return [try auditor.audit(jobId: job!, reproduce: reproduce, progress: progress)] }
+            guard all else { return [try auditor.audit(jobId: job!, reproduce: reproduce, secretsFile: secrets, progress: progress)] }
             let ended = try store.jobs(limit: Int.max).filter { ![.queued, .running].contains($0.status) }
             for record in ended { if let id = record.id { names[id] = record.name } }
             return try names.keys.sorted().map { try auditor.audit(jobId: $0, reproduce: reproduce, progress: progress) }

@@ -12,28 +12,40 @@ struct RunCommand: ParsableCommand {
         local training on each client's shard, aggregation, evaluation on the test images. A progress bar \
         shows on a terminal. Prints the job id and final metrics; see them again with `privfed show JOB`.
 
+        Every party (each client, the aggregator, share-holders, the auditor) draws its private randomness from its own fresh 256-bit root, never from the manifest seed, so two runs of one manifest train two different models. With randomness: reproducible the roots are written to a secrets file (mode 0600) outside the database, whose path is printed; only a SHA-256 commitment to each root is recorded. Keep that file to re-execute the job (`privfed audit JOB --reproduce`), or give it to --secrets to replay the job on purpose.
+
         Examples:
           privfed run manifests/quickstart.yaml
           privfed run manifests/quickstart.yaml --json --db results.sqlite
+          privfed run manifests/quickstart.yaml --secrets privfed-secrets/job-1-1a2b3c4d.secrets.json
         """
     )
 
     @Argument(help: "The manifest (YAML).") var manifest: String
     @Flag(help: "Print the summary as JSON (and no progress bar).") var json = false
+    @Option(help: ArgumentHelp("Replay the secrets FILE of an earlier job, or write this job's secrets into DIR (default: $PRIVFED_SECRETS, else privfed-secrets/ beside the database).", valueName: "file-or-dir"))
+    var secrets: String?
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
         try reportingErrors {
-            let ready = try JobService.ready(path: manifest)
+            var isDirectory: ObjCBool = false
+            let replay = secrets.flatMap { FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && !isDirectory.boolValue ? $0 : nil }
+            let ready = try JobService.ready(path: manifest, secretsFile: replay)
             let store = try database.open()
             let progress = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1)
-            let summary = try JobService(database: store).runNow(ready, progress: progress)
+            let service = JobService(database: store, secretsDirectory: replay == nil ? secrets : nil)
+            let summary = try service.runNow(ready, progress: progress)
             if json { try printJSON(summary); return }
+
             print("job \(summary.jobId) \(summary.name): \(summary.status) after \(summary.roundsCompleted) rounds in \(String(format: "%.1f", summary.seconds)) s")
             if let acc = summary.accuracy, let loss = summary.loss {
                 print(String(format: "test accuracy %.4f, test loss %.4f", acc, loss))
             }
             if let hash = summary.modelSha256 { print("model sha256 \(hash)") }
+            if let file = try store.secretsPath(jobId: summary.jobId) {
+                print("secrets \(file)\(replay == nil ? "" : " (replayed)") — keep it to re-execute the job")
+            }
         }
     }
 }

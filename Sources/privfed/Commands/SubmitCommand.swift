@@ -16,12 +16,14 @@ struct SubmitCommand: ParsableCommand {
 
     @Argument(help: "The manifest (YAML).") var manifest: String
     @Flag(help: "Print {\"job\": ID} as JSON.") var json = false
+    @Option(help: ArgumentHelp("Write the job's secrets file into DIR (default: $PRIVFED_SECRETS, else privfed-secrets/ beside the database).", valueName: "dir"))
+    var secrets: String?
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
         try reportingErrors {
             _ = try ManifestReader().read(path: manifest) // validate before the database is touched
-            let id = try JobService(database: try database.open()).submit(path: manifest)
+            let id = try JobService(database: try database.open(), secretsDirectory: secrets).submit(path: manifest)
             if json { try printJSON(["job": id]) } else { print(id) }
         }
     }
