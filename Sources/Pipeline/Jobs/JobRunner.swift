@@ -22,6 +22,9 @@ public final class JobRunner {
     public var leaseSeconds = ResultsDatabase.defaultLeaseSeconds
     /// A deterministic crash for the crash-safety tests (`PRIVFED_FAULT_INJECT`); nil in normal use.
     public var faults: FaultInjection?
+    /// Where the parties' own records go (metrics the aggregator may not see); nil keeps them
+    /// nowhere.
+    public var localRecords: LocalRecords?
 
     public init(database: ResultsDatabase, worker: String = JobRunner.defaultWorkerName(), progress: JobProgress? = nil) {
         self.database = database
@@ -107,6 +110,7 @@ public final class JobRunner {
         let remaining = max(0, manifest.federation.rounds - start.nextRound + 1)
         progress?.started(job: jobId, name: manifest.name, totalSteps: remaining * manifest.federation.clientsPerRound)
 
+        let protects = manifest.privacy.protectsClients
         var parameters = start.parameters
         var learningRate = start.learningRate
         var privacy = start.privacy
@@ -117,6 +121,7 @@ public final class JobRunner {
             state.privacy = privacy
             state.he = he
             var batch = RoundRecordBatch(round: round, selectedClients: [], startedAt: Timestamp.now(), finishedAt: "")
+            var kept: [(owner: String, metric: MetricRecord)] = []
             var released = false
             do {
                 for stage in stages {
@@ -152,8 +157,16 @@ public final class JobRunner {
                             }
                             batch.stageRuns.append(StageRunRecord(round: round, stage: stage.name.rawValue, client: client, startedAt: started,
                                                                   durationMs: t0.duration(to: .now).milliseconds, succeeded: true))
-                            batch.metrics += metrics.map {
-                                MetricRecord(round: round, stage: stage.name.rawValue, client: client, name: $0.name, value: $0.value, unit: $0.unit)
+                            for m in metrics {
+                                let record = MetricRecord(round: round, stage: stage.name.rawValue, client: client, name: m.name,
+                                                          value: m.value, unit: m.unit)
+                                switch (protects, m.owner) {
+                                case (false, _), (true, .aggregator): batch.metrics.append(record)
+                                case (true, .client):
+                                    guard let client else { preconditionFailure("a client metric from an aggregator stage") }
+                                    kept.append((Party.client(client).description, record))
+                                case (true, .simulator): kept.append(("simulator", record))
+                                }
                             }
                             if stage.name == .evaluate {
                                 last = (metrics.first { $0.name == "accuracy" }?.value, metrics.first { $0.name == "loss" }?.value)
@@ -207,6 +220,7 @@ public final class JobRunner {
                 self.faults?.strike(round: round, at: .inCommit)
             }
             he?.markKeysRecorded()
+            try localRecords?.append(kept, jobId: jobId)
             heartbeat.renewed()
             faults?.strike(round: round, at: .afterCommit)
             progress?.roundFinished(round: round, of: manifest.federation.rounds, accuracy: last.accuracy)

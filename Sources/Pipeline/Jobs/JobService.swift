@@ -14,11 +14,15 @@ public struct JobService {
     /// Where the secrets files of reproducible jobs are written (`SecretsFile.defaultDirectory`
     /// unless given): outside the results database, so the records alone never replay a job.
     public var secretsDirectory: String
+    /// Where the parties' own records go (`LocalRecords.defaultDirectory` unless given).
+    public var localRecords: LocalRecords
 
-    public init(database: ResultsDatabase, reader: ManifestReader = ManifestReader(), secretsDirectory: String? = nil) {
+    public init(database: ResultsDatabase, reader: ManifestReader = ManifestReader(), secretsDirectory: String? = nil,
+                localRecordsDirectory: String? = nil) {
         self.database = database
         self.reader = reader
         self.secretsDirectory = secretsDirectory ?? SecretsFile.defaultDirectory(databasePath: database.path)
+        self.localRecords = LocalRecords(directory: localRecordsDirectory ?? LocalRecords.defaultDirectory(databasePath: database.path))
     }
 
     /// Records a new job with its parties' secret commitments; a reproducible job's secrets are
@@ -94,6 +98,7 @@ public struct JobService {
         let runner = JobRunner(database: database, progress: progress)
         runner.leaseSeconds = leaseSeconds
         runner.faults = faults
+        runner.localRecords = localRecords
         try database.startJob(id: id, worker: runner.worker, leaseSeconds: leaseSeconds)
         return try runner.execute(prepared, jobId: id)
     }
@@ -147,6 +152,7 @@ public struct JobService {
         let runner = JobRunner(database: database, worker: worker, progress: progress)
         runner.leaseSeconds = leaseSeconds
         runner.faults = faults
+        runner.localRecords = localRecords
         do {
             return try runner.execute(prepared, jobId: id, claim: claim)
         } catch {

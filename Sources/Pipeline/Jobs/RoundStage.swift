@@ -8,14 +8,35 @@ public enum StageScope: Sendable {
     case aggregator
 }
 
-/// A measurement a stage reports; the runner files it under the job, round, stage and client.
+/// Who may see a metric: what the aggregator records is what it is allowed to see.
+public enum MetricOwner: Sendable, Equatable {
+    /// Computed from what the aggregator received or released (bytes, counts, timings, the
+    /// evaluated model): recorded in the results database.
+    case aggregator
+    /// Computed on the client's private data (its loss, its update's norm, its realised batch
+    /// sizes): with any privacy setting on, kept in the client's own local record only.
+    case client
+    /// A diagnostic only the simulation can compute, because it plays every party (the HE error
+    /// against the plaintext sum of the updates): with any privacy setting on, kept in the
+    /// simulator's local record, never in the aggregator's database.
+    case simulator
+}
+
+/// A measurement a stage reports; the runner files it under the job, round, stage and client —
+/// in the results database, or in a party's local record (`owner`).
 public struct StageMetric: Sendable, Equatable {
     public var name: String
     public var value: Double
     public var unit: String
+    public var owner: MetricOwner
 
-    public init(_ name: String, _ value: Double, _ unit: String) {
-        self.name = name; self.value = value; self.unit = unit
+    public init(_ name: String, _ value: Double, _ unit: String, owner: MetricOwner = .aggregator) {
+        self.name = name; self.value = value; self.unit = unit; self.owner = owner
+    }
+
+    /// A statistic of a client's private data (see `MetricOwner.client`).
+    public static func clientPrivate(_ name: String, _ value: Double, _ unit: String) -> StageMetric {
+        StageMetric(name, value, unit, owner: .client)
     }
 }
 

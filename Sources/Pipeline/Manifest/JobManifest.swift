@@ -135,6 +135,9 @@ public struct PrivacySettings: Codable, Sendable, Equatable {
     public static let defaultShareHolders = 3
     /// `share_holders` or its default.
     public var effectiveShareHolders: Int { shareHolders ?? Self.defaultShareHolders }
+    /// Whether any privacy setting is on: then the aggregator's records hold only what it may see
+    /// (`MetricOwner`). A plain FedAvg job promises no privacy and records everything.
+    public var protectsClients: Bool { differentialPrivacy || homomorphicEncryption || secureAggregation != .none }
     public var threshold: Int?
     public var dropoutRate: Double?
     /// Named dropouts: round → the clients that drop in it (before their input reaches the sum).

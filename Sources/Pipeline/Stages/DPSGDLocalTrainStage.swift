@@ -56,8 +56,8 @@ public struct DPSGDLocalTrainStage: RoundStage {
         return [
             StageMetric("samples", Double(shard.count), "count"),
             StageMetric("dp_steps", Double(shape.stepsPerRound), "count"),
-            StageMetric("mean_batch_size", Double(examples) / Double(max(shape.stepsPerRound, 1)), "count"),
-            StageMetric("train_loss", examples > 0 ? lossSum / Double(examples) : 0, "nats"),
+            StageMetric.clientPrivate("mean_batch_size", Double(examples) / Double(max(shape.stepsPerRound, 1)), "count"),
+            StageMetric.clientPrivate("train_loss", examples > 0 ? lossSum / Double(examples) : 0, "nats"),
             StageMetric("epsilon_spent", decision.entry.enforcedEpsilonSpent, "epsilon"),
             StageMetric("bytes_received", Double(state.global.wireBytes), "bytes"),
             StageMetric("bytes_sent", Double(message.wireBytes), "bytes"),

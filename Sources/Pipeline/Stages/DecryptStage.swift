@@ -82,7 +82,7 @@ public struct DecryptStage: RoundStage {
             // What the audit's he_security needs to check the smudging was sized for this noise.
             StageMetric("smudging_bits", Double(smudgingBits), "bits"),
             StageMetric("decryption_noise_log2", Self.noiseLog2(aggregate), "bits"),
-            StageMetric("he_max_abs_error", maxError, "abs"),
+            StageMetric("he_max_abs_error", maxError, "abs", owner: .simulator),
         ]
         metrics += holderMetrics
         if let decision {

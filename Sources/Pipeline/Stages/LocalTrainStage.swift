@@ -28,13 +28,13 @@ public struct LocalTrainStage: RoundStage {
         var metrics: [StageMetric] = []
         if let clip = clipUpdateTo {
             let norm = DPFedAvg.clipUpdate(&delta, maxNorm: clip)
-            metrics.append(StageMetric("update_norm", norm, "l2"))
+            metrics.append(StageMetric.clientPrivate("update_norm", norm, "l2"))
         }
         let message = ClientUpdateMessage(client: client, round: state.round, sampleCount: shard.count, payload: .plain(delta))
         state.updates.append(message)
         return metrics + [
             StageMetric("samples", Double(shard.count), "count"),
-            StageMetric("train_loss", result.meanLoss, "nats"),
+            StageMetric.clientPrivate("train_loss", result.meanLoss, "nats"),
             StageMetric("bytes_received", Double(state.global.wireBytes), "bytes"),
             StageMetric("bytes_sent", Double(message.wireBytes), "bytes"),
         ]

@@ -58,7 +58,7 @@ struct AuditCommand: ParsableCommand {
         Examples:
           privfed audit 3
           privfed audit 3 --reproduce
-          privfed audit 3 --reproduce --secrets privfed-secrets/job-3-1a2b3c4d.secrets.json
+          privfed audit 3 --reproduce --secrets job-3-1a2b3c4d.secrets.json
           privfed audit --all --json > audits.json
         """
     )

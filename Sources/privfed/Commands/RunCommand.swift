@@ -17,7 +17,7 @@ struct RunCommand: ParsableCommand {
         Examples:
           privfed run manifests/quickstart.yaml
           privfed run manifests/quickstart.yaml --json --db results.sqlite
-          privfed run manifests/quickstart.yaml --secrets privfed-secrets/job-1-1a2b3c4d.secrets.json
+          privfed run manifests/quickstart.yaml --secrets job-1-1a2b3c4d.secrets.json
         """
     )
 
