@@ -25,6 +25,8 @@ public struct SecAggClient: Sendable {
     var maskingPeers: [Int] = []
     /// ChaChaPoly keys agreed in round 1, reused to open the shares of round 2 (same pair, same key).
     var shareKeys: [Int: [UInt8]] = [:]
+    /// Which kind of share of each peer round 4 has revealed, so no later request gets the other.
+    public private(set) var revealRecord = SecAggRevealRecord()
 
     /// Round 0 set-up: draws the two X25519 key pairs and b_u from `generator` (a CSPRNG stream).
     public init(id: Int, configuration: SecAggConfiguration, graph: SecAggGraph, using generator: inout ChaCha20Generator) {
@@ -117,24 +119,42 @@ public struct SecAggClient: Sendable {
         return SecAggMaskedInput(client: id, maskedInput: y)
     }
 
-    /// Round 4 (Unmasking): shares of b_u for survivors, of s_u^SK for clients that dropped after
-    /// sharing.
-    /// - Throws: `malformedMessage` if the request names a client as both survivor and dropped
-    ///   (answering would let the server unmask that client's input), `tooFewSurvivors` if fewer
-    ///   than t of this client's holders-group survived (the paper's abort condition |U3| < t),
-    ///   `disconnectedSurvivors` if the survivors split the graph (answering would let the server
-    ///   unmask the sum of a part, in the worst case one client's input).
-    public func unmask(_ request: SecAggUnmaskingRequest) throws -> SecAggUnmaskingResponse {
+    /// Round 4 (Unmasking): shares of b_v for the survivors v it holds shares of, of s_v^SK for
+    /// those that dropped after sharing — one kind per peer, for good (Bonawitz et al. 2017,
+    /// section 4, Round 4). Mutating because the client remembers in `revealRecord` what it
+    /// revealed: a malicious server that asks again with a peer moved from survivors to dropped
+    /// (or back) is refused, while re-asking the same kind is answered with the same shares.
+    ///
+    /// The checks run before anything is revealed or recorded, so a refused request leaves the
+    /// client as it was.
+    /// - Throws: `malformedMessage` if the request names ids outside the round or this client as
+    ///   dropped (it is answering, so it uploaded); `conflictingUnmaskingRequest` if it names a
+    ///   peer as both survivor and dropped; `shareAlreadyRevealed` if it asks for the other kind of a peer's share than an
+    ///   earlier request got; `tooFewSurvivors` if fewer than t of the clients whose shares this
+    ///   one holds are listed as survivors (the paper's abort when |U3| < t; for SecAgg+ the count
+    ///   is within the neighbourhood, Bell et al. 2020); `disconnectedSurvivors` if the survivors
+    ///   split the graph (answering would let the server unmask the sum of a part, in the worst
+    ///   case one client's input).
+    public mutating func unmask(_ request: SecAggUnmaskingRequest) throws -> SecAggUnmaskingResponse {
         let survivors = Set(request.survivors), dropped = Set(request.dropped)
-        guard survivors.isDisjoint(with: dropped) else {
-            throw SecureComputationError.malformedMessage("the server asked for both kinds of shares of the same client")
+        let ids = 0..<configuration.clients
+        if let stranger = survivors.union(dropped).filter({ !ids.contains($0) }).min() {
+            throw SecureComputationError.malformedMessage("the unmasking request to client \(id) names client \(stranger), which is not in the round")
         }
-        let liveGroup = (neighbors + [id]).filter { survivors.contains($0) }.count
+        try revealRecord.check(client: id, survivors: survivors, dropped: dropped)
+        guard !dropped.contains(id) else {
+            throw SecureComputationError.malformedMessage("the unmasking request to client \(id) lists it as dropped, yet it is answering")
+        }
+        // Survivors the server names that never sent this client shares (non-neighbours, clients
+        // that left before round 1) would reveal nothing here, so they do not count towards t.
+        let liveGroup = held.keys.filter { survivors.contains($0) }.count
         guard liveGroup >= configuration.threshold else {
             throw SecureComputationError.tooFewSurvivors(stage: "unmasking (client \(id))", survivors: liveGroup, threshold: configuration.threshold)
         }
         let components = graph.components(among: survivors)
         guard components == 1 else { throw SecureComputationError.disconnectedSurvivors(components: components) }
+        let group = Set(neighbors + [id])
+        revealRecord.record(survivors: survivors.intersection(group), dropped: dropped.intersection(group))
         var seeds: [Int: ShamirShare] = [:], keys: [Int: ShamirShare] = [:]
         for (owner, pair) in held {
             if survivors.contains(owner) { seeds[owner] = pair.selfMaskSeed } else if dropped.contains(owner) { keys[owner] = pair.maskingKey }

@@ -32,6 +32,12 @@ enum SecAggKeyDerivation {
         try derive(privateKey, peer, label: maskInfo, a, b).withUnsafeBytes { Array($0) }
     }
 
+    /// s_{a,b} from a's masking secret as the raw 32-byte X25519 scalar, the form in which the
+    /// server reconstructs a dropped client's s_a^SK from Shamir shares.
+    static func pairwiseMaskSeed(rawSecret: [UInt8], peer: [UInt8], _ a: Int, _ b: Int) throws -> [UInt8] {
+        try pairwiseMaskSeed(Curve25519.KeyAgreement.PrivateKey(rawRepresentation: rawSecret), peer: peer, a, b)
+    }
+
     /// The ChaChaPoly key for share ciphertexts between a and b.
     static func shareEncryptionKey(_ privateKey: Curve25519.KeyAgreement.PrivateKey, peer: [UInt8], _ a: Int, _ b: Int) throws -> SymmetricKey {
         try derive(privateKey, peer, label: encryptionInfo, a, b)

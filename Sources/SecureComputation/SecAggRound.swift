@@ -168,7 +168,9 @@ public enum SecAggRound {
         // Round 4: unmasking.
         let round4 = round2.filter { !dropouts.drops($0, at: .beforeUnmasking) }
         for i in round2 { traffic.clientReceived[i] += request.byteCount; traffic.serverSent += request.byteCount }
-        let responses = try round4.map { try clientState[$0].client.unmask(request) }
+        // Each client records what it reveals (SecAggClient.unmask is mutating), so answer in place.
+        var responses: [SecAggUnmaskingResponse] = []
+        for i in round4 { responses.append(try clientState[i].client.unmask(request)) }
         for r in responses { traffic.clientSent[r.client] += r.byteCount; traffic.serverReceived += r.byteCount }
         let recoveryStart = clock.now
         let ringSum = try server.unmask(responses, threads: threads)

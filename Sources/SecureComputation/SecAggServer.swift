@@ -8,6 +8,9 @@ import Crypto
 /// It is honest-but-curious: it sees public keys, ciphertexts of shares, masked inputs and, in
 /// the last round, either the self-mask seed or the masking key of each client — never both,
 /// which is what keeps every individual input hidden (the security tests check the masked view).
+/// The clients enforce that, not this server: each keeps a `SecAggRevealRecord` and refuses a
+/// request for the other kind of a peer's share, so sending several unmasking requests gains a
+/// curious server nothing (Bonawitz et al. 2017, section 4, Round 4).
 public struct SecAggServer: Sendable {
     public let configuration: SecAggConfiguration
     public let graph: SecAggGraph
@@ -130,8 +133,7 @@ public struct SecAggServer: Sendable {
                 case let .selfMask(seed):
                     ChaCha20Keystream(key: seed).apply(.add, to: &acc)
                 case let .pairwise(secret, u, v):
-                    let key = try Curve25519.KeyAgreement.PrivateKey(rawRepresentation: secret)
-                    let seed = try SecAggKeyDerivation.pairwiseMaskSeed(key, peer: keys[v]!.maskingKey, u, v)
+                    let seed = try SecAggKeyDerivation.pairwiseMaskSeed(rawSecret: secret, peer: keys[v]!.maskingKey, u, v)
                     // v added +PRG if v < u, −PRG otherwise; `acc` collects what to subtract.
                     ChaCha20Keystream(key: seed).apply(v < u ? .add : .subtract, to: &acc)
                 }

@@ -23,6 +23,12 @@ public enum SecureComputationError: Error, CustomStringConvertible, Equatable, S
     case malformedMessage(String)
     /// Shares of vectors of different lengths were combined.
     case lengthMismatch(expected: Int, got: Int)
+    /// One unmasking request named `peer` both as a survivor and as dropped, asking `client` for
+    /// both shares of it (Bonawitz et al. 2017, section 4, Round 4: one kind per peer, never both).
+    case conflictingUnmaskingRequest(client: Int, peer: Int)
+    /// An unmasking request asked `client` for the `requested` share of `peer` after an earlier one
+    /// got its `revealed` share: answering would hand the server both (see `SecAggRevealRecord`).
+    case shareAlreadyRevealed(client: Int, peer: Int, revealed: SecAggShareKind, requested: SecAggShareKind)
 
     public var description: String {
         switch self {
@@ -45,6 +51,13 @@ public enum SecureComputationError: Error, CustomStringConvertible, Equatable, S
             return "malformed secure-aggregation message: \(reason)"
         case let .lengthMismatch(expected, got):
             return "vector length mismatch: expected \(expected), got \(got)"
+        case let .conflictingUnmaskingRequest(client, peer):
+            return "secure aggregation refused: the unmasking request to client \(client) lists client \(peer) as both survivor "
+                + "and dropped; revealing shares of both its self-mask seed and its masking key would expose client \(peer)'s input"
+        case let .shareAlreadyRevealed(client, peer, revealed, requested):
+            return "secure aggregation refused: client \(client) already revealed its share of the \(revealed.name(of: peer)) "
+                + "and will not also reveal its share of the \(requested.name(of: peer)); with both the server could remove "
+                + "every mask of client \(peer) and read its input"
         }
     }
 }
