@@ -91,9 +91,9 @@ final class CanaryAuditJobTests: XCTestCase {
         XCTAssertTrue(html.contains("data-chart=\"canary_scores\""), file: file, line: line)
     }
 
-    /// The same manifest gives the same mask, labels, scores and ε_LB (reproducible mode), and
-    /// `--reproduce` re-derives the canary metrics bit for bit.
-    func testCanaryAuditReproducesFromTheSeed() throws {
+    /// With the job's escrowed secrets (the auditor's root holds the mask), `--reproduce`
+    /// re-derives the mask, labels, scores and ε_LB bit for bit.
+    func testCanaryAuditReproducesFromTheEscrowedSecrets() throws {
         let job = try runCanaryJob(canaryJobManifest(name: "canary-replay", seed: 11, canaries: 40, epochs: 1))
         let report = try JobAuditor(database: job.db).audit(jobId: job.id, reproduce: true)
         XCTAssertTrue(report.passed, "\(report.findings.filter { !$0.passed })")

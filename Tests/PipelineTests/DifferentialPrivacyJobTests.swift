@@ -70,7 +70,10 @@ final class DifferentialPrivacyJobTests: XCTestCase {
         let rows = try db.ledger(jobId: summary.jobId)
         XCTAssertEqual(rows.map(\.entry.party), ["aggregator", "aggregator", "aggregator"])
         XCTAssertTrue(rows.allSatisfy { $0.entry.samplingRate == 0.75 && $0.entry.steps == 1 && $0.entry.unit == "client" })
-        let norms = try db.metrics(jobId: summary.jobId).filter { $0.name == "update_norm" }
+        // Each client's pre-clip norm is a statistic of its private data: in its own record only.
+        XCTAssertTrue(try db.metrics(jobId: summary.jobId).filter { $0.name == "update_norm" }.isEmpty)
+        let local = JobService(database: db).localRecords
+        let norms = try (0..<4).flatMap { try local.records(jobId: summary.jobId, owner: "client/\($0)") }.filter { $0.name == "update_norm" }
         XCTAssertFalse(norms.isEmpty)
     }
 }

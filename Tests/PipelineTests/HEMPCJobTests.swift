@@ -57,8 +57,10 @@ final class HEMPCJobTests: XCTestCase {
     /// differs from the twin's by no more than the CKKS release precision 2^−20 (plus float32
     /// rounding of the parameters).
     func testAggregateEqualsThePlaintextDPTwinWithinTheCKKSError() throws {
+        // Both jobs' parties draw from the same roots, so they differ by the CKKS error only.
+        let secrets = JobSecrets.fresh(for: try ManifestReader().parse(manifest(privacy: Self.exampleDP + Self.heMPC), file: "m.yaml"))
         func firstRound(_ text: String) throws -> (RoundState, [StageMetric]) {
-            let job = try JobService.ready(path: try scratchJob(text, prefix: "hempc").path).prepared
+            let job = try PreparedJob.prepare(try ManifestReader().parse(text, file: "m.yaml"), secrets: secrets)
             var state = RoundState(round: 1, global: GlobalModelMessage(round: 1, parameters: job.initialParameters), learningRate: 0.1)
             state.privacy = job.privacyPlan.map { PrivacyBook(plan: $0) }
             state.he = job.heSetup.map { HEJobState(setup: $0) }
@@ -89,7 +91,7 @@ final class HEMPCJobTests: XCTestCase {
         let rows = try db.ledger(jobId: summary.jobId)
         XCTAssertEqual(rows.map(\.entry.party), ["aggregator", "aggregator"])
         XCTAssertTrue(try db.verifyLedgerChain(jobId: summary.jobId).isIntact)
-        let metrics = try db.metrics(jobId: summary.jobId)
+        let metrics = try metricsWithSimulatorRecords(db, jobId: summary.jobId)
         func values(_ name: String) -> [Double] { metrics.filter { $0.name == name }.map(\.value) }
         let selected = metrics.filter { $0.name == "clients_selected" }.map(\.value)
         // Round 2: client 1 (if selected) sends nothing and the noise is split over the others.

@@ -43,12 +43,12 @@ final class JobRunnerTests: XCTestCase {
         XCTAssertEqual(job.manifestSha256, Digest.sha256Hex(job.manifestText))
     }
 
-    func testSameManifestGivesTheSameModelBytes() throws {
+    func testSameManifestAndSecretsGiveTheSameModelBytes() throws {
         let (dir, db) = try scratch()
         let path = try write(manifestText(rounds: 1), dir)
         let a = try JobService(database: db).runNow(try JobService.ready(path: path))
-        let b = try JobService(database: db).runNow(try JobService.ready(path: path))
-        XCTAssertEqual(a.modelSha256, b.modelSha256)
+        let b = try JobService(database: db).runNow(try JobService.ready(path: path, secretsFile: try db.secretsPath(jobId: a.jobId)))
+        XCTAssertEqual(a.modelSha256, b.modelSha256, "the same manifest with the same secrets")
         XCTAssertEqual(try db.artifacts(jobId: a.jobId).map(\.sha256), try db.artifacts(jobId: b.jobId).map(\.sha256))
         let other = try JobService(database: db).runNow(try JobService.ready(path: try write(manifestText(seed: 8, rounds: 1), dir, "b.yaml")))
         XCTAssertNotEqual(a.modelSha256, other.modelSha256)
@@ -57,7 +57,8 @@ final class JobRunnerTests: XCTestCase {
     func testResultsDoNotDependOnThreadCount() throws {
         let (dir, db) = try scratch()
         let one = try JobService(database: db).runNow(try JobService.ready(path: try write(manifestText(rounds: 1, extra: "threads: 1"), dir, "1.yaml")))
-        let two = try JobService(database: db).runNow(try JobService.ready(path: try write(manifestText(rounds: 1, extra: "threads: 2"), dir, "2.yaml")))
+        let two = try JobService(database: db).runNow(try JobService.ready(path: try write(manifestText(rounds: 1, extra: "threads: 2"), dir, "2.yaml"),
+                                                                           secretsFile: try db.secretsPath(jobId: one.jobId)))
         XCTAssertEqual(one.modelSha256, two.modelSha256)
     }
 

@@ -26,12 +26,17 @@ final class ResumeTests: XCTestCase {
       noise_multiplier: 1.1
     """
 
-    /// A fresh directory with the manifest and an empty database; the manifest submitted as job 1.
+    /// The secrets file of the last `reference` run: the crashed jobs replay it, so that they can
+    /// be compared with the reference bit for bit.
+    var referenceSecrets: String?
+
+    /// A fresh directory with the manifest and an empty database; the manifest submitted as job 1
+    /// (with the reference's secrets when there is a reference).
     func submitted(_ text: String) throws -> (privfed: PrivfedProcess, db: String) {
         let (_, path) = try scratchJob(text, prefix: "resume")
         let dbPath = (path as NSString).deletingLastPathComponent + "/r.sqlite"
         let privfed = try PrivfedProcess(database: dbPath)
-        let submit = try privfed.run(["submit", path])
+        let submit = try privfed.run(["submit", path] + (referenceSecrets.map { ["--secrets", $0] } ?? []))
         XCTAssertEqual(submit.status, 0, submit.stderr)
         return (privfed, dbPath)
     }
@@ -49,9 +54,11 @@ final class ResumeTests: XCTestCase {
 
     /// The uninterrupted run of `text`.
     func reference(_ text: String) throws -> RecordedJob {
+        referenceSecrets = nil
         let (privfed, db) = try submitted(text)
         let outcome = try privfed.run(["worker", "--once", "--json"])
         XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        referenceSecrets = try open(db).secretsPath(jobId: 1)
         return try RecordedJob(try open(db), jobId: 1)
     }
 
@@ -221,7 +228,7 @@ final class ResumeTests: XCTestCase {
         XCTAssertFalse(keys.map(\.keyID).contains(fresh), "the fresh key is not the one the interrupted round used")
         // Every round's decrypted average equals plaintext FedAvg of the same updates up to the
         // fixed-point step 2^−p, round 2 — re-run under the fresh key — included.
-        let metrics = try db.metrics(jobId: 1)
+        let metrics = try metricsWithSimulatorRecords(db, jobId: 1)
         let precision = try XCTUnwrap(metrics.first { $0.name == "he_precision_bits" }?.value)
         let errors = metrics.filter { $0.name == "he_max_abs_error" }
         XCTAssertEqual(Set(errors.map(\.round)), [1, 2, 3])

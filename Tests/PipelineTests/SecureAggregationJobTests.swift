@@ -96,9 +96,11 @@ final class SecureAggregationJobTests: XCTestCase {
 
     func testSecAggJobWithDropoutsCompletesAndRecordsTrafficReproducibly() throws {
         var hashes: [String] = []
+        var secrets: String?
         for threads in [1, 2] {
             let (db, path) = try scratch(manifest(privacy: "secure_aggregation: secagg\n  dropout_rate: 0.2", rounds: 2, threads: threads))
-            let summary = try JobService(database: db).runNow(try JobService.ready(path: path))
+            let summary = try JobService(database: db).runNow(try JobService.ready(path: path, secretsFile: secrets))
+            secrets = try db.secretsPath(jobId: summary.jobId)
             XCTAssertEqual(summary.status, "succeeded")
             XCTAssertGreaterThan(summary.accuracy ?? 0, 0.4, "chance is 0.1")
             let metrics = try db.metrics(jobId: summary.jobId)
@@ -112,7 +114,7 @@ final class SecureAggregationJobTests: XCTestCase {
             XCTAssertEqual(runs["reconstruct"], 2)
             hashes.append(try XCTUnwrap(summary.modelSha256))
         }
-        XCTAssertEqual(hashes[0], hashes[1], "the model does not depend on the thread count")
+        XCTAssertEqual(hashes[0], hashes[1], "with the same secrets, the model does not depend on the thread count")
     }
 
     func testTooManyDropoutsFailTheJobWithTheLibrarysReason() throws {

@@ -41,7 +41,7 @@ final class AuditTamperTests: XCTestCase {
         let job = try dpJob()
         let report = try JobAuditor(database: job.db).audit(jobId: job.id, reproduce: false)
         XCTAssertTrue(report.passed, "\(report.findings.filter { !$0.passed })")
-        XCTAssertEqual(Set(report.findings.map(\.check)), ["manifest_hash", "manifest_valid", "dataset_checksums", "migrations",
+        XCTAssertEqual(Set(report.findings.map(\.check)), ["manifest_hash", "manifest_valid", "dataset_checksums", "migrations", "secret_commitments",
                                                            "ledger_chain", "ledger_complete", "epsilon_recomputed", "epsilon_within_budget"])
     }
 

@@ -1,5 +1,6 @@
 import Learning
 @testable import Pipeline
+import Randomness
 import XCTest
 
 /// The one-run audit's bound compares neighbouring datasets that differ in one canary: flipping

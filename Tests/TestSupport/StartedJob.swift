@@ -17,8 +17,9 @@ public struct StartedJob {
     /// Reads and prepares the manifest at `path`, queues it and marks it started.
     public init(path: String, database: ResultsDatabase) throws {
         self.database = database
-        ready = try JobService.ready(path: path)
         id = try JobService(database: database).submit(path: path)
+        // The job runs with the secrets escrowed at submission, as a worker's would.
+        ready = try JobService.ready(path: path, secretsFile: try database.secretsPath(jobId: id))
         try database.startJob(id: id, worker: "test")
         runner = JobRunner(database: database, worker: "test")
     }

@@ -103,11 +103,17 @@ public struct JobService {
         return try runner.execute(prepared, jobId: id)
     }
 
-    /// Validates the manifest and queues it with fresh secrets; returns the job id.
-    public func submit(path: String) throws -> Int64 {
+    /// Validates the manifest and queues it with fresh secrets — or, with `secretsFile`, with the
+    /// secrets of an earlier job, to replay it on purpose; returns the job id.
+    public func submit(path: String, secretsFile: String? = nil) throws -> Int64 {
         let (manifest, text) = try reader.read(path: path)
+        var secrets = JobSecrets.fresh(for: manifest)
+        if let secretsFile {
+            secrets = try SecretsFile.read(secretsFile)
+            try secrets.requireParties(of: manifest, file: secretsFile)
+        }
         return try insert(Self.record(manifest, text: text, path: path, status: .queued), manifest: manifest,
-                          secrets: JobSecrets.fresh(for: manifest), replayedFrom: nil)
+                          secrets: secrets, replayedFrom: secretsFile)
     }
 
     /// Validates manifest text that came from no file (the HTTP API's request body) and queues it;

@@ -29,8 +29,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var isDirectory: ObjCBool = false
-            let replay = secrets.flatMap { FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && !isDirectory.boolValue ? $0 : nil }
+            let replay = secretsFileToReplay(secrets)
             let ready = try JobService.ready(path: manifest, secretsFile: replay)
             let store = try database.open()
             let progress = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1)

@@ -16,14 +16,16 @@ struct SubmitCommand: ParsableCommand {
 
     @Argument(help: "The manifest (YAML).") var manifest: String
     @Flag(help: "Print {\"job\": ID} as JSON.") var json = false
-    @Option(help: ArgumentHelp("Write the job's secrets file into DIR (default: $PRIVFED_SECRETS, else privfed-secrets/ beside the database).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Replay the secrets FILE of an earlier job, or write this job's secrets into DIR (default: $PRIVFED_SECRETS, else privfed-secrets/ beside the database).", valueName: "file-or-dir"))
     var secrets: String?
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
         try reportingErrors {
             _ = try ManifestReader().read(path: manifest) // validate before the database is touched
-            let id = try JobService(database: try database.open(), secretsDirectory: secrets).submit(path: manifest)
+            let replay = secretsFileToReplay(secrets)
+            let service = JobService(database: try database.open(), secretsDirectory: replay == nil ? secrets : nil)
+            let id = try service.submit(path: manifest, secretsFile: replay)
             if json { try printJSON(["job": id]) } else { print(id) }
         }
     }

@@ -36,3 +36,11 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
 func printJSON<T: Encodable>(_ value: T) throws {
     print(String(decoding: try JSONOutput.encode(value), as: UTF8.self))
 }
+
+/// `--secrets file-or-dir`: the path when it names an existing file (a secrets file to replay),
+/// nil when it names a directory or nothing yet (where the new job's secrets file goes).
+func secretsFileToReplay(_ path: String?) -> String? {
+    guard let path else { return nil }
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue ? path : nil
+}
