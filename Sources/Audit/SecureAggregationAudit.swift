@@ -24,11 +24,17 @@ struct SecureAggregationAudit {
         guard let manifest, manifest.privacy.secureAggregation != .none else { return nil }
         let metrics = metrics.filter { $0.round >= 1 }
         var byRound: [Int: [String: Double]] = [:]
+        var selected: [Int: Int] = [:]
         for m in metrics where m.client == nil && (m.stage == "aggregate" || m.stage == "decrypt") {
             byRound[m.round, default: [:]][m.stage + "/" + m.name] = m.value
         }
-        var noiseParties: [Int: Int] = [:]
-        for m in metrics where m.stage == "share" && m.name == "noise_parties" { noiseParties[m.round] = max(noiseParties[m.round] ?? 0, Int(m.value)) }
+        for m in metrics where m.client == nil && m.stage == "select_clients" && m.name == "clients_selected" { selected[m.round] = Int(m.value) }
+        // The clients' noise shares: `share` (secure aggregation) or `encrypt` (HE + MPC). Every
+        // client of a round must have split its noise for the same m.
+        var noiseParties: [Int: Set<Int>] = [:]
+        for m in metrics where (m.stage == "share" || m.stage == "encrypt") && m.name == "noise_parties" {
+            noiseParties[m.round, default: []].insert(Int(m.value))
+        }
         let rounds = byRound.keys.sorted()
         guard !rounds.isEmpty || job.roundsCompleted == 0 else {
             return AuditFinding(Self.check, false, "\(job.roundsCompleted) rounds completed but none recorded its secure-aggregation metrics")
@@ -38,16 +44,44 @@ struct SecureAggregationAudit {
             ? maskingFinding(byRound, rounds: rounds, scheme: scheme.rawValue)
             : additiveFinding(byRound, rounds: rounds, manifest: manifest)
         guard !noiseParties.isEmpty else { return protocolFinding }
-        return combine(protocolFinding, distributedNoiseFinding(byRound, noiseParties: noiseParties))
+        return combine(protocolFinding, distributedNoiseFinding(byRound, selected: selected, noiseParties: noiseParties, manifest: manifest))
     }
 
-    /// Client-level DP under secure aggregation: each client adds N(0, σ²C²/m) so that any m shares
-    /// sum to noise of σC, the σ the ledger accounts for. If fewer than m noisy inputs reach the sum
-    /// (more dropouts than planned), the release carried less noise than the ledger claims.
-    func distributedNoiseFinding(_ byRound: [Int: [String: Double]], noiseParties: [Int: Int]) -> AuditFinding {
+    /// The m a round of n selected clients guarantees, recomputed from the manifest apart from the
+    /// pipeline (a deliberate repeat of `GuaranteedSurvivors`, so the audit does not trust the code
+    /// it checks): SecAgg's recorded threshold t; else `threshold`, or n − ⌈r·n⌉ for the design
+    /// dropout rate r.
+    func guaranteedSurvivors(selected n: Int, recordedThreshold: Int?, manifest: JobManifest) -> Int {
+        let p = manifest.privacy
+        if p.secureAggregation.usesThreshold, let t = recordedThreshold { return t }
+        if let t = p.threshold { return min(t, n) }
+        let named = Double(p.dropouts?.values.map(\.count).max() ?? 0) / Double(max(manifest.federation.clientsPerRound, 1))
+        let rate = p.dropoutRate ?? min(0.9, named)
+        return max(1, n - Int((rate * Double(n)).rounded(.up)))
+    }
+
+    /// Client-level DP under secure aggregation or HE + MPC: each client adds N(0, σ²C²/m) so that
+    /// any m shares sum to noise of σC, the σ the ledger accounts for. Two ways the release could
+    /// carry less: m was not the number of survivors the round guarantees (sized for the dropouts
+    /// that happened — knowledge no client has when it adds its noise — or simply too large), or
+    /// fewer than m noisy inputs reached the sum.
+    func distributedNoiseFinding(_ byRound: [Int: [String: Double]], selected: [Int: Int], noiseParties: [Int: Set<Int>],
+                                 manifest: JobManifest) -> AuditFinding {
         var problems: [String] = [], least = Int.max
-        for (round, m) in noiseParties.sorted(by: { $0.key < $1.key }) {
-            guard let survivors = byRound[round]?["aggregate/included_clients"].map(Int.init) else { continue }
+        for (round, split) in noiseParties.sorted(by: { $0.key < $1.key }) {
+            guard split.count == 1, let m = split.first else {
+                problems.append("round \(round): clients split their noise for different numbers of parties \(split.sorted())")
+                continue
+            }
+            let recorded = byRound[round] ?? [:]
+            if let n = selected[round] {
+                let guaranteed = guaranteedSurvivors(selected: n, recordedThreshold: recorded["aggregate/threshold"].map(Int.init), manifest: manifest)
+                if m != guaranteed {
+                    problems.append("round \(round): noise was split for \(m) clients but the round guarantees \(guaranteed) of its \(n) "
+                                    + "(the noise must be sized before anyone knows who drops)")
+                }
+            }
+            guard let survivors = (recorded["aggregate/included_clients"] ?? recorded["aggregate/updates"]).map(Int.init) else { continue }
             if survivors < m {
                 problems.append("round \(round): noise was split for \(m) clients but only \(survivors) inputs reached the sum, so the release "
                                 + "carried less than the σC the ledger accounts for")

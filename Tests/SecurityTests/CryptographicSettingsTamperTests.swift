@@ -110,4 +110,31 @@ final class CryptographicSettingsTamperTests: XCTestCase {
                              "DELETE FROM metrics WHERE job_id = JOB AND round = 1 AND name = 'holder_2_bytes_received'", check: "mpc_security")
         XCTAssertTrue(f.evidence.contains("round 1: 2 share-holders took part, the manifest asks for 3"), f.evidence)
     }
+
+    /// The first release sized each client's noise share for the survivors of the round — the
+    /// dropouts that had not happened yet when the client added its noise — and skipped the check
+    /// for HE + MPC. Now every path splits the noise for the m survivors the round guarantees
+    /// (n − ⌈r·n⌉ for a design dropout rate r), the audit recomputes m, and a record claiming the
+    /// noise was sized for the realised survivors is named.
+    func testDistributedNoiseIsSizedForTheGuaranteedSurvivorsOnEveryPath() throws {
+        let dp = "differential_privacy: true\n  unit: client\n  epsilon: 50\n  noise_multiplier: 1.0\n  max_grad_norm: 1.0"
+        for mpc in ["secure_aggregation: additive\n  dropouts: { 2: [1] }",
+                    "homomorphic_encryption: true\n  encryption_scheme: CKKS\n  secure_aggregation: additive\n  dropouts: { 2: [1] }"] {
+            let job = try job(dp + "\n  " + mpc)
+            let metrics = try job.db.metrics(jobId: job.id)
+            for round in [1, 2] {
+                let n = try XCTUnwrap(metrics.first { $0.round == round && $0.name == "clients_selected" }?.value)
+                let split = Set(metrics.filter { $0.round == round && $0.name == "noise_parties" }.map(\.value))
+                XCTAssertEqual(split, [n - (n / 4).rounded(.up)], "\(mpc), round \(round): one named dropout of 4 is the design rate")
+            }
+            let passed = try XCTUnwrap(try findings(job.db, job.id)["mpc_security"])
+            XCTAssertTrue(passed.passed && passed.evidence.contains("distributed DP noise"), passed.evidence)
+
+            // The old sizing, written into the records: round 1 had no dropout, so "split for all n".
+            try edit(job.path, "UPDATE metrics SET value = (SELECT value FROM metrics WHERE job_id = \(job.id) AND round = 1 AND name = 'clients_selected') WHERE job_id = \(job.id) AND round = 1 AND name = 'noise_parties'")
+            let failed = try XCTUnwrap(try findings(job.db, job.id)["mpc_security"])
+            XCTAssertFalse(failed.passed, mpc)
+            XCTAssertTrue(failed.evidence.contains("round 1: noise was split for 4 clients but the round guarantees 3 of its 4"), failed.evidence)
+        }
+    }
 }

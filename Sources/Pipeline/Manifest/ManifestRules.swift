@@ -100,8 +100,8 @@ struct ManifestRules {
         if p.shareHolders != nil && p.secureAggregation != .additive {
             report("privacy.share_holders", "only applies to secure_aggregation: additive")
         }
-        if isPresent("privacy.threshold", root) && !p.secureAggregation.usesThreshold {
-            report("privacy.threshold", "only applies to secure_aggregation: secagg or secagg_plus")
+        if isPresent("privacy.threshold", root) && p.secureAggregation == .none {
+            report("privacy.threshold", "only applies to secure_aggregation: additive (the survivors a round needs), secagg or secagg_plus")
         }
         if isPresent("privacy.dropout_rate", root) && p.secureAggregation == .none {
             report("privacy.dropout_rate", "simulates dropouts of secure aggregation; it needs secure_aggregation: additive, secagg or secagg_plus")

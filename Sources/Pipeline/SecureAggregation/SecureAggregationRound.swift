@@ -60,12 +60,8 @@ public struct SecureAggregationRoundState: Sendable {
         let n = clients.count
         // The rate the SecAgg+ graph is designed for: the manifest's rate, or with named dropouts
         // the largest share of clients_per_round named in any round (the same for every round).
-        let perRound = Double(job.manifest.federation.clientsPerRound)
-        let rate = p.dropoutRate ?? min(0.9, Double(p.dropouts?.values.map(\.count).max() ?? 0) / perRound)
-        let dropCount = dropouts.dropped.count
-        if p.secureAggregation == .additive && dropCount == n {
-            throw dropouts.tooFewSurvivors(stage: .share, threshold: 1)
-        }
+        let perRound = job.manifest.federation.clientsPerRound
+        let rate = GuaranteedSurvivors.designRate(privacy: p, clientsPerRound: perRound)
         let parameters = state.global.parameters.count
         let encoding = try FixedPointEncoding(fractionalBits: SecureAggregationRoundPlan.fractionalBits, maxSummands: max(n, 1))
         var configuration: SecAggConfiguration?
@@ -80,9 +76,13 @@ public struct SecureAggregationRoundState: Sendable {
             configuration = nil
         }
         let clientDP = p.differentialPrivacy && p.unit == .client
-        // Only shares that reach the sum count towards its noise: t for SecAgg (fewer survivors
-        // abort the round), the clients that do not drop for additive sharing.
-        let noiseParties = clientDP ? (configuration?.threshold ?? (n - dropCount)) : nil
+        // The round guarantees m survivors or fails; the noise is sized for m (never for the
+        // dropouts that then happen). SecAgg aborts below t itself; additive sharing checks here.
+        let guaranteed = GuaranteedSurvivors.count(selected: n, privacy: p, clientsPerRound: perRound, configuration: configuration)
+        if p.secureAggregation == .additive && dropouts.survivors.count < guaranteed {
+            throw dropouts.tooFewSurvivors(stage: .share, threshold: guaranteed)
+        }
+        let noiseParties = clientDP ? guaranteed : nil
         return SecureAggregationRoundPlan(scheme: p.secureAggregation, clients: clients, dropouts: dropouts, encoding: encoding,
                                           holders: p.effectiveShareHolders, configuration: configuration, noiseParties: noiseParties)
     }

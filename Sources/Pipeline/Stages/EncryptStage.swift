@@ -12,8 +12,9 @@ import Randomness
 ///
 /// DP + HE + MPC (`secure_aggregation: additive`): the share-holders decrypt, so clients may drop
 /// out; a client that drops (by `dropout_rate` or named in `dropouts`, see `RoundDropouts`) sends
-/// nothing, and under client-level DP each survivor's noise share is N(0, σ²C²/s) for the s
-/// survivors, so the sum still carries the central noise σC. A round with no survivor fails.
+/// nothing. Under client-level DP each client's noise share is N(0, σ²C²/m) for the m survivors
+/// the round guarantees (`GuaranteedSurvivors`), so the sum carries at least the central noise
+/// σC whoever drops; a round with fewer than m survivors fails.
 public struct EncryptStage: RoundStage {
     public let name = StageName.encrypt
     public let scope = StageScope.perClient
@@ -31,11 +32,12 @@ public struct EncryptStage: RoundStage {
         var noiseParties = state.selectedClients.count
         if he.setup.shareHolders != nil {
             let (dropouts, isNew) = he.roundDropouts(state, job: job)
+            noiseParties = GuaranteedSurvivors.count(selected: dropouts.selected.count, privacy: job.manifest.privacy,
+                                                     clientsPerRound: job.manifest.federation.clientsPerRound, configuration: nil)
             if isNew {
-                guard !dropouts.survivors.isEmpty else { throw dropouts.tooFewSurvivors(stage: name, threshold: 1) }
+                guard dropouts.survivors.count >= noiseParties else { throw dropouts.tooFewSurvivors(stage: name, threshold: noiseParties) }
                 metrics += dropouts.warningMetrics
             }
-            noiseParties = dropouts.survivors.count
             if dropouts.dropped.contains(client) {
                 state.updates.remove(at: index)  // the client leaves before uploading
                 state.he = he

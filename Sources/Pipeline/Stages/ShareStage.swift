@@ -12,8 +12,8 @@ import SecureComputation
 /// - Client-level DP: the aggregator never sees the sum before it is reconstructed, so it cannot
 ///   add the central noise; each client adds its share N(0, σ²C²/m) before sharing
 ///   (`DPFedAvg.addDistributedNoiseShare`, stream `round/R/noise-share` of the client's root), m being the
-///   shares guaranteed to reach the sum (the threshold t for SecAgg, the non-dropping clients for
-///   additive). The release is decided (and put on the pending ledger, which the runner commits)
+///   shares guaranteed to reach the sum (`GuaranteedSurvivors`: the threshold t for SecAgg, the
+///   designed minimum of survivors for additive; never the dropouts that then happen). The release is decided (and put on the pending ledger, which the runner commits)
 ///   in the round's first share call, before any noisy share leaves a client.
 /// - additive: the encoding is split into M additive shares (stream
 ///   `round/R/additive-shares` of the client's root), delivered to the share-holders' inboxes; a dropped
