@@ -45,8 +45,10 @@ public struct JobAuditor {
         do {
             manifest = try reader.parse(job.manifestText, file: job.manifestPath)
             let sameCode = job.codeVersion == CodeVersion.current
+            let sameLibraries = job.dependencies == nil || job.dependencies == ResolvedDependencies.recorded
             findings.append(AuditFinding("manifest_valid", true, "validates under privfed \(CodeVersion.current)"
-                                         + (sameCode ? "" : "; the job ran under \(job.codeVersion) (a different code version)")))
+                                         + (sameCode ? "" : "; the job ran under \(job.codeVersion) (a different code version)")
+                                         + (sameLibraries ? "" : "; the job ran with other dependency versions (\(job.dependencies ?? ""))")))
         } catch {
             findings.append(AuditFinding("manifest_valid", false, "does not validate under privfed \(CodeVersion.current): \(error)"))
         }

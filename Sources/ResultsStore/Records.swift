@@ -23,6 +23,9 @@ public struct JobRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     public var seed: Int64
     public var randomness: String
     public var codeVersion: String
+    /// The resolved dependency versions the job ran with (`identity version, …`); nil for jobs
+    /// recorded before they were kept.
+    public var dependencies: String?
     public var status: JobStatus
     public var error: String?
     public var roundsPlanned: Int
@@ -43,6 +46,7 @@ public struct JobRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
         self.seed = seed
         self.randomness = randomness
         self.codeVersion = codeVersion
+        self.dependencies = nil
         self.status = status
         self.error = nil
         self.roundsPlanned = roundsPlanned

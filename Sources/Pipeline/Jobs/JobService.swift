@@ -57,9 +57,11 @@ public struct JobService {
     }
 
     static func record(_ manifest: JobManifest, text: String, path: String, status: JobStatus) -> JobRecord {
-        JobRecord(name: manifest.name, manifestPath: path, manifestText: text, seed: Int64(manifest.seed),
-                  randomness: manifest.randomness.rawValue, codeVersion: CodeVersion.current, status: status,
-                  roundsPlanned: manifest.federation.rounds)
+        var record = JobRecord(name: manifest.name, manifestPath: path, manifestText: text, seed: Int64(manifest.seed),
+                               randomness: manifest.randomness.rawValue, codeVersion: CodeVersion.current, status: status,
+                               roundsPlanned: manifest.federation.rounds)
+        record.dependencies = ResolvedDependencies.recorded
+        return record
     }
 
     /// A manifest read, validated, and prepared (data loaded, partitioned, model initialised),

@@ -1,0 +1,3 @@
+-- The dependency versions the job ran with (Package.resolved's pins, `identity version, …`),
+-- beside jobs.code_version: an audit that re-executes a job re-executes its libraries too.
+ALTER TABLE jobs ADD COLUMN dependencies TEXT;
