@@ -27,7 +27,10 @@ struct HEKeyAudit {
             return keys.isEmpty ? [] : [AuditFinding("he_key_rotation", false,
                 "\(keys.count) HE keys are recorded but the manifest does not enable homomorphic_encryption")]
         }
-        let decryptions = metrics.filter { $0.stage == "decrypt" && $0.client == nil }
+        // The decrypt stage's metrics, and the aggregate stage's Σ w_k the BFV noise check needs.
+        let decryptions = metrics.filter {
+            $0.client == nil && ($0.stage == "decrypt" || ($0.stage == "aggregate" && $0.name == "weight_sum"))
+        }
         return [rotation(keys, job: job, manifest: manifest), security(keys, decryptions: decryptions)]
     }
 
@@ -94,13 +97,25 @@ struct HEKeyAudit {
     /// the smudging lemma with a union bound over the N coefficients needs b ≥ ⌈log2 B⌉ + λ + log2 N + 1
     /// for statistical distance 2^−λ−1 (Mouchet et al. 2021). Checked per round from the recorded
     /// `smudging_bits` and `decryption_noise_log2`, with λ = 40 fixed here, not read from the job.
+    ///
+    /// BFV: the recorded noise is not taken on trust. The aggregate is Σ w_k·c_k over fresh
+    /// encryptions under the round's K-party key, whose noise privfed bounds by W·B_fresh with
+    /// W = Σ w_k (the aggregate's `weight_sum`) and B_fresh = 2·N·19·K + 19 (`RLWENoise`), plus the
+    /// small rounding terms of `BFVNoise`; a recorded ⌈log2 B⌉ below ⌈log2(W·B_fresh)⌉ understates
+    /// the noise (as the bound of issue 13 did, without the r_t(Q)·carry term of the old encoding)
+    /// and fails, and the smudging is checked against the larger of the two.
     func smudgingFinding(_ keys: [HEKeyRecord], decryptions: [MetricRecord], problems: inout [String]) -> String {
         guard let degree = keys.first?.ringDegree else { return "no decryption to check" }
         var byRound: [Int: [String: Double]] = [:]
         for m in decryptions { byRound[m.round, default: [:]][m.name] = m.value }
         var margins: [Int] = []
         for (round, values) in byRound.sorted(by: { $0.key < $1.key }) {
-            guard let bits = values["smudging_bits"].map(Int.init), let noise = values["decryption_noise_log2"].map(Int.init) else { continue }
+            guard let bits = values["smudging_bits"].map(Int.init), var noise = values["decryption_noise_log2"].map(Int.init) else { continue }
+            if let floor = Self.bfvNoiseFloorLog2(keys, round: round, weightSum: values["weight_sum"]), noise < floor {
+                problems.append("round \(round): decryption noise recorded as 2^\(noise), but the BFV aggregate of Σw = "
+                                + "\(Int(values["weight_sum"]!)) fresh encryptions has noise up to 2^\(floor)")
+                noise = floor
+            }
             let required = noise + Self.statisticalSecurity + degree.trailingZeroBitCount + 1
             if bits < required {
                 problems.append("round \(round): decryption shares smudged with \(bits) bits, but noise of 2^\(noise) at N = \(degree) needs "
@@ -113,5 +128,16 @@ struct HEKeyAudit {
         return "the smudging of every decryption share in \(margins.count) rounds floods the decryption noise at "
             + "\(Self.statisticalSecurity)-bit statistical security (b ≥ ⌈log2 B⌉ + \(Self.statisticalSecurity) + log2 N + 1, "
             + "smallest margin \(least) bits)"
+    }
+
+    /// ⌈log2(W·B_fresh)⌉ for a BFV round (nil for CKKS, whose rescaling may shrink the noise, or
+    /// without a recorded `weight_sum`): B_fresh for the key in force in `round` (the last made at
+    /// or before it), K its parties, N its ring degree.
+    static func bfvNoiseFloorLog2(_ keys: [HEKeyRecord], round: Int, weightSum: Double?) -> Int? {
+        guard let w = weightSum, w >= 1,
+              let key = keys.filter({ $0.createdRound <= round }).max(by: { $0.createdRound < $1.createdRound }),
+              key.scheme == EncryptionSchemeName.bfv.rawValue else { return nil }
+        let fresh = RLWENoise.freshPublicKey(degree: key.ringDegree, parties: key.parties)
+        return Int(log2(w * fresh).rounded(.up))
     }
 }

@@ -81,6 +81,16 @@ final class CryptographicSettingsTamperTests: XCTestCase {
         XCTAssertTrue(f.evidence.hasSuffix("for 40-bit statistical security"), f.evidence)
     }
 
+    /// A BFV decryption noise recorded below what the round's Σw fresh encryptions carry — a build
+    /// whose bound leaves out a term, as issue 13's left out r_t(Q)·carry — fails even though the
+    /// smudging covers the understated noise; the round is named.
+    func testBFVDecryptionNoiseBelowTheAggregatesFreshNoiseFailsTheSecurityCheck() throws {
+        let f = try tampered(Self.rotatingBFV, "UPDATE metrics SET value = value - 10 WHERE job_id = JOB AND round = 2 AND name = 'decryption_noise_log2'",
+                             check: "he_security")
+        XCTAssertTrue(f.evidence.hasPrefix("round 2: decryption noise recorded as 2^"), f.evidence)
+        XCTAssertTrue(f.evidence.contains("fresh encryptions has noise up to 2^"), f.evidence)
+    }
+
     /// 4 clients ran with t = ⌊2·4/3⌋ + 1 = 3 of k + 1 = 4; t = 2 is half of them, not a majority.
     func testSecAggWithAMinorityThresholdIsNamed() throws {
         let f = try tampered("secure_aggregation: secagg", "UPDATE metrics SET value = 2 WHERE job_id = JOB AND round = 2 AND name = 'threshold'",

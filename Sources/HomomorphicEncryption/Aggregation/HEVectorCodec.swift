@@ -79,7 +79,9 @@ public struct HEVectorCodec: Sendable {
         self.valueBound = valueBound
         self.threshold = ThresholdDecryption(context: context, statisticalSecurity: statisticalSecurity)
         let n = Double(context.degree)
-        let aggregateNoise = Double(maximumTotalWeight) * RLWENoise.freshPublicKey(degree: context.degree, parties: parties)
+        let fresh = RLWENoise.freshPublicKey(degree: context.degree, parties: parties)
+        let aggregateNoise = context.parameters.scheme == .bfv
+            ? BFVNoise.weightedSum(freshNoise: fresh, totalWeight: maximumTotalWeight) : Double(maximumTotalWeight) * fresh
         let logQ = context.logModulus(limbs: context.maximumLimbCount)
         let logMessage = log2(Double(maximumTotalWeight) * valueBound)
         switch context.parameters.scheme {

@@ -51,16 +51,27 @@ public struct BFVEncoder: Sendable {
         return slots.map { $0 > t / 2 ? -Int64(t - $0) : Int64($0) }
     }
 
-    /// Δ·m over all ciphertext primes, coefficient form (the message term of an encryption).
+    /// ⌊Q·m/t⌉ over all ciphertext primes, coefficient form (the message term of an encryption),
+    /// m the canonical plaintext in [0, t). Computed as Δ·m + ⌊r·m/t⌉ with Q = Δ·t + r: rounding
+    /// Q·m/t rather than scaling by Δ = ⌊Q/t⌋ is what keeps wrap-arounds mod t from adding
+    /// r·carry to the noise (`BFVNoise` has the derivation; issue 13).
     public func scaledMessage(_ values: [Int64]) throws -> RNSPolynomial {
         let m = try encodeCoefficients(values)
         let n = context.degree
+        let t = constants.plaintextModulus.value, r = constants.modulusModT
+        // ⌊r·m_j/t⌉ = ⌊(r·m_j + ⌊t/2⌋)/t⌋ (t odd, no ties); r, m_j < t keep the numerator below t²,
+        // so the quotient is below t and the division's high word below t.
+        let rounding = m.map { mj -> UInt64 in
+            let p = r.multipliedFullWidth(by: mj)
+            let (low, carry) = p.low.addingReportingOverflow(t / 2)
+            return t.dividingFullWidth((p.high &+ (carry ? 1 : 0), low)).quotient
+        }
         var p = RNSPolynomial(degree: n, limbCount: context.maximumLimbCount, isNTTForm: false)
         p.residues.withUnsafeMutableBufferPointer { buffer in
             for i in 0..<p.limbCount {
                 let q = context.moduli[i], delta = constants.deltaResidues[i], deltaShoup = q.shoup(delta)
                 let row = buffer.baseAddress! + i * n
-                for j in 0..<n { row[j] = q.multiplyShoup(q.reduce(m[j]), delta, deltaShoup) }
+                for j in 0..<n { row[j] = q.add(q.multiplyShoup(q.reduce(m[j]), delta, deltaShoup), q.reduce(rounding[j])) }
             }
         }
         return p
@@ -85,7 +96,8 @@ public struct BFVEncoder: Sendable {
     /// Recovers m mod t from Δ·m + e (coefficient form, all primes): ⌊t·x/Q⌉ mod t, evaluated in
     /// RNS as Σ_i y_i · t/q_i with y_i = [x_i · (Q/q_i)^{−1}]_{q_i} (Halevi, Polyakov, Shoup 2019,
     /// section 2.3): each y_i·t/q_i is split into an integer quotient and a fraction, the
-    /// quotients are summed mod t and the fractions in double precision. Exact when ‖e‖∞ < Δ/2.
+    /// quotients are summed mod t and the fractions in double precision. Exact when ‖e‖∞ < Δ/2 − 1
+    /// (x = ⌊Q·m/t⌉ + e, so t·x/Q = m + t·(e + ε)/Q with |ε| ≤ 1/2).
     public func decodeNoisy(_ polynomial: RNSPolynomial) -> [Int64] {
         precondition(!polynomial.isNTTForm && polynomial.limbCount == context.maximumLimbCount)
         let n = context.degree, limbs = polynomial.limbCount

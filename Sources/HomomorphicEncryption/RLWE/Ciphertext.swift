@@ -9,7 +9,8 @@ public struct Plaintext: Sendable {
     public let coefficientBound: Double
 }
 
-/// An RLWE ciphertext (c0, c1) with c0 + c1·s = Δ·m + e (mod Q_ℓ), both polynomials in NTT form.
+/// An RLWE ciphertext (c0, c1) with c0 + c1·s = Δ·m + e (mod Q_ℓ), both polynomials in NTT form
+/// (BFV: ⌊Q·m/t⌉ + e with m canonical in [0, t), see `BFVNoise`).
 ///
 /// Besides the scale, it carries `noiseBound`, a bound on ‖e‖∞ updated by every operation
 /// (worst-case bounds from the bounded error distribution, see `RLWENoise`). Threshold

@@ -35,7 +35,11 @@ extension HEContext {
         }
     }
 
-    /// a + b: encrypts the sum of the messages; noise bounds add.
+    /// What an addition adds to the noise besides the operands' noise: 0 for CKKS (exact), at most
+    /// 1 for BFV (the rounding of its encoding, `BFVNoise`).
+    var additionNoise: Double { bfv == nil ? 0 : BFVNoise.additionRounding }
+
+    /// a + b: encrypts the sum of the messages; noise bounds add (BFV: plus `BFVNoise.additionRounding`).
     public func add(_ a: Ciphertext, _ b: Ciphertext) throws -> Ciphertext {
         try checkCompatible(a, b)
         var c0 = RNSPolynomial(uninitializedDegree: degree, limbCount: a.limbCount, isNTTForm: true)
@@ -43,7 +47,7 @@ extension HEContext {
         add(a.c0, b.c0, into: &c0)
         add(a.c1, b.c1, into: &c1)
         return Ciphertext(scheme: a.scheme, parameterID: a.parameterID, c0: c0, c1: c1, scale: a.scale,
-                          noiseBound: a.noiseBound + b.noiseBound, secretKeyBound: max(a.secretKeyBound, b.secretKeyBound))
+                          noiseBound: a.noiseBound + b.noiseBound + additionNoise, secretKeyBound: max(a.secretKeyBound, b.secretKeyBound))
     }
 
     /// a += b.
@@ -51,7 +55,7 @@ extension HEContext {
         try checkCompatible(a, b)
         add(&a.c0, b.c0)
         add(&a.c1, b.c1)
-        a.noiseBound += b.noiseBound
+        a.noiseBound += b.noiseBound + additionNoise
         a.secretKeyBound = max(a.secretKeyBound, b.secretKeyBound)
     }
 
@@ -61,7 +65,7 @@ extension HEContext {
         var r = a
         subtract(&r.c0, b.c0)
         subtract(&r.c1, b.c1)
-        r.noiseBound += b.noiseBound
+        r.noiseBound += b.noiseBound + additionNoise
         return r
     }
 
@@ -86,7 +90,7 @@ extension HEContext {
     }
 
     /// ct ⊙ pt: encrypts the slot-wise product (CKKS: at scale Δ_ct·Δ_pt; BFV: mod t).
-    /// Noise: ‖m·e‖∞ ≤ N·‖m‖∞·‖e‖∞ (worst case; BFV adds the t-overflow term, see `BFVEncoder`).
+    /// Noise: ‖m·e‖∞ ≤ N·‖m‖∞·‖e‖∞ (worst case; BFV adds the rounding of its encoding, `BFVNoise`).
     public func multiply(_ ciphertext: Ciphertext, byPlaintext plaintext: Plaintext) throws -> Ciphertext {
         guard ciphertext.parameterID == parameterID else {
             throw HEEvaluationError.parameterMismatch(ciphertext.parameterID, parameterID)
@@ -101,19 +105,19 @@ extension HEContext {
         return r
     }
 
-    /// ct · c for a signed integer constant c (|c| < 2^62): every message and the noise scale by c.
+    /// ct · c for a signed integer constant c (|c| < 2^62): every message and the noise scale by c
+    /// (BFV: plus `BFVNoise.integerMultipleRounding`).
     public func multiply(_ ciphertext: Ciphertext, byInteger c: Int64) -> Ciphertext {
         var r = ciphertext
         let residues = moduli.prefix(ciphertext.limbCount).map { $0.reduce(signed: c) }
         multiply(&r.c0, byResidues: residues)
         multiply(&r.c1, byResidues: residues)
-        r.noiseBound *= Double(c.magnitude)
+        r.noiseBound = Double(c.magnitude) * r.noiseBound + (bfv == nil ? 0 : BFVNoise.integerMultipleRounding(c))
         return r
     }
 
     func extraMultiplicationNoise(_ plaintext: Plaintext) -> Double {
-        guard let bfv else { return 0 }
-        // Δ·(m·m') = Δ·[m·m']_t + Δ·t·k and Δ·t ≡ −(Q mod t): ‖k‖∞ ≤ N·‖m‖∞·t/2 / t.
-        return bfv.modulusModT * (Double(degree) * plaintext.coefficientBound / 2 + 1)
+        guard bfv != nil else { return 0 }
+        return BFVNoise.plaintextProductRounding(degree: degree, coefficientBound: plaintext.coefficientBound)
     }
 }
