@@ -61,8 +61,11 @@ public struct HTMLReportRenderer: Sendable {
             ("Created", e(job.createdAt)), ("Started", e(job.startedAt ?? "—")), ("Finished", e(job.finishedAt ?? "—")),
             ("Code version", "<code>\(e(job.codeVersion))</code>"), ("Seed", "\(job.seed)"),
             ("Randomness", e(job.randomness) + (job.randomness == "reproducible"
-                ? " — every random draw derives from the seed, so the job can be re-executed bit for bit"
-                : " — random streams were keyed by the operating system; an audit checks the records, not the bytes")),
+                ? " — the seed keys only public choices (partition, initialisation, selection); every private draw came from its "
+                  + "party's own secret root, escrowed in a secrets file outside the database. Only the holder of that file can "
+                  + "re-execute the job bit for bit (privfed audit --reproduce)"
+                : " — every party's secret root came from the operating system and was never stored; nobody can replay the job, "
+                  + "and an audit checks the records, not the bytes")),
         ]
         if let error = job.error { rows.insert(("Error", e(error)), at: 2) }
         return "<table class=\"facts\">" + rows.map { "<tr><th scope=\"row\">\($0.0)</th><td>\($0.1)</td></tr>" }.joined() + "</table>"

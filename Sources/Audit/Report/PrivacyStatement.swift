@@ -82,11 +82,16 @@ public struct PrivacyStatement: Codable, Sendable {
         out.append(isClient
             ? "Unit of privacy: the client. Two collections of data are \"neighbouring\" when they differ by adding or removing one client "
                 + "with all of its data. The aggregator clips each client's update and adds Gaussian noise to their sum, so the guarantee "
-                + "covers each client as a whole, against anyone who sees the released models."
+                + "covers each client as a whole, against anyone who sees the released models. Each client decides by its own secret "
+                + "coin whether it takes part in a round (Poisson sampling); the smaller ε this sampling buys holds against an observer "
+                + "of the released models who does not learn which clients took part. The aggregator, which sees who uploaded, is "
+                + "protected against by secure aggregation or encryption where the job uses them, not by this amplification."
             : "Unit of privacy: the training example. Two datasets are \"neighbouring\" when they differ by adding or removing a single "
                 + "example in one client's data. Each client clips every example's gradient and adds Gaussian noise before its update "
                 + "leaves it (DP-SGD), so each client's data is protected separately: an example held by a client is covered by the ε "
-                + "that client has spent.")
+                + "that client has spent. The ledger publishes each client's sampling rate q = B/n and so its number of examples n: "
+                + "the guarantee is for adding or removing one example with n treated as public (as when one example is replaced "
+                + "by another), not for hiding how many examples a client holds.")
         let accountantName = accountant == "rdp" ? "Rényi differential privacy (RDP) accountant" : (accountant == "prv" || accountant == "pld") ? "numerical privacy-loss-distribution (PLD/PRV) accountant" : "\(accountant ?? "unknown") accountant"
         let version = accountantVersion.map { " (\($0))" } ?? ""
         var counting = "How ε is counted: each round's release is recorded in a tamper-evident ledger (\(ledgerChain)); ε is computed from "
