@@ -43,11 +43,12 @@ final class HomomorphicEncryptionJobTests: XCTestCase {
         XCTAssertGreaterThan(errors[0].value, 0, "the release is rounded, not the plaintext itself")
         XCTAssertEqual(encrypted.accuracy!, plain.accuracy!, accuracy: 0.004, "at most two of 500 test images differ")
         // Bytes: 25 ciphertexts of N = 8192 over 3 primes per client, counted from the serialization,
-        // plus the message header (24) and the encrypted update's header (24).
+        // plus the wire frame (16), the update's fields (18), the encrypted payload's header (28) and an
+        // 8-byte length before each ciphertext.
         let sent = try metric(db, encrypted.jobId, "bytes_sent").filter { $0.stage == "encrypt" }
         XCTAssertEqual(sent.count, 6)
         let context = HEContext(parameters: try .standard(scheme: .ckks, ringDegree: 8192))
-        XCTAssertEqual(sent[0].value, Double(48 + 25 * HESerialization.ciphertextByteCount(context: context, limbs: 3)))
+        XCTAssertEqual(sent[0].value, Double(16 + 18 + 28 + 25 * (8 + HESerialization.ciphertextByteCount(context: context, limbs: 3))))
         XCTAssertEqual(try metric(db, encrypted.jobId, "ciphertexts")[0].value, 25)
         XCTAssertEqual(try metric(db, encrypted.jobId, "decryption_shares")[0].value, 4, "every key holder contributes")
     }

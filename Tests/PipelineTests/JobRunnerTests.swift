@@ -34,7 +34,8 @@ final class JobRunnerTests: XCTestCase {
         let metrics = try db.metrics(jobId: summary.jobId)
         XCTAssertEqual(metrics.filter { $0.name == "accuracy" }.count, 2)
         XCTAssertEqual(metrics.filter { $0.name == "bytes_sent" && $0.stage == "local_train" }.count, 6)
-        let mlpBytes = Double((784 * 128 + 128 + 128 * 10 + 10) * 4 + 24)
+        // The encoded update: frame (16), client, round, sample count, payload tag (18), value count (8), floats.
+        let mlpBytes = Double((784 * 128 + 128 + 128 * 10 + 10) * 4 + 16 + 18 + 8)
         XCTAssertTrue(metrics.filter { $0.name == "bytes_sent" }.allSatisfy { $0.value == mlpBytes })
         XCTAssertEqual(try db.artifacts(jobId: summary.jobId).map(\.round), [0, 1, 2])
         let job = try db.job(id: summary.jobId)

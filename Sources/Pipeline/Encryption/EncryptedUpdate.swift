@@ -7,7 +7,4 @@ public struct EncryptedUpdate: Sendable, Equatable {
     /// The collective public key's identifier.
     public var keyID: UInt64
     public var ciphertexts: [[UInt8]]
-
-    /// Serialized ciphertexts plus a 24-byte header (value count, epoch, key id).
-    public var wireBytes: Int { 24 + ciphertexts.reduce(0) { $0 + $1.count } }
 }

@@ -50,7 +50,8 @@ public struct DPSGDLocalTrainStage: RoundStage {
         }
         var delta = parameters
         for i in delta.indices { delta[i] -= state.global.parameters[i] }
-        let message = ClientUpdateMessage(client: client, round: state.round, sampleCount: shard.count, payload: .plain(delta))
+        let (message, sent) = try InProcessTransport.carry(
+            ClientUpdateMessage(client: client, round: state.round, sampleCount: shard.count, payload: .plain(delta)))
         state.updates.append(message)
         state.pendingLedger.append(decision.entry)
         return [
@@ -60,7 +61,7 @@ public struct DPSGDLocalTrainStage: RoundStage {
             StageMetric.clientPrivate("train_loss", examples > 0 ? lossSum / Double(examples) : 0, "nats"),
             StageMetric("epsilon_spent", decision.entry.enforcedEpsilonSpent, "epsilon"),
             StageMetric("bytes_received", Double(state.global.wireBytes), "bytes"),
-            StageMetric("bytes_sent", Double(message.wireBytes), "bytes"),
+            StageMetric("bytes_sent", Double(sent), "bytes"),
         ]
     }
 }

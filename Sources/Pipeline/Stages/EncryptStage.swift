@@ -63,11 +63,14 @@ public struct EncryptStage: RoundStage {
         }
         let wire = EncryptedUpdate(valueCount: delta.count, epoch: key.epoch, keyID: key.keyID,
                                    ciphertexts: vector.ciphertexts.map { HESerialization.serialize($0, context: codec.context) })
-        state.updates[index].payload = .encrypted(wire)
+        var protected = state.updates[index]
+        protected.payload = .encrypted(wire)
+        let (received, sent) = try InProcessTransport.carry(protected)
+        state.updates[index] = received
         state.he = he
         metrics += [
             StageMetric("ciphertexts", Double(wire.ciphertexts.count), "count"),
-            StageMetric("bytes_sent", Double(state.updates[index].wireBytes), "bytes"),
+            StageMetric("bytes_sent", Double(sent), "bytes"),
         ]
         return metrics
     }

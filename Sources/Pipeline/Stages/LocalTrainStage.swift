@@ -30,13 +30,14 @@ public struct LocalTrainStage: RoundStage {
             let norm = DPFedAvg.clipUpdate(&delta, maxNorm: clip)
             metrics.append(StageMetric.clientPrivate("update_norm", norm, "l2"))
         }
-        let message = ClientUpdateMessage(client: client, round: state.round, sampleCount: shard.count, payload: .plain(delta))
+        let (message, sent) = try InProcessTransport.carry(
+            ClientUpdateMessage(client: client, round: state.round, sampleCount: shard.count, payload: .plain(delta)))
         state.updates.append(message)
         return metrics + [
             StageMetric("samples", Double(shard.count), "count"),
             StageMetric.clientPrivate("train_loss", result.meanLoss, "nats"),
             StageMetric("bytes_received", Double(state.global.wireBytes), "bytes"),
-            StageMetric("bytes_sent", Double(message.wireBytes), "bytes"),
+            StageMetric("bytes_sent", Double(sent), "bytes"),
         ]
     }
 }

@@ -1,0 +1,96 @@
+/// A message one party sends another, with its one encoding in `WireFrame`. `bytes_sent` and
+/// `bytes_received` are the lengths of these encodings, measured, never estimated.
+public protocol WireMessage: Sendable {
+    static var wireKind: UInt16 { get }
+    func encodedPayload() -> [UInt8]
+    static func decodePayload(_ reader: inout WireReader) throws -> Self
+}
+
+/// Carries a message between two parties of one process the way a network would: encoded by the
+/// sender, decoded by the receiver, which so reads only what the bytes say.
+public enum InProcessTransport {
+    /// The message as the receiver decodes it, and the bytes that crossed.
+    public static func carry<M: WireMessage>(_ message: M) throws -> (received: M, bytes: Int) {
+        let bytes = message.encoded()
+        return (try M.decode(bytes), bytes.count)
+    }
+}
+
+extension WireMessage {
+    /// The message as it travels.
+    public func encoded() -> [UInt8] { WireFrame.frame(kind: Self.wireKind, payload: encodedPayload()) }
+
+    /// The message from received bytes.
+    /// - Throws: `WireError` for anything but a whole, well-formed message of this kind.
+    public static func decode(_ bytes: [UInt8]) throws -> Self {
+        var reader = WireReader(try WireFrame.payload(of: bytes, kind: wireKind))
+        let message = try decodePayload(&reader)
+        try reader.end()
+        return message
+    }
+
+    /// Bytes this message occupies on the wire: the length of its encoding.
+    public var wireBytes: Int { encoded().count }
+}
+
+extension GlobalModelMessage: WireMessage {
+    public static let wireKind: UInt16 = 1
+
+    public func encodedPayload() -> [UInt8] {
+        var w = WireWriter()
+        w.u32(UInt32(round))
+        w.floats(parameters)
+        return w.bytes
+    }
+
+    public static func decodePayload(_ r: inout WireReader) throws -> GlobalModelMessage {
+        GlobalModelMessage(round: Int(try r.u32("round")), parameters: try r.floats("parameters"))
+    }
+}
+
+extension ClientUpdateMessage: WireMessage {
+    public static let wireKind: UInt16 = 2
+    static let plainTag: UInt16 = 1, encryptedTag: UInt16 = 2
+
+    public func encodedPayload() -> [UInt8] {
+        var w = WireWriter()
+        w.u32(UInt32(client))
+        w.u32(UInt32(round))
+        w.u64(UInt64(sampleCount))
+        switch payload {
+        case .plain(let delta):
+            w.u16(Self.plainTag)
+            w.floats(delta)
+        case .encrypted(let e):
+            w.u16(Self.encryptedTag)
+            w.u64(UInt64(e.valueCount))
+            w.u32(UInt32(e.epoch))
+            w.u64(e.keyID)
+            w.u64(UInt64(e.ciphertexts.count))
+            for c in e.ciphertexts { w.blob(c) }
+        }
+        return w.bytes
+    }
+
+    public static func decodePayload(_ r: inout WireReader) throws -> ClientUpdateMessage {
+        let client = Int(try r.u32("client")), round = Int(try r.u32("round"))
+        let samples = try r.u64("sample count")
+        guard samples <= UInt64(Int32.max) else { throw WireError.invalidValue(field: "sample count", reason: "\(samples) is not a count of examples") }
+        let payload: UpdatePayload
+        switch try r.u16("payload tag") {
+        case plainTag:
+            payload = .plain(try r.floats("delta"))
+        case encryptedTag:
+            let values = try r.u64("value count")
+            guard values <= UInt64(Int32.max) else { throw WireError.invalidValue(field: "value count", reason: "\(values) is too large") }
+            let epoch = Int(try r.u32("epoch")), key = try r.u64("key id")
+            let n = try r.count("ciphertext count", width: 8)
+            var ciphertexts: [[UInt8]] = []
+            for i in 0..<n { ciphertexts.append(try r.blob("ciphertext \(i)")) }
+            payload = .encrypted(EncryptedUpdate(valueCount: Int(values), epoch: epoch, keyID: key, ciphertexts: ciphertexts))
+        case let tag:
+            throw WireError.invalidValue(field: "payload tag", reason: "\(tag) is neither plain (1) nor encrypted (2)")
+        }
+        return ClientUpdateMessage(client: client, round: round, sampleCount: Int(samples), payload: payload)
+    }
+}

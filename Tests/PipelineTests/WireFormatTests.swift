@@ -1,0 +1,83 @@
+@testable import Pipeline
+import XCTest
+
+/// The messages between parties round-trip through their one wire format, and every malformed
+/// input — truncated anywhere, padded, another kind or version, a count larger than the bytes —
+/// is a typed `WireError`, never a crash or a wrong value.
+final class WireFormatTests: XCTestCase {
+    let plain = ClientUpdateMessage(client: 3, round: 7, sampleCount: 600, payload: .plain([0.5, -1.25, .leastNonzeroMagnitude, 3e38]))
+    let encrypted = ClientUpdateMessage(client: 9, round: 2, sampleCount: 6000, payload: .encrypted(
+        EncryptedUpdate(valueCount: 101_770, epoch: 4, keyID: 0xDEAD_BEEF_0123_4567, ciphertexts: [[1, 2, 3], [], [255]])))
+    let global = GlobalModelMessage(round: 11, parameters: (0..<33).map { Float($0) / 7 })
+
+    func same(_ a: ClientUpdateMessage, _ b: ClientUpdateMessage) -> Bool {
+        guard a.client == b.client, a.round == b.round, a.sampleCount == b.sampleCount else { return false }
+        switch (a.payload, b.payload) {
+        case (.plain(let x), .plain(let y)): return x.map(\.bitPattern) == y.map(\.bitPattern)
+        case (.encrypted(let x), .encrypted(let y)): return x == y
+        default: return false
+        }
+    }
+
+    func testMessagesRoundTripBitForBit() throws {
+        XCTAssertTrue(same(try ClientUpdateMessage.decode(plain.encoded()), plain))
+        XCTAssertTrue(same(try ClientUpdateMessage.decode(encrypted.encoded()), encrypted))
+        let decoded = try GlobalModelMessage.decode(global.encoded())
+        XCTAssertEqual(decoded.round, 11)
+        XCTAssertEqual(decoded.parameters.map(\.bitPattern), global.parameters.map(\.bitPattern))
+    }
+
+    /// `bytes_sent` is the encoding's length: header 16, then the fields, 4 bytes per value.
+    func testWireBytesIsTheMeasuredEncodingLength() {
+        XCTAssertEqual(plain.wireBytes, plain.encoded().count)
+        XCTAssertEqual(plain.wireBytes, 16 + 4 + 4 + 8 + 2 + 8 + 4 * 4)
+        XCTAssertEqual(global.wireBytes, 16 + 4 + 8 + 4 * 33)
+    }
+
+    func testEveryTruncationIsATypedError() {
+        for message in [plain, encrypted] {
+            let bytes = message.encoded()
+            for cut in 0..<bytes.count {
+                XCTAssertThrowsError(try ClientUpdateMessage.decode(Array(bytes.prefix(cut)))) { error in
+                    XCTAssertTrue(error is WireError, "cut at \(cut): \(error)")
+                }
+            }
+        }
+    }
+
+    func testWrongMagicVersionKindLengthAndTrailingBytesAreRefused() {
+        let bytes = plain.encoded()
+        func refused(_ edit: (inout [UInt8]) -> Void, _ expected: WireError) {
+            var b = bytes
+            edit(&b)
+            XCTAssertThrowsError(try ClientUpdateMessage.decode(b)) { XCTAssertEqual($0 as? WireError, expected) }
+        }
+        refused({ $0[0] = 0x58 }, .badMagic)
+        refused({ $0[4] = 2 }, .unsupportedVersion(2))
+        refused({ $0[6] = 1 }, .unexpectedKind(expected: 2, found: 1))
+        refused({ $0.append(0) }, .lengthMismatch(declared: UInt64(bytes.count - 16), actual: bytes.count - 15))
+        XCTAssertThrowsError(try GlobalModelMessage.decode(bytes)) { XCTAssertEqual($0 as? WireError, .unexpectedKind(expected: 1, found: 2)) }
+        // A payload with bytes after its last field, inside a frame whose length covers them.
+        var padded = plain.encodedPayload()
+        padded.append(7)
+        XCTAssertThrowsError(try ClientUpdateMessage.decode(WireFrame.frame(kind: 2, payload: padded))) {
+            XCTAssertEqual($0 as? WireError, .trailingBytes(1))
+        }
+    }
+
+    /// A count field claiming 2^60 values is refused from the bytes present, before any allocation.
+    func testACountLargerThanTheMessageIsRefusedWithoutAllocating() {
+        var w = WireWriter()
+        w.u32(1); w.u32(1); w.u64(10); w.u16(1); w.u64(1 << 60)
+        XCTAssertThrowsError(try ClientUpdateMessage.decode(WireFrame.frame(kind: 2, payload: w.bytes))) { error in
+            guard case WireError.truncated(let field, _, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(field, "delta")
+        }
+        var tag = WireWriter()
+        tag.u32(1); tag.u32(1); tag.u64(10); tag.u16(9)
+        XCTAssertThrowsError(try ClientUpdateMessage.decode(WireFrame.frame(kind: 2, payload: tag.bytes))) { error in
+            guard case WireError.invalidValue(let field, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(field, "payload tag")
+        }
+    }
+}
