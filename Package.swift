@@ -86,6 +86,7 @@ let package = Package(
         .testTarget(name: "SecurityTests", dependencies: [
             "Audit", "Pipeline", "ResultsStore", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "Randomness",
             "Service", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -18,6 +18,9 @@ import ResultsStore
 public struct JobAuditor {
     public let database: ResultsDatabase
     public var reader = ManifestReader()
+    /// The operator's Ed25519 public key (64 hex digits) the ledger's signatures must verify
+    /// under; nil: the key file beside the database (`ResultsDatabase.operatorKeyPath`).
+    public var operatorPublicKey: String?
 
     public init(database: ResultsDatabase) { self.database = database }
 
@@ -61,7 +64,7 @@ public struct JobAuditor {
         if let manifest { findings.append(try secretCommitmentFinding(job: job, manifest: manifest, verified: replaySecrets != nil)) }
 
         // 4. The ledger.
-        findings += try LedgerAudit(database: database).findings(job: job, manifest: manifest)
+        findings += try LedgerAudit(database: database, operatorPublicKey: operatorPublicKey).findings(job: job, manifest: manifest)
         if let canaries = try EmpiricalPrivacyAudit(database: database).finding(job: job, manifest: manifest) { findings.append(canaries) }
 
         // 5. The cryptography as it ran: HE keys against the rotation policy and the 128-bit

@@ -3,10 +3,13 @@ import GRDB
 import Pipeline
 import ResultsStore
 
-/// The privacy ledger checks of an audit: chain integrity, completeness (a row for every round
+/// The privacy ledger checks of an audit: chain integrity, the operator's signature over the
+/// head (`LedgerSignatureAudit`), completeness (a row for every round
 /// and party that released an update), ε recomputed from each row's own parameters, and the budget.
 struct LedgerAudit {
     let database: ResultsDatabase
+    /// The trusted operator public key for `ledger_signature` (nil: the operator key file).
+    var operatorPublicKey: String? = nil
 
     func findings(job: JobRecord, manifest: JobManifest?) throws -> [AuditFinding] {
         let jobId = job.id!
@@ -14,6 +17,7 @@ struct LedgerAudit {
         var findings: [AuditFinding] = []
         let chain = try database.verifyLedgerChain(jobId: jobId)
         findings.append(AuditFinding("ledger_chain", chain.isIntact, chain.description))
+        findings.append(LedgerSignatureAudit(database: database, operatorPublicKey: operatorPublicKey).finding(jobId: jobId))
 
         guard let manifest else { return findings }
         guard manifest.privacy.differentialPrivacy else {

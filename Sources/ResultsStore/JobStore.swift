@@ -52,6 +52,9 @@ extension ResultsDatabase {
     /// whose (round, party, mechanism) is already on the ledger is the same release made again
     /// from the same random streams, so it must equal the recorded one and is not appended a
     /// second time (the spend is counted once); a difference throws `releaseMismatch`.
+    ///
+    /// The new ledger head is signed with the operator key in the same transaction (see
+    /// `LedgerHead`), so no committed release is ever left unsigned.
     /// - Returns: how many entries were already on the ledger (and so not appended).
     @discardableResult
     public func commitRelease(jobId: Int64, round: Int, selectedClients: [Int], startedAt: String, entries: [LedgerEntry],
@@ -73,7 +76,7 @@ extension ResultsDatabase {
                     return false
                 }
             }
-            try Self.appendLedger(fresh, jobId: jobId, db: db)
+            try Self.appendSignedLedger(fresh, jobId: jobId, key: self.signingKey(), db: db)
             try alsoWrite?(db)
             return entries.count - fresh.count
         }
@@ -88,7 +91,7 @@ extension ResultsDatabase {
         try writer.write { db in
             if let worker { try Self.requireLease(jobId: id, worker: worker, db: db) }
             if let batch = partialRound { try Self.insert(batch, jobId: id, db: db) }
-            try Self.appendLedger(ledger, jobId: id, db: db)
+            try Self.appendSignedLedger(ledger, jobId: id, key: self.signingKey(), db: db)
             try db.execute(sql: "UPDATE jobs SET status = ?, error = ?, finished_at = ?, lease_expires_at = NULL WHERE id = ?",
                            arguments: [status.rawValue, error, Timestamp.now(), id])
         }

@@ -23,18 +23,32 @@ public struct LedgerEntry: Codable, Sendable, Equatable {
     public var decision: String
     public var accountant: String
     public var accountantVersion: String
+    /// SHA-256 (lowercase hex) of the exact bytes released — float32 values, little-endian, as
+    /// `Digest.sha256Hex(floats:)` hashes them — filled in by the stage that produces the
+    /// release before the runner commits the row. With it a re-executed release that differs
+    /// from the recorded one is caught (`commitRelease(reuseRecorded:)`). nil on rows written
+    /// before migration 0008 and on releases whose bytes do not exist yet when their spend must
+    /// be committed (client-level DP with secure aggregation: see `ShareStage`).
+    public var outputSha256: String?
 
     public init(round: Int, party: String, mechanism: String = "subsampled_gaussian", unit: String,
                 neighbouring: String = "add_remove_one", sampling: String = "poisson", samplingRate: Double,
                 noiseMultiplier: Double, steps: Int, maxGradNorm: Double, delta: Double, epsilonRound: Double,
                 epsilonSpentRDP: Double, epsilonSpentPLD: Double?, budgetEpsilon: Double, decision: String,
-                accountant: String, accountantVersion: String) {
+                accountant: String, accountantVersion: String, outputSha256: String? = nil) {
         self.round = round; self.party = party; self.mechanism = mechanism; self.unit = unit
         self.neighbouring = neighbouring; self.sampling = sampling; self.samplingRate = samplingRate
         self.noiseMultiplier = noiseMultiplier; self.steps = steps; self.maxGradNorm = maxGradNorm; self.delta = delta
         self.epsilonRound = epsilonRound; self.epsilonSpentRDP = epsilonSpentRDP; self.epsilonSpentPLD = epsilonSpentPLD
         self.budgetEpsilon = budgetEpsilon; self.decision = decision; self.accountant = accountant
-        self.accountantVersion = accountantVersion
+        self.accountantVersion = accountantVersion; self.outputSha256 = outputSha256
+    }
+
+    /// The same decision without its output hash: what the privacy book alone can re-derive.
+    public var withoutOutput: LedgerEntry {
+        var copy = self
+        copy.outputSha256 = nil
+        return copy
     }
 
     /// ε spent so far under the accountant that enforces the budget.
@@ -45,16 +59,19 @@ public struct LedgerEntry: Codable, Sendable, Equatable {
     /// The text the hash chain covers: `key=value` lines in a fixed order. Integers in decimal,
     /// reals in Swift's shortest round-trip form (the same digits as Python's repr), absent values
     /// as `null`. Any change to a recorded value changes this text and so the row's hash.
+    /// `output_sha256` is the last line and only present when the row has one: rows written
+    /// before migration 0008 keep the text, and so the hash, they were chained with.
     public func canonicalText(jobId: Int64, createdAt: String) -> String {
         func real(_ x: Double?) -> String { x.map { "\($0)" } ?? "null" }
-        return [
+        let lines = [
             "job_id=\(jobId)", "round=\(round)", "party=\(party)", "mechanism=\(mechanism)", "unit=\(unit)",
             "neighbouring=\(neighbouring)", "sampling=\(sampling)", "sampling_rate=\(real(samplingRate))",
             "noise_multiplier=\(real(noiseMultiplier))", "steps=\(steps)", "max_grad_norm=\(real(maxGradNorm))",
             "delta=\(real(delta))", "epsilon_round=\(real(epsilonRound))", "epsilon_spent_rdp=\(real(epsilonSpentRDP))",
             "epsilon_spent_pld=\(real(epsilonSpentPLD))", "budget_epsilon=\(real(budgetEpsilon))", "decision=\(decision)",
             "accountant=\(accountant)", "accountant_version=\(accountantVersion)", "created_at=\(createdAt)",
-        ].joined(separator: "\n")
+        ]
+        return (lines + (outputSha256.map { ["output_sha256=\($0)"] } ?? [])).joined(separator: "\n")
     }
 }
 
@@ -117,8 +134,8 @@ extension ResultsDatabase {
         let insert = try db.makeStatement(sql: """
             INSERT INTO privacy_ledger (job_id, round, party, mechanism, unit, neighbouring, sampling, sampling_rate, noise_multiplier,
                 steps, max_grad_norm, delta, epsilon_round, epsilon_spent_rdp, epsilon_spent_pld, budget_epsilon, decision,
-                accountant, accountant_version, created_at, prev_hash, row_hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                accountant, accountant_version, created_at, prev_hash, row_hash, output_sha256)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for e in entries {
             let createdAt = Timestamp.now()
@@ -126,14 +143,14 @@ extension ResultsDatabase {
             try insert.execute(arguments: [jobId, e.round, e.party, e.mechanism, e.unit, e.neighbouring, e.sampling, e.samplingRate,
                                            e.noiseMultiplier, e.steps, e.maxGradNorm, e.delta, e.epsilonRound, e.epsilonSpentRDP,
                                            e.epsilonSpentPLD, e.budgetEpsilon, e.decision, e.accountant, e.accountantVersion,
-                                           createdAt, previous, hash])
+                                           createdAt, previous, hash, e.outputSha256])
             previous = hash
         }
     }
 
-    /// Appends entries in a transaction of their own.
+    /// Appends entries in a transaction of their own and signs the new head with the operator key.
     public func appendLedger(_ entries: [LedgerEntry], jobId: Int64) throws {
-        try writer.write { db in try Self.appendLedger(entries, jobId: jobId, db: db) }
+        try writer.write { db in try Self.appendSignedLedger(entries, jobId: jobId, key: self.signingKey(), db: db) }
     }
 
     /// A job's ledger rows in chain order.
@@ -148,7 +165,8 @@ extension ResultsDatabase {
                                     noiseMultiplier: r["noise_multiplier"], steps: r["steps"], maxGradNorm: r["max_grad_norm"],
                                     delta: r["delta"], epsilonRound: r["epsilon_round"], epsilonSpentRDP: r["epsilon_spent_rdp"],
                                     epsilonSpentPLD: r["epsilon_spent_pld"], budgetEpsilon: r["budget_epsilon"],
-                                    decision: r["decision"], accountant: r["accountant"], accountantVersion: r["accountant_version"])
+                                    decision: r["decision"], accountant: r["accountant"], accountantVersion: r["accountant_version"],
+                                    outputSha256: r["output_sha256"])
             return LedgerRow(id: r["id"], jobId: r["job_id"], entry: entry, createdAt: r["created_at"],
                              prevHash: r["prev_hash"], rowHash: r["row_hash"])
         }

@@ -12,13 +12,18 @@ public final class ResultsDatabase: Sendable {
     public let writer: DatabasePool
     /// The migrations applied to this database, in order.
     public let migrations: [Migration]
+    /// The operator's signing key file (see `OperatorKey`): read, or created, on the first
+    /// release that is signed; never stored in the database itself.
+    public let operatorKeyPath: String
 
     /// The first 16 bytes of every SQLite 3 database file.
     static let sqliteHeader = Array("SQLite format 3\u{0}".utf8)
 
     /// Opens (and creates, when `create` is true) the database at `path`, applying pending migrations.
-    public init(path: String, create: Bool = true, migrationsDirectory: String? = nil) throws {
+    /// `operatorKeyFile` defaults to `OperatorKey.defaultPath(besideDatabase:)`.
+    public init(path: String, create: Bool = true, migrationsDirectory: String? = nil, operatorKeyFile: String? = nil) throws {
         self.path = path
+        self.operatorKeyPath = operatorKeyFile ?? OperatorKey.defaultPath(besideDatabase: path)
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !create { throw ResultsStoreError.missingDatabase(path: path) }
         if exists { try Self.checkHeader(path: path) }

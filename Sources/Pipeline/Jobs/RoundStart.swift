@@ -47,7 +47,7 @@ struct RoundStart {
             var book = PrivacyBook(plan: plan)
             for row in ledger where row.entry.decision == "released" && (!reproducible || row.entry.round <= checkpoint.round) {
                 let replay = try book.decide(party: row.entry.party, round: row.entry.round)
-                guard replay.released, replay.entry == row.entry else {
+                guard replay.released, replay.entry == row.entry.withoutOutput else {
                     throw ResumeError.ledgerDisagrees(rowId: row.id, round: row.entry.round, party: row.entry.party)
                 }
             }

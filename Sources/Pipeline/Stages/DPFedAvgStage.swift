@@ -1,5 +1,6 @@
 import DifferentialPrivacy
 import Randomness
+import ResultsStore
 
 /// Client-level DP aggregation (DP-FedAvg, McMahan, Ramage, Talwar, Zhang 2018, Algorithm 1):
 /// the sum of the clients' clipped deltas plus N(0, σ²C²) (stream `round/R/aggregate/noise` of the aggregator's root: central DP trusts the aggregator),
@@ -8,7 +9,8 @@ import Randomness
 /// let one client's influence exceed C.
 ///
 /// The release is decided by the job's `PrivacyBook` before the noisy model leaves the
-/// aggregator; the runner commits the ledger row with the round's status.
+/// aggregator; the runner commits the ledger row with the round's status. The row carries the
+/// SHA-256 of the released noisy averaged delta (the new model minus the old).
 public struct DPFedAvgStage: RoundStage {
     public let name = StageName.aggregate
     public let scope = StageScope.aggregator
@@ -36,7 +38,9 @@ public struct DPFedAvgStage: RoundStage {
         for i in sum.indices { sum[i] /= denominator }
         state.aggregateDelta = sum
         state.nextParameters = zip(global, sum).map { $0 + $1 }
-        state.pendingLedger.append(decision.entry)
+        var entry = decision.entry
+        entry.outputSha256 = Digest.sha256Hex(floats: sum)  // the noisy averaged delta released
+        state.pendingLedger.append(entry)
         return [
             StageMetric("updates", Double(state.updates.count), "count"),
             StageMetric("bytes_received", Double(bytes), "bytes"),

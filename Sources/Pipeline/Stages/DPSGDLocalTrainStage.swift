@@ -1,6 +1,7 @@
 import DifferentialPrivacy
 import Learning
 import Randomness
+import ResultsStore
 
 /// Example-level DP: a client's local training by DP-SGD (Abadi et al. 2016, Algorithm 1, with
 /// Opacus' conventions). Each step samples every example of the client's shard independently
@@ -10,6 +11,8 @@ import Randomness
 /// The release is decided by the job's `PrivacyBook` before training: within budget, the round's
 /// spend goes into the pending ledger and the runner commits it before the update is handed to
 /// the aggregator; over budget, the stage throws `budgetExhausted` and nothing leaves the client.
+/// The entry carries the SHA-256 of the noisy delta the client releases, so a re-execution that
+/// releases other bytes is refused by the runner's ledger commit.
 /// Streams: `round/R/sampling` and `round/R/noise` of client C's own secret root.
 public struct DPSGDLocalTrainStage: RoundStage {
     public let name = StageName.localTrain
@@ -53,7 +56,9 @@ public struct DPSGDLocalTrainStage: RoundStage {
         let (message, sent) = try InProcessTransport.carry(
             ClientUpdateMessage(client: client, round: state.round, sampleCount: shard.count, payload: .plain(delta)))
         state.updates.append(message)
-        state.pendingLedger.append(decision.entry)
+        var entry = decision.entry
+        entry.outputSha256 = Digest.sha256Hex(floats: delta)  // the bytes this client releases
+        state.pendingLedger.append(entry)
         return [
             StageMetric("samples", Double(shard.count), "count"),
             StageMetric("dp_steps", Double(shape.stepsPerRound), "count"),

@@ -6,7 +6,9 @@ import ResultsStore
 /// holder sends its decryption shares, each flooded with smudging noise; the aggregator
 /// combines them, decodes, divides by the weight sum and releases the delta rounded to 2^−p.
 /// Under client-level DP the release is first decided by the job's `PrivacyBook` (party
-/// "aggregator"), and the ledger entry is committed by the runner before evaluate reads it.
+/// "aggregator"), and the ledger entry is committed by the runner before evaluate reads it. The
+/// decision precedes decryption (no share is sent over budget); the entry is pended after it,
+/// carrying the SHA-256 of the released delta, and only the runner's commit passes that on.
 ///
 /// DP + HE + MPC: the M share-holders, not the clients, send the decryption shares — share-holder
 /// h's S_h·c1 + E_h from its re-shared key (`SecretKeyResharing`, stream `he/round/R/holder/H/decrypt`),
@@ -86,7 +88,9 @@ public struct DecryptStage: RoundStage {
         ]
         metrics += holderMetrics
         if let decision {
-            state.pendingLedger.append(decision.entry)
+            var entry = decision.entry
+            entry.outputSha256 = Digest.sha256Hex(floats: delta)  // the decrypted delta released
+            state.pendingLedger.append(entry)
             metrics.append(StageMetric("epsilon_spent", decision.entry.enforcedEpsilonSpent, "epsilon"))
         }
         return metrics

@@ -15,6 +15,15 @@ import SecureComputation
 ///   shares guaranteed to reach the sum (`GuaranteedSurvivors`: the threshold t for SecAgg, the
 ///   designed minimum of survivors for additive; never the dropouts that then happen). The release is decided (and put on the pending ledger, which the runner commits)
 ///   in the round's first share call, before any noisy share leaves a client.
+///   Its ledger row has no `output_sha256`: the release is the sum of every surviving client's
+///   noisy share, which exists only after `aggregate` has opened it, while the spend must be on
+///   the ledger before the first share leaves its client. Moving the decision to `reconstruct`
+///   would not keep the gate: by then the aggregator's view already holds the opened sum (the
+///   SecAgg server's unmasked sum, or all M partial sums) whether or not the budget allows it,
+///   and a crash after `aggregate` would let a re-execution add fresh noise to an unrecorded
+///   release. Hashing the first client's share alone would bind nothing the others send. The
+///   released model is bound instead by the round's recorded `global_model` SHA-256 and the
+///   reproducible re-execution of `privfed audit --reproduce`.
 /// - additive: the encoding is split into M additive shares (stream
 ///   `round/R/additive-shares` of the client's root), delivered to the share-holders' inboxes; a dropped
 ///   client sends nothing. secagg: the encoding stays on the client for the SecAgg protocol that

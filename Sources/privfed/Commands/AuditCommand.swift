@@ -18,6 +18,10 @@ struct AuditCommand: ParsableCommand {
           migrations             applied migrations match their files
           ledger_chain           the privacy ledger's hash chain is intact (an
                                  edited, deleted or inserted row is named)
+          ledger_signature       the ledger head carries the operator's Ed25519
+                                 signature (RFC 8032) and every signed head is
+                                 still a prefix of the chain (a rewritten suffix
+                                 is named: "ledger rewritten after row N")
           ledger_complete        every round and party that released an update has
                                  its ledger row (without DP: the ledger is empty)
           epsilon_recomputed     with DP: ε recomputed from the ledger's own q, σ,
@@ -51,6 +55,8 @@ struct AuditCommand: ParsableCommand {
                                  and every metric bit for bit (not applicable to
                                  randomness: secure)
 
+        The operator key is trusted from outside the database: --operator-public-key HEX, or --operator-key FILE (the signing key, of which only the public half is used), else $PRIVFED_OPERATOR_KEY or privfed-operator.key beside the database. A ledger signed with another key fails ledger_signature.
+
         --reproduce needs the job's secrets file: --secrets FILE, else the path recorded when the job was submitted. Without it the audit refuses, naming the file: the database and manifest alone cannot replay a job.
 
         The exit status is 0 only when every finding passes. Each audit is recorded in the audits table.
@@ -59,6 +65,7 @@ struct AuditCommand: ParsableCommand {
           privfed audit 3
           privfed audit 3 --reproduce
           privfed audit 3 --reproduce --secrets job-3-1a2b3c4d.secrets.json
+          privfed audit 3 --operator-key /etc/privfed/operator.key
           privfed audit --all --json > audits.json
         """
     )
@@ -68,6 +75,11 @@ struct AuditCommand: ParsableCommand {
     @Flag(help: "Re-execute the job (reproducible mode) and compare models and metrics bit for bit.") var reproduce = false
     @Option(help: ArgumentHelp("The job's secrets file, for --reproduce (default: the path recorded at submission).", valueName: "file"))
     var secrets: String?
+    @Option(help: ArgumentHelp("The operator's signing key file, whose public key the ledger's signatures must verify under.",
+                               valueName: "file"))
+    var operatorKey: String?
+    @Option(help: ArgumentHelp("The operator's Ed25519 public key (64 hex digits), instead of --operator-key.", valueName: "hex"))
+    var operatorPublicKey: String?
     @Flag(help: "Print JSON for scripts (with --all: an array, one audit per job).") var json = false
     @OptionGroup var database: DatabaseOption
 
@@ -75,6 +87,7 @@ struct AuditCommand: ParsableCommand {
         if all && job != nil { throw ValidationError("give a job id or --all, not both") }
         if !all && job == nil { throw ValidationError("give the job id to audit (see privfed jobs), or --all") }
         if secrets != nil && !reproduce { throw ValidationError("--secrets is for --reproduce") }
+        if operatorKey != nil && operatorPublicKey != nil { throw ValidationError("give --operator-key or --operator-public-key, not both") }
         if secrets != nil && all { throw ValidationError("--secrets names one job's file; with --all each job's recorded file is used") }
     }
 
@@ -84,7 +97,9 @@ struct AuditCommand: ParsableCommand {
         var names: [Int64: String] = [:]
         let reports = try reportingErrors { () -> [AuditReport] in
             let store = try database.open(create: false)
-            let auditor = JobAuditor(database: store)
+            var auditor = JobAuditor(database: store)
+            if let operatorKey { auditor.operatorPublicKey = try OperatorKey.read(at: operatorKey).publicKeyHex }
+            if let operatorPublicKey { auditor.operatorPublicKey = try OperatorKey.publicKey(hex: operatorPublicKey) }
             guard all else { return [try auditor.audit(jobId: job!, reproduce: reproduce, secretsFile: secrets, progress: progress)] }
             let ended = try store.jobs(limit: Int.max).filter { ![.queued, .running].contains($0.status) }
             for record in ended { if let id = record.id { names[id] = record.name } }
