@@ -19,8 +19,7 @@ public struct DPFedAvgStage: RoundStage {
 
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
         guard let plan = job.privacyPlan else { preconditionFailure("DP-FedAvg needs a privacy plan") }
-        let decision = try state.privacy!.decide(party: "aggregator", round: state.round)
-        guard decision.released else { throw PipelineError.budgetExhausted(decision.entry) }
+        let admitted = try state.admitRelease(of: .aggregator)
 
         let global = state.global.parameters
         var sum = [Float](repeating: 0, count: global.count)
@@ -38,13 +37,11 @@ public struct DPFedAvgStage: RoundStage {
         for i in sum.indices { sum[i] /= denominator }
         state.aggregateDelta = sum
         state.nextParameters = zip(global, sum).map { $0 + $1 }
-        var entry = decision.entry
-        entry.outputSha256 = Digest.sha256Hex(floats: sum)  // the noisy averaged delta released
-        state.pendingLedger.append(entry)
+        state.pend(admitted, released: sum)  // the noisy averaged delta
         return [
             StageMetric("updates", Double(state.updates.count), "count"),
             StageMetric("bytes_received", Double(bytes), "bytes"),
-            StageMetric("epsilon_spent", decision.entry.enforcedEpsilonSpent, "epsilon"),
+            StageMetric("epsilon_spent", admitted.enforcedEpsilonSpent, "epsilon"),
         ]
     }
 }

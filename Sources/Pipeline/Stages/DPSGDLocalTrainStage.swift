@@ -22,13 +22,11 @@ public struct DPSGDLocalTrainStage: RoundStage {
 
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
         guard let client, let plan = job.privacyPlan else { preconditionFailure("DP-SGD runs per client with a privacy plan") }
-        let party = "client/\(client)"
-        let decision = try state.privacy!.decide(party: party, round: state.round)
-        guard decision.released else { throw PipelineError.budgetExhausted(decision.entry) }
+        let admitted = try state.admitRelease(of: .client(client))
 
         let fed = job.manifest.federation
         let shard = job.shards[client]
-        let shape = plan.parties[party]!
+        let shape = plan.parties[Party.client(client).description]!
         let configuration = try DPSGDConfiguration(samplingRate: shape.samplingRate, noiseMultiplier: plan.noiseMultiplier,
                                                    maxGradNorm: plan.maxGradNorm, datasetSize: shard.count)
         let own = job.streams(.client(client))
@@ -56,15 +54,13 @@ public struct DPSGDLocalTrainStage: RoundStage {
         let (message, sent) = try InProcessTransport.carry(
             ClientUpdateMessage(client: client, round: state.round, sampleCount: shard.count, payload: .plain(delta)))
         state.updates.append(message)
-        var entry = decision.entry
-        entry.outputSha256 = Digest.sha256Hex(floats: delta)  // the bytes this client releases
-        state.pendingLedger.append(entry)
+        state.pend(admitted, released: delta)  // the bytes this client releases
         return [
             StageMetric("samples", Double(shard.count), "count"),
             StageMetric("dp_steps", Double(shape.stepsPerRound), "count"),
             StageMetric.clientPrivate("mean_batch_size", Double(examples) / Double(max(shape.stepsPerRound, 1)), "count"),
             StageMetric.clientPrivate("train_loss", examples > 0 ? lossSum / Double(examples) : 0, "nats"),
-            StageMetric("epsilon_spent", decision.entry.enforcedEpsilonSpent, "epsilon"),
+            StageMetric("epsilon_spent", admitted.enforcedEpsilonSpent, "epsilon"),
             StageMetric("bytes_received", Double(state.global.wireBytes), "bytes"),
             StageMetric("bytes_sent", Double(sent), "bytes"),
         ]

@@ -32,11 +32,7 @@ public struct DecryptStage: RoundStage {
             preconditionFailure("decrypt of an HE job runs after aggregate")
         }
         let (aggregate, divisor) = pending
-        var decision: (entry: LedgerEntry, released: Bool)? = nil
-        if he.setup.clientLevelDP {
-            decision = try state.privacy!.decide(party: "aggregator", round: state.round)
-            guard decision!.released else { throw PipelineError.budgetExhausted(decision!.entry) }
-        }
+        let admitted = he.setup.clientLevelDP ? try state.admitRelease(of: .aggregator) : nil
         let codec = he.setup.codec
         let threads = job.manifest.threads
         var shareBytes = 0, parties = 0, smudgingBits = Int.max
@@ -87,11 +83,9 @@ public struct DecryptStage: RoundStage {
             StageMetric("he_max_abs_error", maxError, "abs", owner: .simulator),
         ]
         metrics += holderMetrics
-        if let decision {
-            var entry = decision.entry
-            entry.outputSha256 = Digest.sha256Hex(floats: delta)  // the decrypted delta released
-            state.pendingLedger.append(entry)
-            metrics.append(StageMetric("epsilon_spent", decision.entry.enforcedEpsilonSpent, "epsilon"))
+        if let admitted {
+            state.pend(admitted, released: delta)  // the decrypted delta
+            metrics.append(StageMetric("epsilon_spent", admitted.enforcedEpsilonSpent, "epsilon"))
         }
         return metrics
     }

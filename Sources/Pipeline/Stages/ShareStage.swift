@@ -42,9 +42,7 @@ public struct ShareStage: RoundStage {
         if state.secureAggregation == nil {
             let plan = try SecureAggregationRoundState.plan(for: state, job: job)
             if clientDP {
-                let decision = try state.privacy!.decide(party: "aggregator", round: state.round)
-                guard decision.released else { throw PipelineError.budgetExhausted(decision.entry) }
-                state.pendingLedger.append(decision.entry)
+                state.pend(try state.admitRelease(of: .aggregator), released: nil)
             }
             state.secureAggregation = SecureAggregationRoundState(plan: plan)
             metrics += plan.dropouts.warningMetrics
