@@ -189,6 +189,12 @@ final class APIRoutesTests: XCTestCase {
             XCTAssertEqual(detail.rounds.map(\.round), [0, 1, 2])
             XCTAssertEqual(detail.rounds.map(\.status), ["succeeded", "succeeded", "succeeded"])
             XCTAssertEqual(detail.rounds[1].selectedClients.count, 2) // clients_per_round
+            // What the aggregator may not see is not served either: a client's loss and realised batch
+            // sizes stayed in its own local record.
+            for privateName in ["train_loss", "mean_batch_size", "update_norm"] {
+                XCTAssertFalse(show.text.contains("\"\(privateName)\""), "GET /api/jobs/\(id) serves \(privateName)")
+            }
+            XCTAssertTrue(detail.metrics.contains { $0.name == "bytes_sent" }, "what the aggregator received is served")
 
             let ledger = try await client.call(.get, "/api/jobs/\(id)/ledger")
             XCTAssertEqual(ledger.status, .ok)
