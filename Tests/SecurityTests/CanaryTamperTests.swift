@@ -49,8 +49,11 @@ final class CanaryTamperTests: XCTestCase {
         XCTAssertTrue(finding.evidence.contains("was committed before training"), finding.evidence, file: file, line: line)
     }
 
-    /// Swapping the scores of a correctly guessed included canary and a correctly guessed excluded
-    /// one turns both guesses wrong without moving any other canary: two fewer correct guesses.
+    /// Swapping the scores of the best-ranked correctly guessed included canary and the
+    /// worst-ranked correctly guessed excluded one turns both guesses wrong at every pre-registered
+    /// budget: the recorded budget scores two fewer, and the recomputation no longer matches.
+    /// (The extremes, not any correct pair: a pair ranked in the middle leaves the smaller budgets
+    /// untouched, and the best budget may move to one of them.)
     func testSwappedScoresAreCaughtByTheRecomputation() throws {
         let job = try canaryJob()
         let audit = try XCTUnwrap(try job.db.canaryAudit(jobId: job.id))
@@ -58,15 +61,20 @@ final class CanaryTamperTests: XCTestCase {
         let mask = try XCTUnwrap(CanaryCommitment.mask(fromText: reveal.mask))
         let scores = try job.db.canaryScores(jobId: job.id).map(\.score)
         let guesses = OneRunAudit.guesses(scores: scores, included: reveal.guessedIncluded, excluded: reveal.guessedExcluded)
-        let inRight = try XCTUnwrap(guesses.indices.first { guesses[$0] == 1 && mask[$0] })
-        let outRight = try XCTUnwrap(guesses.indices.first { guesses[$0] == -1 && !mask[$0] })
+        let inRight = try XCTUnwrap(guesses.indices.filter { guesses[$0] == 1 && mask[$0] }.max { scores[$0] < scores[$1] })
+        let outRight = try XCTUnwrap(guesses.indices.filter { guesses[$0] == -1 && !mask[$0] }.min { scores[$0] < scores[$1] })
         try sql(job.path, """
             UPDATE canary_scores SET score = CASE canary WHEN \(inRight) THEN \(scores[outRight]) ELSE \(scores[inRight]) END
             WHERE job_id = \(job.id) AND canary IN (\(inRight), \(outRight))
             """)
+        var swapped = scores
+        swapped.swapAt(inRight, outRight)
+        let replayed = OneRunAudit.evaluate(scores: swapped, mask: mask, guessTotals: audit.guessTotals,
+                                            delta: reveal.delta, confidence: audit.confidence)
+        XCTAssertEqual(replayed.all.first { $0.guesses == reveal.guesses }?.correct, reveal.correct - 2)
         let finding = try empiricalFinding(job.db, job.id)
         XCTAssertFalse(finding.passed)
-        XCTAssertTrue(finding.evidence.contains("\(reveal.correct - 2) of \(reveal.guesses)"), finding.evidence)
+        XCTAssertTrue(finding.evidence.contains("the job recorded \(reveal.correct) of \(reveal.guesses)"), finding.evidence)
     }
 
     /// A DP implementation that records its privacy spend but trains without clipping or noise:
