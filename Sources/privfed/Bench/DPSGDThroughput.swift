@@ -1,9 +1,10 @@
 import DifferentialPrivacy
 import Foundation
 import Learning
+import Pipeline
 import Randomness
 
-/// Throughput of full DP-SGD steps, as a DP job runs them (`DPSGDLocalTrainStage`): Poisson
+/// Throughput of full DP-SGD steps, through the loop a DP job runs (`DPSGDClientTraining`): Poisson
 /// sampling at q = B/n, per-example clipping to C, Gaussian noise σC on the sum from the CSPRNG,
 /// division by qn, SGD update. One epoch is ⌈n/B⌉ steps, i.e. n examples in expectation.
 struct DPSGDThroughput: Codable {
@@ -25,21 +26,15 @@ struct DPSGDThroughput: Codable {
         var noise = streams.generator("bench/noise")
         let configuration = try DPSGDConfiguration(samplingRate: min(1, Double(batchSize) / Double(examples)),
                                                    noiseMultiplier: noiseMultiplier, maxGradNorm: maxGradNorm, datasetSize: examples)
-        let engine = GradientEngine(architecture: architecture, threads: threads, batchCapacity: batchSize + batchSize / 2)
-        let optimizer = SGD(learningRate: 0.05)
-        var velocity: [Float] = []
+        // The job's own client loop (`DPSGDLocalTrainStage` runs the same `DPSGDClientTraining`).
+        let training = DPSGDClientTraining(architecture: architecture, configuration: configuration, learningRate: 0.05,
+                                           momentum: 0, threads: threads)
+        let indices = Array(0..<examples)
         let steps = (examples + batchSize - 1) / batchSize
 
         func epoch() {
-            for _ in 0..<steps {
-                let step = DPSGDStep.run(configuration: configuration, parameterCount: parameters.count,
-                                         sampling: &sampling, noise: &noise) { batch in
-                    let sum = engine.clippedGradientSum(parameters: parameters, data: data, indices: batch,
-                                                        maxGradNorm: Float(maxGradNorm))
-                    return DifferentialPrivacy.ClippedGradientSum(gradientSum: sum.gradientSum, count: sum.count)
-                }
-                optimizer.step(parameters: &parameters, gradient: step.noisyGradient, velocity: &velocity)
-            }
+            parameters = training.train(parameters: parameters, data: data, indices: indices, steps: steps,
+                                        sampling: &sampling, noise: &noise).parameters
         }
         epoch()
         var times: [Double] = []
