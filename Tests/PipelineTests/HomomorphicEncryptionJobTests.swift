@@ -60,6 +60,7 @@ final class HomomorphicEncryptionJobTests: XCTestCase {
             let inner: RoundStage
             var name: StageName { inner.name }
             var scope: StageScope { inner.scope }
+            func plan(_ state: inout RoundState, job: PreparedJob) throws -> [StageMetric] { try inner.plan(&state, job: job) }
             func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
                 for update in state.updates {
                     guard case .encrypted(let e) = update.payload else { throw PipelineError.stage("probe", "plaintext update at the aggregator") }

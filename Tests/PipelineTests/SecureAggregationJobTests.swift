@@ -32,13 +32,13 @@ final class SecureAggregationJobTests: XCTestCase {
         for c in state.selectedClients {
             let delta = (0..<job.initialParameters.count).map { _ in g.nextUnitFloat() * 0.1 - 0.05 }
             plain[c] = delta
-            state.updates.append(ClientUpdateMessage(client: c, round: 1, sampleCount: job.shards[c].count, payload: .plain(delta)))
+            state.onDevice[c] = ClientUpdateMessage(client: c, round: 1, sampleCount: job.shards[c].count, payload: .plain(delta))
         }
         return (state, plain)
     }
 
     func runSecureStages(_ state: inout RoundState, _ job: PreparedJob) throws {
-        for c in state.selectedClients { _ = try ShareStage().run(&state, client: c, job: job) }
+        _ = try ShareStage().runWholeStage(&state, job: job)
         _ = try SecureSumStage().run(&state, client: nil, job: job)
         _ = try ReconstructStage().run(&state, client: nil, job: job)
     }
@@ -73,7 +73,7 @@ final class SecureAggregationJobTests: XCTestCase {
     func testAdditiveAggregatorSeesOnlyUniformPartialSumsNeverAnUpdate() throws {
         let job = try prepared(manifest(privacy: "secure_aggregation: additive\n  share_holders: 3"))
         var (state, plain) = try roundWithUpdates(job)
-        for c in state.selectedClients { _ = try ShareStage().run(&state, client: c, job: job) }
+        _ = try ShareStage().runWholeStage(&state, job: job)
         XCTAssertTrue(state.updates.isEmpty, "no plain update reaches the aggregator")
         _ = try SecureSumStage().run(&state, client: nil, job: job)
         let view = state.secureAggregation!.aggregatorView
@@ -148,7 +148,7 @@ final class SecureAggregationJobTests: XCTestCase {
         var (halfState, _) = try roundWithUpdates(half)
         XCTAssertEqual(halfState.selectedClients, selected)
         var metrics: [StageMetric] = []
-        for c in halfState.selectedClients { metrics += try ShareStage().run(&halfState, client: c, job: half) }
+        metrics += try ShareStage().runWholeStage(&halfState, job: half)
         XCTAssertEqual(halfState.secureAggregation!.plan.dropped, Set(selected.dropFirst()))
         XCTAssertEqual(metrics.filter { $0.name == "named_dropouts_not_selected" }.map(\.value), [5])
     }

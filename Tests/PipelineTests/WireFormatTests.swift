@@ -28,10 +28,12 @@ final class WireFormatTests: XCTestCase {
     }
 
     /// `bytes_sent` is the encoding's length: header 16, then the fields, 4 bytes per value.
-    func testWireBytesIsTheMeasuredEncodingLength() {
-        XCTAssertEqual(plain.wireBytes, plain.encoded().count)
-        XCTAssertEqual(plain.wireBytes, 16 + 4 + 4 + 8 + 2 + 8 + 4 * 4)
-        XCTAssertEqual(global.wireBytes, 16 + 4 + 8 + 4 * 33)
+    func testWireBytesIsTheMeasuredEncodingLength() throws {
+        XCTAssertEqual(plain.encoded().count, 16 + 4 + 4 + 8 + 2 + 8 + 4 * 4)
+        XCTAssertEqual(global.encoded().count, 16 + 4 + 8 + 4 * 33)
+        let delivery = try InProcessTransport().deliver(plain, from: .client(3), to: .aggregator)
+        XCTAssertEqual(delivery.bytes, plain.encoded().count)
+        XCTAssertTrue(same(delivery.message, plain))
     }
 
     func testEveryTruncationIsATypedError() {

@@ -21,9 +21,10 @@ final class ReleaseHashTests: XCTestCase {
         let released: Released
         var name: StageName { inner.name }
         var scope: StageScope { inner.scope }
+        func plan(_ state: inout RoundState, job: PreparedJob) throws -> [StageMetric] { try inner.plan(&state, job: job) }
         func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
             let metrics = try inner.run(&state, client: client, job: job)
-            if let client, case .plain(let delta) = state.updates.last(where: { $0.client == client })?.payload {
+            if let client, case .plain(let delta) = state.outbox.last(where: { $0.client == client })?.payload {
                 released.hashes["\(state.round)/client/\(client)"] = Digest.sha256Hex(floats: delta)
             } else if client == nil, let delta = state.aggregateDelta {
                 released.hashes["\(state.round)/aggregator"] = Digest.sha256Hex(floats: delta)

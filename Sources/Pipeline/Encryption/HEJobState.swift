@@ -34,8 +34,8 @@ public struct HEJobState: Sendable {
     public internal(set) var current: HEKeyEpoch?
     var clients = HEClientSide()
     var holders = HEShareHolderSide()
-    /// The running round's simulated dropouts (DP + HE + MPC), planned by its first `encrypt`.
-    var dropouts: RoundDropouts?
+    /// The running round's public plan, fixed by `encrypt`'s `plan` before any client encrypts.
+    var roundPlan: HERoundPlan?
     /// The aggregator's encrypted aggregate of this round and the divisor to apply after decryption.
     var aggregate: (vector: EncryptedVector, divisor: Double)?
     /// Keys made since the runner last recorded them (for `he_keys`).
@@ -95,14 +95,17 @@ public struct HEJobState: Sendable {
         }
         return metrics
     }
+}
 
-    /// The round's dropouts (DP + HE + MPC): planned once, by the round's first `encrypt` call.
-    mutating func roundDropouts(_ state: RoundState, job: PreparedJob) -> (plan: RoundDropouts, isNew: Bool) {
-        if let planned = dropouts, planned.round == state.round { return (planned, false) }
-        let plan = RoundDropouts.plan(round: state.round, selected: state.selectedClients, privacy: job.manifest.privacy, streams: job.publicStreams)
-        dropouts = plan
-        return (plan, true)
-    }
+/// What every party knows of an HE round before the first client encrypts.
+struct HERoundPlan: Sendable {
+    let round: Int
+    /// DP + HE + MPC: the simulated dropouts (`RoundDropouts`); nil on the threshold path, where
+    /// every key holder must take part in decryption.
+    let dropouts: RoundDropouts?
+    /// Client-level DP: the noise shares guaranteed to reach the sum (`GuaranteedSurvivors`);
+    /// each client adds N(0, σ²C²/noiseParties).
+    let noiseParties: Int
 }
 
 /// The client side of the HE protocols, as a networked client would run them: every function

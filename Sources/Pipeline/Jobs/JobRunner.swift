@@ -111,6 +111,7 @@ public final class JobRunner {
         progress?.started(job: jobId, name: manifest.name, totalSteps: remaining * manifest.federation.clientsPerRound)
 
         let protects = manifest.privacy.protectsClients
+        let hidesCohort = manifest.privacy.hidesCohort
         var parameters = start.parameters
         var learningRate = start.learningRate
         var privacy = start.privacy
@@ -123,61 +124,88 @@ public final class JobRunner {
             var batch = RoundRecordBatch(round: round, selectedClients: [], startedAt: Timestamp.now(), finishedAt: "")
             var kept: [(owner: String, metric: MetricRecord)] = []
             var released = false
+            /// The network boundary: a noisy release is passed on only once its spend is on the
+            /// ledger, with the round marked released. A round re-executed in reproducible mode
+            /// makes the same releases again: they are checked against the ledger, not appended twice.
+            func commitPendingReleases() throws {
+                guard !state.pendingLedger.isEmpty else { return }
+                let first = !released
+                try database.commitRelease(jobId: jobId, round: round, selectedClients: hidesCohort ? [] : state.selectedClients,
+                                           startedAt: batch.startedAt, entries: state.pendingLedger, heldBy: worker,
+                                           reuseRecorded: reproducible) { _ in
+                    if first { self.faults?.strike(round: round, at: .inRelease) }
+                }
+                if first { faults?.strike(round: round, at: .afterRelease) }
+                released = true
+                for entry in state.pendingLedger where entry.enforcedEpsilonSpent >= 0.8 * entry.budgetEpsilon {
+                    if warned.insert(entry.party).inserted {
+                        monitor.warning("\(entry.party) has spent ε = \(String(format: "%.3f", entry.enforcedEpsilonSpent)) of its budget \(entry.budgetEpsilon) (\(Int(100 * entry.enforcedEpsilonSpent / entry.budgetEpsilon))%) after round \(round)")
+                    }
+                }
+                state.pendingLedger = []
+            }
+            /// Files a stage's metrics: the aggregator's in the database, a party's own in its local record.
+            func file(_ metrics: [StageMetric], stage: StageName, client: Int?) -> [MetricRecord] {
+                var visible: [MetricRecord] = []
+                for m in metrics {
+                    let record = MetricRecord(round: round, stage: stage.rawValue, client: client, name: m.name, value: m.value, unit: m.unit)
+                    switch (protects, m.owner) {
+                    case (false, _), (true, .aggregator): visible.append(record)
+                    case (true, .client):
+                        guard let client else { preconditionFailure("a client metric from an aggregator stage") }
+                        kept.append((Party.client(client).description, record))
+                    case (true, .simulator): kept.append(("simulator", record))
+                    }
+                }
+                return visible
+            }
             do {
                 for stage in stages {
                     faults?.strike(round: round, at: .beforeStage(stage.name.rawValue))
                     // Cancellation (`privfed serve`'s POST /api/jobs/{id}/cancel) takes effect between stages.
                     if try database.isCancelled(jobId: jobId) { throw PipelineError.cancelled }
+                    try heartbeat.beat()
+                    // What every party knows before the stage's first client acts.
+                    let stageStarted = Timestamp.now()
+                    let planned = try stage.plan(&state, job: job)
+                    try commitPendingReleases()
+                    batch.metrics += file(planned, stage: stage.name, client: nil)
                     let clients: [Int?] = stage.scope == .perClient ? state.selectedClients.map { $0 } : [nil]
+                    let anonymous = hidesCohort && stage.scope == .perClient
+                    var cohort = CohortTotals()
                     for client in clients {
                         try heartbeat.beat()
                         let started = Timestamp.now()
                         let t0 = ContinuousClock.now
                         do {
-                            let metrics = try stage.run(&state, client: client, job: job)
-                            if !state.pendingLedger.isEmpty {
-                                // The network boundary: a noisy release is passed on only once its
-                                // spend is on the ledger, with the round marked released. A round
-                                // re-executed in reproducible mode makes the same releases again:
-                                // they are checked against the ledger, not appended twice.
-                                let first = !released
-                                try database.commitRelease(jobId: jobId, round: round, selectedClients: state.selectedClients,
-                                                           startedAt: batch.startedAt, entries: state.pendingLedger, heldBy: worker,
-                                                           reuseRecorded: reproducible) { _ in
-                                    if first { self.faults?.strike(round: round, at: .inRelease) }
-                                }
-                                if first { faults?.strike(round: round, at: .afterRelease) }
-                                released = true
-                                for entry in state.pendingLedger where entry.enforcedEpsilonSpent >= 0.8 * entry.budgetEpsilon {
-                                    if warned.insert(entry.party).inserted {
-                                        monitor.warning("\(entry.party) has spent ε = \(String(format: "%.3f", entry.enforcedEpsilonSpent)) of its budget \(entry.budgetEpsilon) (\(Int(100 * entry.enforcedEpsilonSpent / entry.budgetEpsilon))%) after round \(round)")
-                                    }
-                                }
-                                state.pendingLedger = []
+                            var metrics = try stage.run(&state, client: client, job: job)
+                            try commitPendingReleases()
+                            if !state.outbox.isEmpty {
+                                metrics.append(StageMetric("bytes_sent", Double(try state.deliverOutbox(via: job.transport)), "bytes"))
                             }
-                            batch.stageRuns.append(StageRunRecord(round: round, stage: stage.name.rawValue, client: client, startedAt: started,
-                                                                  durationMs: t0.duration(to: .now).milliseconds, succeeded: true))
-                            for m in metrics {
-                                let record = MetricRecord(round: round, stage: stage.name.rawValue, client: client, name: m.name,
-                                                          value: m.value, unit: m.unit)
-                                switch (protects, m.owner) {
-                                case (false, _), (true, .aggregator): batch.metrics.append(record)
-                                case (true, .client):
-                                    guard let client else { preconditionFailure("a client metric from an aggregator stage") }
-                                    kept.append((Party.client(client).description, record))
-                                case (true, .simulator): kept.append(("simulator", record))
-                                }
+                            let run = StageRunRecord(round: round, stage: stage.name.rawValue, client: client, startedAt: started,
+                                                     durationMs: t0.duration(to: .now).milliseconds, succeeded: true)
+                            let visible = file(metrics, stage: stage.name, client: client)
+                            if anonymous {
+                                cohort.add(durationMs: run.durationMs, metrics: visible)
+                            } else {
+                                batch.stageRuns.append(run)
+                                batch.metrics += visible
                             }
                             if stage.name == .evaluate {
                                 last = (metrics.first { $0.name == "accuracy" }?.value, metrics.first { $0.name == "loss" }?.value)
                             }
                         } catch {
-                            batch.stageRuns.append(StageRunRecord(round: round, stage: stage.name.rawValue, client: client, startedAt: started,
-                                                                  durationMs: t0.duration(to: .now).milliseconds, succeeded: false,
-                                                                  error: "\(error)"))
+                            batch.stageRuns.append(StageRunRecord(round: round, stage: stage.name.rawValue, client: anonymous ? nil : client,
+                                                                  startedAt: started, durationMs: t0.duration(to: .now).milliseconds,
+                                                                  succeeded: false, error: "\(error)"))
                             throw error
                         }
                         if let client, stage.name == .localTrain { progress?.clientFinished(round: round, client: client) }
+                    }
+                    if let totals = cohort.records(round: round, stage: stage.name, startedAt: stageStarted) {
+                        batch.stageRuns.append(totals.run)
+                        batch.metrics += totals.metrics
                     }
                 }
             } catch {
@@ -185,7 +213,7 @@ public final class JobRunner {
                     progress?.finished()
                     throw error  // another worker holds the job now: write nothing
                 }
-                batch.selectedClients = state.selectedClients
+                batch.selectedClients = hidesCohort ? [] : state.selectedClients
                 batch.finishedAt = Timestamp.now()
                 if case PipelineError.cancelled = error {
                     try database.finishJob(id: jobId, status: .cancelled, error: "round \(round): \(error)")
@@ -207,7 +235,7 @@ public final class JobRunner {
             }
             parameters = next
             learningRate *= manifest.federation.learningRateDecay
-            batch.selectedClients = state.selectedClients
+            batch.selectedClients = hidesCohort ? [] : state.selectedClients
             batch.finishedAt = Timestamp.now()
             batch.artifacts = [ArtifactRecord(round: round, kind: "global_model", sha256: Digest.sha256Hex(floats: parameters),
                                               bytes: parameters.count * 4)]

@@ -27,6 +27,8 @@ public struct PreparedJob: Sendable {
     public internal(set) var heSetup: HESetup? = nil
     /// The one-run privacy audit's canaries (already in `train` and `shards`); nil without `audit:`.
     public internal(set) var canaries: CanarySet? = nil
+    /// What carries the parties' messages (`Transport`): in process by default.
+    public var transport: any Transport = InProcessTransport()
     /// Timings of load_data, partition and init_model, recorded as round 0.
     public let setupRuns: [StageRunRecord]
     public let setupMetrics: [MetricRecord]

@@ -47,8 +47,17 @@ public struct RoundState: Sendable {
     public var global: GlobalModelMessage
     public var learningRate: Double
     public var selectedClients: [Int] = []
-    /// Updates received by the aggregator, in client order.
+    /// Updates the aggregator received, as decoded from the bytes that crossed, in client order.
     public var updates: [ClientUpdateMessage] = []
+    /// Bytes of the updates the aggregator received this round (`updates`), as carried.
+    public var receivedBytes = 0
+    /// Updates a client has finished and handed over for sending. The runner delivers them to the
+    /// aggregator (`deliverOutbox`) only after the round's pending releases are on the ledger:
+    /// the privacy gate, owned by the runner rather than by each stage.
+    public var outbox: [ClientUpdateMessage] = []
+    /// Client devices: each client's update awaiting protection by `encrypt` or `share`. It never
+    /// leaves its client in this form.
+    public var onDevice: [Int: ClientUpdateMessage] = [:]
     /// The aggregated model delta, once the aggregator has one in the clear.
     public var aggregateDelta: [Float]?
     /// The new global model, after `aggregate`.
@@ -58,7 +67,7 @@ public struct RoundState: Sendable {
     /// Ledger entries of releases decided in the last stage; the runner commits them (with the
     /// round's `released` status) before the next stage can read the released output.
     public var pendingLedger: [LedgerEntry] = []
-    /// Secure aggregation (MPC) of this round: planned by the first `share` call, filled by
+    /// Secure aggregation (MPC) of this round: planned by `share`'s `plan`, filled by
     /// `share` (clients), `aggregate` (share-holders / SecAgg protocol) and read by `reconstruct`.
     public var secureAggregation: SecureAggregationRoundState?
     /// Homomorphic encryption: keys, client devices and the encrypted aggregate; carried from
@@ -66,12 +75,48 @@ public struct RoundState: Sendable {
     public var he: HEJobState?
 }
 
+extension RoundState {
+    /// Hands a client's finished update on: into the outbox when it travels as it is, or kept on
+    /// the device when a later stage (`encrypt`, `share`) must protect it first.
+    public mutating func handOver(_ update: ClientUpdateMessage, job: PreparedJob) {
+        if job.manifest.uploadsProtected { onDevice[update.client] = update } else { outbox.append(update) }
+    }
+
+    /// Delivers the outbox to the aggregator through `transport`; returns the bytes sent. The
+    /// runner calls it after committing the pending releases, never before.
+    public mutating func deliverOutbox(via transport: any Transport) throws -> Int {
+        precondition(pendingLedger.isEmpty, "an update would leave its client before its release is on the ledger")
+        var sent = 0
+        for update in outbox {
+            let delivery = try transport.deliver(update, from: .client(update.client), to: .aggregator)
+            updates.append(delivery.message)
+            receivedBytes += delivery.bytes
+            sent += delivery.bytes
+        }
+        outbox = []
+        return sent
+    }
+}
+
 /// One stage of a round. Stages are values with this one interface, so protection stages
 /// (encrypt, share, reconstruct, decrypt) slot in between training and aggregation without
 /// the runner knowing what they do.
+///
+/// The runner calls `plan` once, then `run` once per selected client (`.perClient`) or once
+/// (`.aggregator`). A release decided in either (`RoundState.pend`) is committed to the ledger
+/// before the runner goes on, so nothing it covers leaves a party unrecorded.
 public protocol RoundStage: Sendable {
     var name: StageName { get }
     var scope: StageScope { get }
+    /// Fixes, once per round and before the stage's first client acts, what every party of the
+    /// stage knows in public: the key epoch, the dropouts, the guaranteed survivors, the
+    /// secure-aggregation parameters, a release decided for the whole cohort. Its metrics are
+    /// filed without a client. Default: nothing to plan.
+    func plan(_ state: inout RoundState, job: PreparedJob) throws -> [StageMetric]
     /// Runs the stage; `client` is the client index for `.perClient` stages, nil otherwise.
     func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric]
+}
+
+extension RoundStage {
+    public func plan(_ state: inout RoundState, job: PreparedJob) throws -> [StageMetric] { [] }
 }

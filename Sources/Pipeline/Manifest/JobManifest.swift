@@ -16,6 +16,9 @@ public struct JobManifest: Codable, Sendable, Equatable {
     public var privacy: PrivacySettings
     /// The per-round stages, in order (derived from the privacy settings when absent).
     public var stages: [StageName]
+    /// Whether client updates are protected (encrypted or secret-shared) before they leave the
+    /// client: then the trained update stays on the device until `encrypt` or `share`.
+    public var uploadsProtected: Bool { stages.contains(.encrypt) || stages.contains(.share) }
     /// Worker threads for kernels; results do not depend on it.
     public var threads: Int
     /// The one-run empirical privacy audit (`audit:`); nil when the manifest has none.
@@ -138,6 +141,9 @@ public struct PrivacySettings: Codable, Sendable, Equatable {
     /// Whether any privacy setting is on: then the aggregator's records hold only what it may see
     /// (`MetricOwner`). A plain FedAvg job promises no privacy and records everything.
     public var protectsClients: Bool { differentialPrivacy || homomorphicEncryption || secureAggregation != .none }
+    /// Whether the round's cohort is private to the clients' own Poisson coins (client-level DP):
+    /// then the aggregator's records keep the cohort's size, never its members (`CohortTotals`).
+    public var hidesCohort: Bool { differentialPrivacy && unit == .client }
     public var threshold: Int?
     public var dropoutRate: Double?
     /// Named dropouts: round → the clients that drop in it (before their input reaches the sum).

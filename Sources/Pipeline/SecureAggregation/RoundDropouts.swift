@@ -50,7 +50,7 @@ public struct RoundDropouts: Sendable, Equatable {
     }
 
     /// `named_dropouts_not_selected`, when clients were named but not selected (recorded by the
-    /// round's first client stage).
+    /// stage's `plan`).
     var warningMetrics: [StageMetric] {
         namedButNotSelected.isEmpty ? [] : [StageMetric("named_dropouts_not_selected", Double(namedButNotSelected.count), "count")]
     }

@@ -2,8 +2,8 @@ import DifferentialPrivacy
 import Randomness
 import SecureComputation
 
-/// The public plan of one round of secure aggregation, fixed by the round's first `share` call
-/// and known to every party: who takes part, who drops out (simulated), the fixed-point encoding,
+/// The public plan of one round of secure aggregation, fixed by `share`'s `plan` before any client
+/// shares, and known to every party: who takes part, who drops out (simulated), the fixed-point encoding,
 /// the SecAgg graph and threshold, and how the sum is turned into the new model.
 public struct SecureAggregationRoundPlan: Sendable {
     public let scheme: SecureAggregationName

@@ -23,13 +23,11 @@ public struct DPFedAvgStage: RoundStage {
 
         let global = state.global.parameters
         var sum = [Float](repeating: 0, count: global.count)
-        var bytes = 0
         for update in state.updates {
             guard case .plain(let delta) = update.payload else {
                 throw PipelineError.stage(name.rawValue, "DP-FedAvg received a protected update it cannot read")
             }
             for i in sum.indices { sum[i] += delta[i] }
-            bytes += update.wireBytes
         }
         var noise = job.streams(.aggregator).generator("round/\(state.round)/aggregate/noise")
         DPFedAvg.addCentralNoise(to: &sum, noiseMultiplier: plan.noiseMultiplier, maxNorm: plan.maxGradNorm, using: &noise)
@@ -40,7 +38,7 @@ public struct DPFedAvgStage: RoundStage {
         state.pend(admitted, released: sum)  // the noisy averaged delta
         return [
             StageMetric("updates", Double(state.updates.count), "count"),
-            StageMetric("bytes_received", Double(bytes), "bytes"),
+            StageMetric("bytes_received", Double(state.receivedBytes), "bytes"),
             StageMetric("epsilon_spent", admitted.enforcedEpsilonSpent, "epsilon"),
         ]
     }

@@ -8,7 +8,7 @@ import Randomness
 /// cohort, stream `round/R/noise-share` of the client's root), packed into ⌈P / slots⌉ ciphertexts
 /// (stream `he/round/R/encrypt` of the client's root). The payload becomes the serialized ciphertexts.
 ///
-/// The first client of a round that starts a key epoch triggers the collective key generation.
+/// The stage's `plan` makes the collective key when the round starts a key epoch.
 ///
 /// DP + HE + MPC (`secure_aggregation: additive`): the share-holders decrypt, so clients may drop
 /// out; a client that drops (by `dropout_rate` or named in `dropouts`, see `RoundDropouts`) sends
@@ -21,27 +21,40 @@ public struct EncryptStage: RoundStage {
 
     public init() {}
 
-    public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
-        guard let client, var he = state.he else { preconditionFailure("encrypt runs per client of an HE job") }
+    /// The epoch's collective key (made when the round starts an epoch), the round's dropouts
+    /// and its guaranteed survivors, fixed before any client encrypts.
+    public func plan(_ state: inout RoundState, job: PreparedJob) throws -> [StageMetric] {
+        guard var he = state.he else { preconditionFailure("encrypt plans an HE job's round") }
+        guard !state.selectedClients.isEmpty else { return [] }
         var metrics = try he.ensureKey(round: state.round, job: job)
-        guard let key = he.current else { preconditionFailure("no key after key generation") }
-        guard let index = state.updates.lastIndex(where: { $0.client == client }),
-              case .plain(var delta) = state.updates[index].payload else {
-            throw PipelineError.stage(name.rawValue, "client \(client) has no plaintext update to encrypt")
-        }
+        var dropouts: RoundDropouts?
         var noiseParties = state.selectedClients.count
         if he.setup.shareHolders != nil {
-            let (dropouts, isNew) = he.roundDropouts(state, job: job)
-            noiseParties = GuaranteedSurvivors.count(selected: dropouts.selected.count, privacy: job.manifest.privacy,
+            let planned = RoundDropouts.plan(round: state.round, selected: state.selectedClients, privacy: job.manifest.privacy,
+                                             streams: job.publicStreams)
+            noiseParties = GuaranteedSurvivors.count(selected: planned.selected.count, privacy: job.manifest.privacy,
                                                      clientsPerRound: job.manifest.federation.clientsPerRound, configuration: nil)
-            if isNew {
-                guard dropouts.survivors.count >= noiseParties else { throw dropouts.tooFewSurvivors(stage: name, threshold: noiseParties) }
-                metrics += dropouts.warningMetrics
-            }
+            guard planned.survivors.count >= noiseParties else { throw planned.tooFewSurvivors(stage: name, threshold: noiseParties) }
+            metrics += planned.warningMetrics
+            dropouts = planned
+        }
+        if he.setup.clientLevelDP { metrics.append(StageMetric("noise_parties", Double(noiseParties), "count")) }
+        he.roundPlan = HERoundPlan(round: state.round, dropouts: dropouts, noiseParties: noiseParties)
+        state.he = he
+        return metrics
+    }
+
+    public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
+        guard let client, var he = state.he, let key = he.current, let roundPlan = he.roundPlan, roundPlan.round == state.round else {
+            preconditionFailure("encrypt runs per client of an HE job, after its plan")
+        }
+        var metrics: [StageMetric] = []
+        guard let update = state.onDevice.removeValue(forKey: client), case .plain(var delta) = update.payload else {
+            throw PipelineError.stage(name.rawValue, "client \(client) has no plaintext update to encrypt")
+        }
+        if let dropouts = roundPlan.dropouts {
             if dropouts.dropped.contains(client) {
-                state.updates.remove(at: index)  // the client leaves before uploading
-                state.he = he
-                return metrics + [StageMetric("dropped", 1, "count"), StageMetric("bytes_sent", 0, "bytes")]
+                return [StageMetric("dropped", 1, "count")]  // the client leaves before uploading
             }
             metrics.append(StageMetric("dropped", 0, "count"))
         }
@@ -49,8 +62,7 @@ public struct EncryptStage: RoundStage {
             guard let plan = job.privacyPlan else { preconditionFailure("client-level DP needs a privacy plan") }
             var noise = job.streams(.client(client)).generator("round/\(state.round)/noise-share")
             DPFedAvg.addDistributedNoiseShare(to: &delta, noiseMultiplier: plan.noiseMultiplier, maxNorm: plan.maxGradNorm,
-                                              parties: noiseParties, using: &noise)
-            metrics.append(StageMetric("noise_parties", Double(noiseParties), "count"))
+                                              parties: roundPlan.noiseParties, using: &noise)
         }
         he.clients.simulationPlainUpdates[client] = delta
         let codec = he.setup.codec
@@ -63,15 +75,10 @@ public struct EncryptStage: RoundStage {
         }
         let wire = EncryptedUpdate(valueCount: delta.count, epoch: key.epoch, keyID: key.keyID,
                                    ciphertexts: vector.ciphertexts.map { HESerialization.serialize($0, context: codec.context) })
-        var protected = state.updates[index]
+        var protected = update
         protected.payload = .encrypted(wire)
-        let (received, sent) = try InProcessTransport.carry(protected)
-        state.updates[index] = received
+        state.outbox.append(protected)
         state.he = he
-        metrics += [
-            StageMetric("ciphertexts", Double(wire.ciphertexts.count), "count"),
-            StageMetric("bytes_sent", Double(sent), "bytes"),
-        ]
-        return metrics
+        return metrics + [StageMetric("ciphertexts", Double(wire.ciphertexts.count), "count")]
     }
 }

@@ -11,20 +11,18 @@ public struct FedAvgStage: RoundStage {
         let global = state.global.parameters
         let total = state.updates.reduce(0) { $0 + $1.sampleCount }
         var sum = [Double](repeating: 0, count: global.count)
-        var bytes = 0
         for update in state.updates {
             guard case .plain(let delta) = update.payload else {
                 throw PipelineError.stage(StageName.aggregate.rawValue, "FedAvg received a protected update it cannot read")
             }
             let weight = total > 0 ? Double(update.sampleCount) / Double(total) : 0
             for i in sum.indices { sum[i] += weight * Double(delta[i]) }
-            bytes += update.wireBytes
         }
         state.aggregateDelta = sum.map { Float($0) }
         state.nextParameters = zip(global, sum).map { Float(Double($0) + $1) }
         return [
             StageMetric("updates", Double(state.updates.count), "count"),
-            StageMetric("bytes_received", Double(bytes), "bytes"),
+            StageMetric("bytes_received", Double(state.receivedBytes), "bytes"),
         ]
     }
 }

@@ -17,7 +17,6 @@ public struct HomomorphicAggregateStage: RoundStage {
         }
         let codec = he.setup.codec
         var vectors: [EncryptedVector] = []
-        var bytes = 0
         for update in state.updates {
             guard case .encrypted(let e) = update.payload else {
                 throw PipelineError.stage(name.rawValue, "client \(update.client) sent an unencrypted update")
@@ -27,7 +26,6 @@ public struct HomomorphicAggregateStage: RoundStage {
             }
             let ciphertexts = try e.ciphertexts.map { try HESerialization.deserializeCiphertext($0, context: codec.context) }
             vectors.append(EncryptedVector.received(count: e.valueCount, ciphertexts: ciphertexts, valueBound: codec.valueBound))
-            bytes += update.wireBytes
         }
         let counts = state.updates.map(\.sampleCount)
         let weights = he.setup.clientLevelDP ? counts.map { _ in 1 } : he.setup.integerWeights(counts)
@@ -43,7 +41,7 @@ public struct HomomorphicAggregateStage: RoundStage {
         state.he = he
         return [
             StageMetric("updates", Double(vectors.count), "count"),
-            StageMetric("bytes_received", Double(bytes), "bytes"),
+            StageMetric("bytes_received", Double(state.receivedBytes), "bytes"),
             StageMetric("weight_sum", Double(weightSum), "count"),
             StageMetric("fedavg_weight_error", weightError, "abs"),
         ]

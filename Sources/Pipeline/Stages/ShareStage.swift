@@ -14,7 +14,7 @@ import SecureComputation
 ///   (`DPFedAvg.addDistributedNoiseShare`, stream `round/R/noise-share` of the client's root), m being the
 ///   shares guaranteed to reach the sum (`GuaranteedSurvivors`: the threshold t for SecAgg, the
 ///   designed minimum of survivors for additive; never the dropouts that then happen). The release is decided (and put on the pending ledger, which the runner commits)
-///   in the round's first share call, before any noisy share leaves a client.
+///   in the stage's `plan`, before any noisy share leaves a client.
 ///   Its ledger row has no `output_sha256`: the release is the sum of every surviving client's
 ///   noisy share, which exists only after `aggregate` has opened it, while the spend must be on
 ///   the ledger before the first share leaves its client. Moving the decision to `reconstruct`
@@ -34,32 +34,34 @@ public struct ShareStage: RoundStage {
 
     public init() {}
 
-    public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
-        guard let client else { preconditionFailure("share runs per client") }
-        let p = job.manifest.privacy
-        let clientDP = p.differentialPrivacy && p.unit == .client
-        var metrics: [StageMetric] = []
-        if state.secureAggregation == nil {
-            let plan = try SecureAggregationRoundState.plan(for: state, job: job)
-            if clientDP {
-                state.pend(try state.admitRelease(of: .aggregator), released: nil)
-            }
-            state.secureAggregation = SecureAggregationRoundState(plan: plan)
-            metrics += plan.dropouts.warningMetrics
+    /// The round's public plan (`SecureAggregationRoundState.plan`) and, under client-level DP,
+    /// the release decision for the cohort's sum, before any noisy share leaves a client.
+    public func plan(_ state: inout RoundState, job: PreparedJob) throws -> [StageMetric] {
+        guard !state.selectedClients.isEmpty else { return [] }  // `aggregate` reports the empty round
+        let plan = try SecureAggregationRoundState.plan(for: state, job: job)
+        if job.manifest.privacy.hidesCohort {
+            state.pend(try state.admitRelease(of: .aggregator), released: nil)
         }
-        guard let index = state.updates.firstIndex(where: { $0.client == client }),
-              case .plain(var delta) = state.updates[index].payload else {
+        state.secureAggregation = SecureAggregationRoundState(plan: plan)
+        var metrics = plan.dropouts.warningMetrics
+        if let parties = plan.noiseParties { metrics.append(StageMetric("noise_parties", Double(parties), "count")) }
+        return metrics
+    }
+
+    public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
+        guard let client, state.secureAggregation != nil else { preconditionFailure("share runs per client, after its plan") }
+        let clientDP = job.manifest.privacy.hidesCohort
+        var metrics: [StageMetric] = []
+        guard let update = state.onDevice.removeValue(forKey: client), case .plain(var delta) = update.payload else {
             throw PipelineError.stage(name.rawValue, "client \(client) has no plain update to share")
         }
-        let sampleCount = state.updates[index].sampleCount
-        state.updates.remove(at: index) // the plain update stays on the client
+        let sampleCount = update.sampleCount  // the plain update stays on the client
         let plan = state.secureAggregation!.plan
         if clientDP {
             let privacy = job.privacyPlan!
             var noise = job.streams(.client(client)).generator("round/\(state.round)/noise-share")
             DPFedAvg.addDistributedNoiseShare(to: &delta, noiseMultiplier: privacy.noiseMultiplier, maxNorm: privacy.maxGradNorm,
                                               parties: plan.noiseParties!, using: &noise)
-            metrics.append(StageMetric("noise_parties", Double(plan.noiseParties!), "count"))
         } else {
             let weight = Float(sampleCount)
             for i in delta.indices { delta[i] *= weight }

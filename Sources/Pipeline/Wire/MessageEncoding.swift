@@ -1,19 +1,9 @@
 /// A message one party sends another, with its one encoding in `WireFrame`. `bytes_sent` and
-/// `bytes_received` are the lengths of these encodings, measured, never estimated.
+/// `bytes_received` are the lengths of these encodings as a `Transport` carried them.
 public protocol WireMessage: Sendable {
     static var wireKind: UInt16 { get }
     func encodedPayload() -> [UInt8]
     static func decodePayload(_ reader: inout WireReader) throws -> Self
-}
-
-/// Carries a message between two parties of one process the way a network would: encoded by the
-/// sender, decoded by the receiver, which so reads only what the bytes say.
-public enum InProcessTransport {
-    /// The message as the receiver decodes it, and the bytes that crossed.
-    public static func carry<M: WireMessage>(_ message: M) throws -> (received: M, bytes: Int) {
-        let bytes = message.encoded()
-        return (try M.decode(bytes), bytes.count)
-    }
 }
 
 extension WireMessage {
@@ -28,9 +18,6 @@ extension WireMessage {
         try reader.end()
         return message
     }
-
-    /// Bytes this message occupies on the wire: the length of its encoding.
-    public var wireBytes: Int { encoded().count }
 }
 
 extension GlobalModelMessage: WireMessage {

@@ -1,0 +1,74 @@
+import Foundation
+@testable import Pipeline
+import ResultsStore
+import TestSupport
+import XCTest
+
+/// Every message between parties goes through the job's `Transport`, and the receiver reads only
+/// what the bytes say. The attack: a party on the path cuts the last byte off every client
+/// upload, or rewrites the round field of every broadcast. The receiver refuses the bytes with a
+/// typed `WireError`, the job ends `failed` with that reason, and no half-received round is
+/// recorded.
+final class TransportTamperTests: XCTestCase {
+    /// Re-frames what the sender encoded through `tamper` before the receiver decodes it.
+    struct TamperingTransport: Transport {
+        let tamper: @Sendable ([UInt8], Party, Party) -> [UInt8]
+
+        func deliver<M: WireMessage>(_ message: M, from sender: Party, to receiver: Party) throws -> Delivery<M> {
+            let bytes = tamper(message.encoded(), sender, receiver)
+            return Delivery(message: try M.decode(bytes), bytes: bytes.count)
+        }
+    }
+
+    static let manifest = smallMNISTManifest(name: "tamper", seed: 7, clients: 3, trainExamples: 600, testExamples: 200,
+                                             rounds: 2, clientsPerRound: 3)
+
+    func run(through transport: TamperingTransport) throws -> (db: ResultsDatabase, summary: JobSummary?, error: Error?) {
+        let (db, path) = try scratchJob(Self.manifest, prefix: "tamper")
+        let ready = try JobService.ready(path: path)
+        var prepared = ready.prepared
+        prepared.transport = transport
+        do {
+            let summary = try JobService(database: db).runNow(JobService.ReadyJob(path: path, text: ready.text, prepared: prepared))
+            return (db, summary, nil)
+        } catch {
+            return (db, nil, error)
+        }
+    }
+
+    func testATruncatedUploadFailsTheJobAndRecordsNoRound() throws {
+        let (db, summary, error) = try run(through: TamperingTransport { bytes, _, receiver in
+            receiver == .aggregator ? Array(bytes.dropLast()) : bytes
+        })
+        XCTAssertNil(summary)
+        XCTAssertTrue(error is WireError, "\(String(describing: error))")
+        let job = try XCTUnwrap(try db.jobs().first)
+        XCTAssertEqual(job.status, .failed)
+        XCTAssertTrue(job.error?.contains("the frame declares") ?? false, job.error ?? "no error recorded")
+        XCTAssertEqual(try db.rounds(jobId: job.id!).filter { $0.round > 0 }.map(\.status), ["failed"], "round 1 ends failed, nothing after it")
+        XCTAssertTrue(try db.artifacts(jobId: job.id!).allSatisfy { $0.round == 0 }, "no model recorded from a broken round")
+    }
+
+    func testABroadcastWithAnotherVersionIsRefused() throws {
+        let (db, summary, error) = try run(through: TamperingTransport { bytes, sender, _ in
+            guard sender == .aggregator else { return bytes }
+            var forged = bytes
+            forged[4] = 2  // the frame's version field (u16, little-endian) after "PFW1"
+            return forged
+        })
+        XCTAssertNil(summary)
+        XCTAssertEqual(error as? WireError, .unsupportedVersion(2))
+        XCTAssertEqual(try db.jobs().first?.status, .failed)
+    }
+
+    func testAnHonestTransportCountsTheBytesItCarried() throws {
+        let counted = TamperingTransport { bytes, _, _ in bytes }
+        let (db, summary, error) = try run(through: counted)
+        XCTAssertNil(error)
+        let metrics = try db.metrics(jobId: try XCTUnwrap(summary).jobId)
+        let sent = metrics.filter { $0.stage == "local_train" && $0.name == "bytes_sent" }.map(\.value)
+        let received = metrics.filter { $0.stage == "aggregate" && $0.name == "bytes_received" }.map(\.value)
+        XCTAssertEqual(sent.count, 6)
+        XCTAssertEqual(received, [sent[0] + sent[1] + sent[2], sent[3] + sent[4] + sent[5]], "the aggregator received what the clients sent")
+    }
+}
