@@ -6,6 +6,10 @@ public struct AdditiveShareMessage: Sendable, Hashable {
     public let holder: Int
     public let share: AdditiveShare
 
+    public init(client: Int, holder: Int, share: AdditiveShare) {
+        self.client = client; self.holder = holder; self.share = share
+    }
+
     /// Bytes on the wire: sender and holder ids (4 bytes each) and the share.
     public var byteCount: Int { 8 + share.byteCount }
 }
@@ -16,6 +20,10 @@ public struct PartialSumMessage: Sendable, Hashable {
     /// The clients whose shares are in `sum`, ascending.
     public let clients: [Int]
     public let sum: [UInt64]
+
+    public init(holder: Int, clients: [Int], sum: [UInt64]) {
+        self.holder = holder; self.clients = clients; self.sum = sum
+    }
 
     public var byteCount: Int { 4 + 4 * clients.count + 8 * sum.count }
 }

@@ -1,4 +1,5 @@
 @testable import Pipeline
+import SecureComputation
 import XCTest
 
 /// The messages between parties round-trip through their one wire format, and every malformed
@@ -80,6 +81,31 @@ final class WireFormatTests: XCTestCase {
         XCTAssertThrowsError(try ClientUpdateMessage.decode(WireFrame.frame(kind: 2, payload: tag.bytes))) { error in
             guard case WireError.invalidValue(let field, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(field, "payload tag")
+        }
+    }
+
+    /// The additive-sharing messages: a seed share, a vector share and a partial sum round-trip
+    /// exactly; every truncation, a short seed and unsorted clients are typed errors.
+    func testAdditiveShareAndPartialSumMessagesRoundTripAndRefuseMalformedBytes() throws {
+        let seed = AdditiveShareMessage(client: 4, holder: 1, share: .seed((0..<32).map { UInt8($0) }, count: 101_770))
+        let vector = AdditiveShareMessage(client: 4, holder: 2, share: .vector([0, 1, .max, 1 << 63]))
+        let partial = PartialSumMessage(holder: 2, clients: [0, 3, 9], sum: [5, .max, 0])
+        XCTAssertEqual(try AdditiveShareMessage.decode(seed.encoded()), seed)
+        XCTAssertEqual(try AdditiveShareMessage.decode(vector.encoded()), vector)
+        XCTAssertEqual(try PartialSumMessage.decode(partial.encoded()), partial)
+        XCTAssertEqual(vector.encoded().count, 16 + 4 + 4 + 2 + 8 + 8 * 4)
+        for bytes in [seed.encoded(), vector.encoded()] {
+            for cut in 0..<bytes.count {
+                XCTAssertThrowsError(try AdditiveShareMessage.decode(Array(bytes.prefix(cut)))) { XCTAssertTrue($0 is WireError, "cut at \(cut): \($0)") }
+            }
+        }
+        let short = AdditiveShareMessage(client: 4, holder: 1, share: .seed([1, 2, 3], count: 10))
+        XCTAssertThrowsError(try AdditiveShareMessage.decode(short.encoded())) {
+            XCTAssertEqual($0 as? WireError, .invalidValue(field: "seed", reason: "3 bytes, not 32"))
+        }
+        let unsorted = PartialSumMessage(holder: 0, clients: [3, 1], sum: [])
+        XCTAssertThrowsError(try PartialSumMessage.decode(unsorted.encoded())) {
+            XCTAssertEqual($0 as? WireError, .invalidValue(field: "clients", reason: "not ascending and distinct"))
         }
     }
 }

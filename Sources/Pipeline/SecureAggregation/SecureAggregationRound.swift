@@ -35,6 +35,8 @@ public struct SecureAggregationRoundState: Sendable {
     var clientInputs: [Int: [UInt64]] = [:]
     /// Share-holders (additive): the shares each holder received, holder by holder.
     var holderInboxes: [[AdditiveShareMessage]]
+    /// Bytes each share-holder received, as the transport carried them.
+    var holderBytesReceived: [Int]
     /// What the aggregator receives: the holders' partial sums (additive) or the unmasked ring
     /// sum (secagg), and whose inputs they contain.
     public internal(set) var aggregatorView = AggregatorView()
@@ -48,6 +50,7 @@ public struct SecureAggregationRoundState: Sendable {
     init(plan: SecureAggregationRoundPlan) {
         self.plan = plan
         self.holderInboxes = Array(repeating: [], count: plan.scheme == .additive ? plan.holders : 0)
+        self.holderBytesReceived = Array(repeating: 0, count: holderInboxes.count)
     }
 
     /// Plans the round: the simulated dropouts (`RoundDropouts`: drawn by `dropout_rate` or named

@@ -6,7 +6,8 @@ import SecureComputation
 /// model: `reconstruct` turns it into the new global model.
 ///
 /// - additive: each share-holder h sums the shares in its own inbox (`AdditiveShareHolder`) and
-///   sends the aggregator one `PartialSumMessage`; the aggregator's view is those M messages.
+///   sends the aggregator one `PartialSumMessage` through the job's `Transport`; the aggregator's
+///   view is those M messages as decoded.
 /// - secagg / secagg_plus: the SecAgg protocol (Bonawitz et al. 2017, figure 4; Bell et al. 2020
 ///   for the sparse graph) between the clients' devices and the server, as explicit message rounds
 ///   (`SecAggRound`: advertise keys, share keys, masked input, unmasking), with the planned
@@ -42,18 +43,20 @@ public struct SecureSumStage: RoundStage {
         switch plan.scheme {
         case .additive:
             var partials: [PartialSumMessage] = []
+            var serverBytes = 0
             for (holder, inbox) in round.holderInboxes.enumerated() {
                 var shareHolder = AdditiveShareHolder(holder: holder, parameters: parameters)
                 for message in inbox { try shareHolder.receive(message) }
-                let partial = shareHolder.partialSum()
-                partials.append(partial)
-                metrics.append(StageMetric("holder_\(holder)_bytes_received", Double(shareHolder.bytesReceived), "bytes"))
-                metrics.append(StageMetric("holder_\(holder)_bytes_sent", Double(partial.byteCount), "bytes"))
+                let delivery = try job.transport.deliver(shareHolder.partialSum(), from: .shareHolder(holder), to: .aggregator)
+                partials.append(delivery.message)
+                serverBytes += delivery.bytes
+                metrics.append(StageMetric("holder_\(holder)_bytes_received", Double(round.holderBytesReceived[holder]), "bytes"))
+                metrics.append(StageMetric("holder_\(holder)_bytes_sent", Double(delivery.bytes), "bytes"))
             }
             round.holderInboxes = []
             round.aggregatorView.partialSums = partials
             round.aggregatorView.includedClients = partials.first?.clients ?? []
-            metrics.append(StageMetric("server_bytes", Double(partials.reduce(0) { $0 + $1.byteCount }), "bytes"))
+            metrics.append(StageMetric("server_bytes", Double(serverBytes), "bytes"))
         case .secagg, .secaggPlus:
             guard let configuration = plan.configuration else { preconditionFailure("secagg without a configuration") }
             let inputs = try plan.clients.map { client -> [UInt64] in

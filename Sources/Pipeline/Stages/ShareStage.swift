@@ -25,7 +25,8 @@ import SecureComputation
 ///   released model is bound instead by the round's recorded `global_model` SHA-256 and the
 ///   reproducible re-execution of `privfed audit --reproduce`.
 /// - additive: the encoding is split into M additive shares (stream
-///   `round/R/additive-shares` of the client's root), delivered to the share-holders' inboxes; a dropped
+///   `round/R/additive-shares` of the client's root), each carried by the job's `Transport` to its
+///   share-holder's inbox; a dropped
 ///   client sends nothing. secagg: the encoding stays on the client for the SecAgg protocol that
 ///   `aggregate` runs.
 public struct ShareStage: RoundStage {
@@ -73,9 +74,14 @@ public struct ShareStage: RoundStage {
             guard !dropped else { return metrics + [StageMetric("bytes_sent", 0, "bytes")] }
             let scheme = try AdditiveAggregation(holders: plan.holders, encoding: plan.encoding)
             var generator = job.streams(.client(client)).generator("round/\(state.round)/additive-shares")
-            let messages = try scheme.protect(update: delta, client: client, using: &generator)
-            for message in messages { state.secureAggregation!.holderInboxes[message.holder].append(message) }
-            metrics.append(StageMetric("bytes_sent", Double(messages.reduce(0) { $0 + $1.byteCount }), "bytes"))
+            var sent = 0
+            for message in try scheme.protect(update: delta, client: client, using: &generator) {
+                let delivery = try job.transport.deliver(message, from: .client(client), to: .shareHolder(message.holder))
+                state.secureAggregation!.holderInboxes[message.holder].append(delivery.message)
+                state.secureAggregation!.holderBytesReceived[message.holder] += delivery.bytes
+                sent += delivery.bytes
+            }
+            metrics.append(StageMetric("bytes_sent", Double(sent), "bytes"))
         case .secagg, .secaggPlus:
             state.secureAggregation!.clientInputs[client] = try plan.encoding.encode(delta)
         case .none:

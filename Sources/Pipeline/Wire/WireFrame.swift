@@ -47,6 +47,11 @@ public struct WireWriter {
         }
     }
     mutating func blob(_ data: [UInt8]) { u64(UInt64(data.count)); bytes += data }
+    mutating func words(_ values: [UInt64]) {
+        u64(UInt64(values.count))
+        bytes.reserveCapacity(bytes.count + 8 * values.count)
+        for v in values { u64(v) }
+    }
 }
 
 /// Reads little-endian fields, checking every length against what is left.
@@ -94,6 +99,20 @@ public struct WireReader {
     }
 
     mutating func blob(_ field: String) throws -> [UInt8] { Array(try take(try count(field, width: 1), field)) }
+
+    mutating func words(_ field: String) throws -> [UInt64] {
+        let n = try count(field, width: 8)
+        let raw = try take(8 * n, field)
+        var out = [UInt64](repeating: 0, count: n)
+        var i = raw.startIndex
+        for k in 0..<n {
+            var v: UInt64 = 0
+            for b in 0..<8 { v |= UInt64(raw[i + b]) << (8 * UInt64(b)) }
+            out[k] = v
+            i += 8
+        }
+        return out
+    }
 
     func end() throws { if !bytes.isEmpty { throw WireError.trailingBytes(bytes.count) } }
 }
