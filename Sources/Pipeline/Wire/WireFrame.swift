@@ -87,29 +87,26 @@ public struct WireReader {
     }
 
     mutating func floats(_ field: String) throws -> [Float] {
-        let n = try count(field, width: 4)
-        let raw = try take(4 * n, field)
-        var out = [Float](repeating: 0, count: n)
-        var i = raw.startIndex
-        for k in 0..<n {
-            out[k] = Float(bitPattern: UInt32(raw[i]) | UInt32(raw[i + 1]) << 8 | UInt32(raw[i + 2]) << 16 | UInt32(raw[i + 3]) << 24)
-            i += 4
-        }
-        return out
+        try array(field, width: 4) { Float(bitPattern: UInt32(truncatingIfNeeded: $0)) }
     }
 
     mutating func blob(_ field: String) throws -> [UInt8] { Array(try take(try count(field, width: 1), field)) }
 
-    mutating func words(_ field: String) throws -> [UInt64] {
-        let n = try count(field, width: 8)
-        let raw = try take(8 * n, field)
-        var out = [UInt64](repeating: 0, count: n)
+    mutating func words(_ field: String) throws -> [UInt64] { try array(field, width: 8) { $0 } }
+
+    /// A counted array of little-endian values `width` bytes wide, the count checked against
+    /// what is left before anything is allocated.
+    private mutating func array<T>(_ field: String, width: Int, _ make: (UInt64) -> T) throws -> [T] {
+        let n = try count(field, width: width)
+        let raw = try take(width * n, field)
+        var out: [T] = []
+        out.reserveCapacity(n)
         var i = raw.startIndex
-        for k in 0..<n {
+        for _ in 0..<n {
             var v: UInt64 = 0
-            for b in 0..<8 { v |= UInt64(raw[i + b]) << (8 * UInt64(b)) }
-            out[k] = v
-            i += 8
+            for b in 0..<width { v |= UInt64(raw[i + b]) << (8 * UInt64(b)) }
+            out.append(make(v))
+            i += width
         }
         return out
     }
