@@ -48,4 +48,19 @@ enum IDXFile {
         }
         return count
     }
+
+    /// The IDX images file of `pixels` (one byte per pixel, row-major, 28x28 each).
+    static func encodeImages(_ pixels: [UInt8]) -> [UInt8] {
+        precondition(pixels.count % (side * side) == 0, "not whole 28x28 images")
+        return header(imagesMagic, [UInt32(pixels.count / (side * side)), UInt32(side), UInt32(side)]) + pixels
+    }
+
+    /// The IDX labels file of `labels`.
+    static func encodeLabels(_ labels: [UInt8]) -> [UInt8] {
+        header(labelsMagic, [UInt32(labels.count)]) + labels
+    }
+
+    private static func header(_ magic: UInt32, _ fields: [UInt32]) -> [UInt8] {
+        ([magic] + fields).flatMap { word in (0..<4).reversed().map { UInt8(truncatingIfNeeded: word >> (8 * UInt32($0))) } }
+    }
 }

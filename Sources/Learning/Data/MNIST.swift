@@ -41,6 +41,20 @@ public struct MNIST: Sendable {
         return MNIST(train: train, test: test)
     }
 
+    /// One client's training data as `privfed partition export` writes it and an agent loads it:
+    /// the two training files of the MNIST layout (its shard only) and a `SHA256SUMS` covering
+    /// them, checked as `load` checks the full set.
+    /// - Throws: `MNISTError`.
+    public static func loadTrainingFiles(directory: String) throws(MNISTError) -> LabeledImages {
+        let names = [trainImagesFile, trainLabelsFile]
+        var compressed: [String: [UInt8]] = [:]
+        for name in names { compressed[name] = try readFile(directory, name) }
+        if let bad = try checksumResults(directory: directory, contents: compressed, files: names).first(where: { !$0.ok }) {
+            throw .checksumMismatch(file: bad.file, expected: bad.expected, actual: bad.actual)
+        }
+        return try decodePair(directory, images: trainImagesFile, labels: trainLabelsFile, compressed)
+    }
+
     /// Verifies every `.gz` against `SHA256SUMS` and returns one result per file, for audit
     /// records. Mismatches are reported in the results, not thrown.
     /// - Throws: `MNISTError.missingFile` or `.checksumEntryMissing` when a file or entry is absent.
@@ -84,7 +98,8 @@ public struct MNIST: Sendable {
         return sums
     }
 
-    private static func checksumResults(directory: String, contents: [String: [UInt8]]) throws(MNISTError) -> [ChecksumResult] {
+    private static func checksumResults(directory: String, contents: [String: [UInt8]],
+                                        files: [String] = MNIST.files) throws(MNISTError) -> [ChecksumResult] {
         let sums = try expectedSums(directory: directory)
         var results: [ChecksumResult] = []
         for name in files {
