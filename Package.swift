@@ -36,20 +36,22 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "ParallelWork"),
+        /// The one frame every message between parties travels in (PFW1), and its reader/writer.
+        .target(name: "Wire"),
         .target(name: "Randomness", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: fastMath + vectorCPU),
         .target(name: "Learning", dependencies: ["Randomness", "ParallelWork", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: fastMath + vectorCPU),
         .target(name: "DifferentialPrivacy", dependencies: ["Learning", "Randomness", "ParallelWork"], swiftSettings: fastMath + vectorCPU),
         .target(name: "HomomorphicEncryption", dependencies: ["Randomness", "ParallelWork"], swiftSettings: fastMath + vectorCPU),
-        .target(name: "SecureComputation", dependencies: ["Randomness", "ParallelWork", .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "SecureComputation", dependencies: ["Randomness", "ParallelWork", "Wire", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: fastMath + vectorCPU),
         .target(name: "ResultsStore", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Pipeline", dependencies: [
-            "Learning", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "ResultsStore", "Randomness",
+            "Learning", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "ResultsStore", "Randomness", "Wire",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -81,9 +83,9 @@ let package = Package(
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Randomness"]),
         .testTarget(name: "DifferentialPrivacyTests", dependencies: ["DifferentialPrivacy", "Learning", "Randomness"]),
         .testTarget(name: "HomomorphicEncryptionTests", dependencies: ["HomomorphicEncryption", "Randomness"]),
-        .testTarget(name: "SecureComputationTests", dependencies: ["SecureComputation", "Randomness"]),
+        .testTarget(name: "SecureComputationTests", dependencies: ["SecureComputation", "Randomness", "Wire"]),
         .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ResultsStore", "Learning", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ResultsStore", "Learning", "TestSupport", "Wire", "SecureComputation"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Pipeline", "ResultsStore", "TestSupport"]),
         .testTarget(name: "ServiceTests", dependencies: [
             "Service", "Audit", "Pipeline", "ResultsStore", "Randomness", "TestSupport",
@@ -92,7 +94,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "SecurityTests", dependencies: [
-            "Audit", "Pipeline", "ResultsStore", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "Randomness",
+            "Audit", "Pipeline", "ResultsStore", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "Randomness", "Wire",
             "Service", "TestSupport", "Provisioning", .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),

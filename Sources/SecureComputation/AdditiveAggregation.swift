@@ -1,3 +1,4 @@
+import Wire
 import Randomness
 
 /// What a client sends one share-holder in additive secure aggregation.
@@ -9,9 +10,6 @@ public struct AdditiveShareMessage: Sendable, Hashable {
     public init(client: Int, holder: Int, share: AdditiveShare) {
         self.client = client; self.holder = holder; self.share = share
     }
-
-    /// Bytes on the wire: sender and holder ids (4 bytes each) and the share.
-    public var byteCount: Int { 8 + share.byteCount }
 }
 
 /// What a share-holder sends the aggregator: the sum of the shares it received and whose.
@@ -24,8 +22,6 @@ public struct PartialSumMessage: Sendable, Hashable {
     public init(holder: Int, clients: [Int], sum: [UInt64]) {
         self.holder = holder; self.clients = clients; self.sum = sum
     }
-
-    public var byteCount: Int { 4 + 4 * clients.count + 8 * sum.count }
 }
 
 /// `secure_aggregation: additive` — each client splits its fixed-point update into M additive
@@ -94,8 +90,6 @@ public struct AdditiveShareHolder: Sendable {
     public let holder: Int
     public private(set) var sum: [UInt64]
     public private(set) var clients: [Int] = []
-    /// Bytes received so far.
-    public private(set) var bytesReceived = 0
 
     public init(holder: Int, parameters: Int) {
         self.holder = holder
@@ -117,7 +111,6 @@ public struct AdditiveShareHolder: Sendable {
         }
         message.share.add(into: &sum)
         clients.append(message.client)
-        bytesReceived += message.byteCount
     }
 
     /// The message to the aggregator.
@@ -159,10 +152,12 @@ extension AdditiveAggregation {
         let ring = try reconstructRing(partials)
         let end = clock.now
         var traffic = SecureAggregationTraffic(clients: inputs.count)
-        for m in messages { traffic.clientSent[m[0].client] = m.reduce(0) { $0 + $1.byteCount } }
-        traffic.shareHolderReceived = holderStates.map(\.bytesReceived)
-        traffic.shareHolderSent = partials.map(\.byteCount)
-        traffic.serverReceived = partials.reduce(0) { $0 + $1.byteCount }
+        // The lengths of the messages' encodings on the common frame (`WireMessage`).
+        let sent = messages.map { $0.map { $0.encoded().count } }
+        for (m, bytes) in zip(messages, sent) { traffic.clientSent[m[0].client] = bytes.reduce(0, +) }
+        traffic.shareHolderReceived = (0..<holders).map { h in sent.reduce(0) { $0 + $1[h] } }
+        traffic.shareHolderSent = partials.map { $0.encoded().count }
+        traffic.serverReceived = partials.reduce(0) { $0 + $1.encoded().count }
         return SecureAggregationOutcome(
             ringSum: ring, sum: encoding.decode(ring), includedClients: senders, droppedClients: dropped.sorted(),
             traffic: traffic, recoverySeconds: SecAggRound.seconds(end - recoveryStart),

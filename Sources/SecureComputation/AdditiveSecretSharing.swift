@@ -16,13 +16,6 @@ public enum AdditiveShare: Sendable, Hashable {
         }
     }
 
-    /// Bytes on the wire: 32 for a seed (the length is public), 8 per word for a vector.
-    public var byteCount: Int {
-        switch self {
-        case .seed: return 32
-        case let .vector(v): return 8 * v.count
-        }
-    }
 
     /// The share as a vector.
     public func expanded() -> [UInt64] {

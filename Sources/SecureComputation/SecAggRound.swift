@@ -1,3 +1,4 @@
+import Wire
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -97,7 +98,7 @@ public struct SecureAggregationOutcome: Sendable {
 
 /// The whole SecAgg / SecAgg+ protocol run in process as explicit rounds of messages between
 /// `SecAggClient`s and a `SecAggServer`, with dropouts injected per `SecAggDropouts` and every
-/// message's bytes counted. Client work within a round runs on `threads` threads (fixed split).
+/// message carried on the common frame, its bytes counted as they crossed. Client work within a round runs on `threads` threads (fixed split).
 ///
 /// Randomness: client i draws its keys, seeds and Shamir coefficients from stream
 /// `client/<i>/secagg` of `streams`; the server draws the SecAgg+ graph from `server/graph`.
@@ -114,9 +115,12 @@ public enum SecAggRound {
 
     /// `run` with each party's randomness from its own source (in a job: each client's own
     /// secret root, and the aggregator's for the server).
+    ///
+    /// Every message crosses `carry` as its encoding on the common frame (`WireMessage`) and is
+    /// decoded by its receiver; the traffic counts the bytes that crossed.
     public static func run(configuration: SecAggConfiguration, encodedInputs inputs: [[UInt64]],
                            dropouts: SecAggDropouts = .none, randomness: SecAggPartyRandomness,
-                           threads: Int = 1) throws -> SecureAggregationOutcome {
+                           threads: Int = 1, carry: SecAggCarrier = { bytes, _, _ in bytes }) throws -> SecureAggregationOutcome {
         guard inputs.count == configuration.clients else {
             throw SecureComputationError.invalidParameters("the round has \(configuration.clients) clients but \(inputs.count) inputs")
         }
@@ -134,44 +138,50 @@ public enum SecAggRound {
             var g = randomness.client(i)
             return (SecAggClient(id: i, configuration: configuration, graph: graph, using: &g), g)
         }
-        let adverts = clientState.map { $0.client.advertiseKeys() }
-        for a in adverts { traffic.clientSent[a.client] += a.byteCount; traffic.serverReceived += a.byteCount }
+        func up<M: WireMessage>(_ message: M, from i: Int) throws -> M {
+            let delivery = try M.deliver(message) { try carry($0, .client(i), .server) }
+            traffic.clientSent[i] += delivery.bytes; traffic.serverReceived += delivery.bytes
+            return delivery.message
+        }
+        func down<M: WireMessage>(_ message: M, to i: Int) throws -> M {
+            let delivery = try M.deliver(message) { try carry($0, .server, .client(i)) }
+            traffic.clientReceived[i] += delivery.bytes; traffic.serverSent += delivery.bytes
+            return delivery.message
+        }
+        let adverts = try clientState.map { try up($0.client.advertiseKeys(), from: $0.client.id) }
         let directories = try server.collectKeys(adverts)
 
         // Round 1: share keys (clients in parallel).
         let round1 = (0..<n).filter { !dropouts.drops($0, at: .beforeShareKeys) }
-        for i in round1 { let b = directories[i]!.byteCount; traffic.clientReceived[i] += b; traffic.serverSent += b }
+        var received: [Int: SecAggKeyDirectory] = [:]
+        for i in round1 { received[i] = try down(directories[i]!, to: i) }
         let round1Results = try withStates(&clientState) { states in
             try FixedSplit.map(round1.count, threads: threads) { j -> SecAggShareKeysMessage in
                 let i = round1[j]
-                return try states.pointer[i].client.shareKeys(directories[i]!, using: &states.pointer[i].random)
+                return try states.pointer[i].client.shareKeys(received[i]!, using: &states.pointer[i].random)
             }
         }
-        for m in round1Results { traffic.clientSent[m.client] += m.byteCount; traffic.serverReceived += m.byteCount }
-        let routed = try server.routeShares(round1Results)
+        let routed = try server.routeShares(try round1Results.map { try up($0, from: $0.client) })
 
         // Round 2: masked inputs.
         let round2 = round1.filter { !dropouts.drops($0, at: .beforeMaskedInput) }
-        for i in round1 {
-            let b = routed[i]!.reduce(0) { $0 + $1.byteCount }
-            traffic.clientReceived[i] += b; traffic.serverSent += b
-        }
+        var routedTo: [Int: [SecAggEncryptedShare]] = [:]
+        for i in round1 { routedTo[i] = try down(SecAggRoutedShares(client: i, shares: routed[i]!), to: i).shares }
         let masked = try withStates(&clientState) { states in
             try FixedSplit.map(round2.count, threads: threads) { j -> SecAggMaskedInput in
                 let i = round2[j]
-                return try states.pointer[i].client.maskedInput(inputs[i], routedShares: routed[i]!)
+                return try states.pointer[i].client.maskedInput(inputs[i], routedShares: routedTo[i]!)
             }
         }
-        for m in masked { traffic.clientSent[m.client] += m.byteCount; traffic.serverReceived += m.byteCount }
-        let request = try server.collectMaskedInputs(masked)
+        let request = try server.collectMaskedInputs(try masked.map { try up($0, from: $0.client) })
 
         // Round 4: unmasking.
         let round4 = round2.filter { !dropouts.drops($0, at: .beforeUnmasking) }
-        for i in round2 { traffic.clientReceived[i] += request.byteCount; traffic.serverSent += request.byteCount }
+        var requests: [Int: SecAggUnmaskingRequest] = [:]
+        for i in round2 { requests[i] = try down(request, to: i) }
         // Each client records what it reveals (SecAggClient.unmask is mutating), so answer in place.
         var responses: [SecAggUnmaskingResponse] = []
-        for i in round4 { responses.append(try clientState[i].client.unmask(request)) }
-        for r in responses { traffic.clientSent[r.client] += r.byteCount; traffic.serverReceived += r.byteCount }
+        for i in round4 { responses.append(try up(try clientState[i].client.unmask(requests[i]!), from: i)) }
         let recoveryStart = clock.now
         let ringSum = try server.unmask(responses, threads: threads)
         let end = clock.now
@@ -201,6 +211,17 @@ public enum SecAggRound {
         try states.withUnsafeMutableBufferPointer { try body(SendablePointer($0.baseAddress!)) }
     }
 }
+
+/// A party of a SecAgg round, as the carrier of its messages sees it.
+public enum SecAggEndpoint: Sendable, Hashable {
+    case server
+    /// Protocol client i (0..<n).
+    case client(Int)
+}
+
+/// Moves one encoded message from a party to another and returns the bytes that arrived: the
+/// identity in process, a `Transport` in a job (`SecureSumStage`), a network between machines.
+public typealias SecAggCarrier = @Sendable ([UInt8], SecAggEndpoint, SecAggEndpoint) throws -> [UInt8]
 
 /// Where each party of a SecAgg round draws its randomness: client i its keys, seeds and Shamir
 /// coefficients from `client(i)`, the server the SecAgg+ graph from `server`.

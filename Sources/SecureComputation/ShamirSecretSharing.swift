@@ -12,9 +12,6 @@ public struct ShamirShare: Sendable, Hashable {
         self.x = x
         self.values = values
     }
-
-    /// Bytes on the wire: the point (4 bytes suffice for any client count) and 8 per value.
-    public var byteCount: Int { 4 + 8 * values.count }
 }
 
 /// Shamir's t-out-of-n secret sharing (Shamir 1979, "How to share a secret") over F_p, p = 2^61 − 1.

@@ -1,5 +1,6 @@
 @testable import Pipeline
 import SecureComputation
+import Wire
 import XCTest
 
 /// The messages between parties round-trip through their one wire format, and every malformed

@@ -1,5 +1,6 @@
 import Randomness
 @testable import SecureComputation
+import Wire
 import XCTest
 
 final class FixedPointAndSharingTests: XCTestCase {
@@ -99,16 +100,22 @@ final class FixedPointAndSharingTests: XCTestCase {
         for holders in [2, 3] {
             let scheme = try AdditiveAggregation(holders: holders, encoding: encoding)
             var holderState = (0..<holders).map { AdditiveShareHolder(holder: $0, parameters: length) }
+            var received = [Int](repeating: 0, count: holders)
             for (c, u) in updates.enumerated() {
-                for m in try scheme.protect(update: u, client: c, using: &g) { try holderState[m.holder].receive(m) }
+                for m in try scheme.protect(update: u, client: c, using: &g) {
+                    try holderState[m.holder].receive(m)
+                    received[m.holder] += m.encoded().count
+                }
             }
             let ring = try scheme.reconstructRing(holderState.map { $0.partialSum() })
             var expected = [UInt64](repeating: 0, count: length)
             for u in updates { RingVector.add(try encoding.encode(u), into: &expected) }
             XCTAssertEqual(ring, expected)
-            // Seeds holders receive 32 bytes per client, the last holder a full vector.
-            XCTAssertEqual(holderState[0].bytesReceived, clients * (8 + 32))
-            XCTAssertEqual(holderState[holders - 1].bytesReceived, clients * (8 + 8 * length))
+            // Seed holders receive 32 bytes of seed per client, the last holder a full vector; each
+            // framed message adds the 16-byte frame, the ids (8), the tag (2) and a length (8).
+            let frame = 16 + 8 + 2
+            XCTAssertEqual(received[0], clients * (frame + 8 + 32 + 8))
+            XCTAssertEqual(received[holders - 1], clients * (frame + 8 + 8 * length))
             XCTAssertThrowsError(try scheme.reconstructRing(Array(holderState.dropLast().map { $0.partialSum() })))
         }
     }
@@ -124,9 +131,12 @@ final class FixedPointAndSharingTests: XCTestCase {
         var expected = [UInt64](repeating: 0, count: length)
         for c in [0, 2, 3, 5] { RingVector.add(try encoding.encode(updates[c]), into: &expected) }
         XCTAssertEqual(outcome.ringSum, expected)
-        XCTAssertEqual(outcome.traffic.shareHolderReceived, [4 * 40, 4 * 40, 4 * (8 + 8 * length)])
+        // Framed messages: 16-byte frame, client and holder ids (8), the tag (2), then a seed
+        // share's length-prefixed 32 bytes and its expanded length, or the vector's count and words.
+        let seedShare = 16 + 8 + 2 + (8 + 32) + 8, vectorShare = 16 + 8 + 2 + 8 + 8 * length
+        XCTAssertEqual(outcome.traffic.shareHolderReceived, [4 * seedShare, 4 * seedShare, 4 * vectorShare])
         XCTAssertEqual(outcome.traffic.clientSent[1], 0)
-        XCTAssertEqual(outcome.traffic.clientSent[0], 2 * 40 + 8 + 8 * length)
+        XCTAssertEqual(outcome.traffic.clientSent[0], 2 * seedShare + vectorShare)
     }
 
     func testAdditiveReconstructionRefusesPartialSumsOverDifferentClients() throws {

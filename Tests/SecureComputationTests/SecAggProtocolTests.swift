@@ -1,5 +1,6 @@
 import Randomness
 @testable import SecureComputation
+import Wire
 import XCTest
 
 final class SecAggProtocolTests: XCTestCase {
@@ -124,21 +125,41 @@ final class SecAggProtocolTests: XCTestCase {
         print("SecAgg+ degree: n=100 (20% dropout) k=\(k100); n=10000 (5%) k=\(k10k)")
     }
 
-    func testMessageByteCountsAreWhatACompactWireFormatCarries() throws {
+    /// Every message's bytes are its encoding on the common frame (16-byte header), as carried.
+    func testMessageByteCountsAreTheirFramedEncodings() throws {
         let n = 5, length = 100
         let config = try SecAggConfiguration.secAgg(clients: n, parameters: length, threshold: 3)
         let inputs = try randomInputs(n, length, config.encoding)
         let outcome = try SecAggRound.run(configuration: config, encodedInputs: inputs, streams: streams)
-        // Shares of a 32-byte secret: 5 field elements. Sealed pair: ids and point (12 bytes),
-        // 2 × 5 × 8 bytes of shares, 16-byte tag; plus 8 bytes of routing ids.
-        let sealed = 8 + (12 + 80 + 16)
-        let advert = 4 + 64, shareKeys = 4 + (n - 1) * sealed, masked = 4 + 8 * length
-        let unmask = 4 + n * (4 + 4 + 40)  // one self-mask-seed share per survivor, itself included
-        for c in 0..<n { XCTAssertEqual(outcome.traffic.clientSent[c], advert + shareKeys + masked + unmask, "client \(c)") }
-        let received = (n - 1) * 68 + (n - 1) * sealed + (4 * n + 8)
-        for c in 0..<n { XCTAssertEqual(outcome.traffic.clientReceived[c], received, "client \(c)") }
+        let frame = 16
+        // Public keys: id, two length-prefixed 32-byte X25519 keys.
+        let keys = 4 + 2 * (8 + 32)
+        // A sealed share pair: from and to ids, then the length-prefixed ChaChaPoly ciphertext of
+        // the two Shamir shares of 32-byte secrets (12 bytes of ids and point, 2 × 5 field
+        // elements of 8 bytes) with its 16-byte tag.
+        let sealed = 4 + 4 + 8 + (12 + 80 + 16)
+        let shareKeys = frame + 4 + 8 + (n - 1) * sealed, masked = frame + 4 + 8 + 8 * length
+        // One self-mask-seed share per survivor, itself included: id, point, counted values.
+        let unmask = frame + 4 + (8 + n * (4 + 8 + 8 + 8 * 5)) + 8
+        for c in 0..<n { XCTAssertEqual(outcome.traffic.clientSent[c], frame + keys + shareKeys + masked + unmask, "client \(c)") }
+        let directory = frame + 8 + (n - 1) * keys, routed = frame + 4 + 8 + (n - 1) * sealed
+        let request = frame + (8 + 4 * n) + 8
+        for c in 0..<n { XCTAssertEqual(outcome.traffic.clientReceived[c], directory + routed + request, "client \(c)") }
         XCTAssertEqual(outcome.traffic.serverReceived, outcome.traffic.clientSent.reduce(0, +))
         XCTAssertEqual(outcome.traffic.serverSent, outcome.traffic.clientReceived.reduce(0, +))
+    }
+
+    /// A carrier that cuts a byte off the server's unmasking request: the client refuses it with
+    /// a typed `WireError` before acting on it.
+    func testATruncatedMessageIsRefusedByItsReceiver() throws {
+        let config = try SecAggConfiguration.secAgg(clients: 4, parameters: 10, threshold: 3)
+        let inputs = try randomInputs(4, 10, config.encoding)
+        XCTAssertThrowsError(try SecAggRound.run(configuration: config, encodedInputs: inputs, randomness: SecAggPartyRandomness(streams: streams),
+                                                 carry: { bytes, from, _ in
+                                                     from == .server && bytes[6] == UInt8(SecAggUnmaskingRequest.wireKind) ? Array(bytes.dropLast()) : bytes
+                                                 })) { error in
+            XCTAssertTrue(error is WireError, "\(error)")
+        }
     }
 
     func testRoundRefusesToUnmaskWhenSurvivorsSplitTheSparseGraph() throws {

@@ -1,7 +1,9 @@
 import Foundation
 @testable import Pipeline
 import ResultsStore
+import SecureComputation
 import TestSupport
+import Wire
 import XCTest
 
 /// Every message between parties goes through the job's `Transport`, and the receiver reads only
@@ -10,21 +12,19 @@ import XCTest
 /// typed `WireError`, the job ends `failed` with that reason, and no half-received round is
 /// recorded.
 final class TransportTamperTests: XCTestCase {
-    /// Re-frames what the sender encoded through `tamper` before the receiver decodes it.
+    /// Passes what the sender encoded through `tamper` before the receiver decodes it.
     struct TamperingTransport: Transport {
         let tamper: @Sendable ([UInt8], Party, Party) -> [UInt8]
 
-        func deliver<M: WireMessage>(_ message: M, from sender: Party, to receiver: Party) throws -> Delivery<M> {
-            let bytes = tamper(message.encoded(), sender, receiver)
-            return Delivery(message: try M.decode(bytes), bytes: bytes.count)
-        }
+        func carry(_ frame: [UInt8], from sender: Party, to receiver: Party) throws -> [UInt8] { tamper(frame, sender, receiver) }
     }
 
     static let manifest = smallMNISTManifest(name: "tamper", seed: 7, clients: 3, trainExamples: 600, testExamples: 200,
                                              rounds: 2, clientsPerRound: 3)
 
-    func run(through transport: TamperingTransport) throws -> (db: ResultsDatabase, summary: JobSummary?, error: Error?) {
-        let (db, path) = try scratchJob(Self.manifest, prefix: "tamper")
+    func run(through transport: TamperingTransport, manifest: String = TransportTamperTests.manifest) throws
+        -> (db: ResultsDatabase, summary: JobSummary?, error: Error?) {
+        let (db, path) = try scratchJob(manifest, prefix: "tamper")
         let ready = try JobService.ready(path: path)
         var prepared = ready.prepared
         prepared.transport = transport
@@ -58,6 +58,18 @@ final class TransportTamperTests: XCTestCase {
         })
         XCTAssertNil(summary)
         XCTAssertEqual(error as? WireError, .unsupportedVersion(2))
+        XCTAssertEqual(try db.jobs().first?.status, .failed)
+    }
+
+    /// The SecAgg rounds cross the same transport: a cut unmasking request (kind 15) stops the job.
+    func testACutSecAggMessageFailsASecureAggregationJob() throws {
+        let secagg = smallMNISTManifest(name: "tamper-secagg", seed: 7, clients: 4, trainExamples: 600, testExamples: 200, rounds: 1,
+                                        clientsPerRound: 4, extra: "privacy:\n  secure_aggregation: secagg\n  threshold: 3")
+        let (db, summary, error) = try run(through: TamperingTransport { bytes, sender, _ in
+            sender == .aggregator && bytes.count > 7 && bytes[6] == UInt8(SecAggUnmaskingRequest.wireKind) ? Array(bytes.dropLast()) : bytes
+        }, manifest: secagg)
+        XCTAssertNil(summary)
+        XCTAssertTrue(error is WireError, "\(String(describing: error))")
         XCTAssertEqual(try db.jobs().first?.status, .failed)
     }
 

@@ -10,6 +10,7 @@ import SecureComputation
 ///   view is those M messages as decoded.
 /// - secagg / secagg_plus: the SecAgg protocol (Bonawitz et al. 2017, figure 4; Bell et al. 2020
 ///   for the sparse graph) between the clients' devices and the server, as explicit message rounds
+///   carried by the job's `Transport` on the common frame
 ///   (`SecAggRound`: advertise keys, share keys, masked input, unmasking), with the planned
 ///   dropouts leaving after the key exchange, before their masked input — the case that needs the
 ///   server to rebuild their pairwise masks from Shamir shares. The server's output is the
@@ -31,6 +32,20 @@ public struct SecureSumStage: RoundStage {
         let own = clients.map { job.streams(.client($0)) }
         return SecAggPartyRandomness(server: job.streams(.aggregator).generator("round/\(round)/secagg/graph"),
                                      client: { own[$0].generator("round/\(round)/secagg") })
+    }
+
+    /// The SecAgg messages cross the job's `Transport`: protocol client i is job client
+    /// `clients[i]`, the server is the aggregator.
+    static func carrier(_ transport: any Transport, clients: [Int]) -> SecAggCarrier {
+        { bytes, from, to in
+            func party(_ endpoint: SecAggEndpoint) -> Party {
+                switch endpoint {
+                case .server: return .aggregator
+                case .client(let i): return .client(clients[i])
+                }
+            }
+            return try transport.carry(bytes, from: party(from), to: party(to))
+        }
     }
 
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
@@ -71,7 +86,7 @@ public struct SecureSumStage: RoundStage {
             do {
                 outcome = try SecAggRound.run(configuration: configuration, encodedInputs: inputs, dropouts: SecAggDropouts(points),
                                               randomness: Self.randomness(job: job, round: state.round, clients: plan.clients),
-                                              threads: job.manifest.threads)
+                                              threads: job.manifest.threads, carry: Self.carrier(job.transport, clients: plan.clients))
             } catch let error as SecureComputationError {
                 guard case .tooFewSurvivors = error else { throw error }
                 throw plan.dropouts.tooFewSurvivors(stage: name, threshold: configuration.threshold, reason: "\(error)")

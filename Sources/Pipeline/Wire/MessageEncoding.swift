@@ -1,24 +1,4 @@
-/// A message one party sends another, with its one encoding in `WireFrame`. `bytes_sent` and
-/// `bytes_received` are the lengths of these encodings as a `Transport` carried them.
-public protocol WireMessage: Sendable {
-    static var wireKind: UInt16 { get }
-    func encodedPayload() -> [UInt8]
-    static func decodePayload(_ reader: inout WireReader) throws -> Self
-}
-
-extension WireMessage {
-    /// The message as it travels.
-    public func encoded() -> [UInt8] { WireFrame.frame(kind: Self.wireKind, payload: encodedPayload()) }
-
-    /// The message from received bytes.
-    /// - Throws: `WireError` for anything but a whole, well-formed message of this kind.
-    public static func decode(_ bytes: [UInt8]) throws -> Self {
-        var reader = WireReader(try WireFrame.payload(of: bytes, kind: wireKind))
-        let message = try decodePayload(&reader)
-        try reader.end()
-        return message
-    }
-}
+import Wire
 
 extension GlobalModelMessage: WireMessage {
     public static let wireKind: UInt16 = 1

@@ -1,29 +1,26 @@
-/// A message as its receiver holds it: decoded from the bytes that crossed, and their count.
-public struct Delivery<Message: WireMessage>: Sendable {
-    public let message: Message
-    /// The length of the encoded message that crossed: what `bytes_sent` and `bytes_received`
-    /// record, measured, never estimated.
-    public let bytes: Int
-}
+import Wire
 
-/// Carries one party's message to another. Every message between parties goes through it, so
+/// Carries one party's bytes to another. Every message between parties crosses through it, so
 /// the receiver reads only what the bytes say: the sender encodes (`WireMessage.encoded`), the
 /// receiver decodes (`WireMessage.decode`) and rejects anything malformed as a `WireError`.
 ///
 /// `InProcessTransport` carries the parties of one process; the networked agents (gRPC with
 /// mutual TLS) carry the same frames between machines.
 public protocol Transport: Sendable {
-    /// `message` from `sender`, as `receiver` decodes it.
-    func deliver<M: WireMessage>(_ message: M, from sender: Party, to receiver: Party) throws -> Delivery<M>
+    /// The bytes `receiver` gets when `sender` sends `frame`.
+    func carry(_ frame: [UInt8], from sender: Party, to receiver: Party) throws -> [UInt8]
 }
 
-/// The parties of one process: encoded by the sender and decoded by the receiver, exactly as a
-/// network would carry them.
+extension Transport {
+    /// `message` from `sender`, as `receiver` decodes it.
+    public func deliver<M: WireMessage>(_ message: M, from sender: Party, to receiver: Party) throws -> Delivery<M> {
+        try M.deliver(message) { try carry($0, from: sender, to: receiver) }
+    }
+}
+
+/// The parties of one process: the bytes arrive as they were sent.
 public struct InProcessTransport: Transport {
     public init() {}
 
-    public func deliver<M: WireMessage>(_ message: M, from sender: Party, to receiver: Party) throws -> Delivery<M> {
-        let bytes = message.encoded()
-        return Delivery(message: try M.decode(bytes), bytes: bytes.count)
-    }
+    public func carry(_ frame: [UInt8], from sender: Party, to receiver: Party) throws -> [UInt8] { frame }
 }

@@ -1,4 +1,4 @@
-import SecureComputation
+import Wire
 
 /// `secure_aggregation: additive` on the common frame: a client's share for share-holder h
 /// (kind 3) and a share-holder's partial sum for the aggregator (kind 4). A seed share is 32

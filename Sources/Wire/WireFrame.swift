@@ -5,10 +5,10 @@
 public enum WireFrame {
     public static let magic: [UInt8] = Array("PFW1".utf8)
     public static let version: UInt16 = 1
-    static let headerSize = 4 + 2 + 2 + 8
+    public static let headerSize = 4 + 2 + 2 + 8
 
     /// `payload` framed as a message of `kind`.
-    static func frame(kind: UInt16, payload: [UInt8]) -> [UInt8] {
+    public static func frame(kind: UInt16, payload: [UInt8]) -> [UInt8] {
         var w = WireWriter()
         w.bytes.reserveCapacity(headerSize + payload.count)
         w.bytes += magic
@@ -20,7 +20,7 @@ public enum WireFrame {
     }
 
     /// The payload of a frame of `kind`.
-    static func payload(of bytes: [UInt8], kind: UInt16) throws -> ArraySlice<UInt8> {
+    public static func payload(of bytes: [UInt8], kind: UInt16) throws -> ArraySlice<UInt8> {
         guard bytes.count >= headerSize else { throw WireError.truncated(field: "frame header", needed: headerSize, available: bytes.count) }
         guard Array(bytes[0..<4]) == magic else { throw WireError.badMagic }
         var r = WireReader(bytes[4..<headerSize])
@@ -34,20 +34,22 @@ public enum WireFrame {
 
 /// Appends little-endian fields.
 public struct WireWriter {
-    var bytes: [UInt8] = []
+    public var bytes: [UInt8] = []
 
-    mutating func u16(_ v: UInt16) { for i in 0..<2 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt16(i)))) } }
-    mutating func u32(_ v: UInt32) { for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) } }
-    mutating func u64(_ v: UInt64) { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
-    mutating func floats(_ values: [Float]) {
+    public init() {}
+
+    public mutating func u16(_ v: UInt16) { for i in 0..<2 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt16(i)))) } }
+    public mutating func u32(_ v: UInt32) { for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) } }
+    public mutating func u64(_ v: UInt64) { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
+    public mutating func floats(_ values: [Float]) {
         u64(UInt64(values.count))
         bytes.reserveCapacity(bytes.count + 4 * values.count)
         values.withUnsafeBufferPointer { buffer in
             for v in buffer { u32(v.bitPattern) }
         }
     }
-    mutating func blob(_ data: [UInt8]) { u64(UInt64(data.count)); bytes += data }
-    mutating func words(_ values: [UInt64]) {
+    public mutating func blob(_ data: [UInt8]) { u64(UInt64(data.count)); bytes += data }
+    public mutating func words(_ values: [UInt64]) {
         u64(UInt64(values.count))
         bytes.reserveCapacity(bytes.count + 8 * values.count)
         for v in values { u64(v) }
@@ -58,7 +60,7 @@ public struct WireWriter {
 public struct WireReader {
     private var bytes: ArraySlice<UInt8>
 
-    init(_ bytes: ArraySlice<UInt8>) { self.bytes = bytes }
+    public init(_ bytes: ArraySlice<UInt8>) { self.bytes = bytes }
 
     private mutating func take(_ n: Int, _ field: String) throws -> ArraySlice<UInt8> {
         guard n >= 0, bytes.count >= n else { throw WireError.truncated(field: field, needed: n, available: bytes.count) }
@@ -73,12 +75,12 @@ public struct WireReader {
         return v
     }
 
-    mutating func u16(_ field: String) throws -> UInt16 { UInt16(try unsigned(2, field)) }
-    mutating func u32(_ field: String) throws -> UInt32 { UInt32(try unsigned(4, field)) }
-    mutating func u64(_ field: String) throws -> UInt64 { try unsigned(8, field) }
+    public mutating func u16(_ field: String) throws -> UInt16 { UInt16(try unsigned(2, field)) }
+    public mutating func u32(_ field: String) throws -> UInt32 { UInt32(try unsigned(4, field)) }
+    public mutating func u64(_ field: String) throws -> UInt64 { try unsigned(8, field) }
 
     /// A count that must fit what is left at `width` bytes per item.
-    mutating func count(_ field: String, width: Int) throws -> Int {
+    public mutating func count(_ field: String, width: Int) throws -> Int {
         let n = try u64(field)
         guard n <= UInt64(bytes.count / max(width, 1)) else {
             throw WireError.truncated(field: field, needed: Int(clamping: n) &* width, available: bytes.count)
@@ -86,13 +88,13 @@ public struct WireReader {
         return Int(n)
     }
 
-    mutating func floats(_ field: String) throws -> [Float] {
+    public mutating func floats(_ field: String) throws -> [Float] {
         try array(field, width: 4) { Float(bitPattern: UInt32(truncatingIfNeeded: $0)) }
     }
 
-    mutating func blob(_ field: String) throws -> [UInt8] { Array(try take(try count(field, width: 1), field)) }
+    public mutating func blob(_ field: String) throws -> [UInt8] { Array(try take(try count(field, width: 1), field)) }
 
-    mutating func words(_ field: String) throws -> [UInt64] { try array(field, width: 8) { $0 } }
+    public mutating func words(_ field: String) throws -> [UInt64] { try array(field, width: 8) { $0 } }
 
     /// A counted array of little-endian values `width` bytes wide, the count checked against
     /// what is left before anything is allocated.
@@ -111,5 +113,5 @@ public struct WireReader {
         return out
     }
 
-    func end() throws { if !bytes.isEmpty { throw WireError.trailingBytes(bytes.count) } }
+    public func end() throws { if !bytes.isEmpty { throw WireError.trailingBytes(bytes.count) } }
 }
