@@ -34,6 +34,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "ParallelWork"),
+        /// The git commit the binary is built from, written by the plugin at build time.
+        .plugin(name: "GitStampPlugin", capability: .buildTool()),
+        .target(name: "BuildStamp", plugins: ["GitStampPlugin"]),
         .target(name: "Randomness", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: fastMath + vectorCPU),
         .target(name: "Learning", dependencies: ["Randomness", "ParallelWork", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
@@ -42,12 +45,14 @@ let package = Package(
         .target(name: "HomomorphicEncryption", dependencies: ["Randomness", "ParallelWork"], swiftSettings: fastMath + vectorCPU),
         .target(name: "SecureComputation", dependencies: ["Randomness", "ParallelWork", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: fastMath + vectorCPU),
+        /// The schema is compiled into the binary (`embedInCode`), never read from disk at run time,
+        /// so no folder beside the binary or the database can change what a migration does.
         .target(name: "ResultsStore", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        ], resources: [.embedInCode("Migrations")]),
         .target(name: "Pipeline", dependencies: [
-            "Learning", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "ResultsStore", "Randomness",
+            "BuildStamp", "Learning", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "ResultsStore", "Randomness",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -75,7 +80,7 @@ let package = Package(
         .testTarget(name: "HomomorphicEncryptionTests", dependencies: ["HomomorphicEncryption", "Randomness"]),
         .testTarget(name: "SecureComputationTests", dependencies: ["SecureComputation", "Randomness"]),
         .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ResultsStore", "Learning", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ResultsStore", "Learning", "BuildStamp", "TestSupport"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Pipeline", "ResultsStore", "TestSupport"]),
         .testTarget(name: "ServiceTests", dependencies: [
             "Service", "Audit", "Pipeline", "ResultsStore", "Randomness", "TestSupport",

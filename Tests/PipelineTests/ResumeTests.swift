@@ -42,7 +42,7 @@ final class ResumeTests: XCTestCase {
     }
 
     func open(_ path: String) throws -> ResultsDatabase {
-        try ResultsDatabase(path: path, migrationsDirectory: repositoryMigrations)
+        try ResultsDatabase(path: path)
     }
 
     /// The JSON summary printed by `privfed resume --json` (pretty) or `privfed worker --json` (one line).
