@@ -38,6 +38,9 @@ let package = Package(
         .target(name: "ParallelWork"),
         /// The one frame every message between parties travels in (PFW1), and its reader/writer.
         .target(name: "Wire"),
+        /// The git commit the binary is built from, written by the plugin at build time.
+        .plugin(name: "GitStampPlugin", capability: .buildTool()),
+        .target(name: "BuildStamp", plugins: ["GitStampPlugin"]),
         .target(name: "Randomness", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: fastMath + vectorCPU),
         .target(name: "Learning", dependencies: ["Randomness", "ParallelWork", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
@@ -46,12 +49,14 @@ let package = Package(
         .target(name: "HomomorphicEncryption", dependencies: ["Randomness", "ParallelWork"], swiftSettings: fastMath + vectorCPU),
         .target(name: "SecureComputation", dependencies: ["Randomness", "ParallelWork", "Wire", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: fastMath + vectorCPU),
+        /// The schema is compiled into the binary (`embedInCode`), never read from disk at run time,
+        /// so no folder beside the binary or the database can change what a migration does.
         .target(name: "ResultsStore", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        ], resources: [.embedInCode("Migrations")]),
         .target(name: "Pipeline", dependencies: [
-            "Learning", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "ResultsStore", "Randomness", "Wire",
+            "BuildStamp", "Learning", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "ResultsStore", "Randomness", "Wire",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -85,7 +90,7 @@ let package = Package(
         .testTarget(name: "HomomorphicEncryptionTests", dependencies: ["HomomorphicEncryption", "Randomness"]),
         .testTarget(name: "SecureComputationTests", dependencies: ["SecureComputation", "Randomness", "Wire"]),
         .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ResultsStore", "Learning", "TestSupport", "Wire", "SecureComputation"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ResultsStore", "Learning", "BuildStamp", "TestSupport", "Wire", "SecureComputation"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Pipeline", "ResultsStore", "TestSupport"]),
         .testTarget(name: "ServiceTests", dependencies: [
             "Service", "Audit", "Pipeline", "ResultsStore", "Randomness", "TestSupport",

@@ -8,7 +8,8 @@ import ResultsStore
 /// privacy promises hold — without trusting whoever ran the job.
 ///
 /// Checks: the recorded manifest hashes to its recorded SHA-256 and validates under today's code;
-/// the dataset files match the published checksums; applied migrations match their files; the
+/// the dataset files the job recorded loading match the published checksums, and today's files
+/// match the record; applied migrations match the compiled-in ones; the
 /// privacy ledger's chain is intact with a row for every round and party; ε recomputed from the
 /// ledger's own parameters equals what was recorded and never exceeded the budget; the one-run
 /// canary audit; HE keys rotated as the manifest says, with 128-bit parameters; secure aggregation
@@ -24,7 +25,8 @@ public struct JobAuditor {
 
     public init(database: ResultsDatabase) { self.database = database }
 
-    /// Audits job `jobId` and records the audit in the `audits` table.
+    /// Audits job `jobId` and records the audit in the `audits` table (unless the database was
+    /// opened read-only: then the audit is returned and not recorded).
     /// - Parameters:
     ///   - secretsFile: the job's escrowed secrets for `reproduce` (else the path recorded at submission).
     ///   - progress: follows the re-execution of `reproduce` (the command line's progress bar).
@@ -57,7 +59,7 @@ public struct JobAuditor {
         }
 
         // 2. The dataset.
-        if let manifest { findings.append(datasetFinding(manifest, baseDirectory: baseDirectory)) }
+        if let manifest { findings.append(try DatasetAudit(database: database).finding(job: job, manifest: manifest, baseDirectory: baseDirectory)) }
 
         // 3. The schema, and the commitments that stand in for the parties' secrets.
         findings.append(try migrationFinding())
@@ -85,39 +87,22 @@ public struct JobAuditor {
 
         let report = AuditReport(jobId: jobId, codeVersion: CodeVersion.current, createdAt: Timestamp.now(), reproduced: reproduce,
                                  findings: findings)
-        try record(report)
+        if !database.isReadOnly { try record(report) }
         return report
-    }
-
-    func datasetFinding(_ manifest: JobManifest, baseDirectory: String?) -> AuditFinding {
-        let directory = PreparedJob.resolve(manifest.dataset.path, against: baseDirectory)
-        var problems: [String] = []
-        for (file, published) in PublishedChecksums.mnist.sorted(by: { $0.key < $1.key }) {
-            let path = (directory as NSString).appendingPathComponent(file)
-            guard let data = FileManager.default.contents(atPath: path) else {
-                problems.append("\(path) is missing")
-                continue
-            }
-            let actual = Digest.sha256Hex(Array(data))
-            if actual != published { problems.append("\(path) hashes to \(actual), the published SHA-256 is \(published)") }
-        }
-        return problems.isEmpty
-            ? AuditFinding("dataset_checksums", true, "the 4 MNIST files in \(directory) match their published SHA-256")
-            : AuditFinding("dataset_checksums", false, problems.joined(separator: "; "))
     }
 
     func migrationFinding() throws -> AuditFinding {
         let recorded = try database.writer.read { db in
             try Row.fetchAll(db, sql: "SELECT version, name, sha256 FROM privfed_migrations ORDER BY version")
         }
-        let files = Dictionary(uniqueKeysWithValues: try Migration.load(from: try Migration.locateDirectory()).map { ($0.version, $0) })
+        let files = Dictionary(uniqueKeysWithValues: Migration.shipped.map { ($0.version, $0) })
         var problems: [String] = []
         for row in recorded {
             let version: Int = row["version"], sha: String = row["sha256"]
-            guard let file = files[version] else { problems.append("migration \(version) has no file"); continue }
+            guard let file = files[version] else { problems.append("migration \(version) is not one this privfed ships"); continue }
             if file.sha256 != sha { problems.append("migration \(version) (\(file.file)) hashes to \(file.sha256), recorded \(sha)") }
         }
-        return problems.isEmpty ? AuditFinding("migrations", true, "\(recorded.count) applied migrations match their files")
+        return problems.isEmpty ? AuditFinding("migrations", true, "\(recorded.count) applied migrations match the ones compiled into privfed")
             : AuditFinding("migrations", false, problems.joined(separator: "; "))
     }
 

@@ -5,7 +5,8 @@ import ResultsStore
 
 /// The privacy ledger checks of an audit: chain integrity, the operator's signature over the
 /// head (`LedgerSignatureAudit`), completeness (a row for every round
-/// and party that released an update), ε recomputed from each row's own parameters, and the budget.
+/// and party that released an update), each row's parameters against the job's plan
+/// (`LedgerPlanAudit`), ε recomputed from each row's own parameters, and the budget.
 struct LedgerAudit {
     let database: ResultsDatabase
     /// The trusted operator public key for `ledger_signature` (nil: the operator key file).
@@ -27,6 +28,7 @@ struct LedgerAudit {
             return findings
         }
         findings.append(try completeness(jobId: jobId, rows: rows, unit: manifest.privacy.unit))
+        findings.append(try LedgerPlanAudit(database: database).finding(job: job, manifest: manifest, rows: rows))
         findings += PrivacyRecomputation.findings(rows: rows, privacy: manifest.privacy)
         return findings
     }

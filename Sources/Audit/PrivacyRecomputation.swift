@@ -10,6 +10,9 @@ enum PrivacyRecomputation {
     /// bits; the tolerance admits a different libm).
     static let tolerance = 1e-9
 
+    /// `a` and `b` differ by more than `tolerance`, relative to the larger.
+    static func differs(_ a: Double, _ b: Double) -> Bool { abs(a - b) > tolerance * max(abs(a), abs(b), 1e-12) }
+
     static func findings(rows: [LedgerRow], privacy: PrivacySettings) -> [AuditFinding] {
         var histories: [String: PrivacySpend] = [:]
         var mismatches: [String] = []
@@ -23,7 +26,6 @@ enum PrivacyRecomputation {
             cache[key] = value
             return value
         }
-        func differs(_ a: Double, _ b: Double) -> Bool { abs(a - b) > tolerance * max(abs(a), abs(b), 1e-12) }
         do {
             for row in rows where row.entry.decision == "released" {
                 let e = row.entry

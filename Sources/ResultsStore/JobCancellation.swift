@@ -32,7 +32,7 @@ extension ResultsDatabase {
         try writer.write { db in
             guard let job = try JobRecord.fetchOne(db, key: id) else { throw ResultsStoreError.jobNotFound(id: id) }
             switch job.status {
-            case .queued:
+            case .queued, .interrupted:
                 try db.execute(sql: """
                     UPDATE jobs SET status = 'cancelled', error = ?, finished_at = ?, lease_expires_at = NULL WHERE id = ?
                     """, arguments: [reason, Timestamp.now(), id])

@@ -44,22 +44,30 @@ extension ResultsDatabase {
         }
     }
 
-    /// Atomically takes the next job for `worker`: first a running job whose lease expired (its
-    /// worker died; it continues from its checkpoint), then the oldest queued job. SQLite
+    /// Atomically takes the next job for `worker`: first an interrupted job, or a running job whose
+    /// lease expired or whose holder is a dead process on this host (it continues from its
+    /// checkpoint), then the oldest queued job. SQLite
     /// serialises writers, so two workers never take the same job.
     public func claimNext(worker: String, leaseSeconds: Double = defaultLeaseSeconds) throws -> LeaseClaim? {
         try writer.write { db in
-            guard let id = try Int64.fetchOne(db, sql: """
-                SELECT id FROM jobs
-                WHERE status = 'queued' OR (status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < ?))
-                ORDER BY status = 'running' DESC, id LIMIT 1
-                """, arguments: [Timestamp.now()]) else { return nil }
+            // Interrupted jobs and running ones whose holder is gone first, then the oldest queued one.
+            let candidates = try Row.fetchAll(db, sql: """
+                SELECT id, status, worker, lease_expires_at FROM jobs WHERE status IN ('queued', 'running', 'interrupted')
+                ORDER BY status = 'queued', id
+                """)
+            let now = Timestamp.now()
+            let id = candidates.first { row in
+                guard row["status"] as String == JobStatus.running.rawValue else { return true }
+                let expires: String? = row["lease_expires_at"]
+                return expires == nil || expires! < now || LeaseHolder(row["worker"]).isDeadOnThisHost
+            }.map { $0["id"] as Int64 }
+            guard let id else { return nil }
             return try Self.take(id: id, worker: worker, forced: false, leaseSeconds: leaseSeconds, db: db)
         }
     }
 
-    /// Takes job `id` for `worker` (`privfed resume`): a queued job, or a running one whose lease
-    /// expired — or, with `force`, one whose lease is still live (its worker may still be running
+    /// Takes job `id` for `worker` (`privfed resume`): a queued or interrupted job, or a running
+    /// one whose lease expired or whose holder is a dead process on this host — or, with `force`, one whose lease is still live (its worker may still be running
     /// it; the fencing check then stops that worker at its next write).
     /// - Throws: `jobFinished` for a finished job, `leaseHeld` for a live lease of another worker.
     public func claimJob(id: Int64, worker: String, force: Bool = false, leaseSeconds: Double = defaultLeaseSeconds) throws -> LeaseClaim {
@@ -68,7 +76,7 @@ extension ResultsDatabase {
             if job.status.isFinished { throw ResultsStoreError.jobFinished(jobId: id, status: job.status.rawValue) }
             var forced = false
             if job.status == .running, let holder = job.worker, holder != worker, let expires = job.leaseExpiresAt,
-               expires >= Timestamp.now() {
+               expires >= Timestamp.now(), !LeaseHolder(holder).isDeadOnThisHost {
                 guard force else { throw ResultsStoreError.leaseHeld(jobId: id, holder: holder, expiresAt: expires) }
                 forced = true
             }
@@ -83,6 +91,7 @@ extension ResultsDatabase {
             UPDATE jobs SET status = 'running', worker = ?, lease_expires_at = ?, started_at = COALESCE(started_at, ?) WHERE id = ?
             """, arguments: [worker, Timestamp.string(Date().addingTimeInterval(leaseSeconds)), now, id])
         guard let job = try JobRecord.fetchOne(db, key: id) else { throw ResultsStoreError.jobNotFound(id: id) }
-        return LeaseClaim(job: job, previousWorker: before.worker, interrupted: before.status == .running, forced: forced)
+        return LeaseClaim(job: job, previousWorker: before.worker, interrupted: before.status == .running || before.status == .interrupted,
+                          forced: forced)
     }
 }

@@ -1,63 +1,45 @@
 import Crypto
 import Foundation
 
-/// One schema migration: a file `migrations/NNNN_name.sql`, applied once, in order.
+/// One schema migration, `NNNN_name.sql`, applied once, in order.
 ///
-/// The database records each applied migration with the SHA-256 of its file, so a migration
-/// edited after the fact is detected (GRDB's convention: applied migrations never change).
+/// The SQL is compiled into the binary (`ShippedMigrations.swift`); nothing is read from the
+/// working directory or from beside the executable, so a `migrations/` folder planted where
+/// privfed runs has no effect. The database records each applied migration with the SHA-256 of
+/// its SQL, so a migration changed after it was applied is detected (GRDB's convention: applied
+/// migrations never change).
 public struct Migration: Sendable, Equatable {
     public let version: Int
     public let name: String
+    /// The file the SQL was compiled from (`0001_results.sql`), for messages.
     public let file: String
     public let sql: String
 
-    /// SHA-256 of the file's bytes, lowercase hex.
+    /// SHA-256 of the SQL's bytes, lowercase hex.
     public var sha256: String { Digest.sha256Hex(Array(sql.utf8)) }
 
-    /// Reads every `NNNN_name.sql` in `directory`, sorted by version.
-    public static func load(from directory: String) throws -> [Migration] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sql") }.sorted()
-        var result: [Migration] = []
-        for fileName in names {
-            let file = (directory as NSString).appendingPathComponent(fileName)
-            let stem = String(fileName.dropLast(4))
-            let parts = stem.split(separator: "_", maxSplits: 1)
-            guard parts.count == 2, parts[0].count == 4, let version = Int(parts[0]) else {
-                throw ResultsStoreError.badMigrationName(file: file)
-            }
-            guard let sql = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw ResultsStoreError.migrationFailed(file: file, message: "cannot read the file as UTF-8")
-            }
-            result.append(Migration(version: version, name: String(parts[1]), file: file, sql: sql))
-        }
-        return result
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.file = String(repeating: "0", count: max(0, 4 - String(version).count)) + "\(version)_\(name).sql"
+        self.sql = sql
     }
 
-    /// Finds the project's migrations/ folder: `$PRIVFED_HOME/migrations`, then ./migrations and its
-    /// parents, then the folders above the running executable (`.build/release/privfed` sits three
-    /// levels below the repository root).
-    public static func locateDirectory() throws -> String {
-        var candidates: [String] = []
-        if let home = ProcessInfo.processInfo.environment["PRIVFED_HOME"] {
-            candidates.append((home as NSString).appendingPathComponent("migrations"))
+    /// The migration compiled from `file` (`NNNN_name.sql`) with contents `bytes`.
+    /// - Throws: `ResultsStoreError.badMigrationName` or `.migrationFailed` (not UTF-8).
+    public init(file: String, bytes: [UInt8]) throws {
+        let stem = file.hasSuffix(".sql") ? String(file.dropLast(4)) : file
+        let parts = stem.split(separator: "_", maxSplits: 1)
+        guard file.hasSuffix(".sql"), parts.count == 2, parts[0].count == 4, let version = Int(parts[0]) else {
+            throw ResultsStoreError.badMigrationName(file: file)
         }
-        var dir = FileManager.default.currentDirectoryPath
-        for _ in 0..<4 {
-            candidates.append((dir as NSString).appendingPathComponent("migrations"))
-            dir = (dir as NSString).deletingLastPathComponent
+        guard let sql = String(validating: bytes, as: UTF8.self) else {
+            throw ResultsStoreError.migrationFailed(file: file, message: "not UTF-8")
         }
-        var exe = (CommandLine.arguments.first.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path } ?? "")
-        for _ in 0..<5 {
-            exe = (exe as NSString).deletingLastPathComponent
-            candidates.append((exe as NSString).appendingPathComponent("migrations"))
-        }
-        var isDir: ObjCBool = false
-        for c in candidates where FileManager.default.fileExists(atPath: c, isDirectory: &isDir) && isDir.boolValue {
-            if (try? FileManager.default.contentsOfDirectory(atPath: c).contains { $0.hasSuffix(".sql") }) == true {
-                return c
-            }
-        }
-        throw ResultsStoreError.migrationsNotFound(searched: Array(candidates.prefix(3)))
+        self.version = version
+        self.name = String(parts[1])
+        self.file = file
+        self.sql = sql
     }
 }
 

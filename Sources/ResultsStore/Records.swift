@@ -5,8 +5,11 @@ public enum JobStatus: String, Codable, Sendable, CaseIterable {
     case queued, running, succeeded, failed
     case budgetExhausted = "budget_exhausted"
     case cancelled
+    /// Stopped by SIGINT or SIGTERM at a stage boundary (migration 0011): its lease is released and
+    /// it continues from its last completed round (`privfed resume`, or any worker).
+    case interrupted
 
-    public var isFinished: Bool { self != .queued && self != .running }
+    public var isFinished: Bool { self != .queued && self != .running && self != .interrupted }
 }
 
 /// A row of `jobs`.

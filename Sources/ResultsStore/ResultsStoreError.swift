@@ -4,12 +4,13 @@ public enum ResultsStoreError: Error, CustomStringConvertible, Equatable {
     case foreignDatabase(path: String, tables: [String])
     case missingDatabase(path: String)
     case databaseLocked(path: String)
-    case migrationsNotFound(searched: [String])
     case badMigrationName(file: String)
     case migrationChanged(version: Int, name: String, recorded: String, actual: String)
     case migrationMissing(version: Int, name: String)
     case migrationFailed(file: String, message: String)
     case newerSchema(path: String, version: Int, known: Int)
+    /// A read-only open found a migration this privfed ships that the database lacks.
+    case schemaNotApplied(path: String, version: Int, name: String)
     case writeRefused(sql: String)
     case sql(message: String)
     case jobNotFound(id: Int64)
@@ -29,18 +30,18 @@ public enum ResultsStoreError: Error, CustomStringConvertible, Equatable {
             return "\(path): no such database (run a job first, or pass --db)"
         case .databaseLocked(let path):
             return "\(path): the database is locked by another process; try again when it has finished"
-        case .migrationsNotFound(let searched):
-            return "cannot find the migrations/ folder (looked in \(searched.joined(separator: ", "))); run privfed from the repository root or set PRIVFED_HOME"
         case .badMigrationName(let file):
             return "\(file): migration files are named NNNN_name.sql"
         case .migrationChanged(let version, let name, let recorded, let actual):
-            return "migration \(version) (\(name)) was applied with SHA-256 \(recorded) but its file now hashes to \(actual); applied migrations must never change — add a new migration instead"
+            return "migration \(version) (\(name)) was applied with SHA-256 \(recorded) but this privfed's copy hashes to \(actual); applied migrations must never change — add a new migration instead"
         case .migrationMissing(let version, let name):
-            return "migration \(version) (\(name)) is recorded in the database but its file is missing"
+            return "migration \(version) (\(name)) is recorded in the database but this privfed does not ship it"
         case .migrationFailed(let file, let message):
             return "\(file): \(message)"
         case .newerSchema(let path, let version, let known):
             return "\(path): schema version \(version) is newer than this privfed knows (\(known)); upgrade privfed"
+        case .schemaNotApplied(let path, let version, let name):
+            return "\(path): migration \(version) (\(name)) is not applied yet and the database cannot be written here; run a command that writes (privfed run, submit or worker) on it once where it is writable"
         case .writeRefused(let sql):
             return "privfed query is read-only and this statement would write: \(sql.prefix(80))"
         case .sql(let message):

@@ -7,10 +7,10 @@ import TestSupport
 final class ResultsDatabaseTests: XCTestCase {
     func testMigrationsApplyOnceAndAreRecordedWithTheirChecksums() throws {
         let path = try scratchDirectory(prefix: "tests") + "/r.sqlite"
-        _ = try ResultsDatabase(path: path, migrationsDirectory: repositoryMigrations)
-        let db = try ResultsDatabase(path: path, migrationsDirectory: repositoryMigrations) // second open: nothing to apply
+        _ = try ResultsDatabase(path: path)
+        let db = try ResultsDatabase(path: path) // second open: nothing to apply
         let recorded = try db.writer.read { try Row.fetchAll($0, sql: "SELECT version, sha256 FROM privfed_migrations") }
-        let files = try Migration.load(from: repositoryMigrations)
+        let files = Migration.shipped
         XCTAssertEqual(recorded.count, files.count)
         XCTAssertEqual(recorded.map { $0["sha256"] as String }, files.map(\.sha256))
         let mode = try db.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
@@ -19,12 +19,9 @@ final class ResultsDatabaseTests: XCTestCase {
 
     func testChangedAppliedMigrationIsRefused() throws {
         let dir = try scratchDirectory(prefix: "tests")
-        let migrations = dir + "/migrations"
-        try FileManager.default.createDirectory(atPath: migrations, withIntermediateDirectories: true)
-        try "CREATE TABLE t (x INTEGER);".write(toFile: migrations + "/0001_t.sql", atomically: true, encoding: .utf8)
-        _ = try ResultsDatabase(path: dir + "/r.sqlite", migrationsDirectory: migrations)
-        try "CREATE TABLE t (x INTEGER, y INTEGER);".write(toFile: migrations + "/0001_t.sql", atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try ResultsDatabase(path: dir + "/r.sqlite", migrationsDirectory: migrations)) { error in
+        _ = try ResultsDatabase(path: dir + "/r.sqlite", migrations: [Migration(version: 1, name: "t", sql: "CREATE TABLE t (x INTEGER);")])
+        let changed = [Migration(version: 1, name: "t", sql: "CREATE TABLE t (x INTEGER, y INTEGER);")]
+        XCTAssertThrowsError(try ResultsDatabase(path: dir + "/r.sqlite", migrations: changed)) { error in
             guard case ResultsStoreError.migrationChanged(let version, _, _, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(version, 1)
         }
@@ -34,7 +31,7 @@ final class ResultsDatabaseTests: XCTestCase {
         let path = try scratchDirectory(prefix: "tests") + "/notes.sqlite"
         let content = Data("these are my notes, not a database\n".utf8)
         try content.write(to: URL(fileURLWithPath: path))
-        XCTAssertThrowsError(try ResultsDatabase(path: path, migrationsDirectory: repositoryMigrations)) { error in
+        XCTAssertThrowsError(try ResultsDatabase(path: path)) { error in
             XCTAssertEqual(error as? ResultsStoreError, .notADatabase(path: path))
         }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), content)
@@ -45,7 +42,7 @@ final class ResultsDatabaseTests: XCTestCase {
         let path = try scratchDirectory(prefix: "tests") + "/other.sqlite"
         let queue = try DatabaseQueue(path: path)
         try queue.write { try $0.execute(sql: "CREATE TABLE customers (id INTEGER)") }
-        XCTAssertThrowsError(try ResultsDatabase(path: path, migrationsDirectory: repositoryMigrations)) { error in
+        XCTAssertThrowsError(try ResultsDatabase(path: path)) { error in
             guard case ResultsStoreError.foreignDatabase = error else { return XCTFail("\(error)") }
         }
         let tables = try queue.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
@@ -54,7 +51,7 @@ final class ResultsDatabaseTests: XCTestCase {
 
     func testQueryRefusesWritesAndLeavesDataAsItWas() throws {
         let path = try scratchDirectory(prefix: "tests") + "/r.sqlite"
-        let db = try ResultsDatabase(path: path, migrationsDirectory: repositoryMigrations)
+        let db = try ResultsDatabase(path: path)
         let id = try db.insertJob(JobRecord(name: "j", manifestPath: "m.yaml", manifestText: "name: j", seed: 1,
                                             randomness: "reproducible", codeVersion: "test", status: .queued, roundsPlanned: 1))
         for sql in ["DELETE FROM jobs", "UPDATE jobs SET name = 'x'", "DROP TABLE jobs", "INSERT INTO jobs (name) VALUES ('x')",
@@ -76,12 +73,12 @@ final class ResultsDatabaseTests: XCTestCase {
 
     func testTwoClaimsNeverTakeTheSameJob() throws {
         let path = try scratchDirectory(prefix: "tests") + "/r.sqlite"
-        let db = try ResultsDatabase(path: path, migrationsDirectory: repositoryMigrations)
+        let db = try ResultsDatabase(path: path)
         for i in 0..<20 {
             _ = try db.insertJob(JobRecord(name: "j\(i)", manifestPath: "m", manifestText: "t", seed: 1, randomness: "reproducible",
                                            codeVersion: "test", status: .queued, roundsPlanned: 1))
         }
-        let other = try ResultsDatabase(path: path, migrationsDirectory: repositoryMigrations)
+        let other = try ResultsDatabase(path: path)
         let claimed = ClaimLog()
         DispatchQueue.concurrentPerform(iterations: 2) { worker in
             let store = worker == 0 ? db : other
@@ -93,7 +90,7 @@ final class ResultsDatabaseTests: XCTestCase {
 
     func testRoundIsWrittenWhollyOrNotAtAll() throws {
         let path = try scratchDirectory(prefix: "tests") + "/r.sqlite"
-        let db = try ResultsDatabase(path: path, migrationsDirectory: repositoryMigrations)
+        let db = try ResultsDatabase(path: path)
         let id = try db.insertJob(JobRecord(name: "j", manifestPath: "m", manifestText: "t", seed: 1, randomness: "reproducible",
                                             codeVersion: "test", status: .running, roundsPlanned: 2))
         var batch = RoundRecordBatch(round: 1, selectedClients: [0, 1], startedAt: Timestamp.now(), finishedAt: Timestamp.now())

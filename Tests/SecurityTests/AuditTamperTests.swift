@@ -42,7 +42,8 @@ final class AuditTamperTests: XCTestCase {
         let report = try JobAuditor(database: job.db).audit(jobId: job.id, reproduce: false)
         XCTAssertTrue(report.passed, "\(report.findings.filter { !$0.passed })")
         XCTAssertEqual(Set(report.findings.map(\.check)), ["manifest_hash", "manifest_valid", "dataset_checksums", "migrations", "secret_commitments",
-                                                           "ledger_chain", "ledger_signature", "ledger_complete", "epsilon_recomputed", "epsilon_within_budget"])
+                                                           "ledger_chain", "ledger_signature", "ledger_complete", "ledger_plan", "epsilon_recomputed",
+                                                           "epsilon_within_budget"])
     }
 
     func testChangedLedgerRowIsNamed() throws {

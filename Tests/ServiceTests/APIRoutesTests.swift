@@ -221,7 +221,8 @@ final class APIRoutesTests: XCTestCase {
             XCTAssertTrue(audit.passed, "\(audit.findings.filter { !$0.passed })")
             XCTAssertFalse(audit.reproduced)
             XCTAssertEqual(Set(audit.findings.map(\.check)), ["manifest_hash", "manifest_valid", "dataset_checksums", "migrations", "secret_commitments",
-                                                             "ledger_chain", "ledger_signature", "ledger_complete", "epsilon_recomputed", "epsilon_within_budget"])
+                                                             "ledger_chain", "ledger_signature", "ledger_complete", "ledger_plan", "epsilon_recomputed",
+                                                           "epsilon_within_budget"])
             XCTAssertTrue(audited.text.contains("\"passed\" : true"), "the verdict is in the body")
             XCTAssertEqual(try JobReport.load(database: fixture.database, jobId: id).audit?.findings, audit.findings)
             let unknown = try await client.call(.post, "/api/jobs/999/audit")

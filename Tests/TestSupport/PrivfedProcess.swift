@@ -37,18 +37,20 @@ public struct PrivfedProcess {
     /// Runs `privfed ARGS --db DATABASE` to its end; `fault` sets `PRIVFED_FAULT_INJECT`, and
     /// `environment` sets further variables (e.g. `COLUMNS` for the help width).
     @discardableResult
-    public func run(_ arguments: [String], fault: String? = nil, environment extra: [String: String] = [:]) throws -> Outcome {
-        try wait(start(arguments, fault: fault, environment: extra))
+    public func run(_ arguments: [String], fault: String? = nil, environment extra: [String: String] = [:],
+                    in directory: URL = repositoryRoot) throws -> Outcome {
+        try wait(start(arguments, fault: fault, environment: extra, in: directory))
     }
 
-    /// Starts `privfed ARGS --db DATABASE` in the repository root; `wait` collects it.
-    public func start(_ arguments: [String], fault: String? = nil, environment extra: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+    /// Starts `privfed ARGS --db DATABASE` in `directory` (the repository root unless given);
+    /// `wait` collects it.
+    public func start(_ arguments: [String], fault: String? = nil, environment extra: [String: String] = [:],
+                      in directory: URL = repositoryRoot) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments + ["--db", database]
-        process.currentDirectoryURL = repositoryRoot
+        process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
-        environment["PRIVFED_HOME"] = repositoryRoot.path
         environment[FaultInjection.environmentVariable] = fault
         environment.merge(extra) { $1 }
         process.environment = environment

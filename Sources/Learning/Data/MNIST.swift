@@ -13,6 +13,8 @@ public struct MNIST: Sendable {
     public let train: LabeledImages
     /// 10,000 test examples.
     public let test: LabeledImages
+    /// The four files as they were read, in `files` order: what a job records of its data.
+    public let sources: [DatasetFileDigest]
 
     /// The four file names, as distributed.
     public static let trainImagesFile = "train-images-idx3-ubyte.gz"
@@ -38,7 +40,8 @@ public struct MNIST: Sendable {
         }
         let train = try decodePair(directory, images: trainImagesFile, labels: trainLabelsFile, compressed)
         let test = try decodePair(directory, images: testImagesFile, labels: testLabelsFile, compressed)
-        return MNIST(train: train, test: test)
+        let sources = files.map { DatasetFileDigest(name: $0, path: path(directory, $0), contents: compressed[$0] ?? []) }
+        return MNIST(train: train, test: test, sources: sources)
     }
 
     /// One client's training data as `privfed partition export` writes it and an agent loads it:

@@ -25,6 +25,9 @@ public final class JobRunner {
     /// Where the parties' own records go (metrics the aggregator may not see); nil keeps them
     /// nowhere.
     public var localRecords: LocalRecords?
+    /// Set by SIGINT/SIGTERM (`privfed run`, `resume`, `worker`): the job stops at the next stage
+    /// boundary and is recorded `interrupted`.
+    public var stopRequest: StopRequest?
 
     public init(database: ResultsDatabase, worker: String = JobRunner.defaultWorkerName(), progress: JobProgress? = nil) {
         self.database = database
@@ -70,8 +73,35 @@ public final class JobRunner {
     /// Every write is fenced by the lease (`heldBy: worker`): a runner whose job was taken over or
     /// cancelled stops at its next write with `leaseLost`, having written nothing. The lease is
     /// renewed between stages (`LeaseHeartbeat`), so a slow round is not mistaken for a dead worker.
+    ///
+    /// A write that finds the database locked by another process retries with backoff
+    /// (`ResultsDatabase.lockRetry`); past that limit the job is ended as failed with a message
+    /// saying so, never left `running`.
     @discardableResult
     public func execute(_ job: PreparedJob, jobId: Int64, claim: LeaseClaim? = nil) throws -> JobSummary {
+        do {
+            return try executeRounds(job, jobId: jobId, claim: claim)
+        } catch let error where LockRetry.gaveUp(error) {
+            // Recording the end is worth more waiting than a round: up to three more limits.
+            for attempt in 1...3 where (try? database.job(id: jobId))?.status == .running {
+                do {
+                    try database.finishJob(id: jobId, status: .failed, error: lockedMessage, heldBy: worker)
+                } catch let again where LockRetry.gaveUp(again) && attempt < 3 {
+                    continue
+                }
+            }
+            progress?.finished()
+            throw PipelineError.databaseLocked(lockedMessage)
+        }
+    }
+
+    /// Why a job stopped when its database stayed locked past `ResultsDatabase.lockRetry`.
+    var lockedMessage: String {
+        "the results database \(database.path) stayed locked by another process for more than \(database.lockRetry) "
+            + "(privfed retried with backoff), so the job was stopped"
+    }
+
+    private func executeRounds(_ job: PreparedJob, jobId: Int64, claim: LeaseClaim?) throws -> JobSummary {
         let manifest = job.manifest
         let clock = ContinuousClock.now
         let stages = stageOverride?(Self.stages(for: manifest)) ?? Self.stages(for: manifest)
@@ -96,6 +126,7 @@ public final class JobRunner {
                                               bytes: job.initialParameters.count * 4)]
             try database.commitRound(jobId: jobId, setup, leaseSeconds: leaseSeconds, heldBy: worker) { db in
                 try ResultsDatabase.writePartition(job.shards, jobId: jobId, db: db)
+                try ResultsDatabase.writeDatasetFiles(job.datasetFiles, jobId: jobId, db: db)
                 try ResultsDatabase.writeCheckpoint(JobCheckpoint(round: 0, learningRate: start.learningRate, parameters: start.parameters),
                                                     jobId: jobId, db: db)
                 // The audit's mask is fixed before any training, in the same transaction as the
@@ -164,6 +195,7 @@ public final class JobRunner {
                     faults?.strike(round: round, at: .beforeStage(stage.name.rawValue))
                     // Cancellation (`privfed serve`'s POST /api/jobs/{id}/cancel) takes effect between stages.
                     if try database.isCancelled(jobId: jobId) { throw PipelineError.cancelled }
+                    if let signal = stopRequest?.signal { throw PipelineError.interrupted(signal: signal) }
                     try heartbeat.beat()
                     // What every party knows before the stage's first client acts.
                     let stageStarted = Timestamp.now()
@@ -215,6 +247,19 @@ public final class JobRunner {
                 }
                 batch.selectedClients = hidesCohort ? [] : state.selectedClients
                 batch.finishedAt = Timestamp.now()
+                if case PipelineError.interrupted(let signal) = error {
+                    // Like a crash at a stage boundary, but recorded: the round in progress is
+                    // discarded (its releases, if any, stay on the ledger) and the job resumes
+                    // from its checkpoint at once.
+                    let completed = round - 1
+                    try database.interruptJob(id: jobId, reason: "interrupted by \(StopRequest.name(signal)) during round \(round); "
+                                              + "resume continues after round \(completed)", heldBy: worker)
+                    progress?.finished()
+                    return JobSummary(jobId: jobId, name: manifest.name, status: JobStatus.interrupted.rawValue, roundsCompleted: completed,
+                                      roundsPlanned: manifest.federation.rounds, accuracy: last.accuracy, loss: last.loss,
+                                      modelSha256: Digest.sha256Hex(floats: parameters),
+                                      seconds: clock.duration(to: .now).milliseconds / 1000, error: "\(error)")
+                }
                 if case PipelineError.cancelled = error {
                     try database.finishJob(id: jobId, status: .cancelled, error: "round \(round): \(error)")
                 } else if case PipelineError.budgetExhausted(let blocked) = error {
@@ -223,7 +268,8 @@ public final class JobRunner {
                                            ledger: [blocked], heldBy: worker)
                 } else {
                     batch.status = "failed"
-                    try database.finishJob(id: jobId, status: .failed, error: "round \(round): \(error)", partialRound: batch, heldBy: worker)
+                    let reason = LockRetry.gaveUp(error) ? lockedMessage : "\(error)"
+                    try database.finishJob(id: jobId, status: .failed, error: "round \(round): \(reason)", partialRound: batch, heldBy: worker)
                 }
                 progress?.finished()
                 throw error

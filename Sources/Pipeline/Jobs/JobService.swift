@@ -16,6 +16,9 @@ public struct JobService {
     public var secretsDirectory: String
     /// Where the parties' own records go (`LocalRecords.defaultDirectory` unless given).
     public var localRecords: LocalRecords
+    /// Set by the command line's SIGINT/SIGTERM handler: the running job stops at its next stage
+    /// boundary, recorded `interrupted`.
+    public var stopRequest: StopRequest?
 
     public init(database: ResultsDatabase, reader: ManifestReader = ManifestReader(), secretsDirectory: String? = nil,
                 localRecordsDirectory: String? = nil) {
@@ -101,6 +104,7 @@ public struct JobService {
         runner.leaseSeconds = leaseSeconds
         runner.faults = faults
         runner.localRecords = localRecords
+        runner.stopRequest = stopRequest
         try database.startJob(id: id, worker: runner.worker, leaseSeconds: leaseSeconds)
         return try runner.execute(prepared, jobId: id)
     }
@@ -161,6 +165,7 @@ public struct JobService {
         runner.leaseSeconds = leaseSeconds
         runner.faults = faults
         runner.localRecords = localRecords
+        runner.stopRequest = stopRequest
         do {
             return try runner.execute(prepared, jobId: id, claim: claim)
         } catch {

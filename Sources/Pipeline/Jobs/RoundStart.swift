@@ -35,6 +35,12 @@ struct RoundStart {
         guard checkpoint.parameters.count == job.initialParameters.count else {
             throw ResumeError.modelShape(round: checkpoint.round, stored: checkpoint.parameters.count, expected: job.initialParameters.count)
         }
+        // The rounds after the checkpoint train on the data the rounds before it did (by content:
+        // the files may have moved).
+        let loaded = Dictionary(uniqueKeysWithValues: job.datasetFiles.map { ($0.file, $0.sha256) })
+        for recorded in try database.datasetFiles(jobId: jobId) where loaded[recorded.file] != recorded.sha256 {
+            throw ResumeError.datasetChanged(file: recorded.file, recorded: recorded.sha256, loaded: loaded[recorded.file])
+        }
         let reproducible = job.manifest.randomness == .reproducible
         var start = fresh(job)
         start.nextRound = checkpoint.round + 1
@@ -85,6 +91,8 @@ public enum ResumeError: Error, CustomStringConvertible, Equatable {
     case ledgerDisagrees(rowId: Int64, round: Int, party: String)
     case keyDiffers(epoch: Int, derived: String, recorded: String?)
     case partitionDiffers
+    /// A dataset file's bytes differ from those the job loaded when it started.
+    case datasetChanged(file: String, recorded: String, loaded: String?)
     /// A secure-mode job's canary mask came from the CSPRNG and is not stored until the job ends.
     case secureCanariesCannotResume
 
@@ -98,6 +106,8 @@ public enum ResumeError: Error, CustomStringConvertible, Equatable {
             return "the HE key of epoch \(epoch) re-derived from the seed is \(derived) but \(recorded ?? "none") was recorded"
         case .partitionDiffers:
             return "the partition re-derived from the seed differs from the one recorded at set-up (the code or data changed); cannot resume bit for bit"
+        case .datasetChanged(let file, let recorded, let loaded):
+            return "\(file) hashes to \(loaded ?? "nothing (not loaded)") but the job started on SHA-256 \(recorded); restore the data the job started with"
         case .secureCanariesCannotResume:
             return "a job in secure randomness mode with an `audit: { canaries }` block cannot be resumed: its canary mask came from the CSPRNG and is revealed only when the job ends"
         }

@@ -85,6 +85,11 @@ struct ManifestRules {
             if isPresent("privacy.accountant", root) { report("privacy.accountant", "has no effect unless privacy.differential_privacy is true") }
         } else {
             if p.epsilon == nil { report("privacy.epsilon", "is required with differential_privacy: true (the privacy budget)") }
+            // The smallest population a release protects, when the manifest alone fixes it.
+            let smallest: Int? = p.unit == .client ? ds.clients : (ds.partition.scheme == .iid && ds.clients > 0 ? examples / ds.clients : nil)
+            if let smallest, let reason = DeltaBound.refusal(delta: p.delta ?? PrivacyPlan.defaultDelta, population: smallest, unit: p.unit) {
+                report("privacy.delta", reason)
+            }
             if !capabilities.contains(.differentialPrivacy) {
                 report("privacy.differential_privacy", "not yet supported by this version of privfed (the DP-SGD and ledger stages are not built yet)")
             }

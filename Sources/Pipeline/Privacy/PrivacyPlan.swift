@@ -61,6 +61,9 @@ public struct PrivacyPlan: Sendable, Equatable {
             shapes.append(("aggregator", q, 1, manifest.dataset.clients))
         }
 
+        let smallest = p.unit == .client ? manifest.dataset.clients : (shapes.map { $0.3 }.min() ?? 0)
+        if let reason = DeltaBound.refusal(delta: delta, population: smallest, unit: p.unit) { throw PrivacyPlanError.deltaTooLarge(reason: reason) }
+
         func projected(_ sigma: Double, _ q: Double, _ steps: Int) throws -> Double {
             let history = [try SubsampledGaussianSteps(samplingRate: q, noiseMultiplier: sigma, steps: steps * fed.rounds)]
             return try PrivacySpend(entries: history).epsilon(delta: delta, accountant: accountant).epsilon
@@ -101,9 +104,13 @@ public struct PrivacyPlan: Sendable, Equatable {
 
 public enum PrivacyPlanError: Error, CustomStringConvertible, Equatable {
     case budgetTooSmall(projected: Double, budget: Double, party: String, noiseMultiplier: Double, rounds: Int)
+    /// δ ≥ 1/n for the partition the job got (`DeltaBound`).
+    case deltaTooLarge(reason: String)
 
     public var description: String {
         switch self {
+        case .deltaTooLarge(let reason):
+            return "privacy.delta: " + reason
         case .budgetTooSmall(let projected, let budget, let party, let sigma, let rounds):
             return "privacy.epsilon: the planned spend exceeds the budget — \(rounds) rounds at noise_multiplier \(sigma) project ε = \(String(format: "%.4f", projected)) for \(party), above the budget ε = \(budget); raise noise_multiplier, lower rounds, or remove noise_multiplier to calibrate it to the budget"
         }

@@ -13,9 +13,10 @@ struct AuditCommand: ParsableCommand {
                                  SHA-256
           manifest_valid         it validates under this privfed (a different
                                  recorded code version is named)
-          dataset_checksums      the MNIST files match their published SHA-256
-                                 (compiled in, not read from SHA256SUMS)
-          migrations             applied migrations match their files
+          dataset_checksums      the MNIST files the job recorded loading match
+                                 their published SHA-256 (compiled in, not read
+                                 from SHA256SUMS), and so do the files there today
+          migrations             applied migrations match the compiled-in ones
           ledger_chain           the privacy ledger's hash chain is intact (an
                                  edited, deleted or inserted row is named)
           ledger_signature       the ledger head carries the operator's Ed25519
@@ -24,6 +25,9 @@ struct AuditCommand: ParsableCommand {
                                  is named: "ledger rewritten after row N")
           ledger_complete        every round and party that released an update has
                                  its ledger row (without DP: the ledger is empty)
+          ledger_plan            with DP: every row's q, σ, steps, C and δ are the
+                                 plan's, derived from the recorded manifest and
+                                 partition (any mode; a forged σ is named)
           epsilon_recomputed     with DP: ε recomputed from the ledger's own q, σ,
                                  steps and δ equals the recorded ε (RDP and PLD)
           epsilon_within_budget  with DP: no release took a party past its budget
@@ -96,12 +100,17 @@ struct AuditCommand: ParsableCommand {
         let progress = ProgressBar(enabled: reproduce && !json && isatty(STDERR_FILENO) == 1)
         var names: [Int64: String] = [:]
         let reports = try reportingErrors { () -> [AuditReport] in
-            let store = try database.open(create: false)
+            // A database this process may not write is audited all the same, read-only; the
+            // audit is then not recorded (said on standard error).
+            let store = database.isWritable ? try database.open(create: false) : try database.openForReading()
+            if store.isReadOnly {
+                FileHandle.standardError.write(Data("privfed: note: \(database.db) is read-only here; the audit is not recorded in its audits table\n".utf8))
+            }
             var auditor = JobAuditor(database: store)
             if let operatorKey { auditor.operatorPublicKey = try OperatorKey.read(at: operatorKey).publicKeyHex }
             if let operatorPublicKey { auditor.operatorPublicKey = try OperatorKey.publicKey(hex: operatorPublicKey) }
             guard all else { return [try auditor.audit(jobId: job!, reproduce: reproduce, secretsFile: secrets, progress: progress)] }
-            let ended = try store.jobs(limit: Int.max).filter { ![.queued, .running].contains($0.status) }
+            let ended = try store.jobs(limit: Int.max).filter { $0.status.isFinished }
             for record in ended { if let id = record.id { names[id] = record.name } }
             return try names.keys.sorted().map { try auditor.audit(jobId: $0, reproduce: reproduce, progress: progress) }
         }

@@ -14,7 +14,7 @@ struct JobsCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try database.open(create: false)
+            let store = try database.openForReading()
             let jobs = try store.jobs(limit: limit)
             if json { try printJSON(jobs); return }
             if jobs.isEmpty { print("no jobs yet (privfed run MANIFEST, or privfed submit MANIFEST)"); return }

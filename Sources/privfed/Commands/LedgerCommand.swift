@@ -25,7 +25,7 @@ struct LedgerCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try database.open(create: false)
+            let store = try database.openForReading()
             _ = try store.job(id: job)
             if watch { try follow(store); return }
             let report = try LedgerReport.load(store, jobId: job)

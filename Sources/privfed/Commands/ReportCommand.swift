@@ -39,7 +39,7 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let format = ReportFormat(rawValue: format)!
         try reportingErrors {
-            let report = try JobReport.load(database: try database.open(create: false), jobId: job)
+            let report = try JobReport.load(database: try database.openForReading(), jobId: job)
             let data = try format.render(report)
             if output == "-" {
                 FileHandle.standardOutput.write(data)

@@ -50,7 +50,10 @@ struct ResumeCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("resuming job \(job) \(before.name) after round \(checkpoint.round) of \(before.roundsPlanned)\n".utf8))
             }
             let progress = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1)
+            let trap = SignalTrap()
+            service.stopRequest = trap.stop
             let summary = try service.resume(jobId: job, force: force, progress: progress)
+            try SignalTrap.reportInterruption(summary, json: json)
             if json { try printJSON(summary) } else {
                 print("job \(summary.jobId) \(summary.name): \(summary.status) after \(summary.roundsCompleted) rounds in \(String(format: "%.1f", summary.seconds)) s\(summary.error.map { " — \($0)" } ?? "")")
                 if let acc = summary.accuracy, let loss = summary.loss {

@@ -33,8 +33,11 @@ struct RunCommand: ParsableCommand {
             let ready = try JobService.ready(path: manifest, secretsFile: replay)
             let store = try database.open()
             let progress = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1)
-            let service = JobService(database: store, secretsDirectory: replay == nil ? secrets : nil)
+            var service = JobService(database: store, secretsDirectory: replay == nil ? secrets : nil)
+            let trap = SignalTrap()
+            service.stopRequest = trap.stop
             let summary = try service.runNow(ready, progress: progress)
+            try SignalTrap.reportInterruption(summary, json: json)
             if json { try printJSON(summary); return }
 
             print("job \(summary.jobId) \(summary.name): \(summary.status) after \(summary.roundsCompleted) rounds in \(String(format: "%.1f", summary.seconds)) s")

@@ -19,7 +19,7 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try database.open(create: false)
+            let store = try database.openForReading()
             let detail = try JobDetail.load(store, jobId: job)
             if json { try printJSON(detail); return }
             let (record, runs, metrics, artifacts) = (detail.job, detail.stageRuns, detail.metrics, detail.artifacts)

@@ -34,10 +34,13 @@ struct WorkerCommand: ParsableCommand {
             var service = JobService(database: try database.open())
             service.leaseSeconds = lease
             service.faults = try FaultInjection.from(environment: ProcessInfo.processInfo.environment)
+            let trap = SignalTrap()
+            service.stopRequest = trap.stop
             var failures = 0
-            while true {
+            while trap.stop.signal == nil {
                 let progress = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1)
                 if let summary = try service.workOnce(progress: progress) {
+                    try SignalTrap.reportInterruption(summary, json: json)
                     if summary.status != "succeeded" { failures += 1 }
                     if json {
                         let encoder = JSONEncoder()

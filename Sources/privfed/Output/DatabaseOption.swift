@@ -12,6 +12,15 @@ struct DatabaseOption: ParsableArguments {
     func open(create: Bool = true) throws -> ResultsDatabase {
         try ResultsDatabase(path: db, create: create)
     }
+
+    /// Opens the existing database for a command that only reads: read-only, so a file of mode
+    /// 444 or another user's works (`ResultsDatabase.forReading`).
+    func openForReading() throws -> ResultsDatabase {
+        try ResultsDatabase.forReading(path: db)
+    }
+
+    /// Whether this process may write the database file (an audit is recorded only then).
+    var isWritable: Bool { access(db, W_OK) == 0 }
 }
 
 /// Runs a command body, turning any error into one line on standard error and exit code 1.

@@ -1,0 +1,17 @@
+-- The dataset files each job loaded, recorded at load time in round 0's commit: the file's name,
+-- its absolute path then, and the SHA-256 and size of its bytes. An audit compares them with the
+-- published checksums and with today's files, so a job trained on an edited copy stays caught
+-- after the files are restored, and an audit run from another folder finds the files.
+CREATE TABLE dataset_files (
+    job_id INTEGER NOT NULL REFERENCES jobs (id),
+    file   TEXT    NOT NULL,                -- 'train-images-idx3-ubyte.gz', …
+    path   TEXT    NOT NULL,                -- absolute, as loaded
+    sha256 TEXT    NOT NULL,                -- lower-case hex
+    bytes  INTEGER NOT NULL,
+    PRIMARY KEY (job_id, file)
+);
+
+CREATE TRIGGER dataset_files_append_only_update BEFORE UPDATE ON dataset_files
+BEGIN SELECT RAISE(ABORT, 'dataset_files is append-only'); END;
+CREATE TRIGGER dataset_files_append_only_delete BEFORE DELETE ON dataset_files
+BEGIN SELECT RAISE(ABORT, 'dataset_files is append-only'); END;

@@ -1,0 +1,27 @@
+/// privfed's schema, in order: the files of `Sources/ResultsStore/Migrations`, compiled into the
+/// binary by SwiftPM's `embedInCode` rule (`PackageResources`, generated at build time).
+///
+/// Registered once, by name, as GRDB registers its migrations; `ShippedMigrationsTests` checks
+/// that this list holds every file of that folder byte for byte, so a new migration cannot be
+/// forgotten here.
+extension Migration {
+    public static let shipped: [Migration] = {
+        let compiled: [(file: String, bytes: [UInt8])] = [
+            ("0001_results.sql", PackageResources._001_results_sql),
+            ("0002_privacy_ledger.sql", PackageResources._002_privacy_ledger_sql),
+            ("0003_audits.sql", PackageResources._003_audits_sql),
+            ("0004_he_keys.sql", PackageResources._004_he_keys_sql),
+            ("0005_canary_audits.sql", PackageResources._005_canary_audits_sql),
+            ("0006_checkpoints.sql", PackageResources._006_checkpoints_sql),
+            ("0007_party_secrets.sql", PackageResources._007_party_secrets_sql),
+            ("0008_ledger_integrity.sql", PackageResources._008_ledger_integrity_sql),
+            ("0009_job_dependencies.sql", PackageResources._009_job_dependencies_sql),
+            ("0010_dataset_files.sql", PackageResources._010_dataset_files_sql),
+            ("0011_interrupted_jobs.sql", PackageResources._011_interrupted_jobs_sql),
+        ]
+        // The files are ours and named NNNN_name.sql in UTF-8; a broken one is a build defect.
+        let migrations = compiled.map { try! Migration(file: $0.file, bytes: $0.bytes) }
+        precondition(migrations.map(\.version) == migrations.map(\.version).sorted(), "shipped migrations out of order")
+        return migrations
+    }()
+}
