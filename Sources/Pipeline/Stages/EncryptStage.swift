@@ -62,7 +62,7 @@ public struct EncryptStage: RoundStage {
             throw PipelineError.stage(name.rawValue, "client \(client): \(error)")
         }
         let wire = EncryptedUpdate(valueCount: delta.count, epoch: key.epoch, keyID: key.keyID,
-                                   ciphertexts: vector.ciphertexts.map { HESerialization.serialize($0, context: codec.context) })
+                                   ciphertexts: codec.wireForm(of: vector))
         var protected = state.updates[index]
         protected.payload = .encrypted(wire)
         let (received, sent) = try InProcessTransport.carry(protected)

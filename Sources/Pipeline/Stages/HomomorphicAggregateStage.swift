@@ -25,8 +25,7 @@ public struct HomomorphicAggregateStage: RoundStage {
             guard e.keyID == key.keyID else {
                 throw PipelineError.stage(name.rawValue, "client \(update.client) encrypted under key \(String(e.keyID, radix: 16)), not the epoch's")
             }
-            let ciphertexts = try e.ciphertexts.map { try HESerialization.deserializeCiphertext($0, context: codec.context) }
-            vectors.append(EncryptedVector.received(count: e.valueCount, ciphertexts: ciphertexts, valueBound: codec.valueBound))
+            vectors.append(try codec.receive(e.ciphertexts, count: e.valueCount))
             bytes += update.wireBytes
         }
         let counts = state.updates.map(\.sampleCount)
