@@ -16,7 +16,9 @@ public enum HESerializationError: Error, Sendable, Equatable, CustomStringConver
         switch self {
         case .truncated(let needed, let available): return "blob truncated: needs \(needed) bytes, has \(available)"
         case .badMagic: return "not a privfed HE blob (bad magic)"
-        case .unsupportedVersion(let v): return "unsupported HE blob version \(v) (this build reads version \(HESerialization.version))"
+        case .unsupportedVersion(let v):
+            return "unsupported HE blob version \(v) (this build reads version \(HESerialization.version) full forms "
+                + "and version \(HESerialization.compactVersion) compact forms, each for its own kinds)"
         case .wrongKind(let e, let f): return "blob holds object kind \(f), expected \(e)"
         case .parameterMismatch(let e, let f):
             return "blob was made for parameter set \(String(f, radix: 16)), this context is \(String(e, radix: 16))"
