@@ -42,14 +42,18 @@ final class HomomorphicEncryptionJobTests: XCTestCase {
         for e in errors { XCTAssertLessThanOrEqual(e.value, pow(2, -precision), "round \(e.round)") }
         XCTAssertGreaterThan(errors[0].value, 0, "the release is rounded, not the plaintext itself")
         XCTAssertEqual(encrypted.accuracy!, plain.accuracy!, accuracy: 0.004, "at most two of 500 test images differ")
-        // Bytes: 25 ciphertexts of N = 8192 over 3 primes per client, counted from the serialization,
-        // plus the wire frame (16), the update's fields (18), the encrypted payload's header (28) and an
-        // 8-byte length before each ciphertext.
+        // Bytes: 13 compact ciphertexts of N = 8192 values each (issue 16) per client, counted from the
+        // serialization, plus the wire frame (16), the update's fields (18), the encrypted payload's
+        // header (28) and an 8-byte length before each ciphertext; about a third of the 25 full ones
+        // (the codec's Σw ≤ 16384 keeps 127 bits of c1 here; 10 clients of weight 1 need 105).
         let sent = try metric(db, encrypted.jobId, "bytes_sent").filter { $0.stage == "encrypt" }
         XCTAssertEqual(sent.count, 6)
-        let context = HEContext(parameters: try .standard(scheme: .ckks, ringDegree: 8192))
-        XCTAssertEqual(sent[0].value, Double(16 + 18 + 28 + 25 * (8 + HESerialization.ciphertextByteCount(context: context, limbs: 3))))
-        XCTAssertEqual(try metric(db, encrypted.jobId, "ciphertexts")[0].value, 25)
+        let codec = try HESetup.make(try ManifestReader().parse(manifest(privacy: he()), file: "he.yaml"), noiseMultiplier: nil, maxGradNorm: nil).codec
+        XCTAssertNotNil(codec.compact)
+        XCTAssertEqual(sent[0].value, Double(16 + 18 + 28 + 13 * 8 + codec.serializedByteCount(forValues: 101_770)))
+        let full = 25 * HESerialization.ciphertextByteCount(context: codec.context, limbs: 3)
+        XCTAssertLessThan(sent[0].value, 0.4 * Double(full))
+        XCTAssertEqual(try metric(db, encrypted.jobId, "ciphertexts")[0].value, 13)
         XCTAssertEqual(try metric(db, encrypted.jobId, "decryption_shares")[0].value, 4, "every key holder contributes")
     }
 
@@ -64,7 +68,7 @@ final class HomomorphicEncryptionJobTests: XCTestCase {
             func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
                 for update in state.updates {
                     guard case .encrypted(let e) = update.payload else { throw PipelineError.stage("probe", "plaintext update at the aggregator") }
-                    for bytes in e.ciphertexts { _ = try HESerialization.deserializeCiphertext(bytes, context: job.heSetup!.context) }
+                    _ = try job.heSetup!.codec.receive(e.ciphertexts, count: e.valueCount)
                 }
                 guard state.aggregateDelta == nil, state.nextParameters == nil else { throw PipelineError.stage("probe", "aggregate in the clear") }
                 var copy = state

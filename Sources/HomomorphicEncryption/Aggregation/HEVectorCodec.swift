@@ -42,7 +42,10 @@ public struct EncryptedVector: Sendable {
 /// Packs `[Float]` updates of any length into ciphertexts, sums them homomorphically, applies
 /// integer (FedAvg) weights and decrypts the aggregate — the API of the pipeline's HE stages.
 ///
-/// CKKS: N/2 values per ciphertext at scale Δ. BFV: N values per ciphertext as fixed-point
+/// CKKS: N values per ciphertext, one per coefficient (`CKKSCoefficientEncoding`), at scale Δ.
+/// Threshold modes use the compact wire forms of `compact` (`CompactWire`): Δ sits just below
+/// Q/(4·W·|x|), and the layout keeps of each coefficient only the bits above what the
+/// smudging hides. BFV: N values per ciphertext as fixed-point
 /// integers ⌊x·2^p⌉ mod t, exact sums as long as Σ w_k·|x_k|·2^p < t/2, which `init` checks.
 /// Weights are integers (e.g. example counts n_k); the caller divides by Σ n_k through the
 /// `divisor` of the decryption, so FedAvg's Σ (n_k/n)·x_k needs no rescaling.
@@ -58,6 +61,8 @@ public struct HEVectorCodec: Sendable {
     /// The largest |x| any client may encode.
     public let valueBound: Double
     public let threshold: ThresholdDecryption
+    /// The compact wire forms of the threshold modes (nil in single-key mode, which sends full residues).
+    public let compact: CompactLayout?
 
     /// - Parameters:
     ///   - parties: K, key holders (clients) of the collective key (at least the number of parties
@@ -77,27 +82,35 @@ public struct HEVectorCodec: Sendable {
         self.precisionBits = precisionBits
         self.maximumTotalWeight = maximumTotalWeight
         self.valueBound = valueBound
-        self.threshold = ThresholdDecryption(context: context, statisticalSecurity: statisticalSecurity)
-        let n = Double(context.degree)
+        let threshold = ThresholdDecryption(context: context, statisticalSecurity: statisticalSecurity)
+        self.threshold = threshold
         let fresh = RLWENoise.freshPublicKey(degree: context.degree, parties: parties)
         let aggregateNoise = context.parameters.scheme == .bfv
             ? BFVNoise.weightedSum(freshNoise: fresh, totalWeight: maximumTotalWeight) : Double(maximumTotalWeight) * fresh
         let logQ = context.logModulus(limbs: context.maximumLimbCount)
         let logMessage = log2(Double(maximumTotalWeight) * valueBound)
+        func layout(budget: Double, sumRounding: Double) -> (layout: CompactLayout?, neededBits: Double) {
+            let (found, least) = CompactLayout.smallest(context: context, threshold: threshold, parties: parties, totalWeight: maximumTotalWeight,
+                                                        freshNoise: fresh, sumRounding: sumRounding, budget: budget)
+            return (found, least.isFinite ? (logQ + log2(least / budget)).rounded(.up) : logQ + 1)
+        }
         switch context.parameters.scheme {
         case .ckks:
             if mode == .singleKey {
                 scale = context.parameters.scale
+                compact = nil
+                let needed = log2(scale) + logMessage + 2
+                guard needed <= min(logQ, 190) else {
+                    throw MultipartyError.precisionUnreachable(neededBits: needed, availableBits: logQ.rounded(.down))
+                }
             } else {
-                // Smudging of K parties, each uniform of width 2^b: per-coefficient std
-                // 2^(b−1)·√(K/3); a slot sums N coefficients, std ≤ 2^(b−1)·√(K·N/6). Δ puts
-                // 8 such standard deviations below 2^−p.
-                let b = Double(threshold.smudgingBits(noiseBound: aggregateNoise))
-                scale = pow(2, (b - 1 + 0.5 * log2(Double(parties) * n / 6) + 3 + Double(precisionBits)).rounded(.up))
-            }
-            let needed = log2(scale) + logMessage + 2
-            guard needed <= min(logQ, 190) else {
-                throw MultipartyError.precisionUnreachable(neededBits: needed, availableBits: logQ.rounded(.down))
+                // The message W·|x|·Δ at most Q/4; every error (noise, smudging, compression) a
+                // worst-case bound on the coefficients, which with coefficient encoding bound the
+                // values: together at most Δ·2^−(p+1).
+                scale = pow(2, logQ.rounded(.down) - logMessage.rounded(.up) - 2)
+                let (found, needed) = layout(budget: scale * pow(2, -Double(precisionBits + 1)), sumRounding: 0)
+                guard let found else { throw MultipartyError.precisionUnreachable(neededBits: needed, availableBits: logQ.rounded(.down)) }
+                compact = found
             }
         case .bfv:
             scale = pow(2, Double(precisionBits))
@@ -106,35 +119,68 @@ public struct HEVectorCodec: Sendable {
                 throw HECodecError.overflow(detail: "Σw·|x|·2^p = 2^\(String(format: "%.1f", logMessage + Double(precisionBits))) "
                     + "must stay below t/2 = 2^\(String(format: "%.1f", log2(t / 2))); lower precisionBits or the bounds")
             }
-            if mode != .singleKey {
-                let b = Double(threshold.smudgingBits(noiseBound: aggregateNoise))
-                let tolerance = logQ - log2(t) - 1
-                guard b + log2(Double(parties)) < tolerance else {
-                    throw MultipartyError.precisionUnreachable(neededBits: b + log2(Double(parties)) + log2(t) + 1, availableBits: logQ)
+            if mode == .singleKey {
+                compact = nil
+            } else {
+                // Exact decoding needs every error below Δ/2 − 1 (`BFVEncoder.decodeNoisy`), Δ = ⌊Q/t⌋.
+                let tolerance = pow(2, logQ - log2(t)) / 2 - 2
+                compact = layout(budget: tolerance, sumRounding: aggregateNoise - Double(maximumTotalWeight) * fresh).layout
+                if compact == nil {
+                    // Moduli wider than the compression supports (124 bits of c1 leave its rounding
+                    // beyond the 126-bit smudging): full residues, checked as before.
+                    let b = Double(threshold.smudgingBits(noiseBound: aggregateNoise))
+                    guard b + log2(Double(parties)) < logQ - log2(t) - 1 else {
+                        throw MultipartyError.precisionUnreachable(neededBits: b + log2(Double(parties)) + log2(t) + 1, availableBits: logQ)
+                    }
                 }
             }
         }
     }
 
-    /// Values per ciphertext.
-    public var slotsPerCiphertext: Int { context.parameters.slotCount }
+    /// Values per ciphertext: N (CKKS in the coefficients, BFV in its N slots).
+    public var slotsPerCiphertext: Int { context.degree }
+
+    /// The coefficients the decoder reads of ciphertext `index` of a vector of `count` values
+    /// (CKKS: that ciphertext's values; BFV: all N, since its slots mix every coefficient).
+    public func coefficientsRead(ciphertext index: Int, ofValues count: Int) -> Int {
+        context.parameters.scheme == .bfv ? context.degree : min(slotsPerCiphertext, count - index * slotsPerCiphertext)
+    }
 
     /// Ciphertexts needed for `count` values.
     public func ciphertextCount(forValues count: Int) -> Int { (count + slotsPerCiphertext - 1) / slotsPerCiphertext }
 
     /// Bytes of the serialized ciphertexts of `vector` (what goes on the wire).
     public func serializedByteCount(of vector: EncryptedVector) -> Int {
-        vector.ciphertexts.reduce(0) { $0 + HESerialization.byteCount(of: $1, context: context) }
+        guard compact == nil else { return serializedByteCount(forValues: vector.count) }
+        return vector.ciphertexts.reduce(0) { $0 + HESerialization.byteCount(of: $1, context: context) }
     }
 
     /// Bytes of one party's serialized decryption shares for `vector`.
     public func decryptionShareByteCount(of vector: EncryptedVector) -> Int {
-        vector.ciphertexts.reduce(0) { $0 + HESerialization.decryptionShareByteCount(context: context, limbs: $1.limbCount) }
+        guard let compact else {
+            return vector.ciphertexts.reduce(0) { $0 + HESerialization.decryptionShareByteCount(context: context, limbs: $1.limbCount) }
+        }
+        return (0..<vector.ciphertexts.count).reduce(0) {
+            $0 + CompactWire.shareByteCount(layout: compact, count: coefficientsRead(ciphertext: $1, ofValues: vector.count))
+        }
+    }
+
+    /// Bytes a decrypting party downloads to make its shares of `vector`: c1 of every ciphertext
+    /// (compact: at the layout's c1 width; single key: the whole serialized vector).
+    public func downloadByteCount(of vector: EncryptedVector) -> Int {
+        guard let compact else { return serializedByteCount(of: vector) }
+        return vector.ciphertexts.count * CompactWire.downloadByteCount(context: context, layout: compact)
     }
 
     /// Serialized bytes of a fresh encrypted vector of `count` values.
     public func serializedByteCount(forValues count: Int) -> Int {
-        ciphertextCount(forValues: count) * HESerialization.ciphertextByteCount(context: context, limbs: context.maximumLimbCount)
+        let ciphertexts = ciphertextCount(forValues: count)
+        guard let compact else {
+            return ciphertexts * HESerialization.ciphertextByteCount(context: context, limbs: context.maximumLimbCount)
+        }
+        return (0..<ciphertexts).reduce(0) {
+            $0 + CompactWire.ciphertextByteCount(context: context, layout: compact, count: coefficientsRead(ciphertext: $1, ofValues: count))
+        }
     }
 
     /// Encrypts `values` under `publicKey`. Each ciphertext gets its own ChaCha20 stream keyed
@@ -152,8 +198,7 @@ public struct HEVectorCodec: Sendable {
             let chunk = values[(c * slots)..<min(values.count, (c + 1) * slots)]
             switch context.parameters.scheme {
             case .ckks:
-                let encoder = try! CKKSEncoder(context: context)
-                let plaintext = try! encoder.encode(chunk, scale: scale)
+                let plaintext = try! CKKSCoefficientEncoding(context: context).encode(chunk, scale: scale)
                 return context.encrypt(message: plaintext.polynomial, scale: scale, publicKey: publicKey, rng: &local)
             case .bfv:
                 let encoder = try! BFVEncoder(context: context)
@@ -179,7 +224,7 @@ public struct HEVectorCodec: Sendable {
         } else if vectors.count > maximumTotalWeight {
             throw HECodecError.overflow(detail: "\(vectors.count) vectors exceed the \(maximumTotalWeight) the codec was sized for")
         }
-        let context = self.context
+        let context = self.context, compact = self.compact
         let results: [Result<Ciphertext, Error>] = ParallelSplit.map(count: first.ciphertexts.count, threads: threads) { c in
             Result {
                 var total: Ciphertext? = nil
@@ -188,6 +233,8 @@ public struct HEVectorCodec: Sendable {
                     if let weights, weights[k] != 1 { term = context.multiply(term, byInteger: Int64(weights[k])) }
                     if total == nil { total = term } else { try context.addInPlace(&total!, term) }
                 }
+                // Compact: the sum's c1 rounded to the c1 width, exactly what key holders download.
+                if let compact { context.roundC1(&total!, width: compact.ciphertextWidth) }
                 return total!
             }
         }
@@ -263,7 +310,8 @@ public struct HEVectorCodec: Sendable {
         let chunks: [[Double]] = ParallelSplit.map(count: polynomials.count, threads: threads) { c in
             switch context.parameters.scheme {
             case .ckks:
-                return try! CKKSEncoder(context: context).decode(polynomials[c], scale: vector.ciphertexts[c].scale)
+                return try! CKKSCoefficientEncoding(context: context).decode(polynomials[c], scale: vector.ciphertexts[c].scale,
+                                                                             count: min(slots, vector.count - c * slots))
             case .bfv:
                 return try! BFVEncoder(context: context).decodeNoisy(polynomials[c]).map { Double($0) / scale }
             }

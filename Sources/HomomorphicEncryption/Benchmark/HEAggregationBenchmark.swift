@@ -1,3 +1,4 @@
+import Foundation
 import Randomness
 
 /// The outcome of one simulated encrypted aggregation round.
@@ -14,10 +15,18 @@ public struct HEAggregationBenchmarkResult: Sendable, Codable, Equatable {
     public let encryptSecondsPerClient: Double
     public let aggregateSeconds: Double
     public let decryptSeconds: Double
+    /// Bytes of one client's serialized upload, measured on the blobs (compact forms when threshold).
     public let bytesUploadedPerClient: Int
-    /// Threshold mode: bytes of one client's decryption shares (0 otherwise).
+    /// Threshold mode: bytes of one client's serialized decryption shares, measured (0 otherwise).
     public let decryptionShareBytesPerClient: Int
+    /// Bytes a decrypting party downloads to make its shares (c1 of the aggregate); single key:
+    /// the serialized aggregate the key holder fetches.
+    public let bytesDownloadedPerClient: Int
     public let maxAbsErrorVsPlaintextMean: Double
+    /// Threshold mode: the worst-case error on a released mean that the compact layout allows.
+    public let errorBound: Double?
+    /// Threshold mode: the compact layout (bits kept of c1, c0 and shares).
+    public let layout: String?
 }
 
 /// Simulates one FedAvg round under HE: every client encrypts an update of `parameters` float32
@@ -38,7 +47,7 @@ public enum HEAggregationBenchmark {
         let mode: HEDecryptionMode = threshold ? .threshold : .singleKey
         let codec = try HEVectorCodec(context: context, mode: mode, parties: threshold ? clients : 1,
                                       maximumTotalWeight: clients, valueBound: 1,
-                                      precisionBits: scheme == .ckks && !threshold ? 30 : 24)
+                                      precisionBits: scheme == .ckks && !threshold ? 30 : 20)
         // Keys (not timed): one key, or the collective key of all clients.
         var secretKeys: [SecretKey] = []
         let publicKey: PublicKey
@@ -58,16 +67,18 @@ public enum HEAggregationBenchmark {
             secretKeys = [s]
             publicKey = PublicKey(secretKey: s, context: context, rng: &rng)
         }
-        var encrypted: [EncryptedVector] = []
+        // Encryption includes the client's serialization; aggregation starts from the received bytes.
+        var uploads: [[[UInt8]]] = []
         let encryptSeconds = try HEBenchmark.milliseconds {
             for i in 0..<clients {
                 var rng = streams.generator("bench/client/\(i)/encrypt")
-                encrypted.append(try codec.encrypt(updates[i], publicKey: publicKey, rng: &rng, threads: threads))
+                uploads.append(codec.wireForm(of: try codec.encrypt(updates[i], publicKey: publicKey, rng: &rng, threads: threads)))
             }
         } / 1000
         var aggregate: EncryptedVector? = nil
         var divisor = 1.0
         let aggregateSeconds = try HEBenchmark.milliseconds {
+            let encrypted = try uploads.map { try codec.receive($0, count: parameters) }
             let sum = try codec.weightedSum(encrypted, threads: threads)
             if scheme == .ckks && !threshold {
                 aggregate = try codec.multiply(sum, byReal: 1 / Double(clients), threads: threads)
@@ -80,16 +91,17 @@ public enum HEAggregationBenchmark {
         var shareBytes = 0
         let decryptSeconds = try HEBenchmark.milliseconds {
             if threshold {
-                let shares = secretKeys.enumerated().map { i, key in
+                let wire = secretKeys.enumerated().map { i, key in
                     var rng = streams.generator("bench/client/\(i)/decrypt")
-                    return codec.decryptionShares(of: aggregate!, secretKeyShare: key, rng: &rng, threads: threads)
+                    return codec.wireDecryptionShares(of: aggregate!, secretKeyShare: key, rng: &rng, threads: threads)
                 }
+                shareBytes = wire[0].reduce(0) { $0 + $1.count }
+                let shares = try wire.map { try codec.receiveDecryptionShares($0) }
                 mean = try codec.decrypt(aggregate!, shares: shares, divisor: divisor, threads: threads)
             } else {
                 mean = codec.decrypt(aggregate!, secretKey: secretKeys[0], divisor: divisor, threads: threads)
             }
         } / 1000
-        if threshold { shareBytes = codec.decryptionShareByteCount(of: aggregate!) }
         var maxError = 0.0
         for j in 0..<parameters {
             var s = 0.0
@@ -98,10 +110,13 @@ public enum HEAggregationBenchmark {
         }
         return HEAggregationBenchmarkResult(
             scheme: scheme.rawValue, ringDegree: ringDegree, clients: clients, parameters: parameters, threads: threads,
-            decryptionMode: mode.rawValue, ciphertextsPerClient: encrypted[0].ciphertexts.count,
+            decryptionMode: mode.rawValue, ciphertextsPerClient: uploads[0].count,
             totalSeconds: encryptSeconds + aggregateSeconds + decryptSeconds,
             encryptSecondsPerClient: encryptSeconds / Double(clients), aggregateSeconds: aggregateSeconds,
-            decryptSeconds: decryptSeconds, bytesUploadedPerClient: codec.serializedByteCount(of: encrypted[0]),
-            decryptionShareBytesPerClient: shareBytes, maxAbsErrorVsPlaintextMean: maxError)
+            decryptSeconds: decryptSeconds, bytesUploadedPerClient: uploads[0].reduce(0) { $0 + $1.count },
+            decryptionShareBytesPerClient: shareBytes, bytesDownloadedPerClient: codec.downloadByteCount(of: aggregate!),
+            maxAbsErrorVsPlaintextMean: maxError,
+            errorBound: codec.valueErrorBound.map { $0 / divisor + pow(2, -Double(codec.precisionBits + 1)) },
+            layout: codec.compact?.description)
     }
 }

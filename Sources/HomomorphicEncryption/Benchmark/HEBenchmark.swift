@@ -23,6 +23,9 @@ public struct HEBenchmarkResult: Sendable, Codable, Equatable {
     public let decryptDecodeMilliseconds: Double
     /// Decrypt over every prime of the ciphertext and decode (what SEAL does).
     public let decryptDecodeFullModulusMilliseconds: Double
+    /// CKKS only: decrypt over every prime and decode N values from the coefficients
+    /// (`CKKSCoefficientEncoding`, what the aggregation codec does): twice SEAL's values per ciphertext.
+    public let decryptDecodeCoefficientsMilliseconds: Double?
     public let ciphertextBytes: Int
 }
 
@@ -48,7 +51,7 @@ public enum HEBenchmark {
         let context = HEContext(parameters: try .standard(scheme: scheme, ringDegree: ringDegree))
         var rng = RandomStreams(seed: 2026).generator("bench/he")
         var keygen: [Double] = [], encrypt: [Double] = [], add: [Double] = [], addInPlace: [Double] = [], multiply: [Double] = []
-        var rescale: [Double] = [], decrypt: [Double] = [], decryptFull: [Double] = []
+        var rescale: [Double] = [], decrypt: [Double] = [], decryptFull: [Double] = [], decryptCoefficients: [Double] = []
         var secretKey = SecretKey(context: context, rng: &rng)
         var publicKey = PublicKey(secretKey: secretKey, context: context, rng: &rng)
         let slots = context.parameters.slotCount
@@ -77,6 +80,10 @@ public enum HEBenchmark {
                 rescale.append(try milliseconds { _ = try context.rescale(product!) })
                 decrypt.append(milliseconds { _ = encoder.decrypt(a!, secretKey: secretKey, valueBound: 1) })
                 decryptFull.append(milliseconds { _ = encoder.decrypt(a!, secretKey: secretKey) })
+                let coefficients = try CKKSCoefficientEncoding(context: context)
+                decryptCoefficients.append(milliseconds {
+                    _ = coefficients.decode(context.decryptToPolynomial(a!, secretKey: secretKey), scale: a!.scale, count: ringDegree)
+                })
             case .bfv:
                 let encoder = try BFVEncoder(context: context)
                 encrypt.append(try milliseconds { a = try encoder.encrypt(integers, publicKey: publicKey, rng: &rng) })
@@ -98,6 +105,7 @@ public enum HEBenchmark {
             addInPlaceMilliseconds: median(addInPlace),
             multiplyPlainMilliseconds: median(multiply), rescaleMilliseconds: rescale.isEmpty ? nil : median(rescale),
             decryptDecodeMilliseconds: median(decrypt), decryptDecodeFullModulusMilliseconds: median(decryptFull),
+            decryptDecodeCoefficientsMilliseconds: decryptCoefficients.isEmpty ? nil : median(decryptCoefficients),
             ciphertextBytes: bytes)
     }
 }

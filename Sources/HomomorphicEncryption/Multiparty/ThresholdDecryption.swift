@@ -80,7 +80,8 @@ public struct ThresholdDecryption: Sendable {
             guard s.parameterID == context.parameterID else {
                 throw MultipartyError.parameterMismatch(expected: context.parameterID, found: s.parameterID)
             }
-            guard s.ciphertextID == first.ciphertextID, s.polynomial.limbCount == first.polynomial.limbCount else {
+            guard s.ciphertextID == first.ciphertextID, s.polynomial.limbCount == first.polynomial.limbCount,
+                  s.polynomial.isNTTForm == first.polynomial.isNTTForm else {
                 throw MultipartyError.ciphertextMismatch
             }
             parties += s.parties
@@ -106,11 +107,35 @@ public struct ThresholdDecryption: Sendable {
         return combine(ciphertext: ciphertext, aggregate: aggregate)
     }
 
-    /// c0 + h without the completeness check (the aggregator's view in security tests).
+    /// c0 + h without the completeness check (the aggregator's view in security tests). Compact
+    /// shares arrive in coefficient form (`CompactDecryptionShare.expanded`); c0 is brought there.
     func combine(ciphertext: Ciphertext, aggregate: DecryptionShare) -> RNSPolynomial {
         var m = ciphertext.c0
-        context.add(&m, aggregate.polynomial)
-        context.inverseNTT(&m)
+        if aggregate.polynomial.isNTTForm {
+            context.add(&m, aggregate.polynomial)
+            context.inverseNTT(&m)
+        } else {
+            context.inverseNTT(&m)
+            context.add(&m, aggregate.polynomial)
+        }
         return m
+    }
+
+    /// Party i's compact share of `ciphertext`: the top `width` bits of the first `coefficients`
+    /// coefficients of s_i·c1 + E_i (`secretKeyShare` in NTT form over the ciphertext's primes or
+    /// more: a key share, or a share-holder's S_h), and `parties` key holders it stands for.
+    func generateCompactShare(ciphertext: Ciphertext, secretKeyShare: RNSPolynomial, parties: Int, width: Int,
+                              coefficients: Int, rng: inout ChaCha20Generator) -> CompactDecryptionShare {
+        precondition(ciphertext.parameterID == context.parameterID, "ciphertext belongs to other parameters")
+        let bits = smudgingBits(noiseBound: ciphertext.noiseBound)
+        var h = RNSPolynomial(degree: context.degree, limbCount: ciphertext.limbCount, isNTTForm: true)
+        context.multiplyAdd(&h, ciphertext.c1, secretKeyShare)
+        context.inverseNTT(&h)
+        var smudging = RNSPolynomial(degree: context.degree, limbCount: ciphertext.limbCount, isNTTForm: false)
+        RLWESampling.uniformWide(into: &smudging, bits: bits, moduli: context.moduli, rng: &rng)
+        context.add(&h, smudging)
+        return CompactDecryptionShare(parameterID: context.parameterID, ciphertextID: Self.ciphertextID(ciphertext),
+                                      limbCount: h.limbCount, width: width, values: context.compress(h, width: width, count: coefficients),
+                                      parties: parties, smudgingBits: bits)
     }
 }

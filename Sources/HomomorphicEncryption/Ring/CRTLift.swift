@@ -4,21 +4,22 @@
 /// (the fractional part of Σ y_i/q_i is x/Q, far from 1/2 for any decryptable x, so double
 /// precision gives v exactly). The sum is evaluated exactly modulo 2^192 with 64-bit words (no
 /// software 128-bit conversions on the hot path); the result is exact whenever the centred |x| < 2^191.
+/// `count` lifts only the first coefficients (the ones a decoder reads).
 extension HEContext {
-    func liftCentred(_ p: RNSPolynomial) -> [Double] {
-        let n = degree, limbs = p.limbCount
-        var out = [Double](repeating: 0, count: n)
+    func liftCentred(_ p: RNSPolynomial, count: Int? = nil) -> [Double] {
+        let n = degree, limbs = p.limbCount, count = count ?? degree
+        var out = [Double](repeating: 0, count: count)
         let c = levelConstants[limbs - 1]
         p.residues.withUnsafeBufferPointer { buffer in
             let base = buffer.baseAddress!
             if limbs == 1 {
                 let q = moduli[0].value, half = q / 2
-                for j in 0..<n {
+                for j in 0..<count {
                     let x = base[j]
                     out[j] = x > half ? -Double(q - x) : Double(x)
                 }
             } else {
-                for j in 0..<n {
+                for j in 0..<count {
                     var acc = Word192()
                     var v = 0.0
                     for i in 0..<limbs {

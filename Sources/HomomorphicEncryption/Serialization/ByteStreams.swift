@@ -8,9 +8,9 @@ struct ByteWriter {
 
     mutating func word(_ v: UInt64) { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
 
-    mutating func header(_ kind: HESerialization.Kind, _ parameterID: UInt64) {
+    mutating func header(_ kind: HESerialization.Kind, _ parameterID: UInt64, version: UInt8 = HESerialization.version) {
         bytes.append(contentsOf: HESerialization.magic)
-        byte(HESerialization.version)
+        byte(version)
         byte(kind.rawValue)
         word(parameterID)
     }
@@ -83,12 +83,12 @@ struct ByteReader {
         return v
     }
 
-    mutating func header(_ kind: HESerialization.Kind, _ parameterID: UInt64) throws {
+    mutating func header(_ kind: HESerialization.Kind, _ parameterID: UInt64, version expected: UInt8 = HESerialization.version) throws {
         try need(HESerialization.commonHeader)
         guard Array(bytes[offset..<(offset + 4)]) == HESerialization.magic else { throw HESerializationError.badMagic }
         offset += 4
         let version = try byte()
-        guard version == HESerialization.version else { throw HESerializationError.unsupportedVersion(version) }
+        guard version == expected else { throw HESerializationError.unsupportedVersion(version) }
         let k = try byte()
         guard k == kind.rawValue else { throw HESerializationError.wrongKind(expected: kind.rawValue, found: k) }
         let id = try word()

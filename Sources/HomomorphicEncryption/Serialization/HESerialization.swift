@@ -8,18 +8,25 @@ public enum HESerializationError: Error, Sendable, Equatable, CustomStringConver
     case invalidField(String)
     case coefficientOutOfRange(limb: Int, index: Int)
     case trailingBytes(Int)
+    /// A compact form with fewer bits than the receiver's layout: its rounding error would exceed
+    /// what the smudging and the precision were sized for.
+    case overCompressed(field: String, width: Int, minimum: Int)
 
     public var description: String {
         switch self {
         case .truncated(let needed, let available): return "blob truncated: needs \(needed) bytes, has \(available)"
         case .badMagic: return "not a privfed HE blob (bad magic)"
-        case .unsupportedVersion(let v): return "unsupported HE blob version \(v) (this build reads version \(HESerialization.version))"
+        case .unsupportedVersion(let v):
+            return "unsupported HE blob version \(v) (this build reads version \(HESerialization.version) full forms "
+                + "and version \(HESerialization.compactVersion) compact forms, each for its own kinds)"
         case .wrongKind(let e, let f): return "blob holds object kind \(f), expected \(e)"
         case .parameterMismatch(let e, let f):
             return "blob was made for parameter set \(String(f, radix: 16)), this context is \(String(e, radix: 16))"
         case .invalidField(let s): return "invalid field: \(s)"
         case .coefficientOutOfRange(let limb, let index): return "coefficient \(index) of limb \(limb) is not reduced"
         case .trailingBytes(let n): return "\(n) unexpected bytes after the object"
+        case .overCompressed(let field, let width, let minimum):
+            return "\(field) compressed to \(width) bits, but this aggregation needs at least \(minimum) bits"
         }
     }
 }
@@ -31,11 +38,15 @@ public enum HESerializationError: Error, Sendable, Equatable, CustomStringConver
 /// ⌈log2 q_i⌉ bits (a 40-bit prime costs 5 bytes per coefficient, not 8).
 public enum HESerialization {
     public static let version: UInt8 = 1
+    /// The version of the compact forms (kinds 7–9): top bits of each coefficient, `CompactWire`.
+    public static let compactVersion: UInt8 = 2
     static let magic: [UInt8] = Array("PFHE".utf8)
     static let commonHeader = 4 + 1 + 1 + 8
 
     enum Kind: UInt8 {
         case publicKey = 1, ciphertext = 2, decryptionShare = 3, publicKeyShare = 4, keyFragment = 5, holderDecryptionShare = 6
+        /// Compact forms (`CompactWire`), written with `compactVersion`.
+        case compactCiphertext = 7, compactDecryptionShare = 8, compactHolderDecryptionShare = 9
     }
 
     static func polynomialByteCount(context: HEContext, limbs: Int) -> Int {
@@ -142,6 +153,15 @@ public enum HESerialization {
     public static func deserializeDecryptionShare(_ bytes: [UInt8], context: HEContext) throws -> DecryptionShare {
         var r = ByteReader(bytes)
         try r.header(.decryptionShare, context.parameterID)
+        let (id, parties, bits, limbs) = try shareFields(&r, context: context)
+        let p = try r.polynomial(context, limbs: limbs)
+        try r.end()
+        return DecryptionShare(parameterID: context.parameterID, ciphertextID: id, polynomial: p, parties: parties, smudgingBits: bits)
+    }
+
+    /// The fields every decryption share starts with, checked: ciphertext id, parties, smudging
+    /// bits, limb count (full and compact forms alike).
+    static func shareFields(_ r: inout ByteReader, context: HEContext) throws -> (id: UInt64, parties: Int, bits: Int, limbs: Int) {
         let id = try r.word()
         let parties = Int(try r.u32())
         guard parties >= 1 && parties <= 1 << 20 else { throw HESerializationError.invalidField("parties \(parties)") }
@@ -149,9 +169,7 @@ public enum HESerialization {
         guard (1...126).contains(bits) else { throw HESerializationError.invalidField("smudging bits \(bits)") }
         let limbs = Int(try r.byte())
         guard (1...context.maximumLimbCount).contains(limbs) else { throw HESerializationError.invalidField("limb count \(limbs)") }
-        let p = try r.polynomial(context, limbs: limbs)
-        try r.end()
-        return DecryptionShare(parameterID: context.parameterID, ciphertextID: id, polynomial: p, parties: parties, smudgingBits: bits)
+        return (id, parties, bits, limbs)
     }
 
     /// Bytes of a serialized decryption share with `limbs` primes.

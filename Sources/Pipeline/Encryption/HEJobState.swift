@@ -130,13 +130,13 @@ enum HEClientDevices {
         return resharing.split(secret, rng: &rng).map { HESerialization.serialize($0, context: resharing.context) }
     }
 
-    /// Client C's smudged decryption shares of the aggregate (stream `he/round/R/decrypt` of its own root).
+    /// Client C's smudged decryption shares of the aggregate (stream `he/round/R/decrypt` of its own
+    /// root), in the codec's wire form (compact: the coefficients the decoder reads, top bits only).
     static func decryptionShares(client c: Int, round: Int, aggregate: EncryptedVector, codec: HEVectorCodec,
                                  devices: HEClientSide, streams: RandomStreams, threads: Int) -> [[UInt8]] {
         guard let secret = devices.secretKeyShares[c] else { preconditionFailure("client \(c) holds no key share") }
         var rng = streams.generator("he/round/\(round)/decrypt")
-        return codec.decryptionShares(of: aggregate, secretKeyShare: secret, rng: &rng, threads: threads)
-            .map { HESerialization.serialize($0, context: codec.context) }
+        return codec.wireDecryptionShares(of: aggregate, secretKeyShare: secret, rng: &rng, threads: threads)
     }
 }
 
@@ -148,7 +148,7 @@ enum HEShareHolderDevices {
                                  streams: RandomStreams, threads: Int) -> [[UInt8]] {
         guard let resharing = setup.resharing, h < devices.keyShares.count else { preconditionFailure("share-holder \(h) holds no key share") }
         var rng = streams.generator("he/round/\(round)/decrypt")
-        return setup.codec.holderDecryptionShares(of: aggregate, holderKey: devices.keyShares[h], resharing: resharing, rng: &rng, threads: threads)
-            .map { HESerialization.serialize($0, context: setup.context) }
+        return setup.codec.wireHolderDecryptionShares(of: aggregate, holderKey: devices.keyShares[h], resharing: resharing,
+                                                      rng: &rng, threads: threads)
     }
 }

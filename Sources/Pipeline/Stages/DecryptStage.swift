@@ -18,6 +18,10 @@ import ResultsStore
 /// `smudging_bits` (the smallest over all shares) and `decryption_noise_log2` (⌈log2 B⌉ of the
 /// aggregate) let an audit check the flooding was sized for the noise.
 ///
+/// The shares travel in the codec's compact form (`CompactWire`); `decryption_download_bytes` is
+/// what each decrypting party downloads (c1 of the aggregate) and `he_error_bound` the worst-case
+/// error the layout allows on a released value.
+///
 /// `he_max_abs_error` compares the released delta with plaintext FedAvg of the same updates
 /// (exact weights n_k / Σ n, or the DP-FedAvg sum / clients_per_round). It is a simulation-only
 /// diagnostic: a deployment has no plaintext updates to compare with.
@@ -40,12 +44,12 @@ public struct DecryptStage: RoundStage {
         let released: [Double]
         if let resharing = he.setup.resharing {
             var shares: [[HolderDecryptionShare]] = []
-            let aggregateBytes = codec.serializedByteCount(of: aggregate)
+            let aggregateBytes = codec.downloadByteCount(of: aggregate)
             for h in 0..<resharing.holders {
                 let wire = HEShareHolderDevices.decryptionShares(holder: h, round: state.round, aggregate: aggregate, setup: he.setup,
                                                                  devices: he.holders, streams: job.streams(.shareHolder(h)), threads: threads)
                 shareBytes = wire.reduce(0) { $0 + $1.count }
-                shares.append(try wire.map { try HESerialization.deserializeHolderDecryptionShare($0, context: codec.context) })
+                shares.append(try codec.receiveHolderDecryptionShares(wire))
                 holderMetrics += [StageMetric("holder_\(h)_bytes_received", Double(aggregateBytes), "bytes"),
                                   StageMetric("holder_\(h)_bytes_sent", Double(shareBytes), "bytes")]
             }
@@ -58,7 +62,7 @@ public struct DecryptStage: RoundStage {
                 let wire = HEClientDevices.decryptionShares(client: c, round: state.round, aggregate: aggregate, codec: codec,
                                                             devices: he.clients, streams: job.streams(.client(c)), threads: threads)
                 shareBytes = wire.reduce(0) { $0 + $1.count }
-                shares.append(try wire.map { try HESerialization.deserializeDecryptionShare($0, context: codec.context) })
+                shares.append(try codec.receiveDecryptionShares(wire))
             }
             parties = shares.count
             smudgingBits = shares.joined().map(\.smudgingBits).min() ?? 0
@@ -75,6 +79,8 @@ public struct DecryptStage: RoundStage {
         var metrics = [
             StageMetric("decryption_shares", Double(parties), "count"),
             StageMetric("decryption_share_bytes", Double(shareBytes), "bytes"),
+            // What each decrypting party downloads to make its shares (c1 of the aggregate).
+            StageMetric("decryption_download_bytes", Double(codec.downloadByteCount(of: aggregate)), "bytes"),
             StageMetric("threshold_decryption", 1, "mode:\(he.setup.decryptionMode.rawValue)"),
             StageMetric("precision_bits", Double(codec.precisionBits), "bits"),
             // What the audit's he_security needs to check the smudging was sized for this noise.
@@ -82,6 +88,10 @@ public struct DecryptStage: RoundStage {
             StageMetric("decryption_noise_log2", Self.noiseLog2(aggregate), "bits"),
             StageMetric("he_max_abs_error", maxError, "abs", owner: .simulator),
         ]
+        if let bound = codec.valueErrorBound {
+            // The worst case he_max_abs_error may reach: the compact layout's error, divided, plus the rounding to 2^−p.
+            metrics.append(StageMetric("he_error_bound", bound / divisor + pow(2, -Double(codec.precisionBits + 1)), "abs"))
+        }
         metrics += holderMetrics
         if let admitted {
             state.pend(admitted, released: delta)  // the decrypted delta

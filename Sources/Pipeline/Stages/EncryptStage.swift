@@ -74,7 +74,7 @@ public struct EncryptStage: RoundStage {
             throw PipelineError.stage(name.rawValue, "client \(client): \(error)")
         }
         let wire = EncryptedUpdate(valueCount: delta.count, epoch: key.epoch, keyID: key.keyID,
-                                   ciphertexts: vector.ciphertexts.map { HESerialization.serialize($0, context: codec.context) })
+                                   ciphertexts: codec.wireForm(of: vector))
         var protected = update
         protected.payload = .encrypted(wire)
         state.outbox.append(protected)

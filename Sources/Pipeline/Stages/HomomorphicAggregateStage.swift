@@ -24,8 +24,7 @@ public struct HomomorphicAggregateStage: RoundStage {
             guard e.keyID == key.keyID else {
                 throw PipelineError.stage(name.rawValue, "client \(update.client) encrypted under key \(String(e.keyID, radix: 16)), not the epoch's")
             }
-            let ciphertexts = try e.ciphertexts.map { try HESerialization.deserializeCiphertext($0, context: codec.context) }
-            vectors.append(EncryptedVector.received(count: e.valueCount, ciphertexts: ciphertexts, valueBound: codec.valueBound))
+            vectors.append(try codec.receive(e.ciphertexts, count: e.valueCount))
         }
         let counts = state.updates.map(\.sampleCount)
         let weights = he.setup.clientLevelDP ? counts.map { _ in 1 } : he.setup.integerWeights(counts)

@@ -23,7 +23,9 @@ struct BenchAggregateCommand: ParsableCommand {
             ckks, bfv: every client encrypts its update (N = 8192), the aggregator sums the ciphertexts \
             and applies the FedAvg weights, and the mean is decrypted — with one secret key, or with \
             --threshold by combining every client's smudged decryption share; reports total and per-client \
-            encrypt time, bytes uploaded per client and the max abs error vs the plaintext mean.
+            encrypt time, bytes uploaded per client, bytes of decryption shares and bytes downloaded per \
+            client (measured on the serialized blobs; --threshold sends the compact forms of docs/he.md), \
+            and the max abs error vs the plaintext mean beside its worst-case bound.
 
             Build in release mode for meaningful figures: swift build -c release.
             """)

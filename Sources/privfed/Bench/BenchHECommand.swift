@@ -56,6 +56,9 @@ struct BenchHECommand: ParsableCommand {
         print("  multiply plain   \(ms(result.multiplyPlainMilliseconds))")
         if let r = result.rescaleMilliseconds { print("  rescale          \(ms(r))") }
         print("  decrypt+decode   \(ms(result.decryptDecodeMilliseconds))  (values in [-1, 1]; all primes: \(ms(result.decryptDecodeFullModulusMilliseconds)))")
+        if let c = result.decryptDecodeCoefficientsMilliseconds {
+            print("  decrypt+decode   \(ms(c))  (all primes, N values from the coefficients, as the aggregation codec)")
+        }
         print("  ciphertext       \(result.ciphertextBytes) bytes")
     }
 }

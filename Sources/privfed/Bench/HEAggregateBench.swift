@@ -26,6 +26,9 @@ func runHEAggregateBenchmark(scheme: String, clients: Int, parameters: Int, thre
     print("  decrypt               \(ms(r.decryptSeconds))")
     print("  uploaded per client   \(r.bytesUploadedPerClient) bytes")
     if r.decryptionShareBytesPerClient > 0 { print("  decryption shares     \(r.decryptionShareBytesPerClient) bytes per client") }
+    print("  downloaded per client \(r.bytesDownloadedPerClient) bytes")
+    if let layout = r.layout { print("  compact layout        \(layout)") }
+    if let bound = r.errorBound { print("  error bound           \(String(format: "%.3g", bound)) (worst case)") }
     print("  max |error| vs mean   \(String(format: "%.3g", r.maxAbsErrorVsPlaintextMean))")
 }
 

@@ -1,0 +1,87 @@
+import Randomness
+
+/// What crosses the network in an aggregation, as bytes: a client's upload, a decrypting party's
+/// shares. Threshold modes use the compact forms of the codec's `CompactLayout` (`CompactWire`);
+/// single-key mode sends full residues (`HESerialization`). The pipeline's stages call these.
+extension HEVectorCodec {
+    /// The serialized ciphertexts of `vector`, one blob per ciphertext.
+    public func wireForm(of vector: EncryptedVector) -> [[UInt8]] {
+        guard let compact else { return vector.ciphertexts.map { HESerialization.serialize($0, context: context) } }
+        return vector.ciphertexts.enumerated().map { c, ct in
+            CompactWire.serialize(ct, count: coefficientsRead(ciphertext: c, ofValues: vector.count), layout: compact, context: context)
+        }
+    }
+
+    /// A vector of `count` values rebuilt from `blobs` (`wireForm`), its bound the codec's own.
+    /// - Throws: `HESerializationError` for any malformed, truncated or over-compressed blob,
+    ///   `HECodecError.lengthMismatch` for the wrong number of ciphertexts.
+    public func receive(_ blobs: [[UInt8]], count: Int) throws -> EncryptedVector {
+        guard blobs.count == ciphertextCount(forValues: count) else { throw HECodecError.lengthMismatch(ciphertextCount(forValues: count), blobs.count) }
+        let ciphertexts = try blobs.enumerated().map { c, bytes in
+            guard let compact else { return try HESerialization.deserializeCiphertext(bytes, context: context) }
+            return try CompactWire.deserializeCiphertext(bytes, expectedCount: coefficientsRead(ciphertext: c, ofValues: count),
+                                                         layout: compact, context: context)
+        }
+        return EncryptedVector.received(count: count, ciphertexts: ciphertexts, valueBound: valueBound)
+    }
+
+    /// One key holder's serialized decryption shares of `vector` (compact: only the coefficients
+    /// the decoder reads, at the layout's share width).
+    public func wireDecryptionShares(of vector: EncryptedVector, secretKeyShare: SecretKey, rng: inout ChaCha20Generator,
+                                     threads: Int = 1) -> [[UInt8]] {
+        guard let compact else {
+            return decryptionShares(of: vector, secretKeyShare: secretKeyShare, rng: &rng, threads: threads)
+                .map { HESerialization.serialize($0, context: context) }
+        }
+        return compactShares(of: vector, key: secretKeyShare.polynomial, parties: 1, layout: compact, rng: &rng, threads: threads)
+            .map { CompactWire.serialize($0, context: context) }
+    }
+
+    /// Share-holder h's serialized decryption shares of `vector` (DP + HE + MPC).
+    public func wireHolderDecryptionShares(of vector: EncryptedVector, holderKey: HolderKeyShare, resharing: SecretKeyResharing,
+                                           rng: inout ChaCha20Generator, threads: Int = 1) -> [[UInt8]] {
+        guard let compact else {
+            return holderDecryptionShares(of: vector, holderKey: holderKey, resharing: resharing, rng: &rng, threads: threads)
+                .map { HESerialization.serialize($0, context: context) }
+        }
+        precondition(holderKey.holders == resharing.holders, "share-holder key of another re-sharing")
+        return compactShares(of: vector, key: holderKey.polynomial, parties: holderKey.keyParties, layout: compact, rng: &rng, threads: threads)
+            .map { CompactWire.serialize(CompactHolderDecryptionShare(holder: holderKey.holder, holders: holderKey.holders, share: $0), context: context) }
+    }
+
+    /// Decryption shares received from one party, ready for `decrypt(_:shares:divisor:threads:)`.
+    /// - Throws: `HESerializationError` for any malformed, truncated or over-compressed share.
+    public func receiveDecryptionShares(_ blobs: [[UInt8]]) throws -> [DecryptionShare] {
+        guard let compact else { return try blobs.map { try HESerialization.deserializeDecryptionShare($0, context: context) } }
+        return try blobs.map { try CompactWire.deserializeDecryptionShare($0, layout: compact, context: context).expanded(context: context) }
+    }
+
+    /// Share-holder shares received from one share-holder, ready for `decrypt(_:holderShares:resharing:divisor:threads:)`.
+    /// - Throws: `HESerializationError` for any malformed, truncated or over-compressed share.
+    public func receiveHolderDecryptionShares(_ blobs: [[UInt8]]) throws -> [HolderDecryptionShare] {
+        guard let compact else { return try blobs.map { try HESerialization.deserializeHolderDecryptionShare($0, context: context) } }
+        return try blobs.map {
+            let s = try CompactWire.deserializeHolderDecryptionShare($0, layout: compact, context: context)
+            return HolderDecryptionShare(holder: s.holder, holders: s.holders, share: s.share.expanded(context: context))
+        }
+    }
+
+    /// Compact shares of every ciphertext, one ChaCha20 stream per ciphertext keyed from `rng`
+    /// before the split, so the bytes do not depend on `threads`.
+    func compactShares(of vector: EncryptedVector, key: RNSPolynomial, parties: Int, layout: CompactLayout,
+                       rng: inout ChaCha20Generator, threads: Int) -> [CompactDecryptionShare] {
+        let keys = vector.ciphertexts.map { _ in rng.bytes(32) }
+        let threshold = self.threshold
+        return ParallelSplit.map(count: vector.ciphertexts.count, threads: threads) { c in
+            var local = ChaCha20Generator(key: keys[c])
+            return threshold.generateCompactShare(ciphertext: vector.ciphertexts[c], secretKeyShare: key, parties: parties,
+                                                  width: layout.shareWidth, coefficients: coefficientsRead(ciphertext: c, ofValues: vector.count),
+                                                  rng: &local)
+        }
+    }
+
+    /// The worst-case error of a decrypted value before the division by the divisor and the
+    /// rounding to 2^−p, for an aggregate of total weight up to `maximumTotalWeight` (compact
+    /// layouts only; nil in single-key mode, whose noise is tracked per ciphertext).
+    public var valueErrorBound: Double? { compact.map { $0.errorBound / scale } }
+}

@@ -1,0 +1,249 @@
+/// The compact wire forms of a threshold aggregation (format version 2, kinds 7–9): the top bits
+/// of each coefficient (`HEContext.compress`) instead of full residues, at the widths of a
+/// `CompactLayout`.
+///
+/// Layouts (little-endian, after the common header "PFHE", version 2, kind, parameter id):
+/// - ciphertext (7): scheme (1), limbs (1), scale (8), sender's noise bound (8), key bound (4),
+///   c0 width (1), c1 width (1), c0 count (4), then c0's first `count` coefficients and c1's N
+///   coefficients, each packed in its width, every polynomial padded with zero bits to a byte.
+/// - decryption share (8): ciphertext id (8), parties (4), smudging bits (1), limbs (1), width (1),
+///   count (4), then `count` packed coefficients.
+/// - share-holder decryption share (9): holder (4), holders (4), then a share of kind 8.
+/// Every length is implied by the header and checked exactly; a width below the receiver's layout
+/// is refused (`HESerializationError.overCompressed`), as are nonzero padding bits.
+public enum CompactWire {
+    /// Bytes of a compact ciphertext keeping `count` coefficients of c0.
+    public static func ciphertextByteCount(context: HEContext, layout: CompactLayout, count: Int) -> Int {
+        HESerialization.commonHeader + 1 + 1 + 8 + 8 + 4 + 1 + 1 + 4
+            + CompactLayout.packedByteCount(count: count, width: layout.messageWidth)
+            + CompactLayout.packedByteCount(count: context.degree, width: layout.ciphertextWidth)
+    }
+
+    /// Bytes of a compact decryption share of `count` coefficients.
+    public static func shareByteCount(layout: CompactLayout, count: Int) -> Int {
+        HESerialization.commonHeader + 8 + 4 + 1 + 1 + 1 + 4 + CompactLayout.packedByteCount(count: count, width: layout.shareWidth)
+    }
+
+    /// c1 of one ciphertext as a key holder downloads it to make its share.
+    public static func downloadByteCount(context: HEContext, layout: CompactLayout) -> Int {
+        CompactLayout.packedByteCount(count: context.degree, width: layout.ciphertextWidth)
+    }
+
+    // MARK: Ciphertexts
+
+    /// c0's first `count` coefficients at the layout's c0 width, c1 at its c1 width.
+    public static func serialize(_ c: Ciphertext, count: Int, layout: CompactLayout, context: HEContext) -> [UInt8] {
+        var c0 = c.c0, c1 = c.c1
+        context.inverseNTT(&c0)
+        context.inverseNTT(&c1)
+        var w = ByteWriter()
+        w.header(.compactCiphertext, context.parameterID, version: HESerialization.compactVersion)
+        w.byte(c.scheme == .ckks ? 1 : 2)
+        w.byte(UInt8(c.limbCount))
+        w.word(c.scale.bitPattern)
+        w.word(c.noiseBound.bitPattern)
+        w.u32(UInt32(c.secretKeyBound))
+        w.byte(UInt8(layout.messageWidth))
+        w.byte(UInt8(layout.ciphertextWidth))
+        w.u32(UInt32(count))
+        w.packed(context.compress(c0, width: layout.messageWidth, count: count), width: layout.messageWidth)
+        w.packed(context.compress(c1, width: layout.ciphertextWidth, count: context.degree), width: layout.ciphertextWidth)
+        return w.bytes
+    }
+
+    /// The ciphertext over every prime, with c1's rounding added to its noise bound:
+    /// B + N·K·ρ(w1). c0's coefficients past `count` are zero (no decoder reads them).
+    /// - Throws: `HESerializationError` for a malformed, truncated, over-compressed blob or one
+    ///   with another number of coefficients than `expectedCount`.
+    public static func deserializeCiphertext(_ bytes: [UInt8], expectedCount: Int, layout: CompactLayout,
+                                             context: HEContext) throws -> Ciphertext {
+        var r = ByteReader(bytes)
+        try r.header(.compactCiphertext, context.parameterID, version: HESerialization.compactVersion)
+        let schemeByte = try r.byte()
+        guard schemeByte == (context.parameters.scheme == .ckks ? 1 : 2) else { throw HESerializationError.invalidField("scheme \(schemeByte)") }
+        let limbs = Int(try r.byte())
+        guard limbs == context.maximumLimbCount else { throw HESerializationError.invalidField("limb count \(limbs)") }
+        let scale = Double(bitPattern: try r.word()), noise = Double(bitPattern: try r.word())
+        guard scale.isFinite, scale > 0, noise.isFinite, noise >= 0 else { throw HESerializationError.invalidField("scale or noise bound") }
+        let keyBound = Int(try r.u32())
+        guard keyBound >= 1 && keyBound <= 1 << 20 else { throw HESerializationError.invalidField("key bound \(keyBound)") }
+        let c0Width = try width(&r, field: "c0", minimum: layout.messageWidth, context: context)
+        let c1Width = try width(&r, field: "c1", minimum: layout.ciphertextWidth, context: context)
+        let count = Int(try r.u32())
+        guard count == expectedCount, count <= context.degree else {
+            throw HESerializationError.invalidField("c0 holds \(count) coefficients, expected \(expectedCount)")
+        }
+        try r.need(CompactLayout.packedByteCount(count: count, width: c0Width)
+                   + CompactLayout.packedByteCount(count: context.degree, width: c1Width))
+        var c0 = context.decompress(try r.packed(count: count, width: c0Width), width: c0Width, limbs: limbs)
+        var c1 = context.decompress(try r.packed(count: context.degree, width: c1Width), width: c1Width, limbs: limbs)
+        try r.end()
+        context.forwardNTT(&c0)
+        context.forwardNTT(&c1)
+        let rounding = Double(context.degree) * Double(keyBound) * context.compressionError(width: c1Width, limbs: limbs)
+        return Ciphertext(scheme: context.parameters.scheme, parameterID: context.parameterID, c0: c0, c1: c1,
+                          scale: scale, noiseBound: noise + rounding, secretKeyBound: keyBound)
+    }
+
+    // MARK: Decryption shares
+
+    public static func serialize(_ s: CompactDecryptionShare, context: HEContext) -> [UInt8] {
+        var w = ByteWriter()
+        w.header(.compactDecryptionShare, context.parameterID, version: HESerialization.compactVersion)
+        w.word(s.ciphertextID)
+        w.u32(UInt32(s.parties))
+        w.byte(UInt8(s.smudgingBits))
+        w.byte(UInt8(s.limbCount))
+        w.byte(UInt8(s.width))
+        w.u32(UInt32(s.values.count))
+        w.packed(s.values, width: s.width)
+        return w.bytes
+    }
+
+    /// - Throws: `HESerializationError` for a malformed, truncated or over-compressed share.
+    public static func deserializeDecryptionShare(_ bytes: [UInt8], layout: CompactLayout, context: HEContext) throws -> CompactDecryptionShare {
+        var r = ByteReader(bytes)
+        let s = try readShare(&r, layout: layout, context: context)
+        try r.end()
+        return s
+    }
+
+    public static func serialize(_ s: CompactHolderDecryptionShare, context: HEContext) -> [UInt8] {
+        var w = ByteWriter()
+        w.header(.compactHolderDecryptionShare, context.parameterID, version: HESerialization.compactVersion)
+        w.u32(UInt32(s.holder))
+        w.u32(UInt32(s.holders))
+        w.bytes.append(contentsOf: serialize(s.share, context: context))
+        return w.bytes
+    }
+
+    public static func deserializeHolderDecryptionShare(_ bytes: [UInt8], layout: CompactLayout,
+                                                        context: HEContext) throws -> CompactHolderDecryptionShare {
+        var r = ByteReader(bytes)
+        try r.header(.compactHolderDecryptionShare, context.parameterID, version: HESerialization.compactVersion)
+        let holder = Int(try r.u32()), holders = Int(try r.u32())
+        guard holders >= 2 && holders <= 64 && holder < holders else { throw HESerializationError.invalidField("share-holder \(holder) of \(holders)") }
+        let share = try readShare(&r, layout: layout, context: context)
+        try r.end()
+        return CompactHolderDecryptionShare(holder: holder, holders: holders, share: share)
+    }
+
+    private static func readShare(_ r: inout ByteReader, layout: CompactLayout, context: HEContext) throws -> CompactDecryptionShare {
+        try r.header(.compactDecryptionShare, context.parameterID, version: HESerialization.compactVersion)
+        let (id, parties, bits, limbs) = try HESerialization.shareFields(&r, context: context)
+        guard limbs == context.maximumLimbCount else { throw HESerializationError.invalidField("limb count \(limbs)") }
+        let shareWidth = try width(&r, field: "decryption share", minimum: layout.shareWidth, context: context)
+        let count = Int(try r.u32())
+        guard (1...context.degree).contains(count) else { throw HESerializationError.invalidField("share of \(count) coefficients") }
+        try r.need(CompactLayout.packedByteCount(count: count, width: shareWidth))
+        let values = try r.packed(count: count, width: shareWidth)
+        return CompactDecryptionShare(parameterID: context.parameterID, ciphertextID: id, limbCount: limbs, width: shareWidth,
+                                      values: values, parties: parties, smudgingBits: bits)
+    }
+
+    private static func width(_ r: inout ByteReader, field: String, minimum: Int, context: HEContext) throws -> Int {
+        let w = Int(try r.byte())
+        guard w >= minimum else { throw HESerializationError.overCompressed(field: field, width: w, minimum: minimum) }
+        guard w <= HEContext.maximumCompressionWidth, Double(w) < context.logModulus(limbs: context.maximumLimbCount) else {
+            throw HESerializationError.invalidField("\(field) width \(w)")
+        }
+        return w
+    }
+}
+
+/// One party's compact decryption share of one ciphertext: the top `width` bits of the first
+/// coefficients of s_i·c1 + E_i (coefficient form), the ones the decoder reads. Rounding after
+/// the smudging is post-processing of the released share: it hides nothing less.
+public struct CompactDecryptionShare: Sendable, Equatable {
+    public let parameterID: UInt64
+    public let ciphertextID: UInt64
+    public let limbCount: Int
+    public let width: Int
+    public let values: [UInt128]
+    public let parties: Int
+    public let smudgingBits: Int
+
+    /// The share read back as a `DecryptionShare` in coefficient form, for
+    /// `ThresholdDecryption.aggregate` and `finalize`.
+    public func expanded(context: HEContext) -> DecryptionShare {
+        DecryptionShare(parameterID: parameterID, ciphertextID: ciphertextID,
+                        polynomial: context.decompress(values, width: width, limbs: limbCount),
+                        parties: parties, smudgingBits: smudgingBits)
+    }
+}
+
+/// A share-holder's compact decryption share (DP + HE + MPC).
+public struct CompactHolderDecryptionShare: Sendable, Equatable {
+    public let holder: Int
+    public let holders: Int
+    public let share: CompactDecryptionShare
+}
+
+extension ByteWriter {
+    /// `values` (each below 2^width, width ≤ 124) packed least-significant bit first, then zero bits to a byte.
+    mutating func packed(_ values: [UInt128], width: Int) {
+        var accumulator: UInt64 = 0, filled = 0
+        bytes.reserveCapacity(bytes.count + CompactLayout.packedByteCount(count: values.count, width: width))
+        func put(_ v: UInt64, _ bits: Int) {
+            accumulator |= v << UInt64(filled)
+            if filled + bits >= 64 {
+                for b in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: accumulator >> UInt64(8 * b))) }
+                accumulator = v >> UInt64(64 - filled)
+                filled += bits - 64
+            } else {
+                filled += bits
+            }
+        }
+        let low = min(width, 64), high = width - low
+        for v in values {
+            put(UInt64(truncatingIfNeeded: v), low)
+            if high > 0 { put(UInt64(truncatingIfNeeded: v >> 64), high) }
+        }
+        var b = 0
+        while filled > 0 {
+            bytes.append(UInt8(truncatingIfNeeded: accumulator >> UInt64(8 * b)))
+            b += 1
+            filled -= 8
+        }
+    }
+}
+
+extension ByteReader {
+    /// `count` values of `width` bits as written by `ByteWriter.packed`; the padding bits must be zero.
+    mutating func packed(count: Int, width: Int) throws -> [UInt128] {
+        let size = CompactLayout.packedByteCount(count: count, width: width)
+        try need(size)
+        var out = [UInt128](repeating: 0, count: count)
+        let end = offset + size
+        var position = offset, accumulator: UInt64 = 0, available = 0
+        bytes.withUnsafeBufferPointer { src in
+            func take(_ bits: Int) -> UInt64 {
+                let mask: UInt64 = bits == 64 ? ~0 : (1 << UInt64(bits)) - 1
+                if available >= bits {
+                    let v = accumulator & mask
+                    accumulator = accumulator >> UInt64(bits)
+                    available -= bits
+                    return v
+                }
+                var fresh: UInt64 = 0
+                let loaded = min(8, end - position)
+                for b in 0..<loaded { fresh |= UInt64(src[position + b]) << UInt64(8 * b) }
+                position += loaded
+                let v = (accumulator | fresh << UInt64(available)) & mask
+                let used = bits - available
+                accumulator = fresh >> UInt64(used)
+                available = 8 * loaded - used
+                return v
+            }
+            let low = min(width, 64), high = width - low
+            for j in 0..<count {
+                var v = UInt128(take(low))
+                if high > 0 { v |= UInt128(take(high)) << 64 }
+                out[j] = v
+            }
+        }
+        guard accumulator == 0, position == end else { throw HESerializationError.invalidField("nonzero padding bits") }
+        offset = end
+        return out
+    }
+}
