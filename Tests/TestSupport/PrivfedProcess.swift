@@ -35,17 +35,20 @@ public struct PrivfedProcess {
     }
 
     /// Runs `privfed ARGS --db DATABASE` to its end; `fault` sets `PRIVFED_FAULT_INJECT`, and
-    /// `environment` sets further variables (e.g. `COLUMNS` for the help width).
+    /// `environment` sets further variables (e.g. `COLUMNS` for the help width); `usesDatabase: false`
+    /// leaves `--db` off, for commands that touch no database (`validate`).
     @discardableResult
-    public func run(_ arguments: [String], fault: String? = nil, environment extra: [String: String] = [:]) throws -> Outcome {
-        try wait(start(arguments, fault: fault, environment: extra))
+    public func run(_ arguments: [String], fault: String? = nil, environment extra: [String: String] = [:],
+                    usesDatabase: Bool = true) throws -> Outcome {
+        try wait(start(arguments, fault: fault, environment: extra, usesDatabase: usesDatabase))
     }
 
     /// Starts `privfed ARGS --db DATABASE` in the repository root; `wait` collects it.
-    public func start(_ arguments: [String], fault: String? = nil, environment extra: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+    public func start(_ arguments: [String], fault: String? = nil, environment extra: [String: String] = [:],
+                      usesDatabase: Bool = true) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = executable
-        process.arguments = arguments + ["--db", database]
+        process.arguments = arguments + (usesDatabase ? ["--db", database] : [])
         process.currentDirectoryURL = repositoryRoot
         var environment = ProcessInfo.processInfo.environment
         environment["PRIVFED_HOME"] = repositoryRoot.path
