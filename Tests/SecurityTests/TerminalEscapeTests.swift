@@ -27,4 +27,16 @@ final class TerminalEscapeTests: XCTestCase {
             XCTAssertFalse(outcome.stdout.contains("\nnext"), "a line feed in a name must not start a line")
         }
     }
+
+    /// A name of a megabyte, written behind the manifest reader's back, does not make the listing a megabyte.
+    func testAHugeRecordedNameIsShortenedInTheListing() throws {
+        let directory = try scratchDirectory(prefix: "terminal-huge")
+        let db = try scratchDatabase(in: directory)
+        _ = try db.insertJob(JobRecord(name: String(repeating: "n", count: 1 << 20), manifestPath: "m.yaml", manifestText: "name: x", seed: 1,
+                                       randomness: "reproducible", codeVersion: "test", status: .queued, roundsPlanned: 1))
+        let outcome = try PrivfedProcess(database: directory + "/r.sqlite").run(["jobs"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        XCTAssertLessThan(outcome.stdout.utf8.count, 2_000, "the listing stays a listing")
+        XCTAssertTrue(outcome.stdout.contains(String(repeating: "n", count: 200) + "…"))
+    }
 }
