@@ -7,7 +7,7 @@ struct Privfed: AsyncParsableCommand {
         commandName: "privfed",
         abstract: "Federated learning on MNIST with differential privacy, homomorphic encryption and secure multiparty computation.",
         discussion: """
-        A job is a YAML manifest (see manifests/ and README.md). Run one now with `privfed run`, or queue \
+        A job is a YAML manifest (see manifests/ and docs/manifests.md). Run one now with `privfed run`, or queue \
         it with `privfed submit` for a `privfed worker`. Every stage's timings and metrics land in an \
         SQLite database (--db, default ./privfed.sqlite) that `privfed jobs`, `privfed show` and `privfed \
         query` read — and so does plain sqlite3.

@@ -14,7 +14,7 @@ struct ResumeCommand: ParsableCommand {
         runs the remaining rounds. In reproducible mode the final model equals an uninterrupted run's bit \
         for bit, and a round that had already put its releases on the privacy ledger makes the same \
         releases again, which are checked against the ledger, not counted twice. In secure mode those \
-        interrupted releases stay spent and the round's fresh releases are new spends (see README, Crash \
+        interrupted releases stay spent and the round's fresh releases are new spends (see docs/deployment.md, Crash \
         safety and resume).
 
         resume refuses a finished job, and a job whose lease another worker still holds (it may be \
