@@ -61,5 +61,13 @@ final class ManifestPathsAndNamesTests: XCTestCase {
         let unknown = try manifestIssues(minimalManifest.replacingOccurrences(of: "  clients: 4", with: "  clients: four")
             .replacingOccurrences(of: "clients_per_round: 4", with: "clients_per_round: 5"))
         XCTAssertEqual(unknown.map(\.keyPath), ["dataset.clients"])
+        // The dataset's location is checked in the same pass as the other problems.
+        let reader = ManifestReader(datasets: DatasetPolicy(root: "/nonexistent-root"))
+        do {
+            _ = try reader.parse(minimalManifest.replacingOccurrences(of: "rounds: 2", with: "rounds: 0"), file: "m.yaml", relativeTo: "/srv")
+            XCTFail("two problems")
+        } catch let error as ManifestError {
+            XCTAssertEqual(Set(error.issues.map(\.keyPath)), ["federation.rounds", "dataset.path"])
+        }
     }
 }

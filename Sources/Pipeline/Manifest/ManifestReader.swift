@@ -56,7 +56,8 @@ public struct ManifestReader: Sendable {
             issues += lowRules.issues.filter { inBoth.contains($0) && !reported.contains($0.keyPath) }
         }
         var manifest = parsed
-        if var resolved = manifest, !issues.contains(where: { $0.keyPath.hasPrefix("dataset") }) {
+        // The location is checked unless the path itself could not be read (it then stands in).
+        if var resolved = manifest, !issues.contains(where: { $0.keyPath == "dataset" || $0.keyPath == "dataset.path" }) {
             if let defaultDataset, !ManifestRules(capabilities: capabilities).isPresent("dataset.path", root) {
                 resolved.dataset.path = defaultDataset
             }
