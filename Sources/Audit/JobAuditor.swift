@@ -48,7 +48,7 @@ public struct JobAuditor {
                                          : "manifest text hashes to \(actual) but \(job.manifestSha256) was recorded: the manifest was edited after the job ran"))
         var manifest: JobManifest?
         do {
-            manifest = try reader.parse(job.manifestText, file: job.manifestPath)
+            manifest = try JobService(database: database, reader: reader).recordedManifest(job)
             let sameCode = job.codeVersion == CodeVersion.current
             let sameLibraries = job.dependencies == nil || job.dependencies == ResolvedDependencies.recorded
             findings.append(AuditFinding("manifest_valid", true, "validates under privfed \(CodeVersion.current)"

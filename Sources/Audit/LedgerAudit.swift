@@ -37,7 +37,7 @@ struct LedgerAudit {
     /// update: each selected client (unit example) or the aggregator (unit client). A secure-mode
     /// round that was interrupted after its releases and re-executed by a resumption (table
     /// `resumptions`) may carry one extra row per re-execution for any party: the interrupted
-    /// releases stayed spent and the fresh ones are new spends (README, Crash safety and resume).
+    /// releases stayed spent and the fresh ones are new spends (docs/deployment.md, Crash safety and resume).
     func completeness(jobId: Int64, rows: [LedgerRow], unit: PrivacyUnit) throws -> AuditFinding {
         let (rounds, reruns) = try database.writer.read { db in
             (try Row.fetchAll(db, sql: "SELECT round, selected_clients FROM rounds WHERE job_id = ? AND round > 0 AND status IN ('released', 'succeeded') ORDER BY round",

@@ -11,18 +11,20 @@ public struct JobDetail: Codable, Sendable {
     public var artifacts: [ArtifactRecord]
     /// The one-run empirical privacy audit, for jobs with `audit: { canaries: m }`.
     public var canaryAudit: CanaryAuditRecord?
+    /// ε per accountant, δ and σ of a DP job's releases (nil without DP or before the first release).
+    public var privacy: PrivacyOutcome?
 
     public init(job: JobRecord, rounds: [RoundRecord], stageRuns: [StageRunRecord], metrics: [MetricRecord], artifacts: [ArtifactRecord],
-                canaryAudit: CanaryAuditRecord? = nil) {
+                canaryAudit: CanaryAuditRecord? = nil, privacy: PrivacyOutcome? = nil) {
         self.job = job; self.rounds = rounds; self.stageRuns = stageRuns; self.metrics = metrics; self.artifacts = artifacts
-        self.canaryAudit = canaryAudit
+        self.canaryAudit = canaryAudit; self.privacy = privacy
     }
 
     /// Reads job `id`; throws `ResultsStoreError.jobNotFound` for an unknown id.
     public static func load(_ database: ResultsDatabase, jobId id: Int64) throws -> JobDetail {
         JobDetail(job: try database.job(id: id), rounds: try database.rounds(jobId: id), stageRuns: try database.stageRuns(jobId: id),
                   metrics: try database.metrics(jobId: id), artifacts: try database.artifacts(jobId: id),
-                  canaryAudit: try database.canaryAudit(jobId: id))
+                  canaryAudit: try database.canaryAudit(jobId: id), privacy: try PrivacyOutcome.load(database, jobId: id))
     }
 }
 

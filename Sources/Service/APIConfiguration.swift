@@ -1,12 +1,17 @@
 import Foundation
+import Pipeline
 
 /// How `privfed serve` runs: where it listens, who may call it, how much it accepts, how many
 /// jobs it runs itself.
 public struct APIConfiguration: Sendable {
     public var host: String
     public var port: Int
-    /// The folder of the shipped manifests that `POST /api/training/start` names by privacy kind.
+    /// The folder of the shipped manifests that `POST /api/training/start` names by privacy kind;
+    /// a relative `dataset.path` in a request body is read from here too.
     public var manifestsDirectory: String
+    /// The only folder a submitted manifest may name datasets in (`--datasets-root`): a manifest
+    /// is a request from a caller, and must not make the server read files it did not publish.
+    public var datasetsRoot: String
     /// The accepted bearer tokens; nil only with `--insecure-no-auth` on a loopback address.
     public var tokens: BearerTokens?
     /// Requests with a larger body are refused with 413.
@@ -18,9 +23,15 @@ public struct APIConfiguration: Sendable {
 
     public static let defaultMaxBodyBytes = 1 << 20
 
-    public init(host: String = "127.0.0.1", port: Int = 8001, manifestsDirectory: String = "manifests", tokens: BearerTokens?,
+    /// Where a request body's dataset is read from (`JobService.requestDatasets`).
+    public var requestDatasets: RequestDatasets { RequestDatasets(manifestsDirectory: manifestsDirectory, root: datasetsRoot) }
+
+    public init(host: String = "127.0.0.1", port: Int = 8001, manifestsDirectory: String = "manifests",
+                datasetsRoot: String = "datasets", tokens: BearerTokens?,
                 maxBodyBytes: Int = defaultMaxBodyBytes, workers: Int = 1, pollInterval: Double = 1) {
-        self.host = host; self.port = port; self.manifestsDirectory = manifestsDirectory; self.tokens = tokens
+        self.host = host; self.port = port; self.tokens = tokens
+        self.manifestsDirectory = URL(fileURLWithPath: manifestsDirectory).standardizedFileURL.path
+        self.datasetsRoot = URL(fileURLWithPath: datasetsRoot).standardizedFileURL.path
         self.maxBodyBytes = maxBodyBytes; self.workers = workers; self.pollInterval = pollInterval
     }
 

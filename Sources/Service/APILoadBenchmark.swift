@@ -48,6 +48,7 @@ public struct APILoadBenchmark: Sendable {
     public func run(database: ResultsDatabase, manifestsDirectory: String) async throws -> Result {
         let token = (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: .min ... .max)) }.joined()
         let configuration = APIConfiguration(host: "127.0.0.1", port: 0, manifestsDirectory: manifestsDirectory,
+                                             datasetsRoot: (manifestsDirectory as NSString).appendingPathComponent("../datasets"),
                                              tokens: try BearerTokens([token]), workers: 0)
         var logger = Logger(label: "privfed.bench.serve")
         logger.logLevel = .critical // request failures are counted; a cancelled server logs its own shutdown as an error

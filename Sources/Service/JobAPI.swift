@@ -37,7 +37,8 @@ struct JobAPI: Sendable {
 
     func submit(_ request: Request, allowPreset: Bool) async throws -> Response {
         let text = try await request.bodyText(limit: configuration.maxBodyBytes)
-        let service = JobService(database: database)
+        var service = JobService(database: database, reader: ManifestReader(datasets: DatasetPolicy(root: configuration.datasetsRoot)))
+        service.requestDatasets = configuration.requestDatasets
         let id: Int64
         do {
             switch try SubmissionBody.classify(text, allowPreset: allowPreset) {
@@ -46,7 +47,13 @@ struct JobAPI: Sendable {
                     throw APIError(.unprocessableContent, "unknown_privacy",
                                    "unknown privacy kind \"\(APIError.printable(Substring(privacy)))\"; one of: \(TrainingPresets.kinds.joined(separator: ", "))")
                 }
-                id = try service.submit(path: (configuration.manifestsDirectory as NSString).appendingPathComponent(file))
+                do {
+                    id = try service.submit(path: (configuration.manifestsDirectory as NSString).appendingPathComponent(file))
+                } catch var error as ManifestError {
+                    // Name the shipped manifest by its file alone, not by where the server keeps it.
+                    for i in error.issues.indices { error.issues[i].file = file }
+                    throw error
+                }
             case .manifest(let text):
                 id = try service.submit(text: text, source: Self.bodySource)
             }
@@ -55,7 +62,9 @@ struct JobAPI: Sendable {
         }
         let job = try database.job(id: id)
         let location = "/api/jobs/\(id)"
-        return try json(SubmittedJob(job: id, name: job.name, status: job.status.rawValue, manifest: job.manifestPath, location: location),
+        // A shipped manifest is named by its file alone: where the server keeps it is not the caller's business.
+        let manifest = job.manifestPath.hasPrefix("/") ? (job.manifestPath as NSString).lastPathComponent : job.manifestPath
+        return try json(SubmittedJob(job: id, name: job.name, status: job.status.rawValue, manifest: manifest, location: location),
                         status: .accepted, headers: [.location: location])
     }
 

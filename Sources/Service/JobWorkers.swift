@@ -13,6 +13,7 @@ public final class JobWorkers: @unchecked Sendable {
     private let count: Int
     private let pollInterval: TimeInterval
     private let logger: Logger
+    private let requestDatasets: RequestDatasets?
     private let lock = NSCondition()
     private var stopping = false
     private var running = 0
@@ -20,8 +21,10 @@ public final class JobWorkers: @unchecked Sendable {
     /// - Parameters:
     ///   - count: worker threads (0: queue only, for external `privfed worker` processes).
     ///   - pollInterval: seconds between looks at an empty queue.
-    public init(database: ResultsDatabase, count: Int, pollInterval: TimeInterval = 1, logger: Logger) {
+    ///   - requestDatasets: where a request body's dataset is read from (`JobService.requestDatasets`).
+    public init(database: ResultsDatabase, count: Int, pollInterval: TimeInterval = 1, requestDatasets: RequestDatasets? = nil, logger: Logger) {
         self.database = database; self.count = count; self.pollInterval = pollInterval; self.logger = logger
+        self.requestDatasets = requestDatasets
     }
 
     public func start() {
@@ -47,7 +50,8 @@ public final class JobWorkers: @unchecked Sendable {
     }
 
     private func loop(worker: String) {
-        let service = JobService(database: database)
+        var service = JobService(database: database)
+        service.requestDatasets = requestDatasets
         while !isStopping {
             do {
                 if let summary = try service.workOnce(worker: worker) {

@@ -41,7 +41,9 @@ final class ReportTests: XCTestCase {
                     attributes: [String: String]) {
             if name == "svg" { chart = attributes["data-chart"] ?? "" }
             if let series = attributes["data-series"], let x = attributes["data-x"], let y = attributes["data-y"].flatMap(Double.init) {
-                points.append(PlottedPoint(chart: chart, series: series, x: x, y: y))
+                // A line drawn for several identical series names them all.
+                let members = attributes["data-members"].map { $0.split(separator: " ").map(String.init) } ?? [series]
+                points += members.map { PlottedPoint(chart: chart, series: $0, x: x, y: y) }
             }
             if let label = attributes["data-reference"], let y = attributes["data-y"].flatMap(Double.init) { references[chart + "|" + label] = y }
         }

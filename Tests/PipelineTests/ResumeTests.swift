@@ -186,7 +186,7 @@ final class ResumeTests: XCTestCase {
     }
 
     /// Secure mode cannot replay the interrupted round: its release stays spent, the fresh one is
-    /// a new spend, and the audit's ledger checks accept exactly that (the rule in the README).
+    /// a new spend, and the audit's ledger checks accept exactly that (the rule in docs/deployment.md).
     func testSecureModeKeepsTheInterruptedReleaseSpentAndRecordsTheFreshOne() throws {
         let text = manifest(name: "secure", privacy: Self.dpPrivacy).replacingOccurrences(of: "seed: 31\n", with: "seed: 31\nrandomness: secure\n")
         let (privfed, dbPath) = try submitted(text)

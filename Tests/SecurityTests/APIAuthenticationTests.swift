@@ -16,6 +16,7 @@ final class APIAuthenticationTests: XCTestCase {
     func makeFixture(_ tokens: [String]) throws -> (db: ResultsDatabase, app: APIServer.App, logs: LogLines) {
         let db = try scratchDatabase(in: try scratchDirectory(prefix: "auth"))
         let configuration = APIConfiguration(manifestsDirectory: repositoryRoot.appendingPathComponent("manifests").path,
+                                             datasetsRoot: repositoryRoot.appendingPathComponent("datasets").path,
                                              tokens: try BearerTokens(tokens), workers: 0)
         let logs = LogLines()
         return (db, APIServer.application(configuration: configuration, database: db, logger: logs.logger), logs)

@@ -28,6 +28,7 @@ struct APIFixture {
         directory = try scratchDirectory(prefix: "api")
         database = try scratchDatabase(in: directory)
         configuration = APIConfiguration(manifestsDirectory: repositoryRoot.appendingPathComponent("manifests").path,
+                                         datasetsRoot: repositoryRoot.appendingPathComponent("datasets").path,
                                          tokens: try tokens.map { try BearerTokens($0) }, maxBodyBytes: maxBodyBytes, workers: 0)
     }
 

@@ -5,12 +5,12 @@ import Service
 import XCTest
 import TestSupport
 
-/// The HTTP API survives ≥ 10,000 seeded random and mutated requests through the in-process
+/// The HTTP API survives 10,000 (`PRIVFED_FUZZ=full`; 1,000 everyday) seeded random and mutated requests through the in-process
 /// application: random methods, paths, query strings, headers and bodies (mutated manifests, JSON,
 /// random bytes, bodies over the limit). Every answer is a known status; every error has the stable
 /// shape with its own status; nothing answers 500; no request takes seconds.
 final class APIFuzzTests: XCTestCase {
-    static let inputs = 10_000
+    static let inputs = FuzzInputs.count(everyday: 1_000, full: 10_000)
 
     func testRandomRequestsGetKnownStatusesAndStableErrors() async throws {
         let fixture = try APIFixture(maxBodyBytes: 8192)

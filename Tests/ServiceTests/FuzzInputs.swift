@@ -8,6 +8,16 @@ struct FuzzInputs {
 
     init(stream: String) { rng = RandomStreams(seed: 20261124).generator("fuzz/" + stream) }
 
+    /// The variable that asks for the full fuzz runs (`PRIVFED_FUZZ=full swift test … --filter Fuzz`).
+    static let fullRunVariable = "PRIVFED_FUZZ"
+
+    /// How many inputs a fuzz test feeds: `everyday` in the normal suite, which must stay quick on
+    /// two shared cores, and `full` — the counts the acceptance run asks for — when
+    /// `PRIVFED_FUZZ=full` is set. The inputs are seeded, so the everyday ones are the first of the full.
+    static func count(everyday: Int, full: Int) -> Int {
+        ProcessInfo.processInfo.environment[fullRunVariable] == "full" ? full : everyday
+    }
+
     mutating func below(_ n: Int) -> Int { Int(rng.nextBelow(UInt64(max(n, 1)))) }
     mutating func chance(_ p: Double) -> Bool { rng.nextUnitDouble() < p }
     mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }

@@ -3,11 +3,11 @@ import Pipeline
 import XCTest
 import TestSupport
 
-/// Manifest parsing survives ≥ 10,000 seeded mutations of the shipped manifests and random texts:
+/// Manifest parsing survives 10,000 (`PRIVFED_FUZZ=full`; 1,000 everyday) seeded mutations of the shipped manifests and random texts:
 /// no crash, no hang, and every rejection a `ManifestError` whose lines have the
 /// `FILE:LINE: key.path: message` form `privfed validate` prints.
 final class ManifestFuzzTests: XCTestCase {
-    static let inputs = 10_000
+    static let inputs = FuzzInputs.count(everyday: 1_000, full: 10_000)
 
     func testMutatedAndRandomManifestsGiveAManifestOrClearIssues() throws {
         let manifests = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("manifests").path)
@@ -15,8 +15,9 @@ final class ManifestFuzzTests: XCTestCase {
             .map { try String(contentsOf: repositoryRoot.appendingPathComponent("manifests/" + $0), encoding: .utf8) }
         XCTAssertGreaterThanOrEqual(manifests.count, 10)
         var fuzz = FuzzInputs(stream: "manifest")
-        let reader = ManifestReader()
         let scratch = try scratchDirectory(prefix: "fuzz")
+        // The HTTP API's reader: dataset paths are resolved and held to a root as well.
+        let reader = ManifestReader(datasets: DatasetPolicy(root: repositoryRoot.appendingPathComponent("datasets").path))
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let started = ContinuousClock.now
         var (valid, rejected, slowest) = (0, 0, Duration.zero)
@@ -30,7 +31,8 @@ final class ManifestFuzzTests: XCTestCase {
                     FileManager.default.createFile(atPath: path, contents: Data(bytes))
                     _ = try reader.read(path: path)
                 } else {
-                    _ = try reader.parse(String(decoding: bytes, as: UTF8.self), file: "fuzz.yaml")
+                    _ = try reader.parse(String(decoding: bytes, as: UTF8.self), file: "fuzz.yaml",
+                                         relativeTo: repositoryRoot.appendingPathComponent("manifests").path)
                 }
                 valid += 1
             } catch let error as ManifestError {

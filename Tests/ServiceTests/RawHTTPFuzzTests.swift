@@ -9,7 +9,7 @@ import XCTest
 /// syntax, lying lengths, binary garbage, half-sent requests) must not take the server down — after
 /// every batch a well-formed request is still answered.
 final class RawHTTPFuzzTests: XCTestCase {
-    static let inputs = 2_000
+    static let inputs = FuzzInputs.count(everyday: 200, full: 2_000)
 
     func testMalformedHTTPOnTheSocketLeavesTheServerAnswering() async throws {
         let fixture = try APIFixture()

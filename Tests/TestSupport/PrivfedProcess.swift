@@ -35,20 +35,21 @@ public struct PrivfedProcess {
     }
 
     /// Runs `privfed ARGS --db DATABASE` to its end; `fault` sets `PRIVFED_FAULT_INJECT`, and
-    /// `environment` sets further variables (e.g. `COLUMNS` for the help width).
+    /// `environment` sets further variables (e.g. `COLUMNS` for the help width); `usesDatabase: false`
+    /// leaves `--db` off, for commands that touch no database (`validate`).
     @discardableResult
     public func run(_ arguments: [String], fault: String? = nil, environment extra: [String: String] = [:],
-                    in directory: URL = repositoryRoot) throws -> Outcome {
-        try wait(start(arguments, fault: fault, environment: extra, in: directory))
+                    usesDatabase: Bool = true, in directory: URL = repositoryRoot) throws -> Outcome {
+        try wait(start(arguments, fault: fault, environment: extra, usesDatabase: usesDatabase, in: directory))
     }
 
     /// Starts `privfed ARGS --db DATABASE` in `directory` (the repository root unless given);
     /// `wait` collects it.
     public func start(_ arguments: [String], fault: String? = nil, environment extra: [String: String] = [:],
-                      in directory: URL = repositoryRoot) throws -> (Process, Pipe, Pipe) {
+                      usesDatabase: Bool = true, in directory: URL = repositoryRoot) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = executable
-        process.arguments = arguments + ["--db", database]
+        process.arguments = arguments + (usesDatabase ? ["--db", database] : [])
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment[FaultInjection.environmentVariable] = fault

@@ -57,14 +57,3 @@ public struct ChartAxis: Sendable, Equatable {
         return String(format: "%.\(decimals)f", v) + suffix
     }
 }
-
-/// Human-readable numbers for report text: 4 significant digits, large values grouped.
-enum ReportNumber {
-    static func short(_ x: Double) -> String {
-        guard x.isFinite else { return "\(x)" }
-        if abs(x) >= 1e9 { return String(format: "%.2f G", x / 1e9) }
-        if abs(x) >= 1e6 { return String(format: "%.2f M", x / 1e6) }
-        if abs(x) >= 1e4 { return String(format: "%.1f k", x / 1e3) }
-        return String(format: "%.4g", x)
-    }
-}

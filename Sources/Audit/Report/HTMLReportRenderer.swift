@@ -77,26 +77,31 @@ public struct HTMLReportRenderer: Sendable {
         s += p.paragraphs.map { "<p>\(e($0))</p>" }.joined()
         s += "</div>"
         guard p.differentialPrivacy else { return s }
-        let facts: [(String, String)] = [
-            ("ε (epsilon) budget", p.budgetEpsilon.map(PrivacyStatement.number) ?? "—"),
-            ("δ (delta)", p.delta.map { "\($0)" } ?? "—"),
-            ("Unit of privacy", p.unit ?? "—"),
-            ("Neighbouring datasets", p.neighbouring == "add_remove_one" ? "add or remove one \(p.unit ?? "unit")" : (p.neighbouring ?? "—")),
-            ("Sampling", p.sampling.map { $0 == "poisson" ? "Poisson subsampling" : $0 } ?? "—"),
-            ("Accountant", (p.accountant ?? "—") + (p.accountantVersion.map { " (\($0))" } ?? "")),
-            ("Ledger", p.ledgerChain),
+        let unitWords = p.unit == "client" ? "one client's entire dataset" : p.unit == "example" ? "one training example (an image and its label)" : (p.unit ?? "—")
+        let facts: [(String, String, String?)] = [
+            ("ε (epsilon) budget", p.budgetEpsilon.map(PrivacyStatement.number) ?? "—", p.budgetEpsilon.map { "data-budget=\"\($0)\"" }),
+            ("δ (delta)", p.delta.map(PrivacyStatement.number) ?? "—", p.delta.map { "data-delta=\"\($0)\"" }),
+            ("Unit of privacy", unitWords, nil),
+            ("Neighbouring datasets", p.neighbouring == "add_remove_one"
+                ? "two datasets are neighbours when one is the other with \(unitWords) added or removed" : (p.neighbouring ?? "—"), nil),
+            ("Sampling", p.sampling.map { $0 == "poisson" ? "Poisson subsampling: each one takes part in a step by its own coin" : $0 } ?? "—", nil),
+            ("Accountant", PrivacyStatement.accountantName(p.accountant) + (p.accountantVersion.map { " (\($0))" } ?? ""), nil),
+            ("Ledger", p.ledgerChain, nil),
         ]
-        s += "<table class=\"facts\">" + facts.map { "<tr><th scope=\"row\">\(e($0.0))</th><td>\(e($0.1))</td></tr>" }.joined() + "</table>"
+        s += "<table class=\"facts\">" + facts.map { "<tr><th scope=\"row\">\(e($0.0))</th><td\($0.2.map { " " + $0 } ?? "")>\(e($0.1))</td></tr>" }.joined() + "</table>"
         if !p.parties.isEmpty {
             s += "<table class=\"grid\"><thead><tr><th>Party</th><th>Rounds released</th><th>ε spent (RDP)</th><th>ε spent (PLD)</th>"
                 + "<th>Budget</th><th>Left (\(e(p.accountant ?? "enforced")))</th><th>Used</th><th>Status</th></tr></thead><tbody>"
             for party in p.parties {
                 let used = party.budget > 0 ? (party.budget - party.remaining) / party.budget : 0
-                s += "<tr><td>\(e(party.party))</td><td class=\"num\">\(party.rounds)</td>"
-                    + "<td class=\"num\">\(String(format: "%.4f", party.epsilonSpent))</td>"
-                    + "<td class=\"num\">\(party.epsilonSpentPLD.map { String(format: "%.4f", $0) } ?? "—")</td>"
-                    + "<td class=\"num\">\(e(PrivacyStatement.number(party.budget)))</td>"
-                    + "<td class=\"num\">\(String(format: "%.4f", party.remaining))</td>"
+                /// Rounded to four significant digits; the exact value rides along in a data attribute.
+                func cell(_ x: Double?, _ name: String) -> String {
+                    guard let x else { return "<td class=\"num\">—</td>" }
+                    return "<td class=\"num\" data-\(name)=\"\(x)\">\(e(ReportNumber.text(x)))</td>"
+                }
+                s += "<tr data-party=\"\(e(party.party))\"><td>\(e(party.party))</td><td class=\"num\">\(party.rounds)</td>"
+                    + cell(party.epsilonSpent, "epsilon-spent") + cell(party.epsilonSpentPLD, "epsilon-spent-pld")
+                    + cell(party.budget, "budget") + cell(party.remaining, "remaining")
                     + "<td class=\"used\"><span class=\"meter\"><span style=\"width: \(String(format: "%.1f", min(100, max(0, 100 * used))))%\"></span></span> \(e(PrivacyStatement.percent(used)))</td>"
                     + "<td>\(party.blocked ? "blocked (budget reached)" : "ok")</td></tr>"
             }
@@ -124,10 +129,10 @@ public struct HTMLReportRenderer: Sendable {
         fact("Guesses made", guesses ?? "—", data: "guesses", exact: guesses)
         fact("Correct guesses", correct ?? "—", data: "correct", exact: correct)
         fact("Confidence", PrivacyStatement.number(a.confidence * 100) + "%")
-        fact("δ of the bound", a.delta.map { "\($0)" } ?? "—")
-        fact("ε lower bound (measured)", lower.map { String(format: "%.4f", $0) } ?? "—",
+        fact("δ of the bound", a.delta.map(PrivacyStatement.number) ?? "—")
+        fact("ε lower bound (measured)", lower.map(PrivacyStatement.number) ?? "—",
              data: "epsilon-lower-bound", exact: lower.map { "\($0)" })
-        fact("ε accounted (proved)", accounted.map { String(format: "%.4f", $0) } ?? "— (no differential privacy)",
+        fact("ε accounted (proved)", accounted.map(PrivacyStatement.number) ?? "— (no differential privacy)",
              data: "epsilon-accounted", exact: accounted.map { "\($0)" })
         fact("Commitment (SHA-256)", a.commitment)
         s += "<table class=\"facts empirical\">" + rows.joined() + "</table>"

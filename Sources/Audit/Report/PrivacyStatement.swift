@@ -92,7 +92,7 @@ public struct PrivacyStatement: Codable, Sendable {
                 + "that client has spent. The ledger publishes each client's sampling rate q = B/n and so its number of examples n: "
                 + "the guarantee is for adding or removing one example with n treated as public (as when one example is replaced "
                 + "by another), not for hiding how many examples a client holds.")
-        let accountantName = accountant == "rdp" ? "Rényi differential privacy (RDP) accountant" : (accountant == "prv" || accountant == "pld") ? "numerical privacy-loss-distribution (PLD/PRV) accountant" : "\(accountant ?? "unknown") accountant"
+        let accountantName = Self.accountantName(accountant)
         let version = accountantVersion.map { " (\($0))" } ?? ""
         var counting = "How ε is counted: each round's release is recorded in a tamper-evident ledger (\(ledgerChain)); ε is computed from "
         counting += "the recorded sampling rate, noise and number of steps by the \(accountantName)\(version), which also enforces "
@@ -112,7 +112,16 @@ public struct PrivacyStatement: Codable, Sendable {
         return out
     }
 
-    static func number(_ x: Double) -> String { String(format: "%.4g", x) }
+    static func number(_ x: Double) -> String { ReportNumber.text(x) }
+
+    /// The accountant in plain words.
+    static func accountantName(_ accountant: String?) -> String {
+        switch accountant {
+        case "rdp": return "Rényi differential privacy (RDP) accountant"
+        case "pld", "prv": return "numerical privacy-loss-distribution (PLD/PRV) accountant"
+        case let other: return "\(other ?? "unknown") accountant"
+        }
+    }
     /// Rounded down, so that "100%" means the whole budget is spent.
     static func percent(_ x: Double) -> String { String(format: "%.0f%%", (100 * x).rounded(.down)) }
 }

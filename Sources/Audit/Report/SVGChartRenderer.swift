@@ -75,15 +75,17 @@ public struct SVGChartRenderer: Sendable {
             s += "<text x=\"\(f(x))\" y=\"\(f(frame.bottom + 18))\" text-anchor=\"middle\">\(HTMLEscaping.escape(xAxis.label(tick)))</text>"
         }
         s += "<text class=\"axis-label\" x=\"\(f((frame.left + frame.right) / 2))\" y=\"\(f(frame.bottom + 40))\" text-anchor=\"middle\">\(HTMLEscaping.escape(chart.xLabel))</text></g>"
-        for (index, series) in chart.series.enumerated() {
+        for (index, series) in SeriesGroup.grouping(chart.series).enumerated() {
             let colour = Self.palette[index % Self.palette.count]
             let dash = index >= Self.palette.count ? " stroke-dasharray=\"4 3\"" : ""
-            let name = HTMLEscaping.escape(series.name)
+            let name = HTMLEscaping.escape(series.label)
+            // A merged line names every series it draws, so the page still gives each one's numbers.
+            let members = series.members.count > 1 ? " data-members=\"\(HTMLEscaping.escape(series.members.joined(separator: " ")))\"" : ""
             let plotted = series.points.compactMap { p -> (Double, Double, ChartPoint)? in
                 guard case .number(let x) = p.x, x.isFinite, p.y.isFinite else { return nil }
                 return (xAxis.position(x, from: frame.left, to: frame.right), yAxis.position(p.y, from: frame.bottom, to: frame.top), p)
             }
-            s += "<g class=\"series\" data-series-name=\"\(name)\">"
+            s += "<g class=\"series\" data-series-name=\"\(name)\"\(members)>"
             if plotted.count > 1 {
                 var path = "M\(f(plotted[0].0)) \(f(plotted[0].1))"
                 for (x, y, _) in plotted.dropFirst() {
@@ -92,7 +94,7 @@ public struct SVGChartRenderer: Sendable {
                 s += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash)/>"
             }
             for (x, y, p) in plotted {
-                s += "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"3.5\" fill=\"\(colour)\" data-series=\"\(name)\" data-x=\"\(HTMLEscaping.escape(p.x.description))\" data-y=\"\(p.y)\">"
+                s += "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"3.5\" fill=\"\(colour)\" data-series=\"\(name)\"\(members) data-x=\"\(HTMLEscaping.escape(p.x.description))\" data-y=\"\(p.y)\">"
                 s += "<title>\(name): \(HTMLEscaping.escape(chart.xLabel)) \(HTMLEscaping.escape(p.x.description)), \(HTMLEscaping.escape(ReportNumber.short(p.y)))</title></circle>"
             }
             s += "</g>"
@@ -137,15 +139,16 @@ public struct SVGChartRenderer: Sendable {
         let x = frame.right + 20
         var y = frame.top + 6
         var s = "<g class=\"legend\">"
-        let shown = chart.series.count > 14 ? 13 : chart.series.count
-        for (index, series) in chart.series.prefix(shown).enumerated() {
+        let names = chart.kind == .line ? SeriesGroup.grouping(chart.series).map(\.label) : chart.series.map(\.name)
+        let shown = names.count > 14 ? 13 : names.count
+        for (index, name) in names.prefix(shown).enumerated() {
             let colour = Self.palette[index % Self.palette.count]
             s += "<rect x=\"\(f(x))\" y=\"\(f(y - 9))\" width=\"12\" height=\"12\" fill=\"\(colour)\"/>"
-            s += "<text x=\"\(f(x + 18))\" y=\"\(f(y + 1))\">\(HTMLEscaping.escape(truncated(series.name)))</text>"
+            s += "<text x=\"\(f(x + 18))\" y=\"\(f(y + 1))\">\(HTMLEscaping.escape(truncated(name)))</text>"
             y += 18
         }
-        if shown < chart.series.count {
-            s += "<text x=\"\(f(x))\" y=\"\(f(y + 1))\">… and \(chart.series.count - shown) more</text>"
+        if shown < names.count {
+            s += "<text x=\"\(f(x))\" y=\"\(f(y + 1))\">… and \(names.count - shown) more</text>"
             y += 18
         }
         for line in chart.referenceLines {

@@ -138,8 +138,9 @@ public final class JobRunner {
             }
             faults?.strike(round: 0, at: .afterCommit)
         }
-        let remaining = max(0, manifest.federation.rounds - start.nextRound + 1)
-        progress?.started(job: jobId, name: manifest.name, totalSteps: remaining * manifest.federation.clientsPerRound)
+        if start.nextRound <= manifest.federation.rounds {
+            progress?.started(job: jobId, name: manifest.name, rounds: start.nextRound...manifest.federation.rounds)
+        }
 
         let protects = manifest.privacy.protectsClients
         let hidesCohort = manifest.privacy.hidesCohort
@@ -170,7 +171,9 @@ public final class JobRunner {
                 released = true
                 for entry in state.pendingLedger where entry.enforcedEpsilonSpent >= 0.8 * entry.budgetEpsilon {
                     if warned.insert(entry.party).inserted {
-                        monitor.warning("\(entry.party) has spent ε = \(String(format: "%.3f", entry.enforcedEpsilonSpent)) of its budget \(entry.budgetEpsilon) (\(Int(100 * entry.enforcedEpsilonSpent / entry.budgetEpsilon))%) after round \(round)")
+                        let message = "\(entry.party) has spent ε = \(String(format: "%.3f", entry.enforcedEpsilonSpent)) of its budget "
+                            + "\(entry.budgetEpsilon) (\(Int(100 * entry.enforcedEpsilonSpent / entry.budgetEpsilon))%) after round \(round)"
+                        if let progress { progress.warning(message) } else { monitor.warning("\(message)") }
                     }
                 }
                 state.pendingLedger = []
@@ -233,7 +236,7 @@ public final class JobRunner {
                                                                   succeeded: false, error: "\(error)"))
                             throw error
                         }
-                        if let client, stage.name == .localTrain { progress?.clientFinished(round: round, client: client) }
+                        if let client, stage.name == .localTrain { progress?.clientFinished(round: round, client: client, of: state.selectedClients.count) }
                     }
                     if let totals = cohort.records(round: round, stage: stage.name, startedAt: stageStarted) {
                         batch.stageRuns.append(totals.run)

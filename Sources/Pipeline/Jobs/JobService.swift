@@ -19,6 +19,9 @@ public struct JobService {
     /// Set by the command line's SIGINT/SIGTERM handler: the running job stops at its next stage
     /// boundary, recorded `interrupted`.
     public var stopRequest: StopRequest?
+    /// Where a job whose manifest came from no file (an HTTP request body, recorded as
+    /// `request`) reads its data from; nil: relative to the working directory.
+    public var requestDatasets: RequestDatasets?
 
     public init(database: ResultsDatabase, reader: ManifestReader = ManifestReader(), secretsDirectory: String? = nil,
                 localRecordsDirectory: String? = nil) {
@@ -86,6 +89,7 @@ public struct JobService {
     /// fresh root from the operating system.
     public static func ready(path: String, reader: ManifestReader = ManifestReader(), secretsFile: String? = nil) throws -> ReadyJob {
         let (manifest, text) = try reader.read(path: path)
+        let path = URL(fileURLWithPath: path).standardizedFileURL.path
         var secrets: JobSecrets?
         if let secretsFile {
             let replayed = try SecretsFile.read(secretsFile)
@@ -113,6 +117,7 @@ public struct JobService {
     /// secrets of an earlier job, to replay it on purpose; returns the job id.
     public func submit(path: String, secretsFile: String? = nil) throws -> Int64 {
         let (manifest, text) = try reader.read(path: path)
+        let path = URL(fileURLWithPath: path).standardizedFileURL.path
         var secrets = JobSecrets.fresh(for: manifest)
         if let secretsFile {
             secrets = try SecretsFile.read(secretsFile)
@@ -123,9 +128,11 @@ public struct JobService {
     }
 
     /// Validates manifest text that came from no file (the HTTP API's request body) and queues it;
-    /// `source` names it in errors (`source:LINE: key: message`) and is recorded as the manifest path.
+    /// `source` names it in errors (`source:LINE: key: message`) and is recorded as the manifest path;
+    /// its dataset is found as `requestDatasets` says.
     public func submit(text: String, source: String) throws -> Int64 {
-        let manifest = try reader.parse(text, file: source)
+        let manifest = try reader.parse(text, file: source, relativeTo: requestDatasets?.manifestsDirectory,
+                                        defaultDataset: requestDatasets?.defaultDataset)
         return try insert(Self.record(manifest, text: text, path: source, status: .queued), manifest: manifest,
                           secrets: JobSecrets.fresh(for: manifest), replayedFrom: nil)
     }
@@ -148,11 +155,22 @@ public struct JobService {
         return try run(claim, worker: worker, progress: progress)
     }
 
+    /// A recorded job's manifest, its dataset found as when it was submitted: a relative
+    /// `dataset.path` from the manifest file's folder, or as `requestDatasets` says for a manifest
+    /// that came from a request.
+    public func recordedManifest(_ job: JobRecord) throws -> JobManifest {
+        if job.manifestPath.hasPrefix("/") {
+            return try reader.parse(job.manifestText, file: job.manifestPath, relativeTo: DatasetLocation.directory(ofManifest: job.manifestPath))
+        }
+        return try reader.parse(job.manifestText, file: job.manifestPath, relativeTo: requestDatasets?.manifestsDirectory,
+                                defaultDataset: requestDatasets?.defaultDataset)
+    }
+
     func run(_ claim: LeaseClaim, worker: String, progress: JobProgress?) throws -> JobSummary {
         let job = claim.job, id = job.id!
         let prepared: PreparedJob
         do {
-            let manifest = try reader.parse(job.manifestText, file: job.manifestPath)
+            let manifest = try recordedManifest(job)
             prepared = try PreparedJob.prepare(manifest, secrets: try secrets(jobId: id, manifest: manifest),
                                                recordedShards: try database.partition(jobId: id))
         } catch {

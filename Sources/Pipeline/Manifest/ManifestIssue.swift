@@ -1,5 +1,5 @@
 /// One problem found in a manifest, located by file, line and key path.
-public struct ManifestIssue: Sendable, Equatable, CustomStringConvertible, Codable {
+public struct ManifestIssue: Sendable, Hashable, CustomStringConvertible, Codable {
     public var file: String
     public var line: Int
     public var keyPath: String

@@ -7,10 +7,17 @@ import Yams
 public struct ManifestReader: Sendable {
     /// Which privacy features this build of privfed can run.
     public var capabilities: PipelineCapabilities
+    /// What is checked about the dataset a manifest names (nothing, by default).
+    public var datasets: DatasetPolicy
 
-    public init(capabilities: PipelineCapabilities = .current) { self.capabilities = capabilities }
+    public init(capabilities: PipelineCapabilities = .current, datasets: DatasetPolicy = DatasetPolicy()) {
+        self.capabilities = capabilities
+        self.datasets = datasets
+    }
 
-    /// Reads the manifest at `path`.
+    /// Reads the manifest at `path`. A relative `dataset.path` is resolved against the folder
+    /// the manifest is in, never the working directory, so a manifest means the same data from
+    /// wherever it is run; the returned manifest carries the absolute path.
     public func read(path: String) throws -> (manifest: JobManifest, text: String) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ManifestError(issues: [ManifestIssue(file: path, line: 1, keyPath: "(file)", message: "cannot read the file")])
@@ -18,11 +25,16 @@ public struct ManifestReader: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ManifestError(issues: [ManifestIssue(file: path, line: 1, keyPath: "(file)", message: "not UTF-8 text")])
         }
-        return (try parse(text, file: path), text)
+        return (try parse(text, file: path, relativeTo: DatasetLocation.directory(ofManifest: path)), text)
     }
 
-    /// Parses manifest text; `file` names it in errors.
-    public func parse(_ text: String, file: String) throws -> JobManifest {
+    /// Parses manifest text; `file` names it in errors. With `relativeTo`, a relative
+    /// `dataset.path` is resolved against that folder (see `DatasetLocation`); without, it is
+    /// returned as written. `defaultDataset` replaces the default path when none is written.
+    ///
+    /// Every problem is found in one pass: a value that is missing or wrong is reported and the
+    /// rest is still read and checked (see `YAMLFields.Substitute`), the dataset location too.
+    public func parse(_ text: String, file: String, relativeTo directory: String? = nil, defaultDataset: String? = nil) throws -> JobManifest {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -32,15 +44,31 @@ public struct ManifestReader: Sendable {
         } catch let error as YamlError {
             throw ManifestError(issues: [Self.issue(from: error, file: file, text: text)])
         }
-        var fields = YAMLFields(file: file)
-        let manifest = read(root, &fields)
-        if let manifest, fields.issues.isEmpty {
-            var rules = fields
-            ManifestRules(capabilities: capabilities).check(manifest, root: root, &rules)
-            if rules.issues.isEmpty { return manifest }
-            fields = rules
+        var low = YAMLFields(file: file, substitute: .low), high = YAMLFields(file: file, substitute: .high)
+        let parsed = read(root, &low), twin = read(root, &high)
+        var issues = low.issues
+        if let parsed, let twin {
+            let rules = ManifestRules(capabilities: capabilities)
+            var lowRules = YAMLFields(file: file), highRules = YAMLFields(file: file)
+            rules.check(parsed, root: root, &lowRules)
+            rules.check(twin, root: root, &highRules)
+            let reported = Set(issues.map(\.keyPath)), inBoth = Set(highRules.issues)
+            issues += lowRules.issues.filter { inBoth.contains($0) && !reported.contains($0.keyPath) }
         }
-        throw ManifestError(issues: fields.issues.sorted { ($0.line, $0.keyPath) < ($1.line, $1.keyPath) })
+        var manifest = parsed
+        // The location is checked unless the path itself could not be read (it then stands in).
+        if var resolved = manifest, !issues.contains(where: { $0.keyPath == "dataset" || $0.keyPath == "dataset.path" }) {
+            if let defaultDataset, !ManifestRules(capabilities: capabilities).isPresent("dataset.path", root) {
+                resolved.dataset.path = defaultDataset
+            }
+            resolved.dataset.path = DatasetLocation.resolve(resolved.dataset.path, relativeTo: directory)
+            var location = YAMLFields(file: file)
+            datasets.check(resolved.dataset, root: root, &location)
+            issues += location.issues
+            manifest = resolved
+        }
+        if let manifest, issues.isEmpty { return manifest }
+        throw ManifestError(issues: issues.sorted { ($0.line, $0.keyPath) < ($1.line, $1.keyPath) })
     }
 
     static func issue(from error: YamlError, file: String, text: String) -> ManifestIssue {
@@ -78,10 +106,13 @@ public struct ManifestReader: Sendable {
         func required(_ map: [String: Node], _ key: String, _ path: String, _ line: Int?) -> Node? {
             if let node = map[key] { return node }
             f.report(nil, path.isEmpty ? key : path + "." + key, "is required", fallbackLine: line ?? rootLine)
-            return nil
+            return YAMLFields.missing
         }
 
         let name = required(top, "name", "", rootLine).flatMap { f.string($0, "name") }
+        if let node = top["name"], case .scalar(let written) = node, let problem = JobName.problem(written.string) {
+            f.report(node, "name", problem)
+        }
         let seed = required(top, "seed", "", rootLine).flatMap { f.uint64($0, "seed") }
         let randomness = top["randomness"].map { f.choice($0, "randomness", RandomnessModeName.self) } ?? .reproducible
         let threads = top["threads"].map { f.int($0, "threads", in: 1...64) } ?? 2
@@ -91,7 +122,9 @@ public struct ManifestReader: Sendable {
         if let node = required(top, "dataset", "", rootLine), let map = f.mapping(node, "dataset", allowed: Self.datasetKeys) {
             let line = node.mark?.line
             let dname = required(map, "name", "dataset", line).flatMap { f.string($0, "dataset.name") }
-            if let dname, dname != "mnist" { f.report(map["name"], "dataset.name", "only 'mnist' is supported, got '\(YAMLFields.shown(dname))'") }
+            if let node = map["name"], case .scalar(let written) = node, !written.string.isEmpty, written.string != "mnist" {
+                f.report(node, "dataset.name", "only 'mnist' is supported, got '\(YAMLFields.shown(written.string))'")
+            }
             let path = map["path"].map { f.string($0, "dataset.path") } ?? "datasets/mnist"
             let clients = required(map, "clients", "dataset", line).flatMap { f.int($0, "dataset.clients", in: 1...10_000) }
             var partition: PartitionSettings? = PartitionSettings(scheme: .iid, alpha: nil, shardsPerClient: nil)
@@ -181,8 +214,9 @@ public struct ManifestReader: Sendable {
         if let n = map["homomorphic_encryption"] { take(f.bool(n, "privacy.homomorphic_encryption")) { $0.homomorphicEncryption = $1 } }
         if let n = map["encryption_scheme"] { take(f.choice(n, "privacy.encryption_scheme", EncryptionSchemeName.self)) { $0.encryptionScheme = $1 } }
         if let n = map["key_length"] {
+            let before = f.issues.count
             take(f.int(n, "privacy.key_length", in: 1024...32768)) { $0.keyLength = $1 }
-            if let k = p.keyLength, ![4096, 8192, 16384, 32768].contains(k) {
+            if let k = p.keyLength, f.issues.count == before, ![4096, 8192, 16384, 32768].contains(k) {
                 f.report(n, "privacy.key_length", "must be a ring degree N of 4096, 8192, 16384 or 32768, got \(k)")
                 ok = false
             }

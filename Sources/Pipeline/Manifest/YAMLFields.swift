@@ -6,8 +6,22 @@ import Yams
 struct YAMLFields {
     let file: String
     private(set) var issues: [ManifestIssue] = []
+    /// Which end of its range a value that is missing or wrong stands in with (see `Substitute`).
+    let substitute: Substitute
 
-    init(file: String) { self.file = file }
+    init(file: String, substitute: Substitute = .low) { self.file = file; self.substitute = substitute }
+
+    /// A manifest with a bad or missing value is still read to the end, with the value replaced by
+    /// one end of its allowed range, so the cross-field rules run in the same pass. The reader
+    /// reads twice, once with each end, and keeps only the rule problems both readings find: a
+    /// problem that depends on the replaced value is not reported until the value is fixed.
+    enum Substitute { case low, high }
+
+    /// What `required` hands on for a key that is absent (already reported): each typed reader
+    /// answers it with its substitute without reporting again.
+    static var missing: Node { Node.scalar(Node.Scalar("\u{0}privfed-missing")) }
+
+    private func isMissing(_ node: Node) -> Bool { node.scalar?.string == "\u{0}privfed-missing" }
 
     mutating func report(_ node: Node?, _ path: String, _ message: String, fallbackLine: Int = 1) {
         issues.append(ManifestIssue(file: file, line: node?.mark?.line ?? fallbackLine, keyPath: path, message: message))
@@ -15,6 +29,7 @@ struct YAMLFields {
 
     /// The entries of a mapping, with unknown and duplicate keys reported.
     mutating func mapping(_ node: Node, _ path: String, allowed: [String]) -> [String: Node]? {
+        if isMissing(node) { return nil }
         guard case .mapping(let mapping) = node else {
             report(node, path.isEmpty ? "(document)" : path, "must be a mapping of keys to values, got \(kind(node))")
             return nil
@@ -52,70 +67,82 @@ struct YAMLFields {
     }
 
     mutating func string(_ node: Node, _ path: String) -> String? {
+        if isMissing(node) { return "-" }
         guard case .scalar(let s) = node, !s.string.isEmpty else {
             report(node, path, "must be a non-empty string, got \(kind(node))")
-            return nil
+            return "-"
         }
         return s.string
     }
 
     mutating func int(_ node: Node, _ path: String, in range: ClosedRange<Int>) -> Int? {
+        let stand = substitute == .low ? range.lowerBound : range.upperBound
+        if isMissing(node) { return stand }
         guard let text = plainScalar(node), let value = Int(text.replacingOccurrences(of: "_", with: "")) else {
             report(node, path, "must be a whole number, got \(kind(node))")
-            return nil
+            return stand
         }
         guard range.contains(value) else {
             report(node, path, "must be in \(range.lowerBound)...\(range.upperBound), got \(value)")
-            return nil
+            return stand
         }
         return value
     }
 
     mutating func uint64(_ node: Node, _ path: String) -> UInt64? {
+        let stand: UInt64 = substitute == .low ? 0 : UInt64(Int64.max)
+        if isMissing(node) { return stand }
         guard let text = plainScalar(node), let value = UInt64(text.replacingOccurrences(of: "_", with: "")),
               value <= UInt64(Int64.max) else {
             report(node, path, "must be a whole number from 0 to \(Int64.max), got \(kind(node))")
-            return nil
+            return stand
         }
         return value
     }
 
     /// A real number; `open` ranges exclude their ends.
     mutating func double(_ node: Node, _ path: String, min: Double, max: Double, openMin: Bool = false, openMax: Bool = false) -> Double? {
+        // An open end stands in as the nearest value inside the range.
+        let stand = substitute == .low ? (openMin ? min.nextUp : min) : (openMax ? max.nextDown : max)
+        if isMissing(node) { return stand }
         guard let text = plainScalar(node), let value = Double(text), value.isFinite else {
             report(node, path, "must be a number, got \(kind(node))")
-            return nil
+            return stand
         }
         let lowOK = openMin ? value > min : value >= min
         let highOK = openMax ? value < max : value <= max
         guard lowOK && highOK else {
             let range = "\(openMin ? "(" : "[")\(Self.format(min)), \(Self.format(max))\(openMax ? ")" : "]")"
             report(node, path, "must be in \(range), got \(Self.shown(text))")
-            return nil
+            return stand
         }
         return value
     }
 
     mutating func bool(_ node: Node, _ path: String) -> Bool? {
+        if isMissing(node) { return substitute == .high }
         switch plainScalar(node) {
         case "true", "True", "TRUE": return true
         case "false", "False", "FALSE": return false
         default:
             report(node, path, "must be true or false, got \(kind(node))")
-            return nil
+            return substitute == .high
         }
     }
 
     mutating func choice<T: RawRepresentable & CaseIterable>(_ node: Node, _ path: String, _ type: T.Type) -> T? where T.RawValue == String {
         let options = T.allCases.map(\.rawValue)
+        let stand = substitute == .low ? T.allCases.first : Array(T.allCases).last
+        if isMissing(node) { return stand }
         guard case .scalar(let s) = node, let value = T(rawValue: s.string) else {
             report(node, path, "must be one of \(options.joined(separator: ", ")), got \(kind(node))")
-            return nil
+            return stand
         }
         return value
     }
 
     mutating func list(_ node: Node, _ path: String) -> [Node]? {
+        if isMissing(node) { return nil }
         guard case .sequence(let seq) = node else {
             report(node, path, "must be a list, got \(kind(node))")
             return nil
@@ -144,13 +171,17 @@ struct YAMLFields {
         var result: [Int: [Int]] = [:]
         var ok = true
         for (keyNode, value) in mapping {
-            guard let round = int(keyNode, path + "." + (keyNode.scalar?.string ?? "?"), in: 1...100_000) else { ok = false; continue }
+            let before = issues.count
+            guard let round = int(keyNode, path + "." + (keyNode.scalar?.string ?? "?"), in: 1...100_000), issues.count == before else {
+                ok = false; continue
+            }
             let roundPath = "\(path).\(round)"
             if result[round] != nil { report(keyNode, roundPath, "duplicate round"); ok = false; continue }
             guard let items = list(value, roundPath) else { ok = false; continue }
             var clients: [Int] = []
             for (i, item) in items.enumerated() {
-                if let c = int(item, "\(roundPath)[\(i)]", in: 0...9_999) { clients.append(c) } else { ok = false }
+                let before = issues.count
+                if let c = int(item, "\(roundPath)[\(i)]", in: 0...9_999), issues.count == before { clients.append(c) } else { ok = false }
             }
             result[round] = clients
         }

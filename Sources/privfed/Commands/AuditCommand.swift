@@ -119,7 +119,7 @@ struct AuditCommand: ParsableCommand {
         } else if all {
             for report in reports {
                 let failed = report.findings.filter { !$0.passed }.map(\.check)
-                print("job \(report.jobId) \(names[report.jobId] ?? ""): " + (failed.isEmpty ? "passed (\(report.findings.count) checks)" : "FAILED: \(failed.joined(separator: ", "))"))
+                print("job \(report.jobId) \(TerminalText.escaped(names[report.jobId] ?? "")): " + (failed.isEmpty ? "passed (\(report.findings.count) checks)" : "FAILED: \(failed.joined(separator: ", "))"))
             }
             let failures = reports.filter { !$0.passed }.count
             print("\(reports.count) jobs audited: " + (failures == 0 ? "all passed" : "\(failures) FAILED (privfed audit JOB shows the evidence)"))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Pipeline
 import ResultsStore
 
 struct JobsCommand: ParsableCommand {
@@ -19,7 +20,9 @@ struct JobsCommand: ParsableCommand {
             if json { try printJSON(jobs); return }
             if jobs.isEmpty { print("no jobs yet (privfed run MANIFEST, or privfed submit MANIFEST)"); return }
             let rows = jobs.map { job -> [String] in
-                [String(job.id ?? 0), job.name, job.status.rawValue, "\(job.roundsCompleted)/\(job.roundsPlanned)",
+                // A name written before names were limited can be megabytes: a listing shows its start.
+                let name = job.name.count > JobName.maximumLength ? String(job.name.prefix(JobName.maximumLength)) + "…" : job.name
+                return [String(job.id ?? 0), name, job.status.rawValue, "\(job.roundsCompleted)/\(job.roundsPlanned)",
                  job.createdAt, job.finishedAt ?? "", job.error.map { String($0.prefix(60)) } ?? ""]
             }
             print(TableFormatter.table(columns: ["id", "name", "status", "rounds", "created", "finished", "error"], rows: rows))

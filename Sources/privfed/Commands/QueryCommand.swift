@@ -9,7 +9,7 @@ struct QueryCommand: ParsableCommand {
         The connection is read-only: a statement that would write (INSERT, UPDATE, DELETE, DROP, …) is \
         refused before it runs. Tables: jobs, rounds, stage_runs, metrics, artifacts, privacy_ledger, \
         audits, checkpoints, partitions, resumptions, he_keys, canary_audits, canary_scores, \
-        privfed_migrations (see README.md, The results database). Plain sqlite3 reads the same file.
+        privfed_migrations (see docs/database.md). Plain sqlite3 reads the same file.
 
         Examples:
           privfed query "SELECT stage, count(*) FROM stage_runs GROUP BY stage"

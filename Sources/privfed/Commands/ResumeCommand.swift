@@ -14,7 +14,7 @@ struct ResumeCommand: ParsableCommand {
         runs the remaining rounds. In reproducible mode the final model equals an uninterrupted run's bit \
         for bit, and a round that had already put its releases on the privacy ledger makes the same \
         releases again, which are checked against the ledger, not counted twice. In secure mode those \
-        interrupted releases stay spent and the round's fresh releases are new spends (see README, Crash \
+        interrupted releases stay spent and the round's fresh releases are new spends (see docs/deployment.md, Crash \
         safety and resume).
 
         resume refuses a finished job, and a job whose lease another worker still holds (it may be \
@@ -41,25 +41,23 @@ struct ResumeCommand: ParsableCommand {
         try reportingErrors {
             var service = JobService(database: try database.open(create: false))
             service.leaseSeconds = lease
+            service.requestDatasets = RequestDatasets(manifestsDirectory: "manifests", root: "datasets")
             service.faults = try FaultInjection.from(environment: ProcessInfo.processInfo.environment)
             let before = try service.database.job(id: job)
             if force, before.status == .running, let holder = before.worker, let expires = before.leaseExpiresAt, expires >= Timestamp.now() {
                 FileHandle.standardError.write(Data("privfed: warning: taking job \(job) from worker \(holder), whose lease runs until \(expires); if it is still alive it stops at its next write\n".utf8))
             }
             if !json, let checkpoint = try service.database.checkpoint(jobId: job) {
-                FileHandle.standardError.write(Data("resuming job \(job) \(before.name) after round \(checkpoint.round) of \(before.roundsPlanned)\n".utf8))
+                FileHandle.standardError.write(Data("resuming job \(job) \(TerminalText.escaped(before.name)) after round \(checkpoint.round) of \(before.roundsPlanned)\n".utf8))
             }
             let progress = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1)
             let trap = SignalTrap()
             service.stopRequest = trap.stop
-            let summary = try service.resume(jobId: job, force: force, progress: progress)
+            var summary = try service.resume(jobId: job, force: force, progress: progress)
             try SignalTrap.reportInterruption(summary, json: json)
+            summary.privacy = try PrivacyOutcome.load(service.database, jobId: summary.jobId)
             if json { try printJSON(summary) } else {
-                print("job \(summary.jobId) \(summary.name): \(summary.status) after \(summary.roundsCompleted) rounds in \(String(format: "%.1f", summary.seconds)) s\(summary.error.map { " — \($0)" } ?? "")")
-                if let acc = summary.accuracy, let loss = summary.loss {
-                    print(String(format: "test accuracy %.4f, test loss %.4f", acc, loss))
-                }
-                if let hash = summary.modelSha256 { print("model sha256 \(hash)") }
+                for line in JobSummaryText.lines(summary) { print(line) }
             }
             if summary.status != JobStatus.succeeded.rawValue { throw ExitCode(1) }
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import ResultsStore
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,15 +37,11 @@ struct RunCommand: ParsableCommand {
             var service = JobService(database: store, secretsDirectory: replay == nil ? secrets : nil)
             let trap = SignalTrap()
             service.stopRequest = trap.stop
-            let summary = try service.runNow(ready, progress: progress)
+            var summary = try service.runNow(ready, progress: progress)
             try SignalTrap.reportInterruption(summary, json: json)
+            summary.privacy = try PrivacyOutcome.load(store, jobId: summary.jobId)
             if json { try printJSON(summary); return }
-
-            print("job \(summary.jobId) \(summary.name): \(summary.status) after \(summary.roundsCompleted) rounds in \(String(format: "%.1f", summary.seconds)) s")
-            if let acc = summary.accuracy, let loss = summary.loss {
-                print(String(format: "test accuracy %.4f, test loss %.4f", acc, loss))
-            }
-            if let hash = summary.modelSha256 { print("model sha256 \(hash)") }
+            for line in JobSummaryText.lines(summary) { print(line) }
             if let file = try store.secretsPath(jobId: summary.jobId) {
                 print("secrets \(file)\(replay == nil ? "" : " (replayed)") — keep it to re-execute the job")
             }

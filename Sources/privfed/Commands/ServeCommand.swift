@@ -35,6 +35,8 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOption
     @Option(help: ArgumentHelp("The folder of the shipped manifests started by POST /api/training/start.", valueName: "dir"))
     var manifests = "manifests"
+    @Option(help: ArgumentHelp("The only folder submitted manifests may name datasets in.", valueName: "dir"))
+    var datasetsRoot = "datasets"
     @Option(help: ArgumentHelp("A file of accepted bearer tokens, one per line.", valueName: "file")) var tokens: String?
     @Option(help: "Worker threads in this process (0: queue only).") var workers = 1
     @Option(help: "Largest accepted request body, in bytes.") var maxBodyBytes = APIConfiguration.defaultMaxBodyBytes
@@ -65,11 +67,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (configuration, store) = try reportingErrors {
-            (APIConfiguration(host: host, port: port, manifestsDirectory: manifests, tokens: try acceptedTokens(),
+            (APIConfiguration(host: host, port: port, manifestsDirectory: manifests, datasetsRoot: datasetsRoot, tokens: try acceptedTokens(),
                               maxBodyBytes: maxBodyBytes, workers: workers), try database.open())
         }
         let logger = Logger(label: "privfed.serve") { StreamLogHandler.standardError(label: $0) }
-        let workerPool = JobWorkers(database: store, count: workers, logger: logger)
+        let workerPool = JobWorkers(database: store, count: workers, requestDatasets: configuration.requestDatasets, logger: logger)
         let (listenHost, threads, printJSON, db) = (host, workers, json, database.db)
         let app = APIServer.application(configuration: configuration, database: store, logger: logger) { port in
             if printJSON {
@@ -85,7 +87,11 @@ struct ServeCommand: AsyncParsableCommand {
             try await app.runService()
         } catch {
             workerPool.stop(wait: false)
-            FileHandle.standardError.write(Data("privfed: error: \(error)\n".utf8))
+            let text = "\(error)"
+            let message = text.contains("Address already in use") || text.contains("errno: 98")
+                ? "port \(port) on \(host) is already in use; stop what listens there or pick another with --port (0: any free port)"
+                : text
+            FileHandle.standardError.write(Data("privfed: error: \(message)\n".utf8))
             throw ExitCode(1)
         }
         workerPool.stop(wait: false)

@@ -25,10 +25,12 @@ struct ShowCommand: ParsableCommand {
             let (record, runs, metrics, artifacts) = (detail.job, detail.stageRuns, detail.metrics, detail.artifacts)
             let canaries = detail.canaryAudit
 
-            print("job \(job): \(record.name) — \(record.status.rawValue)\(record.error.map { " (\($0))" } ?? "")")
-            print("manifest \(record.manifestPath) sha256 \(record.manifestSha256)")
+            let (name, error) = (TerminalText.escaped(record.name), record.error.map { TerminalText.escaped($0) })
+            print("job \(job): \(name) — \(record.status.rawValue)\(error.map { " (\($0))" } ?? "")")
+            print("manifest \(TerminalText.escaped(record.manifestPath)) sha256 \(record.manifestSha256)")
             print("seed \(record.seed) (\(record.randomness)), code \(record.codeVersion), rounds \(record.roundsCompleted)/\(record.roundsPlanned)")
             print("created \(record.createdAt), started \(record.startedAt ?? "-"), finished \(record.finishedAt ?? "-")")
+            if let privacy = detail.privacy { print(JobSummaryText.privacyLine(privacy)) }
             print("")
             var stages: [String] = []
             for run in runs where !stages.contains(run.stage) { stages.append(run.stage) }

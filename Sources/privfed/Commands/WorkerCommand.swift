@@ -23,6 +23,10 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Seconds a lease lasts without renewal; a job whose worker is silent this long is taken over.")
     var lease: Double = ResultsDatabase.defaultLeaseSeconds
     @Flag(help: "Print one JSON summary line per job.") var json = false
+    @Option(help: ArgumentHelp("Where HTTP-submitted manifests read relative dataset paths.", valueName: "dir"))
+    var manifests = "manifests"
+    @Option(help: ArgumentHelp("Where HTTP-submitted manifests without a dataset path find mnist/.", valueName: "dir"))
+    var datasetsRoot = "datasets"
     @OptionGroup var database: DatabaseOption
 
     func validate() throws {
@@ -33,6 +37,7 @@ struct WorkerCommand: ParsableCommand {
         try reportingErrors {
             var service = JobService(database: try database.open())
             service.leaseSeconds = lease
+            service.requestDatasets = RequestDatasets(manifestsDirectory: manifests, root: datasetsRoot)
             service.faults = try FaultInjection.from(environment: ProcessInfo.processInfo.environment)
             let trap = SignalTrap()
             service.stopRequest = trap.stop
@@ -48,7 +53,8 @@ struct WorkerCommand: ParsableCommand {
                         print(String(decoding: try encoder.encode(summary), as: UTF8.self))
                     } else {
                         let acc = summary.accuracy.map { String(format: ", test accuracy %.4f", $0) } ?? ""
-                        print("job \(summary.jobId) \(summary.name): \(summary.status)\(acc)\(summary.error.map { " — \($0)" } ?? "")")
+                        print("job \(summary.jobId) \(TerminalText.escaped(summary.name)): \(summary.status)\(acc)"
+                              + (summary.error.map { " — " + TerminalText.escaped($0) } ?? ""))
                     }
                     if once { break }
                 } else {

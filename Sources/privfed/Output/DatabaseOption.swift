@@ -35,7 +35,7 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     } catch {
         let text = "\(error)"
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            FileHandle.standardError.write(Data("privfed: error: \(line)\n".utf8))
+            FileHandle.standardError.write(Data("privfed: error: \(TerminalText.escaped(String(line)))\n".utf8))
         }
         throw ExitCode(1)
     }

@@ -1,61 +1,52 @@
 import Foundation
 import Pipeline
 
-/// A one-line progress bar on standard error — rounds × clients done, ETA, last test accuracy.
-/// Silent when standard error is not a terminal, so logs and pipes stay clean.
+/// The progress bar on standard error (`ProgressText`: the round in progress, one percentage, an
+/// ETA at the pace so far, last test accuracy). Privacy-monitor warnings are written on their own
+/// line above the bar. When standard error is not a terminal nothing is drawn, so logs and pipes
+/// stay clean; a warning is then one plain line.
 final class ProgressBar: JobProgress {
     private let enabled: Bool
-    private var total = 1
-    private var done = 0
-    private var round = 1
-    private var rounds = 1
-    private var accuracy: Double?
-    private var start = Date()
-    private var name = ""
+    private var text: ProgressText?
+    private var start = ContinuousClock.now
 
     init(enabled: Bool = isatty(STDERR_FILENO) == 1) { self.enabled = enabled }
 
-    func started(job: Int64, name: String, totalSteps: Int) {
-        total = max(totalSteps, 1)
-        self.name = "job \(job) \(name)"
-        start = Date()
+    private var elapsed: Double { start.duration(to: .now).milliseconds / 1000 }
+
+    func started(job: Int64, name: String, rounds: ClosedRange<Int>) {
+        text = ProgressText(label: "job \(job) \(TerminalText.escaped(name))", rounds: rounds)
+        start = .now
         draw()
     }
 
-    func clientFinished(round: Int, client: Int) {
-        done += 1
-        self.round = round
+    func clientFinished(round: Int, client: Int, of clients: Int) {
+        text?.clientFinished(round: round, of: clients)
         draw()
     }
 
     func roundFinished(round: Int, of rounds: Int, accuracy: Double?) {
-        self.round = round
-        self.rounds = rounds
-        self.accuracy = accuracy
+        text?.roundFinished(round: round, accuracy: accuracy)
         draw()
     }
 
+    func warning(_ message: String) {
+        let message = TerminalText.escaped(message)
+        guard enabled, let text else {
+            FileHandle.standardError.write(Data("privfed: warning: \(message)\n".utf8))
+            return
+        }
+        FileHandle.standardError.write(Data(text.warning(message, elapsed: elapsed).utf8))
+    }
+
     func finished() {
-        guard enabled else { return }
+        guard enabled, text != nil else { return }
         FileHandle.standardError.write(Data("\n".utf8))
+        text = nil
     }
 
     private func draw() {
-        guard enabled else { return }
-        let fraction = Double(done) / Double(total)
-        let width = 30
-        let filled = Int(fraction * Double(width))
-        let elapsed = Date().timeIntervalSince(start)
-        let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
-        let acc = accuracy.map { String(format: " acc %.4f", $0) } ?? ""
-        let line = String(format: "\r%@ [%@%@] %3.0f%% round %d/%d  %@ left%@ ",
-                          name, String(repeating: "#", count: filled), String(repeating: ".", count: width - filled),
-                          fraction * 100, round, rounds, Self.clock(eta), acc)
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-
-    static func clock(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+        guard enabled, let text else { return }
+        FileHandle.standardError.write(Data(text.line(elapsed: elapsed).utf8))
     }
 }

@@ -2,7 +2,10 @@ import ResultsStore
 
 /// Formats a query result as an aligned text table, CSV (RFC 4180) or JSON.
 enum TableFormatter {
+    /// Cells are escaped for the terminal (`TerminalText`, line feeds too): a value can neither
+    /// move the cursor nor break the table's lines.
     static func table(columns: [String], rows: [[String]]) -> String {
+        let rows = rows.map { $0.map { TerminalText.escaped($0) } }
         var widths = columns.map(\.count)
         for row in rows { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
         func line(_ cells: [String]) -> String {
