@@ -24,8 +24,8 @@ final class DatabaseLockTests: XCTestCase {
             self.holdSeconds = holdSeconds
         }
 
-        func started(job: Int64, name: String, totalSteps: Int) {}
-        func clientFinished(round: Int, client: Int) {
+        func started(job: Int64, name: String, rounds: ClosedRange<Int>) {}
+        func clientFinished(round: Int, client: Int, of clients: Int) {
             guard !locked else { return }
             locked = true
             let queue = queue, hold = holdSeconds, released = released, acquired = DispatchSemaphore(value: 0)
@@ -42,6 +42,7 @@ final class DatabaseLockTests: XCTestCase {
             acquired.wait()
         }
         func roundFinished(round: Int, of rounds: Int, accuracy: Double?) {}
+        func warning(_ message: String) {}
         func finished() {}
     }
 
