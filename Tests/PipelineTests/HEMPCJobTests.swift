@@ -114,7 +114,9 @@ final class HEMPCJobTests: XCTestCase {
             XCTAssertEqual(values("holder_\(h)_key_bytes_received").count, 1, "one key epoch")
         }
         XCTAssertGreaterThan(values("holder_2_key_bytes_received")[0], 4 * 8192 * 8, "four correction polynomials over R_Q")
-        XCTAssertEqual(values("holder_0_key_bytes_received")[0], 4 * 55, "four seeds")
+        // Four framed seeds: the 16-byte frame, purpose, epoch, sender and blob count (18), the
+        // blob's length (8) and its 55-byte serialized seed.
+        XCTAssertEqual(values("holder_0_key_bytes_received")[0], 4 * (16 + 18 + 8 + 55), "four seeds")
         XCTAssertEqual(values("key_fragment_bytes").count, 1)
         for e in values("he_max_abs_error") { XCTAssertLessThanOrEqual(e, 1e-5) }
     }

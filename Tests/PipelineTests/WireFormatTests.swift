@@ -109,4 +109,22 @@ final class WireFormatTests: XCTestCase {
             XCTAssertEqual($0 as? WireError, .invalidValue(field: "clients", reason: "not ascending and distinct"))
         }
     }
+
+    /// An HE message round-trips; a blob delivered for another purpose, round or sender is
+    /// refused before the HE parser sees it.
+    func testHEBlobsMessageRoundTripsAndNamesAMisdirectedBlob() throws {
+        let message = HEBlobsMessage(.decryptionShares, epochOrRound: 3, sender: 2, blobs: [[1, 2, 3], [], [9]])
+        let decoded = try HEBlobsMessage.decode(message.encoded())
+        XCTAssertEqual(decoded, message)
+        XCTAssertEqual(try decoded.blobs(expecting: .decryptionShares, epochOrRound: 3, sender: 2), [[1, 2, 3], [], [9]])
+        XCTAssertThrowsError(try decoded.blobs(expecting: .decryptionShares, epochOrRound: 4, sender: 2)) {
+            XCTAssertEqual($0 as? WireError, .invalidValue(field: "epoch or round", reason: "3, expected 4"))
+        }
+        XCTAssertThrowsError(try decoded.blobs(expecting: .publicKeyShare, epochOrRound: 3, sender: 2)) { XCTAssertTrue($0 is WireError) }
+        XCTAssertThrowsError(try decoded.blobs(expecting: .decryptionShares, epochOrRound: 3, sender: 1)) { XCTAssertTrue($0 is WireError) }
+        let bytes = message.encoded()
+        for cut in 0..<bytes.count {
+            XCTAssertThrowsError(try HEBlobsMessage.decode(Array(bytes.prefix(cut)))) { XCTAssertTrue($0 is WireError, "cut at \(cut)") }
+        }
+    }
 }

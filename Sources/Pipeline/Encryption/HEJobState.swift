@@ -67,14 +67,23 @@ public struct HEJobState: Sendable {
         var fragmentBytes = 0
         for c in setup.keyHolders {
             let wire = HEClientDevices.publicKeyShare(client: c, epoch: epoch, generation: generation, devices: &clients, streams: job.streams(.client(c)))
-            shareBytes = wire.count
-            received.append(try HESerialization.deserializePublicKeyShare(wire, context: context))
+            let share = try job.transport.deliver(HEBlobsMessage(.publicKeyShare, epochOrRound: epoch, sender: c, blobs: [wire]),
+                                                  from: .client(c), to: .aggregator)
+            shareBytes = share.bytes
+            for blob in try share.message.blobs(expecting: .publicKeyShare, epochOrRound: epoch, sender: c) {
+                received.append(try HESerialization.deserializePublicKeyShare(blob, context: context))
+            }
             if let resharing {
                 let fragments = HEClientDevices.keyFragments(client: c, epoch: epoch, resharing: resharing, devices: &clients, streams: job.streams(.client(c)))
-                fragmentBytes = fragments.reduce(0) { $0 + $1.count }
+                fragmentBytes = 0
                 for (h, bytes) in fragments.enumerated() {
-                    holderBytes[h] += bytes.count
-                    try holderKeys[h].receive(try HESerialization.deserializeKeyFragment(bytes, context: context), resharing: resharing)
+                    let fragment = try job.transport.deliver(HEBlobsMessage(.keyFragment, epochOrRound: epoch, sender: c, blobs: [bytes]),
+                                                             from: .client(c), to: .shareHolder(h))
+                    fragmentBytes += fragment.bytes
+                    holderBytes[h] += fragment.bytes
+                    for blob in try fragment.message.blobs(expecting: .keyFragment, epochOrRound: epoch, sender: c) {
+                        try holderKeys[h].receive(try HESerialization.deserializeKeyFragment(blob, context: context), resharing: resharing)
+                    }
                 }
             }
         }

@@ -48,8 +48,11 @@ public struct DecryptStage: RoundStage {
             for h in 0..<resharing.holders {
                 let wire = HEShareHolderDevices.decryptionShares(holder: h, round: state.round, aggregate: aggregate, setup: he.setup,
                                                                  devices: he.holders, streams: job.streams(.shareHolder(h)), threads: threads)
-                shareBytes = wire.reduce(0) { $0 + $1.count }
-                shares.append(try codec.receiveHolderDecryptionShares(wire))
+                let sent = try job.transport.deliver(HEBlobsMessage(.holderDecryptionShares, epochOrRound: state.round, sender: h, blobs: wire),
+                                                     from: .shareHolder(h), to: .aggregator)
+                shareBytes = sent.bytes
+                shares.append(try codec.receiveHolderDecryptionShares(
+                    try sent.message.blobs(expecting: .holderDecryptionShares, epochOrRound: state.round, sender: h)))
                 holderMetrics += [StageMetric("holder_\(h)_bytes_received", Double(aggregateBytes), "bytes"),
                                   StageMetric("holder_\(h)_bytes_sent", Double(shareBytes), "bytes")]
             }
@@ -61,8 +64,11 @@ public struct DecryptStage: RoundStage {
             for c in he.setup.keyHolders {
                 let wire = HEClientDevices.decryptionShares(client: c, round: state.round, aggregate: aggregate, codec: codec,
                                                             devices: he.clients, streams: job.streams(.client(c)), threads: threads)
-                shareBytes = wire.reduce(0) { $0 + $1.count }
-                shares.append(try codec.receiveDecryptionShares(wire))
+                let sent = try job.transport.deliver(HEBlobsMessage(.decryptionShares, epochOrRound: state.round, sender: c, blobs: wire),
+                                                     from: .client(c), to: .aggregator)
+                shareBytes = sent.bytes
+                shares.append(try codec.receiveDecryptionShares(
+                    try sent.message.blobs(expecting: .decryptionShares, epochOrRound: state.round, sender: c)))
             }
             parties = shares.count
             smudgingBits = shares.joined().map(\.smudgingBits).min() ?? 0
