@@ -9,8 +9,10 @@ import Foundation
 public final class StopRequest: @unchecked Sendable {
     private let lock = NSLock()
     private var received: Int32?
+    /// Where a signal handler left the signal it caught, read when the runner asks.
+    private let poll: (@Sendable () -> Int32?)?
 
-    public init() {}
+    public init(polling poll: (@Sendable () -> Int32?)? = nil) { self.poll = poll }
 
     /// Asks the job to stop; the first signal is the one recorded.
     public func request(signal: Int32) {
@@ -21,6 +23,7 @@ public final class StopRequest: @unchecked Sendable {
     /// The signal that asked the job to stop, or nil.
     public var signal: Int32? {
         lock.lock(); defer { lock.unlock() }
+        if received == nil, let caught = poll?() { received = caught }
         return received
     }
 

@@ -3,26 +3,34 @@ import Dispatch
 import Foundation
 import Pipeline
 import ResultsStore
+import Synchronization
 
 /// SIGINT (Ctrl-C) and SIGTERM while a job runs: the first asks the job to stop at its next stage
 /// boundary (`StopRequest`), so it is recorded `interrupted` with its lease released; a second
 /// ends the process at once (exit 128 + N), which leaves the job as a crash does — its lease is
 /// taken over at once by `resume` or a worker on this host, since its holder is dead.
+///
+/// A plain `sigaction` handler that only does async-signal-safe things (an atomic store, write(2),
+/// _exit), not a `DispatchSource`: a signal source puts libdispatch root-queue workers into the
+/// process, the threads whose cache cleanup corrupted the heap before privfed's kernels moved to
+/// their own threads (`WorkerPool`); a resume crashed in a kernel with one.
 final class SignalTrap {
-    let stop = StopRequest()
-    private var sources: [DispatchSourceSignal] = []
+    /// The signal caught, 0 for none: the one value a handler may touch (it cannot capture).
+    private static let caught = Atomic<Int32>(0)
+    let stop = StopRequest(polling: { let s = SignalTrap.caught.load(ordering: .sequentiallyConsistent); return s == 0 ? nil : s })
 
     init() {
         for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [stop] in
-                if stop.signal != nil { exit(128 + number) }
-                stop.request(signal: number)
-                FileHandle.standardError.write(Data("\nprivfed: \(StopRequest.name(number)): stopping at the next stage boundary (again to quit at once)\n".utf8))
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { number in
+                let (exchanged, _) = SignalTrap.caught.compareExchange(expected: 0, desired: number, ordering: .sequentiallyConsistent)
+                guard exchanged else { _exit(128 + number) }
+                let message: StaticString = "\nprivfed: stopping at the next stage boundary (again to quit at once)\n"
+                message.withUTF8Buffer { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
             }
-            source.resume()
-            sources.append(source)
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            sigaction(number, &action, nil)
         }
     }
 
