@@ -128,6 +128,46 @@ final class CompactWireTests: XCTestCase {
         }
     }
 
+    /// A key holder makes its shares from the bytes it downloaded (c1 alone), not from the
+    /// aggregator's ciphertext: the shares must be byte for byte those of the aggregate itself,
+    /// and a damaged download must be refused when it is parsed.
+    func testSharesOfTheDownloadedAggregateAreTheAggregatesOwn() throws {
+        let context = Self.ckks
+        let committee = Committee(context: context, parties: 3, seed: 51)
+        let codec = try HEVectorCodec(context: context, mode: .threshold, parties: 3, maximumTotalWeight: 3, valueBound: 1)
+        let layout = try XCTUnwrap(codec.compact)
+        var rng = ChaCha20Generator(key: [UInt8](repeating: 52, count: 32))
+        let count = 8192 + 500
+        let inputs = (0..<3).map { _ in (0..<count).map { _ in Float(rng.nextUnitDouble() * 2 - 1) } }
+        let received = try inputs.map { try codec.receive(codec.wireForm(of: try codec.encrypt($0, publicKey: committee.publicKey, rng: &rng)), count: count) }
+        let sum = try codec.weightedSum(received)
+        let download = codec.wireDownload(of: sum)
+        XCTAssertEqual(download.map(\.count), [Int](repeating: CompactWire.downloadByteCount(context: context, layout: layout), count: 2))
+        XCTAssertLessThan(download[0].count, codec.wireForm(of: sum)[0].count, "the download leaves c0 with the aggregator")
+        let downloaded = try codec.receiveDownload(download, count: count)
+        for (i, key) in committee.shares.enumerated() {
+            var a = ChaCha20Generator(key: [UInt8](repeating: UInt8(60 + i), count: 32)), b = a
+            XCTAssertEqual(codec.wireDecryptionShares(of: downloaded, secretKeyShare: key, rng: &a),
+                           codec.wireDecryptionShares(of: sum, secretKeyShare: key, rng: &b), "party \(i)")
+        }
+        let shares = try committee.shares.map { try codec.receiveDecryptionShares(codec.wireDecryptionShares(of: downloaded, secretKeyShare: $0, rng: &rng)) }
+        let mean = try codec.decrypt(sum, shares: shares, divisor: 3)
+        let bound = try XCTUnwrap(codec.valueErrorBound) / 3 + pow(2, -Double(codec.precisionBits + 1))
+        for j in stride(from: 0, to: count, by: 13) {
+            XCTAssertLessThanOrEqual(abs(mean[j] - inputs.reduce(0.0) { $0 + Double($1[j]) } / 3), bound, "value \(j)")
+        }
+        func refused(_ blobs: [[UInt8]], count: Int = count, _ check: (Error) -> Bool, _ what: String) {
+            XCTAssertThrowsError(try codec.receiveDownload(blobs, count: count), what) { XCTAssertTrue(check($0), "\(what): \($0)") }
+        }
+        refused([download[0], Array(download[1].dropLast())], { if case .truncated = $0 as? HESerializationError { return true }; return false }, "one byte short")
+        refused([download[0]], { if case .lengthMismatch = $0 as? HECodecError { return true }; return false }, "a ciphertext missing")
+        var narrow = download[0]
+        narrow[HESerialization.commonHeader + 1 + 1 + 8 + 8 + 4] = UInt8(layout.ciphertextWidth - 1)
+        refused([narrow, download[1]], { if case .overCompressed(field: "c1", _, _) = $0 as? HESerializationError { return true }; return false }, "c1 one bit short")
+        refused([codec.wireForm(of: sum)[0], download[1]], { if case .wrongKind = $0 as? HESerializationError { return true }; return false },
+                "an upload where a download belongs")
+    }
+
     func testTruncatedOverCompressedOrMalformedCompactFormsAreRefusedAtParse() throws {
         let context = Self.ckks
         let committee = Committee(context: context, parties: 2, seed: 49)

@@ -126,5 +126,8 @@ final class WireFormatTests: XCTestCase {
         for cut in 0..<bytes.count {
             XCTAssertThrowsError(try HEBlobsMessage.decode(Array(bytes.prefix(cut)))) { XCTAssertTrue($0 is WireError, "cut at \(cut)") }
         }
+        let download = HEBlobsMessage(.aggregateDownload, epochOrRound: 3, sender: 1, blobs: [[7, 7]])
+        XCTAssertEqual(try HEBlobsMessage.decode(download.encoded()), download)
+        XCTAssertThrowsError(try download.blobs(expecting: .decryptionShares, epochOrRound: 3, sender: 1)) { XCTAssertTrue($0 is WireError) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+@testable import HomomorphicEncryption
 @testable import Pipeline
 import ResultsStore
 import SecureComputation
@@ -73,6 +74,29 @@ final class TransportTamperTests: XCTestCase {
         XCTAssertEqual(try db.jobs().first?.status, .failed)
     }
 
+    /// Threshold HE: the aggregate a key holder downloads crosses the transport too. An
+    /// aggregator (or a party on the path) that narrows its c1 to save bytes, below what the
+    /// layout's noise bound covers, is refused by the key holder before it makes a share.
+    func testAnOverCompressedAggregateDownloadIsRefusedByTheKeyHolder() throws {
+        let he = smallMNISTManifest(name: "tamper-he", seed: 7, clients: 3, trainExamples: 600, testExamples: 200, rounds: 1,
+                                    clientsPerRound: 3, extra: "privacy:\n  homomorphic_encryption: true\n  encryption_scheme: CKKS\n  key_length: 8192\n")
+        let magic = Array("PFHE".utf8) + [HESerialization.compactVersion, 10]  // a compact download blob
+        let narrowed = CallCounter()
+        let (db, summary, error) = try run(through: TamperingTransport { bytes, sender, _ in
+            guard sender == .aggregator, let at = bytes.firstRange(of: magic)?.lowerBound else { return bytes }
+            var forged = bytes
+            forged[at + HESerialization.commonHeader + 1 + 1 + 8 + 8 + 4] -= 1  // the c1 width
+            narrowed.increment()
+            return forged
+        }, manifest: he)
+        XCTAssertNil(summary)
+        XCTAssertGreaterThan(narrowed.value, 0, "the job sent an aggregate download")
+        guard case .overCompressed(field: "c1", _, _) = error as? HESerializationError else {
+            return XCTFail("\(String(describing: error))")
+        }
+        XCTAssertEqual(try db.jobs().first?.status, .failed)
+    }
+
     func testAnHonestTransportCountsTheBytesItCarried() throws {
         let counted = TamperingTransport { bytes, _, _ in bytes }
         let (db, summary, error) = try run(through: counted)
@@ -83,4 +107,12 @@ final class TransportTamperTests: XCTestCase {
         XCTAssertEqual(sent.count, 6)
         XCTAssertEqual(received, [sent[0] + sent[1] + sent[2], sent[3] + sent[4] + sent[5]], "the aggregator received what the clients sent")
     }
+}
+
+/// Counts calls across the transport's `@Sendable` closure.
+final class CallCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.withLock { count } }
+    func increment() { lock.withLock { count += 1 } }
 }

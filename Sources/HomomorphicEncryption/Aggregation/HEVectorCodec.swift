@@ -165,13 +165,6 @@ public struct HEVectorCodec: Sendable {
         }
     }
 
-    /// Bytes a decrypting party downloads to make its shares of `vector`: c1 of every ciphertext
-    /// (compact: at the layout's c1 width; single key: the whole serialized vector).
-    public func downloadByteCount(of vector: EncryptedVector) -> Int {
-        guard let compact else { return serializedByteCount(of: vector) }
-        return vector.ciphertexts.count * CompactWire.downloadByteCount(context: context, layout: compact)
-    }
-
     /// Serialized bytes of a fresh encrypted vector of `count` values.
     public func serializedByteCount(forValues count: Int) -> Int {
         let ciphertexts = ciphertextCount(forValues: count)

@@ -25,6 +25,25 @@ extension HEVectorCodec {
         return EncryptedVector.received(count: count, ciphertexts: ciphertexts, valueBound: valueBound)
     }
 
+    /// What the aggregator sends each decrypting party of the aggregate `vector`, one blob per
+    /// ciphertext: compact, c1 alone at the layout's c1 width (kind 10); single key, the whole
+    /// serialized ciphertexts (the one key holder decrypts them itself).
+    public func wireDownload(of vector: EncryptedVector) -> [[UInt8]] {
+        guard let compact else { return wireForm(of: vector) }
+        return vector.ciphertexts.map { CompactWire.serializeDownload($0, layout: compact, context: context) }
+    }
+
+    /// The aggregate as a decrypting party received it (`wireDownload`): enough to make its
+    /// decryption shares, nothing more.
+    /// - Throws: `HESerializationError` for any malformed, truncated or over-compressed blob,
+    ///   `HECodecError.lengthMismatch` for the wrong number of ciphertexts.
+    public func receiveDownload(_ blobs: [[UInt8]], count: Int) throws -> EncryptedVector {
+        guard let compact else { return try receive(blobs, count: count) }
+        guard blobs.count == ciphertextCount(forValues: count) else { throw HECodecError.lengthMismatch(ciphertextCount(forValues: count), blobs.count) }
+        return EncryptedVector.received(count: count, ciphertexts: try blobs.map { try CompactWire.deserializeDownload($0, layout: compact, context: context) },
+                                        valueBound: valueBound)
+    }
+
     /// One key holder's serialized decryption shares of `vector` (compact: only the coefficients
     /// the decoder reads, at the layout's share width).
     public func wireDecryptionShares(of vector: EncryptedVector, secretKeyShare: SecretKey, rng: inout ChaCha20Generator,

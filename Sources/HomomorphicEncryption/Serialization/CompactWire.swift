@@ -1,4 +1,4 @@
-/// The compact wire forms of a threshold aggregation (format version 2, kinds 7–9): the top bits
+/// The compact wire forms of a threshold aggregation (format version 2, kinds 7–10): the top bits
 /// of each coefficient (`HEContext.compress`) instead of full residues, at the widths of a
 /// `CompactLayout`.
 ///
@@ -9,6 +9,9 @@
 /// - decryption share (8): ciphertext id (8), parties (4), smudging bits (1), limbs (1), width (1),
 ///   count (4), then `count` packed coefficients.
 /// - share-holder decryption share (9): holder (4), holders (4), then a share of kind 8.
+/// - download (10), what a decrypting party receives of the aggregate: scheme (1), limbs (1),
+///   scale (8), noise bound (8), key bound (4), c1 width (1), then c1's N coefficients. c0 stays
+///   with the aggregator; a share s_i·c1 + E_i needs c1 and the noise bound its smudging floods.
 /// Every length is implied by the header and checked exactly; a width below the receiver's layout
 /// is refused (`HESerializationError.overCompressed`), as are nonzero padding bits.
 public enum CompactWire {
@@ -24,9 +27,10 @@ public enum CompactWire {
         HESerialization.commonHeader + 8 + 4 + 1 + 1 + 1 + 4 + CompactLayout.packedByteCount(count: count, width: layout.shareWidth)
     }
 
-    /// c1 of one ciphertext as a key holder downloads it to make its share.
+    /// Bytes of one ciphertext's download form (kind 10).
     public static func downloadByteCount(context: HEContext, layout: CompactLayout) -> Int {
-        CompactLayout.packedByteCount(count: context.degree, width: layout.ciphertextWidth)
+        HESerialization.commonHeader + 1 + 1 + 8 + 8 + 4 + 1
+            + CompactLayout.packedByteCount(count: context.degree, width: layout.ciphertextWidth)
     }
 
     // MARK: Ciphertexts
@@ -38,11 +42,7 @@ public enum CompactWire {
         context.inverseNTT(&c1)
         var w = ByteWriter()
         w.header(.compactCiphertext, context.parameterID, version: HESerialization.compactVersion)
-        w.byte(c.scheme == .ckks ? 1 : 2)
-        w.byte(UInt8(c.limbCount))
-        w.word(c.scale.bitPattern)
-        w.word(c.noiseBound.bitPattern)
-        w.u32(UInt32(c.secretKeyBound))
+        writeCiphertextFields(c, to: &w)
         w.byte(UInt8(layout.messageWidth))
         w.byte(UInt8(layout.ciphertextWidth))
         w.u32(UInt32(count))
@@ -59,14 +59,7 @@ public enum CompactWire {
                                              context: HEContext) throws -> Ciphertext {
         var r = ByteReader(bytes)
         try r.header(.compactCiphertext, context.parameterID, version: HESerialization.compactVersion)
-        let schemeByte = try r.byte()
-        guard schemeByte == (context.parameters.scheme == .ckks ? 1 : 2) else { throw HESerializationError.invalidField("scheme \(schemeByte)") }
-        let limbs = Int(try r.byte())
-        guard limbs == context.maximumLimbCount else { throw HESerializationError.invalidField("limb count \(limbs)") }
-        let scale = Double(bitPattern: try r.word()), noise = Double(bitPattern: try r.word())
-        guard scale.isFinite, scale > 0, noise.isFinite, noise >= 0 else { throw HESerializationError.invalidField("scale or noise bound") }
-        let keyBound = Int(try r.u32())
-        guard keyBound >= 1 && keyBound <= 1 << 20 else { throw HESerializationError.invalidField("key bound \(keyBound)") }
+        let (limbs, scale, noise, keyBound) = try readCiphertextFields(&r, context: context)
         let c0Width = try width(&r, field: "c0", minimum: layout.messageWidth, context: context)
         let c1Width = try width(&r, field: "c1", minimum: layout.ciphertextWidth, context: context)
         let count = Int(try r.u32())
@@ -83,6 +76,39 @@ public enum CompactWire {
         let rounding = Double(context.degree) * Double(keyBound) * context.compressionError(width: c1Width, limbs: limbs)
         return Ciphertext(scheme: context.parameters.scheme, parameterID: context.parameterID, c0: c0, c1: c1,
                           scale: scale, noiseBound: noise + rounding, secretKeyBound: keyBound)
+    }
+
+    // MARK: Downloads
+
+    /// c1 of an aggregate ciphertext whose c1 the aggregator already rounded to the layout's c1
+    /// width (`HEContext.roundC1`), so this form loses nothing: the receiver's shares are shares of
+    /// exactly the ciphertext the aggregator holds.
+    public static func serializeDownload(_ c: Ciphertext, layout: CompactLayout, context: HEContext) -> [UInt8] {
+        var c1 = c.c1
+        context.inverseNTT(&c1)
+        var w = ByteWriter()
+        w.header(.compactDownload, context.parameterID, version: HESerialization.compactVersion)
+        writeCiphertextFields(c, to: &w)
+        w.byte(UInt8(layout.ciphertextWidth))
+        w.packed(context.compress(c1, width: layout.ciphertextWidth, count: context.degree), width: layout.ciphertextWidth)
+        return w.bytes
+    }
+
+    /// The downloaded ciphertext: c1 and the noise bound as the aggregator holds them, c0 zero
+    /// (the receiver never reads it).
+    /// - Throws: `HESerializationError` for a malformed, truncated or over-compressed download.
+    public static func deserializeDownload(_ bytes: [UInt8], layout: CompactLayout, context: HEContext) throws -> Ciphertext {
+        var r = ByteReader(bytes)
+        try r.header(.compactDownload, context.parameterID, version: HESerialization.compactVersion)
+        let (limbs, scale, noise, keyBound) = try readCiphertextFields(&r, context: context)
+        let c1Width = try width(&r, field: "c1", minimum: layout.ciphertextWidth, context: context)
+        try r.need(CompactLayout.packedByteCount(count: context.degree, width: c1Width))
+        var c1 = context.decompress(try r.packed(count: context.degree, width: c1Width), width: c1Width, limbs: limbs)
+        try r.end()
+        context.forwardNTT(&c1)
+        return Ciphertext(scheme: context.parameters.scheme, parameterID: context.parameterID,
+                          c0: RNSPolynomial(degree: context.degree, limbCount: limbs, isNTTForm: true), c1: c1,
+                          scale: scale, noiseBound: noise, secretKeyBound: keyBound)
     }
 
     // MARK: Decryption shares
@@ -139,6 +165,28 @@ public enum CompactWire {
         let values = try r.packed(count: count, width: shareWidth)
         return CompactDecryptionShare(parameterID: context.parameterID, ciphertextID: id, limbCount: limbs, width: shareWidth,
                                       values: values, parties: parties, smudgingBits: bits)
+    }
+
+    /// The fields every compact ciphertext form opens with: scheme, limbs, scale, noise bound, key bound.
+    private static func writeCiphertextFields(_ c: Ciphertext, to w: inout ByteWriter) {
+        w.byte(c.scheme == .ckks ? 1 : 2)
+        w.byte(UInt8(c.limbCount))
+        w.word(c.scale.bitPattern)
+        w.word(c.noiseBound.bitPattern)
+        w.u32(UInt32(c.secretKeyBound))
+    }
+
+    private static func readCiphertextFields(_ r: inout ByteReader, context: HEContext) throws
+        -> (limbs: Int, scale: Double, noise: Double, keyBound: Int) {
+        let schemeByte = try r.byte()
+        guard schemeByte == (context.parameters.scheme == .ckks ? 1 : 2) else { throw HESerializationError.invalidField("scheme \(schemeByte)") }
+        let limbs = Int(try r.byte())
+        guard limbs == context.maximumLimbCount else { throw HESerializationError.invalidField("limb count \(limbs)") }
+        let scale = Double(bitPattern: try r.word()), noise = Double(bitPattern: try r.word())
+        guard scale.isFinite, scale > 0, noise.isFinite, noise >= 0 else { throw HESerializationError.invalidField("scale or noise bound") }
+        let keyBound = Int(try r.u32())
+        guard keyBound >= 1 && keyBound <= 1 << 20 else { throw HESerializationError.invalidField("key bound \(keyBound)") }
+        return (limbs, scale, noise, keyBound)
     }
 
     private static func width(_ r: inout ByteReader, field: String, minimum: Int, context: HEContext) throws -> Int {

@@ -47,6 +47,8 @@ public enum HESerialization {
         case publicKey = 1, ciphertext = 2, decryptionShare = 3, publicKeyShare = 4, keyFragment = 5, holderDecryptionShare = 6
         /// Compact forms (`CompactWire`), written with `compactVersion`.
         case compactCiphertext = 7, compactDecryptionShare = 8, compactHolderDecryptionShare = 9
+        /// What a decrypting party downloads of an aggregate: its rounded c1 (`CompactWire`).
+        case compactDownload = 10
     }
 
     static func polynomialByteCount(context: HEContext, limbs: Int) -> Int {

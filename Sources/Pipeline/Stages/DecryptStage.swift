@@ -18,9 +18,11 @@ import ResultsStore
 /// `smudging_bits` (the smallest over all shares) and `decryption_noise_log2` (⌈log2 B⌉ of the
 /// aggregate) let an audit check the flooding was sized for the noise.
 ///
-/// The shares travel in the codec's compact form (`CompactWire`); `decryption_download_bytes` is
-/// what each decrypting party downloads (c1 of the aggregate) and `he_error_bound` the worst-case
-/// error the layout allows on a released value.
+/// The aggregator sends each decrypting party what it needs of the aggregate (`wireDownload`:
+/// compact, c1 alone) through the job's transport, and the party makes its shares from the bytes
+/// it received. The shares travel in the codec's compact form (`CompactWire`);
+/// `decryption_download_bytes` is the length of one carried download and `he_error_bound` the
+/// worst-case error the layout allows on a released value.
 ///
 /// `he_max_abs_error` compares the released delta with plaintext FedAvg of the same updates
 /// (exact weights n_k / Σ n, or the DP-FedAvg sum / clients_per_round). It is a simulation-only
@@ -39,21 +41,30 @@ public struct DecryptStage: RoundStage {
         let admitted = he.setup.clientLevelDP ? try state.admitRelease(of: .aggregator) : nil
         let codec = he.setup.codec
         let threads = job.manifest.threads
-        var shareBytes = 0, parties = 0, smudgingBits = Int.max
+        var shareBytes = 0, downloadBytes = 0, parties = 0, smudgingBits = Int.max
         var holderMetrics: [StageMetric] = []
+        let download = codec.wireDownload(of: aggregate)
+        /// Carries the aggregate to a decrypting party, which parses it as it arrived.
+        func downloaded(to party: Party, index: Int) throws -> EncryptedVector {
+            let sent = try job.transport.deliver(HEBlobsMessage(.aggregateDownload, epochOrRound: state.round, sender: index, blobs: download),
+                                                 from: .aggregator, to: party)
+            downloadBytes = sent.bytes
+            return try codec.receiveDownload(try sent.message.blobs(expecting: .aggregateDownload, epochOrRound: state.round, sender: index),
+                                             count: aggregate.count)
+        }
         let released: [Double]
         if let resharing = he.setup.resharing {
             var shares: [[HolderDecryptionShare]] = []
-            let aggregateBytes = codec.downloadByteCount(of: aggregate)
             for h in 0..<resharing.holders {
-                let wire = HEShareHolderDevices.decryptionShares(holder: h, round: state.round, aggregate: aggregate, setup: he.setup,
+                let received = try downloaded(to: .shareHolder(h), index: h)
+                let wire = HEShareHolderDevices.decryptionShares(holder: h, round: state.round, aggregate: received, setup: he.setup,
                                                                  devices: he.holders, streams: job.streams(.shareHolder(h)), threads: threads)
                 let sent = try job.transport.deliver(HEBlobsMessage(.holderDecryptionShares, epochOrRound: state.round, sender: h, blobs: wire),
                                                      from: .shareHolder(h), to: .aggregator)
                 shareBytes = sent.bytes
                 shares.append(try codec.receiveHolderDecryptionShares(
                     try sent.message.blobs(expecting: .holderDecryptionShares, epochOrRound: state.round, sender: h)))
-                holderMetrics += [StageMetric("holder_\(h)_bytes_received", Double(aggregateBytes), "bytes"),
+                holderMetrics += [StageMetric("holder_\(h)_bytes_received", Double(downloadBytes), "bytes"),
                                   StageMetric("holder_\(h)_bytes_sent", Double(shareBytes), "bytes")]
             }
             parties = shares.count
@@ -62,7 +73,8 @@ public struct DecryptStage: RoundStage {
         } else {
             var shares: [[DecryptionShare]] = []
             for c in he.setup.keyHolders {
-                let wire = HEClientDevices.decryptionShares(client: c, round: state.round, aggregate: aggregate, codec: codec,
+                let received = try downloaded(to: .client(c), index: c)
+                let wire = HEClientDevices.decryptionShares(client: c, round: state.round, aggregate: received, codec: codec,
                                                             devices: he.clients, streams: job.streams(.client(c)), threads: threads)
                 let sent = try job.transport.deliver(HEBlobsMessage(.decryptionShares, epochOrRound: state.round, sender: c, blobs: wire),
                                                      from: .client(c), to: .aggregator)
@@ -85,8 +97,8 @@ public struct DecryptStage: RoundStage {
         var metrics = [
             StageMetric("decryption_shares", Double(parties), "count"),
             StageMetric("decryption_share_bytes", Double(shareBytes), "bytes"),
-            // What each decrypting party downloads to make its shares (c1 of the aggregate).
-            StageMetric("decryption_download_bytes", Double(codec.downloadByteCount(of: aggregate)), "bytes"),
+            // What each decrypting party downloaded to make its shares (c1 of the aggregate), as carried.
+            StageMetric("decryption_download_bytes", Double(downloadBytes), "bytes"),
             StageMetric("threshold_decryption", 1, "mode:\(he.setup.decryptionMode.rawValue)"),
             StageMetric("precision_bits", Double(codec.precisionBits), "bits"),
             // What the audit's he_security needs to check the smudging was sized for this noise.

@@ -1,7 +1,7 @@
 import Wire
 
 /// The HE protocol messages on the common frame (kind 5): a party's serialized key share, key
-/// fragment or decryption shares, each blob a versioned, length-checked `HESerialization`
+/// fragment or decryption shares, or the aggregate a decrypting party downloads, each blob a versioned, length-checked `HESerialization`
 /// encoding that the receiver parses in its turn. The frame says what the blobs are, for which
 /// epoch or round and from which party index, so a blob delivered for another purpose, epoch or
 /// sender is refused before it is parsed.
@@ -15,13 +15,17 @@ public struct HEBlobsMessage: WireMessage, Sendable, Equatable {
         case decryptionShares = 3
         /// Share-holder → aggregator: its smudged decryption shares of round R's aggregate.
         case holderDecryptionShares = 4
+        /// Aggregator → a decrypting party: what it needs of round R's aggregate to make its
+        /// shares (`HEVectorCodec.wireDownload`); `sender` is the receiving party's index, the
+        /// aggregator being the one sender of this purpose.
+        case aggregateDownload = 5
     }
 
     public static let wireKind: UInt16 = 5
     public var purpose: Purpose
     /// The key epoch (key shares and fragments) or the round (decryption shares).
     public var epochOrRound: Int
-    /// The sending client's or share-holder's index.
+    /// The sending client's or share-holder's index (a download: the receiving party's).
     public var sender: Int
     public var blobs: [[UInt8]]
 
