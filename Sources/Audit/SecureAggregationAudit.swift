@@ -35,14 +35,24 @@ struct SecureAggregationAudit {
         for m in metrics where (m.stage == "share" || m.stage == "encrypt") && m.name == "noise_parties" {
             noiseParties[m.round, default: []].insert(Int(m.value))
         }
-        let rounds = byRound.keys.sorted()
-        guard !rounds.isEmpty || job.roundsCompleted == 0 else {
+        // Client-level DP rounds whose Poisson cohort was empty ran no protocol: the aggregator
+        // released its own noise alone (`empty_cohort_noise`). They are named, not checked as protocol rounds.
+        let empty = Set(byRound.keys.filter { r in
+            manifest.privacy.hidesCohort && selected[r] == 0
+                && (byRound[r]!["aggregate/included_clients"] ?? byRound[r]!["aggregate/updates"] ?? 0) == 0
+        })
+        let rounds = byRound.keys.filter { !empty.contains($0) }.sorted()
+        guard !rounds.isEmpty || job.roundsCompleted == empty.count else {
             return AuditFinding(Self.check, false, "\(job.roundsCompleted) rounds completed but none recorded its secure-aggregation metrics")
         }
         let scheme = manifest.privacy.secureAggregation
-        let protocolFinding = scheme.usesThreshold
+        var protocolFinding = scheme.usesThreshold
             ? maskingFinding(byRound, rounds: rounds, scheme: scheme.rawValue)
             : additiveFinding(byRound, rounds: rounds, manifest: manifest)
+        if !empty.isEmpty {
+            protocolFinding.evidence += "; round\(empty.count == 1 ? "" : "s") \(empty.sorted().map(String.init).joined(separator: ", ")) had an empty "
+                + "Poisson cohort and released the aggregator's noise alone"
+        }
         guard !noiseParties.isEmpty else { return protocolFinding }
         return combine(protocolFinding, distributedNoiseFinding(byRound, selected: selected, noiseParties: noiseParties, manifest: manifest))
     }

@@ -14,8 +14,7 @@ import XCTest
 final class PartySecretsSecurityTests: XCTestCase {
     /// A DP + CKKS job with client-level DP and threshold decryption: every kind of private draw
     /// (cohort coins, noise shares, HE key shares, encryption randomness, smudging).
-    /// (8 clients at q = 6/8: an empty Poisson cohort, which an HE round cannot aggregate, has
-    /// probability 4^−8 per round.)
+    /// (8 clients at q = 6/8.)
     static let dpHE = smallMNISTManifest(name: "dp-he", seed: 7, clients: 8, trainExamples: 1200, testExamples: 300,
                                          rounds: 2, clientsPerRound: 6, extra: """
         privacy:

@@ -50,6 +50,7 @@ public struct SecureSumStage: RoundStage {
 
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
         guard var round = state.secureAggregation else {
+            if state.cohortIsEmpty(job: job) { return [StageMetric("included_clients", 0, "count")] }  // nothing to sum
             throw PipelineError.stage(name.rawValue, "round \(state.round) has no secure-aggregation inputs (no client was selected)")
         }
         let plan = round.plan

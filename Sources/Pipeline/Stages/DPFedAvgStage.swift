@@ -3,9 +3,10 @@ import Randomness
 import ResultsStore
 
 /// Client-level DP aggregation (DP-FedAvg, McMahan, Ramage, Talwar, Zhang 2018, Algorithm 1):
-/// the sum of the clients' clipped deltas plus N(0, σ²C²) (stream `round/R/aggregate/noise` of the aggregator's root: central DP trusts the aggregator),
-/// divided by the expected cohort size q·K = clients_per_round — a fixed denominator, so one
-/// client's presence changes the sum by at most C. Uniform weights: sample-count weights would
+/// the sum of the clients' clipped deltas plus the aggregator's N(0, σ²C²) (central DP trusts
+/// the aggregator), divided by the expected cohort size q·K = clients_per_round
+/// (`releaseNoisyAverage`) — a fixed denominator, so one client's presence changes the sum by at
+/// most C. Uniform weights: sample-count weights would
 /// let one client's influence exceed C.
 ///
 /// The release is decided by the job's `PrivacyBook` before the noisy model leaves the
@@ -18,7 +19,6 @@ public struct DPFedAvgStage: RoundStage {
     public init() {}
 
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
-        guard let plan = job.privacyPlan else { preconditionFailure("DP-FedAvg needs a privacy plan") }
         let admitted = try state.admitRelease(of: .aggregator)
 
         let global = state.global.parameters
@@ -29,13 +29,7 @@ public struct DPFedAvgStage: RoundStage {
             }
             for i in sum.indices { sum[i] += delta[i] }
         }
-        var noise = job.streams(.aggregator).generator("round/\(state.round)/aggregate/noise")
-        DPFedAvg.addCentralNoise(to: &sum, noiseMultiplier: plan.noiseMultiplier, maxNorm: plan.maxGradNorm, using: &noise)
-        let denominator = Float(job.manifest.federation.clientsPerRound)
-        for i in sum.indices { sum[i] /= denominator }
-        state.aggregateDelta = sum
-        state.nextParameters = zip(global, sum).map { $0 + $1 }
-        state.pend(admitted, released: sum)  // the noisy averaged delta
+        state.pend(admitted, released: state.releaseNoisyAverage(of: sum, job: job))  // the noisy averaged delta
         return [
             StageMetric("updates", Double(state.updates.count), "count"),
             StageMetric("bytes_received", Double(state.receivedBytes), "bytes"),

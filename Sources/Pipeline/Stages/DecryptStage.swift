@@ -24,6 +24,9 @@ import ResultsStore
 /// `decryption_download_bytes` is the length of one carried download and `he_error_bound` the
 /// worst-case error the layout allows on a released value.
 ///
+/// A client-level DP round with an empty Poisson cohort has nothing to decrypt: the aggregator
+/// releases its own noise alone (`releaseEmptyCohortNoise`), admitted and pended like any release.
+///
 /// `he_max_abs_error` compares the released delta with plaintext FedAvg of the same updates
 /// (exact weights n_k / Σ n, or the DP-FedAvg sum / clients_per_round). It is a simulation-only
 /// diagnostic: a deployment has no plaintext updates to compare with.
@@ -34,8 +37,12 @@ public struct DecryptStage: RoundStage {
     public init() {}
 
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
-        guard var he = state.he, let pending = he.aggregate else {
-            preconditionFailure("decrypt of an HE job runs after aggregate")
+        guard var he = state.he else { preconditionFailure("decrypt of an HE job runs after aggregate") }
+        guard let pending = he.aggregate else {
+            guard state.cohortIsEmpty(job: job) else { preconditionFailure("decrypt of an HE job runs after aggregate") }
+            let admitted = try state.admitRelease(of: .aggregator)
+            state.pend(admitted, released: state.releaseEmptyCohortNoise(job: job))
+            return [.emptyCohortNoise, StageMetric("epsilon_spent", admitted.enforcedEpsilonSpent, "epsilon")]
         }
         let (aggregate, divisor) = pending
         let admitted = he.setup.clientLevelDP ? try state.admitRelease(of: .aggregator) : nil

@@ -25,8 +25,13 @@ public struct EncryptStage: RoundStage {
     /// and its guaranteed survivors, fixed before any client encrypts.
     public func plan(_ state: inout RoundState, job: PreparedJob) throws -> [StageMetric] {
         guard var he = state.he else { preconditionFailure("encrypt plans an HE job's round") }
-        guard !state.selectedClients.isEmpty else { return [] }
+        // The epoch's key is made at its first round, whether or not anyone encrypts in it.
         var metrics = try he.ensureKey(round: state.round, job: job)
+        guard !state.selectedClients.isEmpty else {
+            he.roundPlan = nil
+            state.he = he
+            return metrics  // an empty Poisson cohort: `decrypt` releases the aggregator's noise alone
+        }
         var dropouts: RoundDropouts?
         var noiseParties = state.selectedClients.count
         if he.setup.shareHolders != nil {

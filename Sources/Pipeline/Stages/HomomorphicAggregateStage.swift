@@ -12,6 +12,11 @@ public struct HomomorphicAggregateStage: RoundStage {
 
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
         guard var he = state.he else { preconditionFailure("aggregate of an HE job needs its HE state") }
+        if state.cohortIsEmpty(job: job) {
+            he.aggregate = nil
+            state.he = he
+            return [StageMetric("updates", 0, "count"), StageMetric("bytes_received", 0, "bytes")]
+        }
         guard !state.updates.isEmpty, let key = he.current else {
             throw PipelineError.stage(name.rawValue, "round \(state.round) has no encrypted updates to aggregate")
         }

@@ -5,7 +5,9 @@ import SecureComputation
 /// and turns it into the round's model: Δ = Σ_survivors n_k·δ_k / Σ_survivors n_k, which is
 /// plaintext FedAvg over the survivors (weights are public sample counts). Under client-level DP
 /// the sum already carries the clients' noise shares and is divided by clients_per_round, as
-/// DP-FedAvg does. The aggregator never holds an individual update, only this sum.
+/// DP-FedAvg does. The aggregator never holds an individual update, only this sum. A
+/// client-level DP round with an empty Poisson cohort releases the aggregator's noise alone
+/// (`releaseEmptyCohortNoise`).
 public struct ReconstructStage: RoundStage {
     public let name = StageName.reconstruct
     public let scope = StageScope.aggregator
@@ -14,6 +16,12 @@ public struct ReconstructStage: RoundStage {
 
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
         guard let round = state.secureAggregation else {
+            if state.cohortIsEmpty(job: job) {
+                // The release was admitted in `share`'s plan, before the round could open anything.
+                _ = state.releaseEmptyCohortNoise(job: job)
+                return [StageMetric("survivors", 0, "count"), StageMetric("weight_total", Double(job.manifest.federation.clientsPerRound), "count"),
+                        .emptyCohortNoise]
+            }
             throw PipelineError.stage(name.rawValue, "round \(state.round) has nothing to reconstruct (no client was selected)")
         }
         let plan = round.plan, view = round.aggregatorView

@@ -38,11 +38,12 @@ public struct ShareStage: RoundStage {
     /// The round's public plan (`SecureAggregationRoundState.plan`) and, under client-level DP,
     /// the release decision for the cohort's sum, before any noisy share leaves a client.
     public func plan(_ state: inout RoundState, job: PreparedJob) throws -> [StageMetric] {
-        guard !state.selectedClients.isEmpty else { return [] }  // `aggregate` reports the empty round
-        let plan = try SecureAggregationRoundState.plan(for: state, job: job)
         if job.manifest.privacy.hidesCohort {
             state.pend(try state.admitRelease(of: .aggregator), released: nil)
         }
+        // An empty Poisson cohort: `reconstruct` releases the aggregator's noise alone.
+        guard !state.selectedClients.isEmpty else { return [] }
+        let plan = try SecureAggregationRoundState.plan(for: state, job: job)
         state.secureAggregation = SecureAggregationRoundState(plan: plan)
         var metrics = plan.dropouts.warningMetrics
         if let parties = plan.noiseParties { metrics.append(StageMetric("noise_parties", Double(parties), "count")) }
