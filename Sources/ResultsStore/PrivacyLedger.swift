@@ -28,7 +28,7 @@ public struct LedgerEntry: Codable, Sendable, Equatable {
     /// release before the runner commits the row. With it a re-executed release that differs
     /// from the recorded one is caught (`commitRelease(reuseRecorded:)`). nil on rows written
     /// before migration 0008 and on releases whose bytes do not exist yet when their spend must
-    /// be committed (client-level DP with secure aggregation: see `ShareStage`).
+    /// be committed (client-level DP with secure aggregation: see `SecureSum.plan`).
     public var outputSha256: String?
 
     public init(round: Int, party: String, mechanism: String = "subsampled_gaussian", unit: String,

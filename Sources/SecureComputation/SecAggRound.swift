@@ -220,7 +220,7 @@ public enum SecAggEndpoint: Sendable, Hashable {
 }
 
 /// Moves one encoded message from a party to another and returns the bytes that arrived: the
-/// identity in process, a `Transport` in a job (`SecureSumStage`), a network between machines.
+/// identity in process, a `Transport` in a job (`SecureSum.aggregate`), a network between machines.
 public typealias SecAggCarrier = @Sendable ([UInt8], SecAggEndpoint, SecAggEndpoint) throws -> [UInt8]
 
 /// Where each party of a SecAgg round draws its randomness: client i its keys, seeds and Shamir

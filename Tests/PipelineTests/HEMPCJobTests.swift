@@ -63,7 +63,7 @@ final class HEMPCJobTests: XCTestCase {
             let job = try PreparedJob.prepare(try ManifestReader().parse(text, file: "m.yaml"), secrets: secrets)
             var state = RoundState(round: 1, global: GlobalModelMessage(round: 1, parameters: job.initialParameters), learningRate: 0.1)
             state.privacy = job.privacyPlan.map { PrivacyBook(plan: $0) }
-            state.he = job.heSetup.map { HEJobState(setup: $0) }
+            state.protection = RoundProtocols.make(for: job)
             var metrics: [StageMetric] = []
             for stage in JobRunner.stages(for: job.manifest) { metrics += try stage.runWholeStage(&state, job: job) }
             return (state, metrics)

@@ -72,7 +72,8 @@ final class HomomorphicEncryptionJobTests: XCTestCase {
                 }
                 guard state.aggregateDelta == nil, state.nextParameters == nil else { throw PipelineError.stage("probe", "aggregate in the clear") }
                 var copy = state
-                XCTAssertThrowsError(try FedAvgStage().run(&copy, client: nil, job: job), "plaintext FedAvg cannot read ciphertexts")
+                copy.protection = PlainFedAvg()
+                XCTAssertThrowsError(try AggregateStage(releases: true).run(&copy, client: nil, job: job), "plaintext FedAvg cannot read ciphertexts")
                 return try inner.run(&state, client: client, job: job)
             }
         }

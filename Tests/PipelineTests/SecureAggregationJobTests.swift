@@ -26,6 +26,7 @@ final class SecureAggregationJobTests: XCTestCase {
     /// A round up to `share` with synthetic client deltas in [−0.05, 0.05) (stream `test/updates`).
     func roundWithUpdates(_ job: PreparedJob) throws -> (RoundState, [Int: [Float]]) {
         var state = RoundState(round: 1, global: GlobalModelMessage(round: 1, parameters: job.initialParameters), learningRate: 0.1)
+        state.protection = RoundProtocols.make(for: job)
         _ = try SelectClientsStage().run(&state, client: nil, job: job)
         var g = RandomStreams(seed: 99).generator("test/updates")
         var plain: [Int: [Float]] = [:]
@@ -37,17 +38,23 @@ final class SecureAggregationJobTests: XCTestCase {
         return (state, plain)
     }
 
+    /// The secure-aggregation round the state's protocol holds.
+    func secureRound(_ state: RoundState) -> SecureAggregationRoundState {
+        guard let sum = state.protection as? SecureSum, let round = sum.round else { preconditionFailure("no secure-aggregation round") }
+        return round
+    }
+
     func runSecureStages(_ state: inout RoundState, _ job: PreparedJob) throws {
-        _ = try ShareStage().runWholeStage(&state, job: job)
-        _ = try SecureSumStage().run(&state, client: nil, job: job)
-        _ = try ReconstructStage().run(&state, client: nil, job: job)
+        _ = try ProtectStage(.share).runWholeStage(&state, job: job)
+        _ = try AggregateStage(releases: false).run(&state, client: nil, job: job)
+        _ = try ReleaseStage(.reconstruct).run(&state, client: nil, job: job)
     }
 
     /// Plaintext FedAvg (the pipeline's own stage) over the given clients' plain updates.
     func plaintextFedAvg(_ state: RoundState, _ plain: [Int: [Float]], clients: [Int], _ job: PreparedJob) throws -> [Float] {
         var plainState = RoundState(round: 1, global: state.global, learningRate: 0.1)
         plainState.updates = clients.map { ClientUpdateMessage(client: $0, round: 1, sampleCount: job.shards[$0].count, payload: .plain(plain[$0]!)) }
-        _ = try FedAvgStage().run(&plainState, client: nil, job: job)
+        _ = try AggregateStage(releases: true).run(&plainState, client: nil, job: job)
         return plainState.nextParameters!
     }
 
@@ -56,7 +63,7 @@ final class SecureAggregationJobTests: XCTestCase {
             let job = try prepared(manifest(privacy: "secure_aggregation: \(scheme)\n  dropout_rate: 0.2"))
             var (state, plain) = try roundWithUpdates(job)
             try runSecureStages(&state, job)
-            let round = state.secureAggregation!
+            let round = secureRound(state)
             XCTAssertEqual(round.plan.dropped.count, 2, "⌊0.2 · 10⌉ clients drop")
             let survivors = state.selectedClients.filter { !round.plan.dropped.contains($0) }
             XCTAssertEqual(round.aggregatorView.includedClients, survivors)
@@ -73,12 +80,12 @@ final class SecureAggregationJobTests: XCTestCase {
     func testAdditiveAggregatorSeesOnlyUniformPartialSumsNeverAnUpdate() throws {
         let job = try prepared(manifest(privacy: "secure_aggregation: additive\n  share_holders: 3"))
         var (state, plain) = try roundWithUpdates(job)
-        _ = try ShareStage().runWholeStage(&state, job: job)
+        _ = try ProtectStage(.share).runWholeStage(&state, job: job)
         XCTAssertTrue(state.updates.isEmpty, "no plain update reaches the aggregator")
-        _ = try SecureSumStage().run(&state, client: nil, job: job)
-        let view = state.secureAggregation!.aggregatorView
+        _ = try AggregateStage(releases: false).run(&state, client: nil, job: job)
+        let view = secureRound(state).aggregatorView
         XCTAssertEqual(view.partialSums.count, 3)
-        let encoding = state.secureAggregation!.plan.encoding
+        let encoding = secureRound(state).plan.encoding
         for partial in view.partialSums {
             // A partial sum is uniform in Z_(2^64): almost no coordinate decodes to a plausible
             // weighted update (|n_k·δ| ≤ 10 here; P[|uniform| < 2^(24+10)] = 2^−29).
@@ -89,7 +96,7 @@ final class SecureAggregationJobTests: XCTestCase {
                 XCTAssertNotEqual(partial.sum, weighted)
             }
         }
-        _ = try ReconstructStage().run(&state, client: nil, job: job)
+        _ = try ReleaseStage(.reconstruct).run(&state, client: nil, job: job)
         let expected = try plaintextFedAvg(state, plain, clients: state.selectedClients, job)
         XCTAssertLessThan(zip(state.nextParameters!, expected).map { abs($0 - $1) }.max()!, 1e-7)
     }
@@ -132,7 +139,7 @@ final class SecureAggregationJobTests: XCTestCase {
         let job = try prepared(manifest(privacy: "secure_aggregation: secagg\n  dropouts: { 1: [2, 5, 7] }"))
         var (state, plain) = try roundWithUpdates(job)
         try runSecureStages(&state, job)
-        let round = state.secureAggregation!
+        let round = secureRound(state)
         XCTAssertEqual(round.plan.dropped, [2, 5, 7])
         XCTAssertEqual(round.plan.configuration?.threshold, 7)
         let survivors = [0, 1, 3, 4, 6, 8, 9]
@@ -148,8 +155,8 @@ final class SecureAggregationJobTests: XCTestCase {
         var (halfState, _) = try roundWithUpdates(half)
         XCTAssertEqual(halfState.selectedClients, selected)
         var metrics: [StageMetric] = []
-        metrics += try ShareStage().runWholeStage(&halfState, job: half)
-        XCTAssertEqual(halfState.secureAggregation!.plan.dropped, Set(selected.dropFirst()))
+        metrics += try ProtectStage(.share).runWholeStage(&halfState, job: half)
+        XCTAssertEqual(secureRound(halfState).plan.dropped, Set(selected.dropFirst()))
         XCTAssertEqual(metrics.filter { $0.name == "named_dropouts_not_selected" }.map(\.value), [5])
     }
 

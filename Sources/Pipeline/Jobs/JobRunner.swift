@@ -51,15 +51,10 @@ public final class JobRunner {
                 if exampleDP { return DPSGDLocalTrainStage() }
                 return LocalTrainStage(clipUpdateTo: clientDP ? (p.maxGradNorm ?? PrivacyPlan.defaultMaxGradNorm) : nil)
             case .aggregate:
-                // HE (also with MPC, where the share-holders decrypt): the homomorphic sum.
-                if p.homomorphicEncryption { return HomomorphicAggregateStage() }
-                // Secure aggregation: the share-holders' sums / the SecAgg protocol; `reconstruct` makes the model.
-                if p.secureAggregation != .none { return SecureSumStage() }
-                return clientDP ? DPFedAvgStage() : FedAvgStage()
-            case .share: return ShareStage()
-            case .reconstruct: return ReconstructStage()
-            case .encrypt: return EncryptStage()
-            case .decrypt: return DecryptStage()
+                // The round's protocol sums; `decrypt` or `reconstruct` opens the sum where the manifest has one.
+                return AggregateStage(releases: !manifest.stages.contains(.decrypt) && !manifest.stages.contains(.reconstruct))
+            case .share, .encrypt: return ProtectStage(name)
+            case .reconstruct, .decrypt: return ReleaseStage(name)
             case .evaluate: return EvaluateStage()
             case .secureEvaluate: return SecureEvaluateStage()
             }
@@ -147,12 +142,12 @@ public final class JobRunner {
         var parameters = start.parameters
         var learningRate = start.learningRate
         var privacy = start.privacy
-        var he = start.he
+        var protection = start.protection
         var last = start.last
         for round in stride(from: start.nextRound, through: manifest.federation.rounds, by: 1) {
             var state = RoundState(round: round, global: GlobalModelMessage(round: round, parameters: parameters), learningRate: learningRate)
             state.privacy = privacy
-            state.he = he
+            state.protection = protection
             var batch = RoundRecordBatch(round: round, selectedClients: [], startedAt: Timestamp.now(), finishedAt: "")
             var kept: [(owner: String, metric: MetricRecord)] = []
             var released = false
@@ -278,7 +273,7 @@ public final class JobRunner {
                 throw error
             }
             privacy = state.privacy
-            he = state.he
+            protection = state.protection
             guard let next = state.nextParameters else {
                 throw PipelineError.stage("aggregate", "round \(round) produced no model")
             }
@@ -289,14 +284,14 @@ public final class JobRunner {
             batch.artifacts = [ArtifactRecord(round: round, kind: "global_model", sha256: Digest.sha256Hex(floats: parameters),
                                               bytes: parameters.count * 4)]
             // The round, its new HE keys and the checkpoint to resume from: one transaction.
-            let keys = he?.unrecordedKeys ?? []
-            let checkpoint = JobCheckpoint(round: round, learningRate: learningRate, parameters: parameters, heEpoch: he?.current?.epoch)
+            let keys = protection.unrecordedKeys
+            let checkpoint = JobCheckpoint(round: round, learningRate: learningRate, parameters: parameters, heEpoch: protection.keyEpoch)
             try database.commitRound(jobId: jobId, batch, leaseSeconds: leaseSeconds, heldBy: worker) { db in
                 try ResultsDatabase.insertHEKeys(keys, jobId: jobId, db: db)
                 try ResultsDatabase.writeCheckpoint(checkpoint, jobId: jobId, db: db)
                 self.faults?.strike(round: round, at: .inCommit)
             }
-            he?.markKeysRecorded()
+            protection.markKeysRecorded()
             try localRecords?.append(kept, jobId: jobId)
             heartbeat.renewed()
             faults?.strike(round: round, at: .afterCommit)

@@ -67,12 +67,10 @@ public struct RoundState: Sendable {
     /// Ledger entries of releases decided in the last stage; the runner commits them (with the
     /// round's `released` status) before the next stage can read the released output.
     public var pendingLedger: [LedgerEntry] = []
-    /// Secure aggregation (MPC) of this round: planned by `share`'s `plan`, filled by
-    /// `share` (clients), `aggregate` (share-holders / SecAgg protocol) and read by `reconstruct`.
-    public var secureAggregation: SecureAggregationRoundState?
-    /// Homomorphic encryption: keys, client devices and the encrypted aggregate; carried from
-    /// round to round by the runner (key epochs span rounds).
-    public var he: HEJobState?
+    /// The mode's round protocol (`RoundProtocol`): plans the round, protects the updates,
+    /// aggregates and releases them; carried from round to round by the runner (HE key epochs
+    /// span rounds). `RoundProtocols.make(for:)` picks it; plain FedAvg unless set.
+    public var protection: any RoundProtocol = PlainFedAvg()
 }
 
 extension RoundState {

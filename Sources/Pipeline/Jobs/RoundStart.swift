@@ -21,12 +21,13 @@ struct RoundStart {
     var parameters: [Float]
     var learningRate: Double
     var privacy: PrivacyBook?
-    var he: HEJobState?
+    /// The mode's round protocol, with the HE key of the current epoch when resuming.
+    var protection: any RoundProtocol
     var last: (accuracy: Double?, loss: Double?) = (nil, nil)
 
     static func fresh(_ job: PreparedJob) -> RoundStart {
         RoundStart(nextRound: 1, parameters: job.initialParameters, learningRate: job.manifest.federation.learningRate,
-                   privacy: job.privacyPlan.map { PrivacyBook(plan: $0) }, he: job.heSetup.map { HEJobState(setup: $0) })
+                   privacy: job.privacyPlan.map { PrivacyBook(plan: $0) }, protection: RoundProtocols.make(for: job))
     }
 
     /// The state after `checkpoint`, rebuilt and checked; records the resumption.
@@ -61,7 +62,7 @@ struct RoundStart {
         }
 
         var freshKey: String?
-        if var he = start.he, checkpoint.round >= 1, he.setup.epoch(ofRound: start.nextRound) == he.setup.epoch(ofRound: checkpoint.round) {
+        if var he = start.protection as? HomomorphicAggregation, checkpoint.round >= 1, he.setup.epoch(ofRound: start.nextRound) == he.setup.epoch(ofRound: checkpoint.round) {
             _ = try he.ensureKey(round: start.nextRound, job: job)
             let made = he.current!
             he.markKeysRecorded()
@@ -73,7 +74,7 @@ struct RoundStart {
             } else {
                 freshKey = String(made.keyID, radix: 16)
             }
-            start.he = he
+            start.protection = he
         }
 
         let metrics = try database.metrics(jobId: jobId).filter { $0.round == checkpoint.round && $0.client == nil && $0.stage == "evaluate" }

@@ -5,7 +5,7 @@ import Randomness
 /// (Σ clipped deltas + N(0, σ²C²)) / clients_per_round, the noise on stream
 /// `round/R/aggregate/noise` of the aggregator's own root.
 ///
-/// Two rounds use it: every round of central client-level DP (`DPFedAvgStage`), and a round of
+/// Two rounds use it: every round of central client-level DP (`CentralDPFedAvg`), and a round of
 /// distributed client-level DP (HE or secure aggregation) whose Poisson cohort came out empty.
 /// The accounting charges every round, empty or not, and holds only if each release is
 /// distributed as N(0, σ²C²)/(q·K) around the cohort's sum; with no client to add a noise share,

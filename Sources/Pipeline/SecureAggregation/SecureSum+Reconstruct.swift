@@ -1,6 +1,6 @@
 import SecureComputation
 
-/// `reconstruct` (aggregator): opens the sum of the surviving clients' inputs — the holders'
+/// Stage `reconstruct` (aggregator): opens the sum of the surviving clients' inputs — the holders'
 /// partial sums added (additive) or the SecAgg server's unmasked sum — decodes it from fixed point
 /// and turns it into the round's model: Δ = Σ_survivors n_k·δ_k / Σ_survivors n_k, which is
 /// plaintext FedAvg over the survivors (weights are public sample counts). Under client-level DP
@@ -8,21 +8,16 @@ import SecureComputation
 /// DP-FedAvg does. The aggregator never holds an individual update, only this sum. A
 /// client-level DP round with an empty Poisson cohort releases the aggregator's noise alone
 /// (`releaseEmptyCohortNoise`).
-public struct ReconstructStage: RoundStage {
-    public let name = StageName.reconstruct
-    public let scope = StageScope.aggregator
-
-    public init() {}
-
-    public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
-        guard let round = state.secureAggregation else {
+extension SecureSum {
+    public mutating func release(_ state: inout RoundState, job: PreparedJob) throws -> [StageMetric] {
+        guard let round else {
             if state.cohortIsEmpty(job: job) {
                 // The release was admitted in `share`'s plan, before the round could open anything.
                 _ = state.releaseEmptyCohortNoise(job: job)
                 return [StageMetric("survivors", 0, "count"), StageMetric("weight_total", Double(job.manifest.federation.clientsPerRound), "count"),
                         .emptyCohortNoise]
             }
-            throw PipelineError.stage(name.rawValue, "round \(state.round) has nothing to reconstruct (no client was selected)")
+            throw PipelineError.stage(StageName.reconstruct.rawValue, "round \(state.round) has nothing to reconstruct (no client was selected)")
         }
         let plan = round.plan, view = round.aggregatorView
         let ring: [UInt64]
@@ -30,7 +25,7 @@ public struct ReconstructStage: RoundStage {
         case .additive:
             ring = try AdditiveAggregation(holders: plan.holders, encoding: plan.encoding).reconstructRing(view.partialSums)
         case .secagg, .secaggPlus:
-            guard let sum = view.ringSum else { throw PipelineError.stage(name.rawValue, "the SecAgg server produced no sum") }
+            guard let sum = view.ringSum else { throw PipelineError.stage(StageName.reconstruct.rawValue, "the SecAgg server produced no sum") }
             ring = sum
         case .none:
             preconditionFailure("reconstruct without secure aggregation")

@@ -2,7 +2,7 @@ import Foundation
 import HomomorphicEncryption
 import ResultsStore
 
-/// Threshold decryption of the round's aggregate (Mouchet et al. 2021, Protocol 3): every key
+/// Stage `decrypt`: threshold decryption of the round's aggregate (Mouchet et al. 2021, Protocol 3): every key
 /// holder sends its decryption shares, each flooded with smudging noise; the aggregator
 /// combines them, decodes, divides by the weight sum and releases the delta rounded to 2^−p.
 /// Under client-level DP the release is first decided by the job's `PrivacyBook` (party
@@ -30,83 +30,77 @@ import ResultsStore
 /// `he_max_abs_error` compares the released delta with plaintext FedAvg of the same updates
 /// (exact weights n_k / Σ n, or the DP-FedAvg sum / clients_per_round). It is a simulation-only
 /// diagnostic: a deployment has no plaintext updates to compare with.
-public struct DecryptStage: RoundStage {
-    public let name = StageName.decrypt
-    public let scope = StageScope.aggregator
-
-    public init() {}
-
-    public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
-        guard var he = state.he else { preconditionFailure("decrypt of an HE job runs after aggregate") }
-        guard let pending = he.aggregate else {
+extension HomomorphicAggregation {
+    public mutating func release(_ state: inout RoundState, job: PreparedJob) throws -> [StageMetric] {
+        guard let pending = pendingAggregate else {
             guard state.cohortIsEmpty(job: job) else { preconditionFailure("decrypt of an HE job runs after aggregate") }
             let admitted = try state.admitRelease(of: .aggregator)
             state.pend(admitted, released: state.releaseEmptyCohortNoise(job: job))
             return [.emptyCohortNoise, StageMetric("epsilon_spent", admitted.enforcedEpsilonSpent, "epsilon")]
         }
         let (aggregate, divisor) = pending
-        let admitted = he.setup.clientLevelDP ? try state.admitRelease(of: .aggregator) : nil
-        let codec = he.setup.codec
+        let admitted = setup.clientLevelDP ? try state.admitRelease(of: .aggregator) : nil
+        let codec = setup.codec
         let threads = job.manifest.threads
-        var shareBytes = 0, downloadBytes = 0, parties = 0, smudgingBits = Int.max
-        var holderMetrics: [StageMetric] = []
         let download = codec.wireDownload(of: aggregate)
-        /// Carries the aggregate to a decrypting party, which parses it as it arrived.
-        func downloaded(to party: Party, index: Int) throws -> EncryptedVector {
-            let sent = try job.transport.deliver(HEBlobsMessage(.aggregateDownload, epochOrRound: state.round, sender: index, blobs: download),
-                                                 from: .aggregator, to: party)
-            downloadBytes = sent.bytes
-            return try codec.receiveDownload(try sent.message.blobs(expecting: .aggregateDownload, epochOrRound: state.round, sender: index),
-                                             count: aggregate.count)
+        let round = state.round
+        /// Each decrypting party in turn: the aggregator carries it the aggregate, the party parses
+        /// what arrived and makes its shares (`make`), which the aggregator receives (`receive`).
+        /// Returns each party's shares with the bytes it downloaded and sent, as carried.
+        func collect<Share>(_ parties: [Int], as party: (Int) -> Party, purpose: HEBlobsMessage.Purpose,
+                            make: (Int, EncryptedVector) -> [[UInt8]],
+                            receive: ([[UInt8]]) throws -> [Share]) throws -> [(shares: [Share], downloaded: Int, sent: Int)] {
+            try parties.map { i in
+                let carried = try job.transport.deliver(HEBlobsMessage(.aggregateDownload, epochOrRound: round, sender: i, blobs: download),
+                                                        from: .aggregator, to: party(i))
+                let received = try codec.receiveDownload(try carried.message.blobs(expecting: .aggregateDownload, epochOrRound: round, sender: i),
+                                                         count: aggregate.count)
+                let sent = try job.transport.deliver(HEBlobsMessage(purpose, epochOrRound: round, sender: i, blobs: make(i, received)),
+                                                     from: party(i), to: .aggregator)
+                return (try receive(try sent.message.blobs(expecting: purpose, epochOrRound: round, sender: i)), carried.bytes, sent.bytes)
+            }
         }
         let released: [Double]
-        if let resharing = he.setup.resharing {
-            var shares: [[HolderDecryptionShare]] = []
-            for h in 0..<resharing.holders {
-                let received = try downloaded(to: .shareHolder(h), index: h)
-                let wire = HEShareHolderDevices.decryptionShares(holder: h, round: state.round, aggregate: received, setup: he.setup,
-                                                                 devices: he.holders, streams: job.streams(.shareHolder(h)), threads: threads)
-                let sent = try job.transport.deliver(HEBlobsMessage(.holderDecryptionShares, epochOrRound: state.round, sender: h, blobs: wire),
-                                                     from: .shareHolder(h), to: .aggregator)
-                shareBytes = sent.bytes
-                shares.append(try codec.receiveHolderDecryptionShares(
-                    try sent.message.blobs(expecting: .holderDecryptionShares, epochOrRound: state.round, sender: h)))
-                holderMetrics += [StageMetric("holder_\(h)_bytes_received", Double(downloadBytes), "bytes"),
-                                  StageMetric("holder_\(h)_bytes_sent", Double(shareBytes), "bytes")]
+        let parties: Int, smudgingBits: Int, downloadBytes: Int, shareBytes: Int
+        var holderMetrics: [StageMetric] = []
+        if let resharing = setup.resharing {
+            let holders = self.holders
+            let collected = try collect(Array(0..<resharing.holders), as: Party.shareHolder, purpose: .holderDecryptionShares, make: { h, received in
+                HEShareHolderDevices.decryptionShares(holder: h, round: round, aggregate: received, setup: setup,
+                                                      devices: holders, streams: job.streams(.shareHolder(h)), threads: threads)
+            }, receive: codec.receiveHolderDecryptionShares)
+            for (h, c) in collected.enumerated() {
+                holderMetrics += [StageMetric("holder_\(h)_bytes_received", Double(c.downloaded), "bytes"),
+                                  StageMetric("holder_\(h)_bytes_sent", Double(c.sent), "bytes")]
             }
-            parties = shares.count
+            let shares = collected.map(\.shares)
+            (parties, downloadBytes, shareBytes) = (shares.count, collected.last?.downloaded ?? 0, collected.last?.sent ?? 0)
             smudgingBits = shares.joined().map(\.share.smudgingBits).min() ?? 0
             released = try codec.decrypt(aggregate, holderShares: shares, resharing: resharing, divisor: divisor, threads: threads)
         } else {
-            var shares: [[DecryptionShare]] = []
-            for c in he.setup.keyHolders {
-                let received = try downloaded(to: .client(c), index: c)
-                let wire = HEClientDevices.decryptionShares(client: c, round: state.round, aggregate: received, codec: codec,
-                                                            devices: he.clients, streams: job.streams(.client(c)), threads: threads)
-                let sent = try job.transport.deliver(HEBlobsMessage(.decryptionShares, epochOrRound: state.round, sender: c, blobs: wire),
-                                                     from: .client(c), to: .aggregator)
-                shareBytes = sent.bytes
-                shares.append(try codec.receiveDecryptionShares(
-                    try sent.message.blobs(expecting: .decryptionShares, epochOrRound: state.round, sender: c)))
-            }
-            parties = shares.count
+            let clients = self.clients
+            let collected = try collect(setup.keyHolders, as: Party.client, purpose: .decryptionShares, make: { c, received in
+                HEClientDevices.decryptionShares(client: c, round: round, aggregate: received, codec: codec,
+                                                 devices: clients, streams: job.streams(.client(c)), threads: threads)
+            }, receive: codec.receiveDecryptionShares)
+            let shares = collected.map(\.shares)
+            (parties, downloadBytes, shareBytes) = (shares.count, collected.last?.downloaded ?? 0, collected.last?.sent ?? 0)
             smudgingBits = shares.joined().map(\.smudgingBits).min() ?? 0
             released = try codec.decrypt(aggregate, shares: shares, divisor: divisor, threads: threads)
         }
-        let maxError = Self.maxErrorAgainstPlaintext(released, updates: state.updates, plain: he.clients.simulationPlainUpdates,
-                                                     uniform: he.setup.clientLevelDP, divisor: divisor)
+        let maxError = Self.maxErrorAgainstPlaintext(released, updates: state.updates, plain: clients.simulationPlainUpdates,
+                                                     uniform: setup.clientLevelDP, divisor: divisor)
         let delta = released.map { Float($0) }
         state.aggregateDelta = delta
         state.nextParameters = zip(state.global.parameters, delta).map { $0 + $1 }
-        he.aggregate = nil
-        he.clients.simulationPlainUpdates = [:]
-        state.he = he
+        pendingAggregate = nil
+        clients.simulationPlainUpdates = [:]
         var metrics = [
             StageMetric("decryption_shares", Double(parties), "count"),
             StageMetric("decryption_share_bytes", Double(shareBytes), "bytes"),
             // What each decrypting party downloaded to make its shares (c1 of the aggregate), as carried.
             StageMetric("decryption_download_bytes", Double(downloadBytes), "bytes"),
-            StageMetric("threshold_decryption", 1, "mode:\(he.setup.decryptionMode.rawValue)"),
+            StageMetric("threshold_decryption", 1, "mode:\(setup.decryptionMode.rawValue)"),
             StageMetric("precision_bits", Double(codec.precisionBits), "bits"),
             // What the audit's he_security needs to check the smudging was sized for this noise.
             StageMetric("smudging_bits", Double(smudgingBits), "bits"),

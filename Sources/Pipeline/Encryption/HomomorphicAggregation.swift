@@ -27,19 +27,25 @@ public struct HEShareHolderSide: Sendable {
     var keyShares: [HolderKeyShare] = []
 }
 
-/// The HE state of a job, carried from round to round by the runner: the current key epoch, the
-/// client devices' secrets, and the aggregator's encrypted aggregate of the running round.
-public struct HEJobState: Sendable {
+/// The HE modes' round protocol (one-key, threshold, share-holders), carried from round to round
+/// by the runner since key epochs span rounds: the current key epoch, the client devices' and
+/// share-holders' secrets, and the aggregator's encrypted aggregate of the running round.
+/// Its steps: `plan` and `protect` (stage `encrypt`, HomomorphicAggregation+Protect.swift),
+/// `aggregate` (HomomorphicAggregation+Sum.swift), `release` (stage `decrypt`,
+/// HomomorphicAggregation+Decrypt.swift).
+public struct HomomorphicAggregation: RoundProtocol {
     public let setup: HESetup
     public internal(set) var current: HEKeyEpoch?
     var clients = HEClientSide()
     var holders = HEShareHolderSide()
-    /// The running round's public plan, fixed by `encrypt`'s `plan` before any client encrypts.
+    /// The running round's public plan, fixed by `plan` before any client encrypts.
     var roundPlan: HERoundPlan?
     /// The aggregator's encrypted aggregate of this round and the divisor to apply after decryption.
-    var aggregate: (vector: EncryptedVector, divisor: Double)?
+    var pendingAggregate: (vector: EncryptedVector, divisor: Double)?
     /// Keys made since the runner last recorded them (for `he_keys`).
     public internal(set) var unrecordedKeys: [HEKeyRecord] = []
+
+    public var keyEpoch: Int? { current?.epoch }
 
     public init(setup: HESetup) { self.setup = setup }
 

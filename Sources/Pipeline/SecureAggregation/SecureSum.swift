@@ -2,7 +2,18 @@ import DifferentialPrivacy
 import Randomness
 import SecureComputation
 
-/// `share` (per client): the client turns its plain update into its secure-aggregation input,
+/// The round protocol of secure aggregation (additive sharing, SecAgg, SecAgg+): `plan` and
+/// `protect` (stage `share`, this file), `aggregate` (SecureSum+Aggregate.swift), `release`
+/// (stage `reconstruct`, SecureSum+Reconstruct.swift). Its state is the running round's
+/// (`SecureAggregationRoundState`), planned afresh every round.
+public struct SecureSum: RoundProtocol {
+    /// The running round; nil before its plan and for an empty Poisson cohort.
+    public internal(set) var round: SecureAggregationRoundState?
+
+    public init() {}
+}
+
+/// Stage `share` (per client): the client turns its plain update into its secure-aggregation input,
 /// and the plain update never leaves it.
 ///
 /// - Weights: FedAvg weights are public sample counts, so the client multiplies its delta by
@@ -29,36 +40,33 @@ import SecureComputation
 ///   share-holder's inbox; a dropped
 ///   client sends nothing. secagg: the encoding stays on the client for the SecAgg protocol that
 ///   `aggregate` runs.
-public struct ShareStage: RoundStage {
-    public let name = StageName.share
-    public let scope = StageScope.perClient
-
-    public init() {}
-
+extension SecureSum {
     /// The round's public plan (`SecureAggregationRoundState.plan`) and, under client-level DP,
     /// the release decision for the cohort's sum, before any noisy share leaves a client.
-    public func plan(_ state: inout RoundState, job: PreparedJob) throws -> [StageMetric] {
+    public mutating func plan(_ state: inout RoundState, job: PreparedJob) throws -> [StageMetric] {
         if job.manifest.privacy.hidesCohort {
             state.pend(try state.admitRelease(of: .aggregator), released: nil)
         }
-        // An empty Poisson cohort: `reconstruct` releases the aggregator's noise alone.
-        guard !state.selectedClients.isEmpty else { return [] }
+        // An empty Poisson cohort: `release` gives the aggregator's noise alone.
+        guard !state.selectedClients.isEmpty else {
+            round = nil
+            return []
+        }
         let plan = try SecureAggregationRoundState.plan(for: state, job: job)
-        state.secureAggregation = SecureAggregationRoundState(plan: plan)
+        round = SecureAggregationRoundState(plan: plan)
         var metrics = plan.dropouts.warningMetrics
         if let parties = plan.noiseParties { metrics.append(StageMetric("noise_parties", Double(parties), "count")) }
         return metrics
     }
 
-    public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
-        guard let client, state.secureAggregation != nil else { preconditionFailure("share runs per client, after its plan") }
+    public mutating func protect(_ update: ClientUpdateMessage, round state: inout RoundState, job: PreparedJob) throws -> [StageMetric] {
+        let client = update.client
+        guard let plan = round?.plan, case .plain(var delta) = update.payload else {
+            preconditionFailure("share protects a plain update of a secure-aggregation round, after its plan")
+        }
         let clientDP = job.manifest.privacy.hidesCohort
         var metrics: [StageMetric] = []
-        guard let update = state.onDevice.removeValue(forKey: client), case .plain(var delta) = update.payload else {
-            throw PipelineError.stage(name.rawValue, "client \(client) has no plain update to share")
-        }
         let sampleCount = update.sampleCount  // the plain update stays on the client
-        let plan = state.secureAggregation!.plan
         if clientDP {
             let privacy = job.privacyPlan!
             var noise = job.streams(.client(client)).generator("round/\(state.round)/noise-share")
@@ -78,13 +86,13 @@ public struct ShareStage: RoundStage {
             var sent = 0
             for message in try scheme.protect(update: delta, client: client, using: &generator) {
                 let delivery = try job.transport.deliver(message, from: .client(client), to: .shareHolder(message.holder))
-                state.secureAggregation!.holderInboxes[message.holder].append(delivery.message)
-                state.secureAggregation!.holderBytesReceived[message.holder] += delivery.bytes
+                round!.holderInboxes[message.holder].append(delivery.message)
+                round!.holderBytesReceived[message.holder] += delivery.bytes
                 sent += delivery.bytes
             }
             metrics.append(StageMetric("bytes_sent", Double(sent), "bytes"))
         case .secagg, .secaggPlus:
-            state.secureAggregation!.clientInputs[client] = try plan.encoding.encode(delta)
+            round!.clientInputs[client] = try plan.encoding.encode(delta)
         case .none:
             preconditionFailure("share without secure aggregation")
         }

@@ -1,7 +1,7 @@
 import Randomness
 import SecureComputation
 
-/// `aggregate` for secure-aggregation jobs: the step that sums the protected inputs without
+/// Stage `aggregate` of a secure-aggregation job: the step that sums the protected inputs without
 /// anyone seeing one in the clear. The aggregator's output is a ring sum (or its parts), never a
 /// model: `reconstruct` turns it into the new global model.
 ///
@@ -20,12 +20,7 @@ import SecureComputation
 /// library's reason followed by the round, its survivors, the dropped clients and t.
 /// Metrics are byte counts and client counts only (reproducible); the protocol's wall-clock
 /// recovery time is part of this stage's recorded duration.
-public struct SecureSumStage: RoundStage {
-    public let name = StageName.aggregate
-    public let scope = StageScope.aggregator
-
-    public init() {}
-
+extension SecureSum {
     /// Protocol client i is job client `clients[i]`: it draws from stream `round/R/secagg` of its
     /// own secret root; the server draws the SecAgg+ graph from the aggregator's.
     static func randomness(job: PreparedJob, round: Int, clients: [Int]) -> SecAggPartyRandomness {
@@ -48,10 +43,10 @@ public struct SecureSumStage: RoundStage {
         }
     }
 
-    public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
-        guard var round = state.secureAggregation else {
+    public mutating func aggregate(_ state: inout RoundState, job: PreparedJob) throws -> [StageMetric] {
+        guard var round else {
             if state.cohortIsEmpty(job: job) { return [StageMetric("included_clients", 0, "count")] }  // nothing to sum
-            throw PipelineError.stage(name.rawValue, "round \(state.round) has no secure-aggregation inputs (no client was selected)")
+            throw PipelineError.stage(StageName.aggregate.rawValue, "round \(state.round) has no secure-aggregation inputs (no client was selected)")
         }
         let plan = round.plan
         let parameters = state.global.parameters.count
@@ -77,7 +72,7 @@ public struct SecureSumStage: RoundStage {
             guard let configuration = plan.configuration else { preconditionFailure("secagg without a configuration") }
             let inputs = try plan.clients.map { client -> [UInt64] in
                 guard let input = round.clientInputs[client] else {
-                    throw PipelineError.stage(name.rawValue, "client \(client) produced no secure-aggregation input")
+                    throw PipelineError.stage(StageName.aggregate.rawValue, "client \(client) produced no secure-aggregation input")
                 }
                 return input
             }
@@ -90,7 +85,7 @@ public struct SecureSumStage: RoundStage {
                                               threads: job.manifest.threads, carry: Self.carrier(job.transport, clients: plan.clients))
             } catch let error as SecureComputationError {
                 guard case .tooFewSurvivors = error else { throw error }
-                throw plan.dropouts.tooFewSurvivors(stage: name, threshold: configuration.threshold, reason: "\(error)")
+                throw plan.dropouts.tooFewSurvivors(stage: .aggregate, threshold: configuration.threshold, reason: "\(error)")
             }
             round.clientInputs = [:]
             round.aggregatorView.ringSum = outcome.ringSum
@@ -107,7 +102,7 @@ public struct SecureSumStage: RoundStage {
             preconditionFailure("secure sum without secure aggregation")
         }
         metrics.append(StageMetric("included_clients", Double(round.aggregatorView.includedClients.count), "count"))
-        state.secureAggregation = round
+        self.round = round
         return metrics
     }
 }
