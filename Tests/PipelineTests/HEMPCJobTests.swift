@@ -61,7 +61,8 @@ final class HEMPCJobTests: XCTestCase {
         let secrets = JobSecrets.fresh(for: try ManifestReader().parse(manifest(privacy: Self.exampleDP + Self.heMPC), file: "m.yaml"))
         func firstRound(_ text: String) throws -> (RoundState, [StageMetric]) {
             let job = try PreparedJob.prepare(try ManifestReader().parse(text, file: "m.yaml"), secrets: secrets)
-            var state = RoundState(round: 1, global: GlobalModelMessage(round: 1, parameters: job.initialParameters), learningRate: 0.1)
+            var state = RoundState(round: 1, global: GlobalModelMessage(round: 1, parameters: job.initialParameters), learningRate: 0.1,
+                                   parties: Federation(job: job))
             state.privacy = job.privacyPlan.map { PrivacyBook(plan: $0) }
             state.protection = RoundProtocols.make(for: job)
             var metrics: [StageMetric] = []

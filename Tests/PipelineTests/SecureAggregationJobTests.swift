@@ -25,7 +25,8 @@ final class SecureAggregationJobTests: XCTestCase {
 
     /// A round up to `share` with synthetic client deltas in [−0.05, 0.05) (stream `test/updates`).
     func roundWithUpdates(_ job: PreparedJob) throws -> (RoundState, [Int: [Float]]) {
-        var state = RoundState(round: 1, global: GlobalModelMessage(round: 1, parameters: job.initialParameters), learningRate: 0.1)
+        var state = RoundState(round: 1, global: GlobalModelMessage(round: 1, parameters: job.initialParameters), learningRate: 0.1,
+                               parties: Federation(job: job))
         state.protection = RoundProtocols.make(for: job)
         _ = try SelectClientsStage().run(&state, client: nil, job: job)
         var g = RandomStreams(seed: 99).generator("test/updates")
@@ -33,7 +34,7 @@ final class SecureAggregationJobTests: XCTestCase {
         for c in state.selectedClients {
             let delta = (0..<job.initialParameters.count).map { _ in g.nextUnitFloat() * 0.1 - 0.05 }
             plain[c] = delta
-            state.onDevice[c] = ClientUpdateMessage(client: c, round: 1, sampleCount: job.shards[c].count, payload: .plain(delta))
+            state.parties.clients[c].pendingUpdate = ClientUpdateMessage(client: c, round: 1, sampleCount: job.shards[c].count, payload: .plain(delta))
         }
         return (state, plain)
     }
@@ -52,7 +53,7 @@ final class SecureAggregationJobTests: XCTestCase {
 
     /// Plaintext FedAvg (the pipeline's own stage) over the given clients' plain updates.
     func plaintextFedAvg(_ state: RoundState, _ plain: [Int: [Float]], clients: [Int], _ job: PreparedJob) throws -> [Float] {
-        var plainState = RoundState(round: 1, global: state.global, learningRate: 0.1)
+        var plainState = RoundState(round: 1, global: state.global, learningRate: 0.1, parties: state.parties)
         plainState.updates = clients.map { ClientUpdateMessage(client: $0, round: 1, sampleCount: job.shards[$0].count, payload: .plain(plain[$0]!)) }
         _ = try AggregateStage(releases: true).run(&plainState, client: nil, job: job)
         return plainState.nextParameters!

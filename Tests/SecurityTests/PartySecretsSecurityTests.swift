@@ -73,7 +73,7 @@ final class PartySecretsSecurityTests: XCTestCase {
         }
         // The seed no longer keys any private stream: the public streams' keys differ from every party's.
         let prepared = try PreparedJob.prepare(manifest, secrets: secrets)
-        XCTAssertNotEqual(prepared.publicStreams.key("round/1/noise-share"), prepared.streams(.client(0)).key("round/1/noise-share"))
+        XCTAssertNotEqual(prepared.publicStreams.key("round/1/noise-share"), prepared.secrets.streams(for: .client(0)).key("round/1/noise-share"))
 
         // The file is the owner's alone.
         let mode = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: secretsFile)[.posixPermissions] as? Int)

@@ -11,7 +11,7 @@ import ResultsStore
 /// carrying the SHA-256 of the released delta, and only the runner's commit passes that on.
 ///
 /// DP + HE + MPC: the M share-holders, not the clients, send the decryption shares — share-holder
-/// h's S_h·c1 + E_h from its re-shared key (`SecretKeyResharing`, stream `he/round/R/holder/H/decrypt`),
+/// h's S_h·c1 + E_h from its re-shared key (`SecretKeyResharing`, stream `he/round/R/decrypt` of its own root),
 /// each flooded with smudging noise; the aggregator combines all M. Recorded per share-holder:
 /// `holder_H_bytes_received` (the aggregate it is sent) and `holder_H_bytes_sent` (its shares);
 /// `threshold_decryption` carries the mode in its unit (`mode:threshold` or `mode:share-holders`);
@@ -64,10 +64,9 @@ extension HomomorphicAggregation {
         let parties: Int, smudgingBits: Int, downloadBytes: Int, shareBytes: Int
         var holderMetrics: [StageMetric] = []
         if let resharing = setup.resharing {
-            let holders = self.holders
+            let holders = state.parties.shareHolders
             let collected = try collect(Array(0..<resharing.holders), as: Party.shareHolder, purpose: .holderDecryptionShares, make: { h, received in
-                HEShareHolderDevices.decryptionShares(holder: h, round: round, aggregate: received, setup: setup,
-                                                      devices: holders, streams: job.streams(.shareHolder(h)), threads: threads)
+                holders[h].decryptionShares(round: round, aggregate: received, setup: setup, threads: threads)
             }, receive: codec.receiveHolderDecryptionShares)
             for (h, c) in collected.enumerated() {
                 holderMetrics += [StageMetric("holder_\(h)_bytes_received", Double(c.downloaded), "bytes"),
@@ -78,23 +77,22 @@ extension HomomorphicAggregation {
             smudgingBits = shares.joined().map(\.share.smudgingBits).min() ?? 0
             released = try codec.decrypt(aggregate, holderShares: shares, resharing: resharing, divisor: divisor, threads: threads)
         } else {
-            let clients = self.clients
+            let clients = state.parties.clients
             let collected = try collect(setup.keyHolders, as: Party.client, purpose: .decryptionShares, make: { c, received in
-                HEClientDevices.decryptionShares(client: c, round: round, aggregate: received, codec: codec,
-                                                 devices: clients, streams: job.streams(.client(c)), threads: threads)
+                clients[c].decryptionShares(round: round, aggregate: received, codec: codec, threads: threads)
             }, receive: codec.receiveDecryptionShares)
             let shares = collected.map(\.shares)
             (parties, downloadBytes, shareBytes) = (shares.count, collected.last?.downloaded ?? 0, collected.last?.sent ?? 0)
             smudgingBits = shares.joined().map(\.smudgingBits).min() ?? 0
             released = try codec.decrypt(aggregate, shares: shares, divisor: divisor, threads: threads)
         }
-        let maxError = Self.maxErrorAgainstPlaintext(released, updates: state.updates, plain: clients.simulationPlainUpdates,
+        let maxError = Self.maxErrorAgainstPlaintext(released, updates: state.updates, plain: simulatorPlainUpdates,
                                                      uniform: setup.clientLevelDP, divisor: divisor)
         let delta = released.map { Float($0) }
         state.aggregateDelta = delta
         state.nextParameters = zip(state.global.parameters, delta).map { $0 + $1 }
         pendingAggregate = nil
-        clients.simulationPlainUpdates = [:]
+        simulatorPlainUpdates = [:]
         var metrics = [
             StageMetric("decryption_shares", Double(parties), "count"),
             StageMetric("decryption_share_bytes", Double(shareBytes), "bytes"),

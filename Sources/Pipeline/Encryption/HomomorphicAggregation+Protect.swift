@@ -20,7 +20,7 @@ extension HomomorphicAggregation {
     /// The epoch's collective key (made when the round starts an epoch), the round's dropouts
     /// and its guaranteed survivors, fixed before any client encrypts.
     public mutating func plan(_ state: inout RoundState, job: PreparedJob) throws -> [StageMetric] {
-        var metrics = try ensureKey(round: state.round, job: job)
+        var metrics = try ensureKey(round: state.round, job: job, parties: &state.parties)
         guard !state.selectedClients.isEmpty else {
             roundPlan = nil
             return metrics  // an empty Poisson cohort: `release` gives the aggregator's noise alone
@@ -55,13 +55,13 @@ extension HomomorphicAggregation {
         }
         if setup.clientLevelDP {
             guard let plan = job.privacyPlan else { preconditionFailure("client-level DP needs a privacy plan") }
-            var noise = job.streams(.client(client)).generator("round/\(state.round)/noise-share")
+            var noise = state.parties.clients[client].streams.generator("round/\(state.round)/noise-share")
             DPFedAvg.addDistributedNoiseShare(to: &delta, noiseMultiplier: plan.noiseMultiplier, maxNorm: plan.maxGradNorm,
                                               parties: roundPlan.noiseParties, using: &noise)
         }
-        clients.simulationPlainUpdates[client] = delta
+        simulatorPlainUpdates[client] = delta
         let codec = setup.codec
-        var rng = job.streams(.client(client)).generator("he/round/\(state.round)/encrypt")
+        var rng = state.parties.clients[client].streams.generator("he/round/\(state.round)/encrypt")
         let vector: EncryptedVector
         do {
             vector = try codec.encrypt(delta, publicKey: key.publicKey, rng: &rng, threads: job.manifest.threads)

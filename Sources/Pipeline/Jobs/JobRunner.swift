@@ -143,9 +143,11 @@ public final class JobRunner {
         var learningRate = start.learningRate
         var privacy = start.privacy
         var protection = start.protection
+        var parties = start.parties
         var last = start.last
         for round in stride(from: start.nextRound, through: manifest.federation.rounds, by: 1) {
-            var state = RoundState(round: round, global: GlobalModelMessage(round: round, parameters: parameters), learningRate: learningRate)
+            var state = RoundState(round: round, global: GlobalModelMessage(round: round, parameters: parameters), learningRate: learningRate,
+                                   parties: parties)
             state.privacy = privacy
             state.protection = protection
             var batch = RoundRecordBatch(round: round, selectedClients: [], startedAt: Timestamp.now(), finishedAt: "")
@@ -274,6 +276,7 @@ public final class JobRunner {
             }
             privacy = state.privacy
             protection = state.protection
+            parties = state.parties
             guard let next = state.nextParameters else {
                 throw PipelineError.stage("aggregate", "round \(round) produced no model")
             }

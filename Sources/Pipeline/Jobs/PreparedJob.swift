@@ -124,9 +124,6 @@ public struct PreparedJob: Sendable {
                            canaries: canaries, setupRuns: runs, setupMetrics: metrics)
     }
 
-    /// The private streams of `party`.
-    public func streams(_ party: Party) -> RandomStreams { secrets.streams(for: party) }
-
     public static func resolve(_ path: String, against base: String?) -> String {
         if path.hasPrefix("/") { return path }
         if let base, !FileManager.default.fileExists(atPath: path) {

@@ -55,9 +55,9 @@ public struct RoundState: Sendable {
     /// aggregator (`deliverOutbox`) only after the round's pending releases are on the ledger:
     /// the privacy gate, owned by the runner rather than by each stage.
     public var outbox: [ClientUpdateMessage] = []
-    /// Client devices: each client's update awaiting protection by `encrypt` or `share`. It never
-    /// leaves its client in this form.
-    public var onDevice: [Int: ClientUpdateMessage] = [:]
+    /// Every party, each the sole owner of its secrets (`Federation`); carried from round to
+    /// round by the runner.
+    public var parties: Federation
     /// The aggregated model delta, once the aggregator has one in the clear.
     public var aggregateDelta: [Float]?
     /// The new global model, after `aggregate`.
@@ -71,13 +71,17 @@ public struct RoundState: Sendable {
     /// aggregates and releases them; carried from round to round by the runner (HE key epochs
     /// span rounds). `RoundProtocols.make(for:)` picks it; plain FedAvg unless set.
     public var protection: any RoundProtocol = PlainFedAvg()
+
+    public init(round: Int, global: GlobalModelMessage, learningRate: Double, parties: Federation) {
+        self.round = round; self.global = global; self.learningRate = learningRate; self.parties = parties
+    }
 }
 
 extension RoundState {
     /// Hands a client's finished update on: into the outbox when it travels as it is, or kept on
     /// the device when a later stage (`encrypt`, `share`) must protect it first.
     public mutating func handOver(_ update: ClientUpdateMessage, job: PreparedJob) {
-        if job.manifest.uploadsProtected { onDevice[update.client] = update } else { outbox.append(update) }
+        if job.manifest.uploadsProtected { parties.clients[update.client].pendingUpdate = update } else { outbox.append(update) }
     }
 
     /// Delivers the outbox to the aggregator through `transport`; returns the bytes sent. The

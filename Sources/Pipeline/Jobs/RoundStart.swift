@@ -23,11 +23,13 @@ struct RoundStart {
     var privacy: PrivacyBook?
     /// The mode's round protocol, with the HE key of the current epoch when resuming.
     var protection: any RoundProtocol
+    /// Every party with its own secrets (the clients' HE key shares made again when resuming).
+    var parties: Federation
     var last: (accuracy: Double?, loss: Double?) = (nil, nil)
 
     static func fresh(_ job: PreparedJob) -> RoundStart {
         RoundStart(nextRound: 1, parameters: job.initialParameters, learningRate: job.manifest.federation.learningRate,
-                   privacy: job.privacyPlan.map { PrivacyBook(plan: $0) }, protection: RoundProtocols.make(for: job))
+                   privacy: job.privacyPlan.map { PrivacyBook(plan: $0) }, protection: RoundProtocols.make(for: job), parties: Federation(job: job))
     }
 
     /// The state after `checkpoint`, rebuilt and checked; records the resumption.
@@ -63,7 +65,7 @@ struct RoundStart {
 
         var freshKey: String?
         if var he = start.protection as? HomomorphicAggregation, checkpoint.round >= 1, he.setup.epoch(ofRound: start.nextRound) == he.setup.epoch(ofRound: checkpoint.round) {
-            _ = try he.ensureKey(round: start.nextRound, job: job)
+            _ = try he.ensureKey(round: start.nextRound, job: job, parties: &start.parties)
             let made = he.current!
             he.markKeysRecorded()
             if reproducible {

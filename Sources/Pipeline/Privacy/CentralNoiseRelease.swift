@@ -22,7 +22,7 @@ extension RoundState {
     mutating func releaseNoisyAverage(of sum: [Float], job: PreparedJob) -> [Float] {
         guard let plan = job.privacyPlan else { preconditionFailure("DP-FedAvg needs a privacy plan") }
         var released = sum
-        var noise = job.streams(.aggregator).generator("round/\(round)/aggregate/noise")
+        var noise = parties.aggregator.generator("round/\(round)/aggregate/noise")
         DPFedAvg.addCentralNoise(to: &released, noiseMultiplier: plan.noiseMultiplier, maxNorm: plan.maxGradNorm, using: &noise)
         let denominator = Float(job.manifest.federation.clientsPerRound)
         for i in released.indices { released[i] /= denominator }

@@ -25,18 +25,12 @@ public struct SecureAggregationRoundPlan: Sendable {
     public static let fractionalBits = 24
 }
 
-/// What a round of secure aggregation carries between `share`, `aggregate` and `reconstruct`,
-/// grouped by the party that holds it. Aggregator stages read only `aggregatorView`; client
-/// inputs and share-holder inboxes are the other parties' private state, simulated in process.
+/// What a round of secure aggregation carries at the aggregator between `share`, `aggregate` and
+/// `reconstruct`: the public plan and what it received. The clients' SecAgg inputs and the
+/// share-holders' inboxes are on their own devices (`ClientDevice.secAggInput`,
+/// `ShareHolderDevice.inbox`).
 public struct SecureAggregationRoundState: Sendable {
     public let plan: SecureAggregationRoundPlan
-    /// Client devices (secagg): each client's weighted fixed-point input, kept on the client
-    /// until the SecAgg protocol run by `aggregate` masks it.
-    var clientInputs: [Int: [UInt64]] = [:]
-    /// Share-holders (additive): the shares each holder received, holder by holder.
-    var holderInboxes: [[AdditiveShareMessage]]
-    /// Bytes each share-holder received, as the transport carried them.
-    var holderBytesReceived: [Int]
     /// What the aggregator receives: the holders' partial sums (additive) or the unmasked ring
     /// sum (secagg), and whose inputs they contain.
     public internal(set) var aggregatorView = AggregatorView()
@@ -47,11 +41,7 @@ public struct SecureAggregationRoundState: Sendable {
         public internal(set) var includedClients: [Int] = []
     }
 
-    init(plan: SecureAggregationRoundPlan) {
-        self.plan = plan
-        self.holderInboxes = Array(repeating: [], count: plan.scheme == .additive ? plan.holders : 0)
-        self.holderBytesReceived = Array(repeating: 0, count: holderInboxes.count)
-    }
+    init(plan: SecureAggregationRoundPlan) { self.plan = plan }
 
     /// Plans the round: the simulated dropouts (`RoundDropouts`: drawn by `dropout_rate` or named
     /// in `dropouts`) and the scheme's parameters.

@@ -23,9 +23,9 @@ import SecureComputation
 extension SecureSum {
     /// Protocol client i is job client `clients[i]`: it draws from stream `round/R/secagg` of its
     /// own secret root; the server draws the SecAgg+ graph from the aggregator's.
-    static func randomness(job: PreparedJob, round: Int, clients: [Int]) -> SecAggPartyRandomness {
-        let own = clients.map { job.streams(.client($0)) }
-        return SecAggPartyRandomness(server: job.streams(.aggregator).generator("round/\(round)/secagg/graph"),
+    static func randomness(parties: Federation, round: Int, clients: [Int]) -> SecAggPartyRandomness {
+        let own = clients.map { parties.clients[$0].streams }
+        return SecAggPartyRandomness(server: parties.aggregator.generator("round/\(round)/secagg/graph"),
                                      client: { own[$0].generator("round/\(round)/secagg") })
     }
 
@@ -55,23 +55,24 @@ extension SecureSum {
         case .additive:
             var partials: [PartialSumMessage] = []
             var serverBytes = 0
-            for (holder, inbox) in round.holderInboxes.enumerated() {
+            for holder in state.parties.shareHolders.indices {
+                let inbox = state.parties.shareHolders[holder].inbox
                 var shareHolder = AdditiveShareHolder(holder: holder, parameters: parameters)
                 for message in inbox { try shareHolder.receive(message) }
                 let delivery = try job.transport.deliver(shareHolder.partialSum(), from: .shareHolder(holder), to: .aggregator)
                 partials.append(delivery.message)
                 serverBytes += delivery.bytes
-                metrics.append(StageMetric("holder_\(holder)_bytes_received", Double(round.holderBytesReceived[holder]), "bytes"))
+                metrics.append(StageMetric("holder_\(holder)_bytes_received", Double(state.parties.shareHolders[holder].bytesReceived), "bytes"))
                 metrics.append(StageMetric("holder_\(holder)_bytes_sent", Double(delivery.bytes), "bytes"))
             }
-            round.holderInboxes = []
+            for h in state.parties.shareHolders.indices { state.parties.shareHolders[h].inbox = [] }
             round.aggregatorView.partialSums = partials
             round.aggregatorView.includedClients = partials.first?.clients ?? []
             metrics.append(StageMetric("server_bytes", Double(serverBytes), "bytes"))
         case .secagg, .secaggPlus:
             guard let configuration = plan.configuration else { preconditionFailure("secagg without a configuration") }
             let inputs = try plan.clients.map { client -> [UInt64] in
-                guard let input = round.clientInputs[client] else {
+                guard let input = state.parties.clients[client].secAggInput else {
                     throw PipelineError.stage(StageName.aggregate.rawValue, "client \(client) produced no secure-aggregation input")
                 }
                 return input
@@ -81,13 +82,13 @@ extension SecureSum {
             let outcome: SecureAggregationOutcome
             do {
                 outcome = try SecAggRound.run(configuration: configuration, encodedInputs: inputs, dropouts: SecAggDropouts(points),
-                                              randomness: Self.randomness(job: job, round: state.round, clients: plan.clients),
+                                              randomness: Self.randomness(parties: state.parties, round: state.round, clients: plan.clients),
                                               threads: job.manifest.threads, carry: Self.carrier(job.transport, clients: plan.clients))
             } catch let error as SecureComputationError {
                 guard case .tooFewSurvivors = error else { throw error }
                 throw plan.dropouts.tooFewSurvivors(stage: .aggregate, threshold: configuration.threshold, reason: "\(error)")
             }
-            round.clientInputs = [:]
+            for client in plan.clients { state.parties.clients[client].secAggInput = nil }
             round.aggregatorView.ringSum = outcome.ringSum
             round.aggregatorView.includedClients = outcome.includedClients.map { plan.clients[$0] }
             let traffic = outcome.traffic

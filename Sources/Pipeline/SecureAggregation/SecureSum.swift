@@ -54,6 +54,7 @@ extension SecureSum {
         }
         let plan = try SecureAggregationRoundState.plan(for: state, job: job)
         round = SecureAggregationRoundState(plan: plan)
+        for h in state.parties.shareHolders.indices { state.parties.shareHolders[h].bytesReceived = 0 }
         var metrics = plan.dropouts.warningMetrics
         if let parties = plan.noiseParties { metrics.append(StageMetric("noise_parties", Double(parties), "count")) }
         return metrics
@@ -69,7 +70,7 @@ extension SecureSum {
         let sampleCount = update.sampleCount  // the plain update stays on the client
         if clientDP {
             let privacy = job.privacyPlan!
-            var noise = job.streams(.client(client)).generator("round/\(state.round)/noise-share")
+            var noise = state.parties.clients[client].streams.generator("round/\(state.round)/noise-share")
             DPFedAvg.addDistributedNoiseShare(to: &delta, noiseMultiplier: privacy.noiseMultiplier, maxNorm: privacy.maxGradNorm,
                                               parties: plan.noiseParties!, using: &noise)
         } else {
@@ -82,17 +83,17 @@ extension SecureSum {
         case .additive:
             guard !dropped else { return metrics + [StageMetric("bytes_sent", 0, "bytes")] }
             let scheme = try AdditiveAggregation(holders: plan.holders, encoding: plan.encoding)
-            var generator = job.streams(.client(client)).generator("round/\(state.round)/additive-shares")
+            var generator = state.parties.clients[client].streams.generator("round/\(state.round)/additive-shares")
             var sent = 0
             for message in try scheme.protect(update: delta, client: client, using: &generator) {
                 let delivery = try job.transport.deliver(message, from: .client(client), to: .shareHolder(message.holder))
-                round!.holderInboxes[message.holder].append(delivery.message)
-                round!.holderBytesReceived[message.holder] += delivery.bytes
+                state.parties.shareHolders[message.holder].inbox.append(delivery.message)
+                state.parties.shareHolders[message.holder].bytesReceived += delivery.bytes
                 sent += delivery.bytes
             }
             metrics.append(StageMetric("bytes_sent", Double(sent), "bytes"))
         case .secagg, .secaggPlus:
-            round!.clientInputs[client] = try plan.encoding.encode(delta)
+            state.parties.clients[client].secAggInput = try plan.encoding.encode(delta)
         case .none:
             preconditionFailure("share without secure aggregation")
         }

@@ -23,11 +23,12 @@ public struct DPSGDLocalTrainStage: RoundStage {
         let admitted = try state.admitRelease(of: .client(client))
 
         let fed = job.manifest.federation
-        let shard = job.shards[client]
+        let device = state.parties.clients[client]
+        let shard = device.shard
         let shape = plan.parties[Party.client(client).description]!
         let configuration = try DPSGDConfiguration(samplingRate: shape.samplingRate, noiseMultiplier: plan.noiseMultiplier,
                                                    maxGradNorm: plan.maxGradNorm, datasetSize: shard.count)
-        let own = job.streams(.client(client))
+        let own = device.streams
         var sampling = own.generator("round/\(state.round)/sampling")
         var noise = own.generator("round/\(state.round)/noise")
         let broadcast = try job.transport.deliver(state.global, from: .aggregator, to: .client(client))

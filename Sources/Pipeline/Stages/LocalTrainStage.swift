@@ -17,8 +17,9 @@ public struct LocalTrainStage: RoundStage {
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
         guard let client else { preconditionFailure("local_train runs per client") }
         let fed = job.manifest.federation
-        var generator = job.streams(.client(client)).generator("round/\(state.round)/shuffle")
-        let shard = job.shards[client]
+        let device = state.parties.clients[client]
+        var generator = device.streams.generator("round/\(state.round)/shuffle")
+        let shard = device.shard
         let broadcast = try job.transport.deliver(state.global, from: .aggregator, to: .client(client))
         let global = broadcast.message.parameters
         let result = ClientTraining.train(architecture: job.architecture, parameters: global,

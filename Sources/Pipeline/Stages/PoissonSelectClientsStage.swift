@@ -19,8 +19,8 @@ public struct PoissonSelectClientsStage: RoundStage {
 
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
         let q = Double(job.manifest.federation.clientsPerRound) / Double(job.manifest.dataset.clients)
-        state.selectedClients = (0..<job.manifest.dataset.clients).filter { k in
-            var coin = job.streams(.client(k)).generator("round/\(state.round)/cohort")
+        state.selectedClients = state.parties.clients.indices.filter { k in
+            var coin = state.parties.clients[k].streams.generator("round/\(state.round)/cohort")
             return !PoissonSampling.sample(populationSize: 1, rate: q, using: &coin).isEmpty
         }
         return [StageMetric("clients_selected", Double(state.selectedClients.count), "count")]

@@ -13,9 +13,10 @@ public struct ProtectStage: RoundStage {
 
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
         guard let client else { preconditionFailure("\(name.rawValue) runs per client") }
-        guard let update = state.onDevice.removeValue(forKey: client), case .plain = update.payload else {
+        guard let update = state.parties.clients[client].pendingUpdate, case .plain = update.payload else {
             throw PipelineError.stage(name.rawValue, "client \(client) has no plain update to protect")
         }
+        state.parties.clients[client].pendingUpdate = nil
         return try state.step { try $0.protect(update, round: &$1, job: job) }
     }
 }

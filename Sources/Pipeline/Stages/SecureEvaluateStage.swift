@@ -25,12 +25,15 @@ public struct SecureEvaluateStage: RoundStage {
         guard let parameters = state.nextParameters else {
             throw PipelineError.stage(name.rawValue, "no aggregated model to evaluate")
         }
+        guard let dealer = state.parties.cryptoProvider, let dataOwner = state.parties.evaluationDataOwner else {
+            preconditionFailure("secure evaluation without its crypto provider and data owner")
+        }
         let result = try SecureMLPEvaluation(layout: .mnist, threads: job.manifest.threads)
             .evaluate(parameters: Self.secureLayout(mlp: parameters), images: job.test.pixels, labels: job.test.labels.map { Int($0) },
                       randomness: SecureEvaluationRandomness(
-                          modelOwner: job.streams(.aggregator).generator("round/\(state.round)/secure-evaluate/model-owner"),
-                          dataOwner: job.streams(.evaluationDataOwner).generator("round/\(state.round)/secure-evaluate/data-owner"),
-                          dealer: job.streams(.cryptoProvider).generator("round/\(state.round)/secure-evaluate/dealer")))
+                          modelOwner: state.parties.aggregator.generator("round/\(state.round)/secure-evaluate/model-owner"),
+                          dataOwner: dataOwner.generator("round/\(state.round)/secure-evaluate/data-owner"),
+                          dealer: dealer.generator("round/\(state.round)/secure-evaluate/dealer")))
         let stats = result.statistics
         return [
             StageMetric("secure_accuracy", result.accuracy, "ratio"),

@@ -1,0 +1,51 @@
+import HomomorphicEncryption
+import Randomness
+
+/// The client side of the HE protocols, as a networked client runs them: each step reads only
+/// the device's own state and streams and returns what the client sends (serialized bytes).
+extension ClientDevice {
+    /// Draws its secret share of epoch E (stream `he/epoch/E/key` of its own root), keeps it, and
+    /// returns its serialized public-key share (Mouchet et al. 2021, Protocol 1).
+    mutating func publicKeyShare(epoch: Int, generation: CollectivePublicKeyGeneration) -> [UInt8] {
+        var rng = streams.generator("he/epoch/\(epoch)/key")
+        let secret = SecretKey(context: generation.context, rng: &rng)
+        heKeyShare = secret
+        return HESerialization.serialize(generation.generateShare(secretKeyShare: secret, rng: &rng), context: generation.context)
+    }
+
+    /// Splits its secret-key share of epoch E among the share-holders (stream
+    /// `he/epoch/E/key-resharing` of its own root), erases it, and returns fragment h for share-holder h.
+    mutating func keyFragments(epoch: Int, resharing: SecretKeyResharing) -> [[UInt8]] {
+        guard let secret = heKeyShare else { preconditionFailure("client \(index) holds no key share") }
+        heKeyShare = nil
+        var rng = streams.generator("he/epoch/\(epoch)/key-resharing")
+        return resharing.split(secret, rng: &rng).map { HESerialization.serialize($0, context: resharing.context) }
+    }
+
+    /// Its smudged decryption shares of the aggregate it downloaded (stream `he/round/R/decrypt` of
+    /// its own root), in the codec's wire form (compact: the coefficients the decoder reads, top bits only).
+    func decryptionShares(round: Int, aggregate: EncryptedVector, codec: HEVectorCodec, threads: Int) -> [[UInt8]] {
+        guard let secret = heKeyShare else { preconditionFailure("client \(index) holds no key share") }
+        var rng = streams.generator("he/round/\(round)/decrypt")
+        return codec.wireDecryptionShares(of: aggregate, secretKeyShare: secret, rng: &rng, threads: threads)
+    }
+}
+
+/// The share-holders' side of DP + HE + MPC, as a networked share-holder runs it.
+extension ShareHolderDevice {
+    /// Adds a client's key fragment (as received) to its share S_h of the epoch's secret.
+    mutating func receiveKeyFragment(_ blobs: [[UInt8]], resharing: SecretKeyResharing) throws {
+        guard heKeyShare != nil else { preconditionFailure("share-holder \(index) expects no key fragments") }
+        for blob in blobs {
+            try heKeyShare!.receive(try HESerialization.deserializeKeyFragment(blob, context: resharing.context), resharing: resharing)
+        }
+    }
+
+    /// Its smudged decryption shares of the aggregate it downloaded (stream `he/round/R/decrypt`
+    /// of its own root).
+    func decryptionShares(round: Int, aggregate: EncryptedVector, setup: HESetup, threads: Int) -> [[UInt8]] {
+        guard let resharing = setup.resharing, let key = heKeyShare else { preconditionFailure("share-holder \(index) holds no key share") }
+        var rng = streams.generator("he/round/\(round)/decrypt")
+        return setup.codec.wireHolderDecryptionShares(of: aggregate, holderKey: key, resharing: resharing, rng: &rng, threads: threads)
+    }
+}
