@@ -134,30 +134,29 @@ extension AdditiveAggregation {
         guard let length = senders.first.map({ inputs[$0].count }) else {
             throw SecureComputationError.tooFewSurvivors(stage: "additive shares", survivors: 0, threshold: 1)
         }
-        let messages: [[AdditiveShareMessage]] = try FixedSplit.map(senders.count, threads: threads) { j in
+        // Every message crosses as its encoding on the common frame (`WireMessage`) and is read
+        // back by its receiver, so the byte counts are the lengths that crossed.
+        let frames: [[[UInt8]]] = try FixedSplit.map(senders.count, threads: threads) { j in
             let c = senders[j]
             guard inputs[c].count == length else { throw SecureComputationError.lengthMismatch(expected: length, got: inputs[c].count) }
             var g = streams.generator("client/\(c)/additive")
             return AdditiveSecretSharing.share(inputs[c], holders: holders, using: &g).enumerated().map {
-                AdditiveShareMessage(client: c, holder: $0.offset, share: $0.element)
+                AdditiveShareMessage(client: c, holder: $0.offset, share: $0.element).encoded()
             }
         }
         let recoveryStart = clock.now
-        let holderStates: [AdditiveShareHolder] = try FixedSplit.map(holders, threads: threads) { h in
+        let partialFrames: [[UInt8]] = try FixedSplit.map(holders, threads: threads) { h in
             var holder = AdditiveShareHolder(holder: h, parameters: length)
-            for m in messages { try holder.receive(m[h]) }
-            return holder
+            for clientFrames in frames { try holder.receive(try AdditiveShareMessage.decode(clientFrames[h])) }
+            return holder.partialSum().encoded()
         }
-        let partials = holderStates.map { $0.partialSum() }
-        let ring = try reconstructRing(partials)
+        let ring = try reconstructRing(try partialFrames.map { try PartialSumMessage.decode($0) })
         let end = clock.now
         var traffic = SecureAggregationTraffic(clients: inputs.count)
-        // The lengths of the messages' encodings on the common frame (`WireMessage`).
-        let sent = messages.map { $0.map { $0.encoded().count } }
-        for (m, bytes) in zip(messages, sent) { traffic.clientSent[m[0].client] = bytes.reduce(0, +) }
-        traffic.shareHolderReceived = (0..<holders).map { h in sent.reduce(0) { $0 + $1[h] } }
-        traffic.shareHolderSent = partials.map { $0.encoded().count }
-        traffic.serverReceived = partials.reduce(0) { $0 + $1.encoded().count }
+        for (c, clientFrames) in zip(senders, frames) { traffic.clientSent[c] = clientFrames.reduce(0) { $0 + $1.count } }
+        traffic.shareHolderReceived = (0..<holders).map { h in frames.reduce(0) { $0 + $1[h].count } }
+        traffic.shareHolderSent = partialFrames.map(\.count)
+        traffic.serverReceived = partialFrames.reduce(0) { $0 + $1.count }
         return SecureAggregationOutcome(
             ringSum: ring, sum: encoding.decode(ring), includedClients: senders, droppedClients: dropped.sorted(),
             traffic: traffic, recoverySeconds: SecAggRound.seconds(end - recoveryStart),
