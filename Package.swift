@@ -44,9 +44,12 @@ let package = Package(
         /// The git commit the binary is built from, written by the plugin at build time.
         .plugin(name: "GitStampPlugin", capability: .buildTool()),
         .target(name: "BuildStamp", plugins: ["GitStampPlugin"]),
+        /// What a job records of each dataset file it loaded (name, path, SHA-256, size): one type for
+        /// the loader (Learning) and the store (ResultsStore), which know nothing of each other.
+        .target(name: "DatasetProvenance"),
         .target(name: "Randomness", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: fastMath + vectorCPU),
-        .target(name: "Learning", dependencies: ["Randomness", "ParallelWork", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "Learning", dependencies: ["Randomness", "ParallelWork", "CZlib", "DatasetProvenance", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: fastMath + vectorCPU),
         .target(name: "DifferentialPrivacy", dependencies: ["Learning", "Randomness", "ParallelWork"], swiftSettings: fastMath + vectorCPU),
         .target(name: "HomomorphicEncryption", dependencies: ["Randomness", "ParallelWork"], swiftSettings: fastMath + vectorCPU),
@@ -55,11 +58,13 @@ let package = Package(
         /// The schema is compiled into the binary (`embedInCode`), never read from disk at run time,
         /// so no folder beside the binary or the database can change what a migration does.
         .target(name: "ResultsStore", dependencies: [
+            "DatasetProvenance",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], resources: [.embedInCode("Migrations")]),
         .target(name: "Pipeline", dependencies: [
             "BuildStamp", "Learning", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "ResultsStore", "Randomness", "Wire",
+            "DatasetProvenance",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
