@@ -2,7 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import GRDB
+import ResultsStore
 import XCTest
 import TestSupport
 
@@ -48,17 +48,9 @@ final class ServeSignalTests: XCTestCase {
         return (ended, Date().timeIntervalSince(sent))
     }
 
-    func roundsCompleted(_ database: String) -> Int {
-        guard let row = try? job(database) else { return 0 }
-        return row["rounds_completed"]
-    }
-
-    func job(_ database: String) throws -> Row? {
-        var config = Configuration()
-        config.readonly = true
-        return try DatabaseQueue(path: database, configuration: config).read { db in
-            try Row.fetchOne(db, sql: "SELECT status, rounds_completed, lease_expires_at, error FROM jobs WHERE id = 1")
-        }
+    /// Job 1 as `privfed show` reads it: read-only, beside the running server.
+    func job(_ database: String) throws -> JobRecord {
+        try ResultsDatabase(readingAt: database).job(id: 1)
     }
 
     func testSIGINTStopsServeAndItsRunningJobIsInterruptedWithItsLeaseReleased() throws {
@@ -74,8 +66,8 @@ final class ServeSignalTests: XCTestCase {
         let port = try XCTUnwrap(serve.port, serve.printed + privfed.wait(serve.started).stderr)
         XCTAssertEqual(status(port: port, path: "/api/health"), 200)
         let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline, roundsCompleted(database) < 1 { Thread.sleep(forTimeInterval: 0.02) }
-        XCTAssertEqual(try job(database)?["status"] as String?, "running")
+        while Date() < deadline, ((try? job(database))?.roundsCompleted ?? 0) < 1 { Thread.sleep(forTimeInterval: 0.02) }
+        XCTAssertEqual(try job(database).status, .running)
 
         let (ended, elapsed) = stop(serve.started, with: SIGINT, within: 10)
         let outcome = privfed.wait(serve.started)
@@ -85,10 +77,11 @@ final class ServeSignalTests: XCTestCase {
         XCTAssertEqual(outcome.status, 130, outcome.stdout + outcome.stderr)
         XCTAssertTrue(outcome.stderr.contains("privfed serve: stopped (SIGINT)"), serve.printed + outcome.stdout + outcome.stderr)
 
-        let row = try XCTUnwrap(try job(database))
-        XCTAssertEqual(row["status"] as String, "interrupted", row["error"] as String? ?? "")
-        XCTAssertNil(row["lease_expires_at"] as String?, "the lease is released")
-        XCTAssertTrue((row["error"] as String?)?.contains("SIGINT") ?? false)
+        let record = try job(database)
+        XCTAssertEqual(record.status, .interrupted, record.error ?? "")
+        XCTAssertNil(record.leaseExpiresAt, "the lease is released")
+        XCTAssertLessThan(record.roundsCompleted, 60, "stopped before the end")
+        XCTAssertTrue(record.error?.contains("SIGINT") ?? false, record.error ?? "")
         XCTAssertEqual(status(port: port, path: "/api/health"), 0, "nothing listens any more")
     }
 
