@@ -16,10 +16,6 @@ struct JobAPI: Sendable {
     let configuration: APIConfiguration
     let redaction: ServerPathRedaction
 
-    init(database: ResultsDatabase, configuration: APIConfiguration, redaction: ServerPathRedaction) {
-        self.database = database; self.configuration = configuration; self.redaction = redaction
-    }
-
     /// What the manifest in a request body is called in error lines and in `jobs.manifest_path`.
     static let bodySource = "request"
 
