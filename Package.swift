@@ -30,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        /// Already Hummingbird's; named because `privfed serve` starts its ServiceGroup itself, with
+        /// no signals of its own (see APIServer+Stop.swift).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
@@ -41,9 +44,12 @@ let package = Package(
         /// The git commit the binary is built from, written by the plugin at build time.
         .plugin(name: "GitStampPlugin", capability: .buildTool()),
         .target(name: "BuildStamp", plugins: ["GitStampPlugin"]),
+        /// What a job records of each dataset file it loaded (name, path, SHA-256, size): one type for
+        /// the loader (Learning) and the store (ResultsStore), which know nothing of each other.
+        .target(name: "DatasetProvenance"),
         .target(name: "Randomness", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: fastMath + vectorCPU),
-        .target(name: "Learning", dependencies: ["Randomness", "ParallelWork", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "Learning", dependencies: ["Randomness", "ParallelWork", "CZlib", "DatasetProvenance", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: fastMath + vectorCPU),
         .target(name: "DifferentialPrivacy", dependencies: ["Learning", "Randomness", "ParallelWork"], swiftSettings: fastMath + vectorCPU),
         .target(name: "HomomorphicEncryption", dependencies: ["Randomness", "ParallelWork"], swiftSettings: fastMath + vectorCPU),
@@ -52,11 +58,13 @@ let package = Package(
         /// The schema is compiled into the binary (`embedInCode`), never read from disk at run time,
         /// so no folder beside the binary or the database can change what a migration does.
         .target(name: "ResultsStore", dependencies: [
+            "DatasetProvenance",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], resources: [.embedInCode("Migrations")]),
         .target(name: "Pipeline", dependencies: [
             "BuildStamp", "Learning", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "ResultsStore", "Randomness", "Wire",
+            "DatasetProvenance",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -68,6 +76,7 @@ let package = Package(
         .target(name: "Service", dependencies: [
             "Pipeline", "Audit", "ResultsStore",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], resources: [.copy("Resources/openapi.yaml")]),

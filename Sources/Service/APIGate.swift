@@ -8,9 +8,11 @@ import ResultsStore
 /// turned into `APIError`'s stable JSON shape and one log line per request.
 ///
 /// The log line holds the method, the path (escaped and cut to 200 characters), the status and the
-/// time — never a header, so a bearer token cannot reach a log.
+/// time — never a header, so a bearer token cannot reach a log. An error's message and issues are
+/// redacted (`ServerPathRedaction`) as the record bodies are: an internal error can quote a path.
 struct APIGate<Context: RequestContext>: RouterMiddleware {
     let tokens: BearerTokens?
+    let redaction: ServerPathRedaction
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -21,7 +23,10 @@ struct APIGate<Context: RequestContext>: RouterMiddleware {
             try authorize(request, path: path)
             response = try await next(request, context)
         } catch {
-            response = Self.apiError(for: error, request: request, path: path).response()
+            var answer = Self.apiError(for: error, request: request, path: path)
+            answer.message = redaction.redact(answer.message)
+            answer.issues = answer.issues?.map { redaction.redact($0) }
+            response = answer.response()
         }
         let ms = String(format: "%.1f", started.duration(to: .now).milliseconds)
         logger.info("\(APIError.printable(Substring(request.method.rawValue))) \(APIError.printable(path)) \(response.status.code) \(ms) ms")

@@ -11,8 +11,9 @@ public enum APIServer {
     /// The router alone (what the in-process tests and the fuzzer drive).
     public static func router(configuration: APIConfiguration, database: ResultsDatabase, logger: Logger) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: APIGate<BasicRequestContext>(tokens: configuration.tokens, logger: logger))
-        let api = JobAPI(database: database, configuration: configuration)
+        let redaction = ServerPathRedaction(configuration: configuration, databasePath: database.path)
+        router.add(middleware: APIGate<BasicRequestContext>(tokens: configuration.tokens, redaction: redaction, logger: logger))
+        let api = JobAPI(database: database, configuration: configuration, redaction: redaction)
         for route in APIRoute.all {
             router.on(RouterPath(route.path), method: route.method) { request, context in
                 try await api.respond(route, request, context)

@@ -8,10 +8,13 @@ import ResultsStore
 ///
 /// Every answer with a body of records reuses the structures and JSON form of the command line's
 /// `--json` outputs (`JobDetail`, `LedgerReport`, `JobRecord`, `JSONOutput`), so the API and the CLI
-/// cannot disagree about what a job looks like.
+/// cannot disagree about what a job looks like. Unlike the CLI's, every body is passed through
+/// `ServerPathRedaction` first: the records name the server's folders, and its callers are not
+/// its operators.
 struct JobAPI: Sendable {
     let database: ResultsDatabase
     let configuration: APIConfiguration
+    let redaction: ServerPathRedaction
 
     /// What the manifest in a request body is called in error lines and in `jobs.manifest_path`.
     static let bodySource = "request"
@@ -81,7 +84,7 @@ struct JobAPI: Sendable {
         guard let format = ReportFormat(rawValue: formatText) else {
             throw APIError.badRequest("format must be html, json or csv, got \(APIError.printable(Substring(formatText)))")
         }
-        let data = try format.render(JobReport.load(database: database, jobId: jobId))
+        let data = redaction.redact(try format.render(JobReport.load(database: database, jobId: jobId)))
         let type = switch format {
         case .html: "text/html; charset=utf-8"
         case .json: "application/json; charset=utf-8"
@@ -125,6 +128,7 @@ struct JobAPI: Sendable {
     func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONOutput.encode(value))))
+        let data = redaction.redact(try JSONOutput.encode(value))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -14,6 +14,7 @@ public final class JobWorkers: @unchecked Sendable {
     private let pollInterval: TimeInterval
     private let logger: Logger
     private let requestDatasets: RequestDatasets?
+    private let stopRequest: StopRequest?
     private let lock = NSCondition()
     private var stopping = false
     private var running = 0
@@ -22,9 +23,13 @@ public final class JobWorkers: @unchecked Sendable {
     ///   - count: worker threads (0: queue only, for external `privfed worker` processes).
     ///   - pollInterval: seconds between looks at an empty queue.
     ///   - requestDatasets: where a request body's dataset is read from (`JobService.requestDatasets`).
-    public init(database: ResultsDatabase, count: Int, pollInterval: TimeInterval = 1, requestDatasets: RequestDatasets? = nil, logger: Logger) {
+    ///   - stopRequest: set by SIGINT/SIGTERM (`privfed serve`): a running job stops at its next stage
+    ///     boundary, recorded `interrupted` with its lease released, as under `privfed run`, and no
+    ///     thread takes another.
+    public init(database: ResultsDatabase, count: Int, pollInterval: TimeInterval = 1, requestDatasets: RequestDatasets? = nil,
+                stopRequest: StopRequest? = nil, logger: Logger) {
         self.database = database; self.count = count; self.pollInterval = pollInterval; self.logger = logger
-        self.requestDatasets = requestDatasets
+        self.requestDatasets = requestDatasets; self.stopRequest = stopRequest
     }
 
     public func start() {
@@ -38,9 +43,10 @@ public final class JobWorkers: @unchecked Sendable {
         }
     }
 
-    /// Stops taking jobs; with `wait`, returns once every thread has finished the job it is running.
-    /// Without it (a server shutting down), a job still running keeps its lease, which expires, and
-    /// then any worker on the database takes the job over.
+    /// Stops taking jobs; with `wait`, returns once every thread has finished the job it is running
+    /// (at its next stage boundary when `stopRequest` holds a signal). Without it (a server that
+    /// failed), a job still running keeps its lease, which expires, and then any worker on the
+    /// database takes the job over.
     public func stop(wait: Bool = true) {
         lock.lock()
         stopping = true
@@ -52,6 +58,7 @@ public final class JobWorkers: @unchecked Sendable {
     private func loop(worker: String) {
         var service = JobService(database: database)
         service.requestDatasets = requestDatasets
+        service.stopRequest = stopRequest
         while !isStopping {
             do {
                 if let summary = try service.workOnce(worker: worker) {
@@ -70,6 +77,6 @@ public final class JobWorkers: @unchecked Sendable {
 
     private var isStopping: Bool {
         lock.lock(); defer { lock.unlock() }
-        return stopping
+        return stopping || stopRequest?.signal != nil
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import DatasetProvenance
 import Foundation
 
 /// The MNIST digits (LeCun, Cortes, Burges), read from the four gzip-compressed IDX files.
@@ -40,7 +41,7 @@ public struct MNIST: Sendable {
         }
         let train = try decodePair(directory, images: trainImagesFile, labels: trainLabelsFile, compressed)
         let test = try decodePair(directory, images: testImagesFile, labels: testLabelsFile, compressed)
-        let sources = files.map { DatasetFileDigest(name: $0, path: path(directory, $0), contents: compressed[$0] ?? []) }
+        let sources = files.map { DatasetFileDigest(file: $0, path: path(directory, $0), contents: compressed[$0] ?? []) }
         return MNIST(train: train, test: test, sources: sources)
     }
 

@@ -1,3 +1,4 @@
+import DatasetProvenance
 import Foundation
 import Learning
 import Randomness
@@ -18,7 +19,7 @@ public struct PreparedJob: Sendable {
     public let train: LabeledImages
     public let test: LabeledImages
     /// The dataset files as they were loaded (absolute path, SHA-256, size): recorded with the job.
-    public let datasetFiles: [DatasetFileRecord]
+    public let datasetFiles: [DatasetFileDigest]
     /// Training-example indices held by each client.
     public let shards: [[Int]]
     public let architecture: Architecture
@@ -117,8 +118,7 @@ public struct PreparedJob: Sendable {
             metrics.append(MetricRecord(round: 0, stage: stage, client: nil, name: "he_weight_budget", value: Double(he.weightBudget), unit: "count"))
             metrics.append(MetricRecord(round: 0, stage: stage, client: nil, name: "he_value_bound", value: he.codec.valueBound, unit: "abs"))
         }
-        let files = mnist.sources.map { DatasetFileRecord(file: $0.name, path: $0.path, sha256: $0.sha256, bytes: $0.bytes) }
-        return PreparedJob(manifest: manifest, publicStreams: streams, secrets: secrets, train: train, test: test, datasetFiles: files,
+        return PreparedJob(manifest: manifest, publicStreams: streams, secrets: secrets, train: train, test: test, datasetFiles: mnist.sources,
                            shards: shards,
                            architecture: architecture, initialParameters: initial, privacyPlan: plan, heSetup: he,
                            canaries: canaries, setupRuns: runs, setupMetrics: metrics)

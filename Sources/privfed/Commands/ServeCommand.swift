@@ -25,8 +25,11 @@ struct ServeCommand: AsyncParsableCommand {
         and never logged. Without tokens the server refuses to start, unless --insecure-no-auth on a \
         loopback host.
 
-        The routes are described in GET /api/openapi.yaml (Sources/Service/Resources/openapi.yaml). Ctrl-C \
-        stops the server; a job still running keeps its lease and is taken over by the next worker.
+        The routes are described in GET /api/openapi.yaml (Sources/Service/Resources/openapi.yaml). SIGINT \
+        (Ctrl-C) or SIGTERM stops the server: it stops listening, answers the requests in flight, and each \
+        running job stops at its next stage boundary, recorded interrupted with its lease released (privfed \
+        resume or any worker continues it); then it exits 130 (SIGINT) or 143 (SIGTERM). A second signal \
+        quits at once, leaving the jobs as a crash does.
         """
     )
 
@@ -71,7 +74,9 @@ struct ServeCommand: AsyncParsableCommand {
                               maxBodyBytes: maxBodyBytes, workers: workers), try database.open())
         }
         let logger = Logger(label: "privfed.serve") { StreamLogHandler.standardError(label: $0) }
-        let workerPool = JobWorkers(database: store, count: workers, requestDatasets: configuration.requestDatasets, logger: logger)
+        let trap = SignalTrap()
+        let workerPool = JobWorkers(database: store, count: workers, requestDatasets: configuration.requestDatasets,
+                                    stopRequest: trap.stop, logger: logger)
         let (listenHost, threads, printJSON, db) = (host, workers, json, database.db)
         let app = APIServer.application(configuration: configuration, database: store, logger: logger) { port in
             if printJSON {
@@ -83,8 +88,9 @@ struct ServeCommand: AsyncParsableCommand {
             fflush(nil)
         }
         workerPool.start()
+        let signal: Int32?
         do {
-            try await app.runService()
+            signal = try await APIServer.run(app, until: trap.stop, logger: logger)
         } catch {
             workerPool.stop(wait: false)
             let text = "\(error)"
@@ -94,6 +100,13 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("privfed: error: \(message)\n".utf8))
             throw ExitCode(1)
         }
-        workerPool.stop(wait: false)
+        // The server no longer listens. On a signal, each worker ends its job at the next stage
+        // boundary (`interrupted`, lease released); waiting for that blocks this thread, which
+        // has nothing left to serve.
+        workerPool.stop(wait: signal != nil)
+        guard let signal else { return }
+        let line = "privfed serve: stopped (\(StopRequest.name(signal)))\n"
+        (json ? FileHandle.standardError : FileHandle.standardOutput).write(Data(line.utf8))
+        throw ExitCode(128 + signal)
     }
 }

@@ -5,7 +5,8 @@ import Pipeline
 import ResultsStore
 import Synchronization
 
-/// SIGINT (Ctrl-C) and SIGTERM while a job runs: the first asks the job to stop at its next stage
+/// SIGINT (Ctrl-C) and SIGTERM while a job runs (`run`, `resume`, `worker`, or `serve`'s workers,
+/// whose server also stops listening): the first asks the job to stop at its next stage
 /// boundary (`StopRequest`), so it is recorded `interrupted` with its lease released; a second
 /// ends the process at once (exit 128 + N), which leaves the job as a crash does — its lease is
 /// taken over at once by `resume` or a worker on this host, since its holder is dead.
