@@ -104,6 +104,56 @@ final class CompactWireTests: XCTestCase {
         }
     }
 
+    /// BFV at N = 8192 (a 179-bit Q): its compact layout needs smudging above 126 bits, which
+    /// `uniformWide` now draws from three words; the aggregate stays exact and the upload shrinks
+    /// below half the full residues.
+    func testCompactThresholdBFVAtN8192IsExactAndUnderHalfTheFullSize() throws {
+        let context = HEContext(parameters: try .standard(scheme: .bfv, ringDegree: 8192))
+        let committee = Committee(context: context, parties: 3, seed: 53)
+        let codec = try HEVectorCodec(context: context, mode: .threshold, parties: 3, maximumTotalWeight: 4, valueBound: 8, precisionBits: 20)
+        let layout = try XCTUnwrap(codec.compact, "BFV N = 8192 has a compact layout")
+        XCTAssertGreaterThan(layout.smudgingBits, 126, "\(layout)")
+        var rng = ChaCha20Generator(key: [UInt8](repeating: 54, count: 32))
+        let updates = (0..<3).map { _ in (0..<9000).map { _ in Float(rng.nextUnitDouble() * 16 - 8) } }
+        let weights = [1, 2, 1]
+        var uploadBytes = 0
+        let received = try updates.map { values -> EncryptedVector in
+            let wire = codec.wireForm(of: try codec.encrypt(values, publicKey: committee.publicKey, rng: &rng, threads: 2))
+            uploadBytes = wire.reduce(0) { $0 + $1.count }
+            return try codec.receive(wire, count: 9000)
+        }
+        let full = 2 * HESerialization.ciphertextByteCount(context: context, limbs: context.maximumLimbCount)
+        XCTAssertLessThan(Double(uploadBytes), 0.5 * Double(full), "\(uploadBytes) bytes against \(full) in full (\(layout))")
+        let total = try codec.weightedSum(received, weights: weights, threads: 2)
+        let downloaded = try codec.receiveDownload(codec.wireDownload(of: total), count: 9000)
+        let shares = try committee.shares.map {
+            try codec.receiveDecryptionShares(codec.wireDecryptionShares(of: downloaded, secretKeyShare: $0, rng: &rng, threads: 2))
+        }
+        XCTAssertTrue(shares.joined().allSatisfy { $0.smudgingBits == layout.smudgingBits || $0.smudgingBits > 126 })
+        let mean = try codec.decrypt(total, shares: shares, divisor: 4, threads: 2)
+        let grid = 0x1p20
+        for j in 0..<9000 {
+            let fixed = (0..<3).map { Double(weights[$0]) * (Double(updates[$0][j]) * grid).rounded() }.reduce(0, +)
+            XCTAssertEqual(mean[j], (fixed / grid / 4 * grid).rounded() / grid, "value \(j)")
+        }
+    }
+
+    /// Smudging wider than two words: every draw in [−2^(b−1), 2^(b−1)), and its largest
+    /// magnitude within a bit of the top (8,192 draws).
+    func testWideSmudgingCoversItsWholeRange() throws {
+        let context = HEContext(parameters: try .standard(scheme: .bfv, ringDegree: 8192))
+        var rng = ChaCha20Generator(key: [UInt8](repeating: 55, count: 32))
+        for bits in [100, 128, 150, 170] {
+            var p = RNSPolynomial(degree: context.degree, limbCount: context.maximumLimbCount, isNTTForm: false)
+            RLWESampling.uniformWide(into: &p, bits: bits, moduli: context.moduli, rng: &rng)
+            let values = context.liftCentred(p)
+            let top = pow(2, Double(bits - 1))
+            XCTAssertTrue(values.allSatisfy { $0 >= -top && $0 < top }, "\(bits) bits")
+            XCTAssertGreaterThan(values.map(abs).max()!, top / 2, "\(bits) bits")
+            XCTAssertLessThan(abs(values.reduce(0, +) / Double(values.count)), top / 16, "\(bits) bits: centred")
+        }
+    }
+
     func testCompactShareHolderSharesDecryptTheAggregate() throws {
         let context = Self.ckks
         let committee = Committee(context: context, parties: 3, seed: 47)

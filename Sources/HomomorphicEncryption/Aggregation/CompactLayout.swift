@@ -60,7 +60,7 @@ public struct CompactLayout: Sendable, Equatable, CustomStringConvertible {
                 let c1Noise = n * k * rho(c1)
                 let noise = w * (freshNoise + c1Noise) + sumRounding + c1Noise
                 let bits = threshold.smudgingBits(noiseBound: noise)
-                guard bits <= 126 else { continue }
+                guard bits <= RLWESampling.maximumWideBits else { continue }
                 let smudging = k * pow(2, Double(bits - 1))
                 guard let c0 = narrowest({ w * $0 <= allowance * smudging }),
                       let share = narrowest({ k * $0 <= allowance * smudging }) else { continue }

@@ -126,8 +126,8 @@ public struct HEVectorCodec: Sendable {
                 let tolerance = pow(2, logQ - log2(t)) / 2 - 2
                 compact = layout(budget: tolerance, sumRounding: aggregateNoise - Double(maximumTotalWeight) * fresh).layout
                 if compact == nil {
-                    // Moduli wider than the compression supports (124 bits of c1 leave its rounding
-                    // beyond the 126-bit smudging): full residues, checked as before.
+                    // No layout fits (its smudging would pass `RLWESampling.maximumWideBits`):
+                    // full residues, checked as before.
                     let b = Double(threshold.smudgingBits(noiseBound: aggregateNoise))
                     guard b + log2(Double(parties)) < logQ - log2(t) - 1 else {
                         throw MultipartyError.precisionUnreachable(neededBits: b + log2(Double(parties)) + log2(t) + 1, availableBits: logQ)

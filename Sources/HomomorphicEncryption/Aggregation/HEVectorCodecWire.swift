@@ -100,7 +100,12 @@ extension HEVectorCodec {
     }
 
     /// The worst-case error of a decrypted value before the division by the divisor and the
-    /// rounding to 2^−p, for an aggregate of total weight up to `maximumTotalWeight` (compact
-    /// layouts only; nil in single-key mode, whose noise is tracked per ciphertext).
-    public var valueErrorBound: Double? { compact.map { $0.errorBound / scale } }
+    /// rounding to 2^−p, for an aggregate of total weight up to `maximumTotalWeight` (CKKS compact
+    /// layouts only; nil in single-key mode, whose noise is tracked per ciphertext, and for BFV,
+    /// whose compact layout keeps every error within the decoding tolerance, so its decoding is
+    /// exact and its only error is the fixed-point rounding).
+    public var valueErrorBound: Double? {
+        guard context.parameters.scheme == .ckks else { return nil }
+        return compact.map { $0.errorBound / scale }
+    }
 }

@@ -76,31 +76,32 @@ public enum RLWESampling {
     }
 
     /// Uniform integers in [−2^(bits−1), 2^(bits−1)) written as residues in every limb of `p`
-    /// (coefficient form); used for smudging noise. `bits` may exceed 64 (up to 126).
+    /// (coefficient form); used for smudging noise. `bits` may exceed 64 (up to `maximumWideBits`).
     public static func uniformWide(into p: inout RNSPolynomial, bits: Int, moduli: [Modulus], rng: inout ChaCha20Generator) {
-        precondition(bits >= 1 && bits <= 126)
+        precondition(bits >= 1 && bits <= maximumWideBits)
         let n = p.degree
-        var high = [UInt64](repeating: 0, count: n), low = [UInt64](repeating: 0, count: n)
-        let highBits = max(bits - 64, 0)
+        // Three little-endian words per coefficient, the bits above `bits` cleared.
+        var words = [UInt64](repeating: 0, count: 3 * n)
+        let full = bits / 64, partial = bits % 64
         for j in 0..<n {
-            if bits <= 64 {
-                low[j] = bits == 64 ? rng.next() : rng.next() & ((UInt64(1) << bits) - 1)
-            } else {
-                low[j] = rng.next()
-                high[j] = rng.next() & ((UInt64(1) << highBits) - 1)
-            }
+            for w in 0..<full { words[3 * j + w] = rng.next() }
+            if partial > 0 { words[3 * j + full] = rng.next() & ((UInt64(1) << UInt64(partial)) - 1) }
         }
         p.isNTTForm = false
         p.residues.withUnsafeMutableBufferPointer { buffer in
             for i in 0..<p.limbCount {
                 let m = moduli[i]
-                // Offset 2^(bits−1) mod q, subtracted to centre the range.
-                let offset = bits - 1 >= 64
-                    ? m.reduce(wideHigh: UInt64(1) << (bits - 1 - 64), low: 0)
-                    : m.reduce(UInt64(1) << (bits - 1))
+                let offset = m.power(2, UInt64(bits - 1))  // 2^(bits−1) mod q, subtracted to centre the range
                 let x = buffer.baseAddress! + i * n
-                for j in 0..<n { x[j] = m.subtract(m.reduce(wideHigh: high[j], low: low[j]), offset) }
+                for j in 0..<n {
+                    let high = m.reduce(wideHigh: words[3 * j + 2], low: words[3 * j + 1])
+                    x[j] = m.subtract(m.reduce(wideHigh: high, low: words[3 * j]), offset)
+                }
             }
         }
     }
+
+    /// The widest smudging `uniformWide` draws: 190 bits (three 64-bit words). BFV at N = 8192
+    /// (a 179-bit Q) needs more than 126 once its c1 is compressed.
+    public static let maximumWideBits = 190
 }

@@ -168,7 +168,7 @@ public enum HESerialization {
         let parties = Int(try r.u32())
         guard parties >= 1 && parties <= 1 << 20 else { throw HESerializationError.invalidField("parties \(parties)") }
         let bits = Int(try r.byte())
-        guard (1...126).contains(bits) else { throw HESerializationError.invalidField("smudging bits \(bits)") }
+        guard (1...RLWESampling.maximumWideBits).contains(bits) else { throw HESerializationError.invalidField("smudging bits \(bits)") }
         let limbs = Int(try r.byte())
         guard (1...context.maximumLimbCount).contains(limbs) else { throw HESerializationError.invalidField("limb count \(limbs)") }
         return (id, parties, bits, limbs)
