@@ -58,8 +58,8 @@ struct AgentLinkService: RegistrableRPCService {
             }
             hello.heartbeatMilliseconds = min(max(hello.heartbeatMilliseconds, Self.heartbeatRange.lowerBound), Self.heartbeatRange.upperBound)
             let (session, joined) = registry.join(hello, now: now())
-            report(.registry(joined))
             try await writer.write(AgentWelcome(heartbeatMilliseconds: hello.heartbeatMilliseconds).encoded())
+            report(.registry(joined))
             while let frame = try await frames.next() {
                 let beat = try Heartbeat.decode(frame)
                 if let back = registry.heartbeat(hello.name, session: session, now: now()) { report(.registry(back)) }
