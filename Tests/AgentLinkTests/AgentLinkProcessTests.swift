@@ -72,10 +72,24 @@ final class AgentLinkProcessTests: XCTestCase {
         XCTAssertNotNil(orchestrator.waitForEvent(["event": "disconnected", "agent": "agent-0"], timeout: 5))
     }
 
+    /// `privfed serve --agent-port` runs the same link beside the HTTP API.
+    func testServeAcceptsAgentsOnItsAgentPort() throws {
+        let serve = try LinkProcess(["serve", "--port", "0", "--insecure-no-auth", "--workers", "0", "--json",
+                                     "--db", root.appendingPathComponent("serve.sqlite").path,
+                                     "--agent-port", "\(port)", "--identity", kits.appendingPathComponent("orchestrator").path])
+        XCTAssertNotNil(serve.waitForEvent(["event": "listening"], timeout: 10), "serve: \(serve.lines) \(serve.stderr)")
+        let agent = try startAgent(0)
+        XCTAssertNotNil(serve.waitForEvent(["event": "joined", "agent": "agent-0"], timeout: 10), "\(serve.lines) \(agent.stderr)")
+        XCTAssertNotNil(agent.waitForEvent(["event": "connected"], timeout: 5))
+    }
+
     func testAgentsRejoinARestartedOrchestrator() throws {
         var orchestrator = try startOrchestrator()
         let agents = try (0..<2).map { try startAgent($0) }
-        for k in 0..<2 { XCTAssertNotNil(orchestrator.waitForEvent(["event": "joined", "agent": "agent-\(k)"], timeout: 10)) }
+        for k in 0..<2 {
+            XCTAssertNotNil(orchestrator.waitForEvent(["event": "joined", "agent": "agent-\(k)"], timeout: 10))
+            XCTAssertNotNil(agents[k].waitForEvent(["event": "connected"], timeout: 5), "agent-\(k) was never welcomed: \(agents[k].lines)")
+        }
         orchestrator.end()
         for agent in agents { XCTAssertNotNil(agent.waitForEvent(["event": "lost_connection"], timeout: 5), "\(agent.lines)") }
         let restarted = Date()

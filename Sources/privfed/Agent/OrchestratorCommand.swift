@@ -19,7 +19,8 @@ struct OrchestratorCommand: AsyncParsableCommand {
 
           privfed orchestrator --identity kits/orchestrator --agent-port 8002
 
-        It runs beside `privfed serve` for now; training rounds over the link are not built yet.
+        `privfed serve --agent-port PORT --identity DIR` runs the same link beside the HTTP API. \
+        Training rounds over the link are not built yet.
         """
     )
 
