@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -86,8 +88,15 @@ let package = Package(
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        /// Agents joining an orchestrator: one gRPC stream of PFW1 frames under mutual TLS, heartbeats.
+        .target(name: "AgentLink", dependencies: [
+            "Wire", "Provisioning",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            .product(name: "X509", package: "swift-certificates"),
+        ]),
         .executableTarget(name: "privfed", dependencies: [
-            "Service", "Provisioning", "Pipeline", "Audit", "ResultsStore", "Learning", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation",
+            "AgentLink", "Service", "Provisioning", "Pipeline", "Audit", "ResultsStore", "Learning", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         /// Fixtures the test targets share (repository paths, scratch databases, small job manifests,
@@ -107,6 +116,8 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
         ]),
+        /// The agent link's messages and registry, and the link as real processes on loopback.
+        .testTarget(name: "AgentLinkTests", dependencies: ["AgentLink", "Provisioning", "Wire", "Learning", "TestSupport"]),
         .testTarget(name: "SecurityTests", dependencies: [
             "Audit", "Pipeline", "ResultsStore", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "Randomness", "Wire",
             "Service", "TestSupport", "Provisioning", .product(name: "HummingbirdTesting", package: "hummingbird"),

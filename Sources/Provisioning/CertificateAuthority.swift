@@ -56,17 +56,22 @@ public struct CertificateAuthority: Sendable {
     }
 
     /// Whether `certificate` carries this CA's signature.
-    public func signed(_ certificate: Certificate) -> Bool {
-        certificate.issuer == self.certificate.subject && self.certificate.publicKey.isValidSignature(certificate.signature, for: certificate)
+    public func signed(_ certificate: Certificate) -> Bool { Self.isSigned(certificate, by: self.certificate) }
+
+    /// Whether `certificate` carries the signature of the CA certificate `authority` (a kit
+    /// holds only the CA's certificate, not its key).
+    public static func isSigned(_ certificate: Certificate, by authority: Certificate) -> Bool {
+        certificate.issuer == authority.subject && authority.publicKey.isValidSignature(certificate.signature, for: certificate)
     }
 
     /// SHA-256 of the CA certificate's DER: what a startup kit's config pins.
-    public var fingerprint: String {
-        get throws {
-            var serializer = DER.Serializer()
-            try serializer.serialize(certificate)
-            return SHA256.hash(data: serializer.serializedBytes).map { String(format: "%02x", $0) }.joined()
-        }
+    public var fingerprint: String { get throws { try Self.fingerprint(of: certificate) } }
+
+    /// SHA-256 of `certificate`'s DER, lower-case hex.
+    public static func fingerprint(of certificate: Certificate) throws -> String {
+        var serializer = DER.Serializer()
+        try serializer.serialize(certificate)
+        return SHA256.hash(data: serializer.serializedBytes).map { String(format: "%02x", $0) }.joined()
     }
 
     /// A host as a subject alternative name: an IPv4 or IPv6 address, or a DNS name.

@@ -45,8 +45,9 @@ public struct Participant: Sendable, Equatable, Codable {
             && name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
     }
 
-    /// The participant a certificate or request names, read back from its subject.
-    init(subject: DistinguishedName) throws {
+    /// The participant a certificate or request names, read back from its subject (the
+    /// orchestrator reads a verified peer certificate's this way).
+    public init(subject: DistinguishedName) throws {
         var common: String?, unit: String?
         for rdn in subject {
             for attribute in rdn {

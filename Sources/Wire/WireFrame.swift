@@ -21,12 +21,10 @@ public enum WireFrame {
 
     /// The payload of a frame of `kind`.
     public static func payload(of bytes: [UInt8], kind: UInt16) throws -> ArraySlice<UInt8> {
-        guard bytes.count >= headerSize else { throw WireError.truncated(field: "frame header", needed: headerSize, available: bytes.count) }
-        guard Array(bytes[0..<4]) == magic else { throw WireError.badMagic }
-        var r = WireReader(bytes[4..<headerSize])
-        let version = try r.u16("version"), found = try r.u16("kind"), length = try r.u64("length")
-        guard version == Self.version else { throw WireError.unsupportedVersion(version) }
+        let found = try self.kind(of: bytes)
         guard found == kind else { throw WireError.unexpectedKind(expected: kind, found: found) }
+        var r = WireReader(bytes[8..<headerSize])
+        let length = try r.u64("length")
         guard length == UInt64(bytes.count - headerSize) else { throw WireError.lengthMismatch(declared: length, actual: bytes.count - headerSize) }
         return bytes[headerSize...]
     }

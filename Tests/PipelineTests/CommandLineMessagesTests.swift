@@ -73,20 +73,8 @@ final class CommandLineMessagesTests: XCTestCase {
     }
 
     func testAPortInUseIsNamed() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        XCTAssertGreaterThanOrEqual(listener, 0)
+        let (listener, port) = try XCTUnwrap(LoopbackSocket.listening())
         defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && listen(listener, 1) == 0
-                && getsockname(listener, $0, &length) == 0 }
-        }
-        XCTAssertTrue(bound)
-        let port = Int(UInt16(bigEndian: address.sin_port))
         let directory = try scratchDirectory(prefix: "port")
         let outcome = try PrivfedProcess(database: directory + "/r.sqlite").run(["serve", "--port", String(port), "--insecure-no-auth", "--workers", "0"])
         XCTAssertEqual(outcome.status, 1)

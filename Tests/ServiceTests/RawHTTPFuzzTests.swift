@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import Service
+import TestSupport
 import XCTest
 
 /// Below the router: malformed HTTP on a real loopback socket (broken request lines, bad header
@@ -53,28 +54,7 @@ final class RawHTTPFuzzTests: XCTestCase {
     /// Sends `bytes` on a new connection, half-closes, and reads until the server closes or 2 s pass.
     /// Returns what came back (nil if nothing did).
     static func exchange(port: Int, _ bytes: [UInt8]) -> String? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return nil }
-        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        shutdown(fd, Int32(SHUT_WR))
-        var reply: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while reply.count < 1 << 20 {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { break }
-            reply += buffer[0..<n]
-        }
-        return reply.isEmpty ? nil : String(decoding: reply, as: UTF8.self)
+        guard let reply = LoopbackSocket.exchange(port: port, bytes), !reply.isEmpty else { return nil }
+        return String(decoding: reply, as: UTF8.self)
     }
 }

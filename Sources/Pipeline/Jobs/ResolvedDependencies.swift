@@ -6,6 +6,8 @@ public enum ResolvedDependencies {
     public static let pins: [(identity: String, version: String)] = [
         ("async-http-client", "1.37.0"),
         ("grdb.swift", "7.10.0"),
+        ("grpc-swift-2", "2.4.3"),
+        ("grpc-swift-nio-transport", "2.9.2"),
         ("hummingbird", "2.28.1"),
         ("swift-algorithms", "1.2.1"),
         ("swift-argument-parser", "1.8.2"),

@@ -45,6 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest accepted request body, in bytes.") var maxBodyBytes = APIConfiguration.defaultMaxBodyBytes
     @Flag(help: "Serve without authentication (only allowed on a loopback host).") var insecureNoAuth = false
     @Flag(help: "Print one JSON line when listening (address, port, workers) instead of text.") var json = false
+    @OptionGroup var agentLink: AgentPortOptions
 
     static let tokensVariable = "PRIVFED_API_TOKENS"
 
@@ -88,6 +89,8 @@ struct ServeCommand: AsyncParsableCommand {
             fflush(nil)
         }
         workerPool.start()
+        let agents = try agentLink.start(host: host, json: json)
+        defer { agents?.stop() }
         let signal: Int32?
         do {
             signal = try await APIServer.run(app, until: trap.stop, logger: logger)

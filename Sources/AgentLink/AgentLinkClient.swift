@@ -1,0 +1,120 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Provisioning
+import Synchronization
+import Wire
+
+/// What the agent's end of the link reports: only changes of state, so a log has one line per
+/// change however long the orchestrator stays away.
+public enum LinkClientEvent: Sendable, Equatable {
+    /// Welcomed; `rejoin` after the first time. `heartbeat` is the interval the orchestrator took.
+    case connected(rejoin: Bool, heartbeatSeconds: Double)
+    /// A welcomed session ended for `reason`; the agent dials again.
+    case lostConnection(reason: String)
+    /// The first of a run of failed dials (`reason`); quiet until one succeeds.
+    case unreachable(reason: String)
+}
+
+/// An agent's outward-only connection to its orchestrator: mutual TLS with its kit, a hello,
+/// heartbeats at its interval, and redialling with capped exponential backoff whenever the
+/// orchestrator goes away — until `stop` says so or the orchestrator refuses it.
+public struct AgentLinkClient: Sendable {
+    public let kit: LoadedKit
+    public let orchestrator: OrchestratorAddress
+    public let hello: AgentHello
+    public var backoff = ReconnectBackoff()
+
+    /// - Throws: `AgentLinkError.wrongRole` for an orchestrator's kit.
+    public init(kit: LoadedKit, orchestrator: OrchestratorAddress, data: AgentData, version: String, heartbeatSeconds: Double) throws {
+        guard kit.participant.role != .orchestrator else {
+            throw AgentLinkError.wrongRole(name: kit.participant.name, role: kit.participant.role.rawValue, needed: "agent or share-holder")
+        }
+        self.kit = kit; self.orchestrator = orchestrator
+        self.hello = AgentHello(name: kit.participant.name, role: kit.participant.role, data: data, version: version,
+                                heartbeatMilliseconds: UInt32(clamping: Int((heartbeatSeconds * 1000).rounded())))
+    }
+
+    /// How one session ended.
+    enum SessionEnd { case stopped, lost(String), unreachable(String) }
+
+    /// Stays on the link until `stop` returns true (polled every 50 ms).
+    /// - Throws: `AgentLinkError.refused` when the orchestrator refuses the hello.
+    public func run(stop: @escaping @Sendable () -> Bool, report: @escaping @Sendable (LinkClientEvent) -> Void) async throws {
+        var backoff = self.backoff, generator = SystemRandomNumberGenerator()
+        var welcomed = false, quiet = false
+        while !stop() {
+            let welcome = Mutex(false), rejoin = welcomed
+            let end = try await session(stop: stop) { heartbeat in
+                welcome.withLock { $0 = true }
+                report(.connected(rejoin: rejoin, heartbeatSeconds: heartbeat))
+            }
+            let wasWelcomed = welcome.withLock { $0 }
+            if wasWelcomed { welcomed = true; quiet = false; backoff.reset() }
+            switch end {
+            case .stopped: return
+            case .lost(let reason), .unreachable(let reason):
+                if wasWelcomed { report(.lostConnection(reason: reason)) } else if !quiet { report(.unreachable(reason: reason)); quiet = true }
+            }
+            let wait = backoff.next(using: &generator)
+            let until = ContinuousClock.now + .milliseconds(Int(wait * 1000))
+            while !stop(), ContinuousClock.now < until { try? await Task.sleep(for: .milliseconds(50)) }
+        }
+    }
+
+    private var target: any ResolvableTarget {
+        if orchestrator.isIPv4 { return ResolvableTargets.IPv4.ipv4(address: orchestrator.host, port: orchestrator.port) }
+        if orchestrator.isIPv6 { return ResolvableTargets.IPv6.ipv6(address: orchestrator.host, port: orchestrator.port) }
+        return ResolvableTargets.DNS.dns(host: orchestrator.host, port: orchestrator.port)
+    }
+
+    /// One connection: hello, welcome, heartbeats until `stop` or until the link fails.
+    private func session(stop: @escaping @Sendable () -> Bool, welcomed: @escaping @Sendable (Double) -> Void) async throws -> SessionEnd {
+        let hello = self.hello
+        let interval = Mutex(Double(hello.heartbeatMilliseconds) / 1000)
+        var options = CallOptions.defaults
+        options.waitForReady = false
+        do {
+            let transport = try HTTP2ClientTransport.Posix(target: target, transportSecurity: LinkTLS.client(kit))
+            return try await withGRPCClient(transport: transport) { client in
+                let request = StreamingClientRequest(of: [UInt8].self) { writer in
+                    try await writer.write(hello.encoded())
+                    var sequence: UInt64 = 0
+                    var next = ContinuousClock.now
+                    while !stop() {
+                        next += .milliseconds(Int(interval.withLock { $0 } * 1000))
+                        while !stop(), ContinuousClock.now < next { try await Task.sleep(for: .milliseconds(min(50, max(1, Int(interval.withLock { $0 } * 250))))) }
+                        if stop() { break }
+                        sequence += 1
+                        try await writer.write(Heartbeat(sequence: sequence).encoded())
+                    }
+                }
+                return try await client.bidirectionalStreaming(request: request, descriptor: LinkMethod.connect, serializer: FrameSerializer(),
+                                                               deserializer: FrameDeserializer(), options: options) { response in
+                    var frames = response.messages.makeAsyncIterator()
+                    guard let first = try await frames.next() else { return SessionEnd.lost("the orchestrator closed the stream before its welcome") }
+                    let welcome = try AgentWelcome.decode(first)
+                    if let refusal = welcome.refusal { throw AgentLinkError.refused(refusal) }
+                    let seconds = Double(welcome.heartbeatMilliseconds) / 1000
+                    interval.withLock { $0 = seconds }
+                    welcomed(seconds)
+                    while let frame = try await frames.next() { _ = try Heartbeat.decode(frame) }
+                    return stop() ? SessionEnd.stopped : SessionEnd.lost("the orchestrator ended the stream")
+                }
+            }
+        } catch let error as AgentLinkError {
+            throw error
+        } catch {
+            if stop() { return .stopped }
+            return .unreachable(Self.reason(error))
+        }
+    }
+
+    /// A one-line reason from a gRPC or transport error.
+    static func reason(_ error: any Error) -> String {
+        if let rpc = error as? RPCError {
+            return "\(rpc.code): \(rpc.message)" + (rpc.cause.map { " (\($0))" } ?? "")
+        }
+        return "\(error)"
+    }
+}

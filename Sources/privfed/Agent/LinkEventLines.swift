@@ -1,0 +1,58 @@
+import AgentLink
+import Foundation
+
+/// The agent and orchestrator commands' output: one line per change of state, as text or as a
+/// JSON object (`--json`, for scripts), each written with one write(2) so lines from concurrent
+/// streams never interleave.
+struct LinkEventLines: Sendable {
+    let json: Bool
+
+    func write(_ fields: [String: any Encodable & Sendable], text: String) {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            let object = fields.mapValues(AnyEncodable.init)
+            let line = (try? encoder.encode(object)).map { String(decoding: $0, as: UTF8.self) } ?? #"{"event": "unencodable"}"#
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        } else {
+            FileHandle.standardOutput.write(Data((TerminalText.escaped(text) + "\n").utf8))
+        }
+    }
+
+    func agent(_ event: LinkClientEvent, name: String, orchestrator: OrchestratorAddress) {
+        switch event {
+        case .connected(let rejoin, let heartbeat):
+            write(["event": rejoin ? "rejoined" : "connected", "agent": name, "orchestrator": orchestrator.description, "heartbeat_seconds": heartbeat],
+                  text: "\(name): \(rejoin ? "rejoined" : "connected to") \(orchestrator) (heartbeat every \(heartbeat) s)")
+        case .lostConnection(let reason):
+            write(["event": "lost_connection", "agent": name, "reason": reason], text: "\(name): lost connection to \(orchestrator): \(reason); redialling")
+        case .unreachable(let reason):
+            write(["event": "unreachable", "agent": name, "reason": reason], text: "\(name): cannot reach \(orchestrator): \(reason); retrying")
+        }
+    }
+
+    func orchestrator(_ event: LinkServerEvent) {
+        switch event {
+        case .listening(let port):
+            write(["event": "listening", "port": port], text: "privfed orchestrator: accepting agents on port \(port) (mutual TLS only)")
+        case .registry(let change):
+            let a = change.agent
+            let detail = switch change.change {
+            case .joined, .rejoined: " (\(a.role.rawValue), \(a.data.examples) examples, data \(a.data.sha256.prefix(12)), privfed \(a.version))"
+            case .lost: ": no heartbeat for \(AgentRegistry.missedHeartbeats * a.heartbeatSeconds) s"
+            case .disconnected: ""
+            }
+            write(["event": change.change.rawValue, "agent": a.name, "detail": a], text: "\(a.name) \(change.change.rawValue)\(detail)")
+        case .refused(let peer, let reason):
+            write(["event": "refused", "agent": peer, "reason": reason], text: "refused \(peer): \(reason)")
+        }
+    }
+}
+
+/// A value of any `Encodable` type, for one line's mixed fields.
+private struct AnyEncodable: Encodable {
+    let value: any Encodable
+    init(_ value: any Encodable & Sendable) { self.value = value }
+    func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+}
