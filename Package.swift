@@ -76,7 +76,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "Service", dependencies: [
-            "Pipeline", "Audit", "ResultsStore",
+            "Pipeline", "Audit", "ResultsStore", "AgentLink",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),

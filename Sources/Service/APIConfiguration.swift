@@ -1,3 +1,4 @@
+import AgentLink
 import Foundation
 import Pipeline
 
@@ -20,6 +21,8 @@ public struct APIConfiguration: Sendable {
     public var workers: Int
     /// Seconds between a worker's looks at an empty queue.
     public var pollInterval: Double
+    /// The agents on the agent link (`--agent-port`), for `GET /api/agents`; nil without one.
+    public var agents: AgentRegistry?
 
     public static let defaultMaxBodyBytes = 1 << 20
 

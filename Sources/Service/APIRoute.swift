@@ -24,9 +24,10 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     public static let auditJob = APIRoute(.post, "/api/jobs/{id}/audit")
     public static let openAPI = APIRoute(.get, "/api/openapi.yaml", requiresToken: false)
     public static let health = APIRoute(.get, "/api/health", requiresToken: false)
+    public static let listAgents = APIRoute(.get, "/api/agents")
 
     public static let all: [APIRoute] = [
-        trainingStart, submitJob, listJobs, showJob, jobLedger, jobReport, cancelJob, auditJob, openAPI, health,
+        trainingStart, submitJob, listJobs, showJob, jobLedger, jobReport, cancelJob, auditJob, openAPI, health, listAgents,
     ]
 
     public var description: String { "\(method.rawValue) \(path)" }

@@ -30,6 +30,7 @@ struct JobAPI: Sendable {
         case .cancelJob: return try cancel(jobId: jobId(context))
         case .auditJob: return try audit(jobId: jobId(context))
         case .openAPI: return try openAPI()
+        case .listAgents: return try json(AgentList(registry: configuration.agents))
         case .health:
             _ = try database.jobs(limit: 1) // the database answers
             return try json(HealthStatus(status: "ok", version: CodeVersion.release, workers: configuration.workers,

@@ -81,6 +81,19 @@ final class AgentLinkProcessTests: XCTestCase {
         let agent = try startAgent(0)
         XCTAssertNotNil(serve.waitForEvent(["event": "joined", "agent": "agent-0"], timeout: 10), "\(serve.lines) \(agent.stderr)")
         XCTAssertNotNil(agent.waitForEvent(["event": "connected"], timeout: 5))
+
+        // The HTTP API lists it, by the name its certificate carries.
+        let httpPort = try XCTUnwrap(serve.events.first { $0["url"] != nil }?["port"] as? Int, "\(serve.lines)")
+        let request = Array("GET /api/agents HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        let reply = String(decoding: try XCTUnwrap(LoopbackSocket.exchange(port: httpPort, request, timeoutSeconds: 5)), as: UTF8.self)
+        XCTAssertTrue(reply.hasPrefix("HTTP/1.1 200"), reply)
+        let body = try XCTUnwrap(reply.range(of: "\r\n\r\n").map { reply[$0.upperBound...] })
+        let list = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], reply)
+        XCTAssertEqual(list["agent_link"] as? Bool, true)
+        let agents = try XCTUnwrap(list["agents"] as? [[String: Any]])
+        XCTAssertEqual(agents.map { $0["name"] as? String }, ["agent-0"])
+        XCTAssertEqual(agents.first?["state"] as? String, "connected")
+        XCTAssertEqual(agents.first?["role"] as? String, "agent")
     }
 
     func testAgentsRejoinARestartedOrchestrator() throws {

@@ -71,8 +71,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (configuration, store) = try reportingErrors {
-            (APIConfiguration(host: host, port: port, manifestsDirectory: manifests, datasetsRoot: datasetsRoot, tokens: try acceptedTokens(),
-                              maxBodyBytes: maxBodyBytes, workers: workers), try database.open())
+            var configuration = APIConfiguration(host: host, port: port, manifestsDirectory: manifests, datasetsRoot: datasetsRoot,
+                                                 tokens: try acceptedTokens(), maxBodyBytes: maxBodyBytes, workers: workers)
+            configuration.agents = agentLink.registry
+            return (configuration, try database.open())
         }
         let logger = Logger(label: "privfed.serve") { StreamLogHandler.standardError(label: $0) }
         let trap = SignalTrap()
@@ -89,7 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
             fflush(nil)
         }
         workerPool.start()
-        let agents = try agentLink.start(host: host, json: json)
+        let agents = try agentLink.start(host: host, json: json, registry: configuration.agents)
         defer { agents?.stop() }
         let signal: Int32?
         do {
