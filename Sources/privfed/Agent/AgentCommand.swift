@@ -46,7 +46,7 @@ struct AgentCommand: AsyncParsableCommand {
                                 data: summary, version: CodeVersion.release, heartbeatSeconds: heartbeat)
         }
         let lines = LinkEventLines(json: json), name = kit.participant.name, address = client.orchestrator
-        let stop = SignalTrap().stop
+        let stop = SignalTrap(.link).stop
         do {
             try await client.run(stop: { stop.signal != nil }) { lines.agent($0, name: name, orchestrator: address) }
         } catch {

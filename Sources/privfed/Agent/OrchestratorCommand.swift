@@ -38,7 +38,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
             try AgentLinkServer(kit: try LoadedKit.load(from: URL(fileURLWithPath: identity)), host: host, port: agentPort)
         }
         let lines = LinkEventLines(json: json)
-        let stop = SignalTrap().stop
+        let stop = SignalTrap(.link).stop
         do {
             try await server.run(stop: { stop.signal != nil }) { lines.orchestrator($0) }
         } catch {

@@ -16,17 +16,30 @@ import Synchronization
 /// process, the threads whose cache cleanup corrupted the heap before privfed's kernels moved to
 /// their own threads (`WorkerPool`); a resume crashed in a kernel with one.
 final class SignalTrap {
+    /// What the process does on the first signal, for the line it prints (a handler cannot
+    /// capture, so the choice is kept in an atomic beside the signal).
+    enum Stopping: Int {
+        /// A job runs (`run`, `resume`, `worker`, `serve`): it stops at its next stage boundary.
+        case job = 0
+        /// Only a link runs (`agent`, `orchestrator`): it closes its streams and ends.
+        case link = 1
+    }
+
     /// The signal caught, 0 for none: the one value a handler may touch (it cannot capture).
     private static let caught = Atomic<Int32>(0)
+    private static let stopping = Atomic<Int>(Stopping.job.rawValue)
     let stop = StopRequest(polling: { let s = SignalTrap.caught.load(ordering: .sequentiallyConsistent); return s == 0 ? nil : s })
 
-    init() {
+    init(_ stopping: Stopping = .job) {
+        SignalTrap.stopping.store(stopping.rawValue, ordering: .sequentiallyConsistent)
         for number in [SIGINT, SIGTERM] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { number in
                 let (exchanged, _) = SignalTrap.caught.compareExchange(expected: 0, desired: number, ordering: .sequentiallyConsistent)
                 guard exchanged else { _exit(128 + number) }
-                let message: StaticString = "\nprivfed: stopping at the next stage boundary (again to quit at once)\n"
+                let message: StaticString = SignalTrap.stopping.load(ordering: .sequentiallyConsistent) == Stopping.link.rawValue
+                    ? "\nprivfed: closing the link (again to quit at once)\n"
+                    : "\nprivfed: stopping at the next stage boundary (again to quit at once)\n"
                 message.withUTF8Buffer { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
             }
             sigemptyset(&action.sa_mask)
