@@ -8,7 +8,7 @@ extension HomomorphicAggregation {
     public mutating func aggregate(_ state: inout RoundState, job: PreparedJob) throws -> [StageMetric] {
         if state.cohortIsEmpty(job: job) {
             pendingAggregate = nil
-            return [StageMetric("updates", 0, "count"), StageMetric("bytes_received", 0, "bytes")]
+            return state.receivedMetrics  // nothing was uploaded
         }
         let stage = StageName.aggregate.rawValue
         guard !state.updates.isEmpty, let key = current else {
@@ -35,9 +35,7 @@ extension HomomorphicAggregation {
             for (w, n) in zip(weights, counts) { weightError = max(weightError, abs(Double(w) / Double(weightSum) - Double(n) / total)) }
         }
         pendingAggregate = (try codec.weightedSum(vectors, weights: weights, threads: job.manifest.threads), divisor)
-        return [
-            StageMetric("updates", Double(vectors.count), "count"),
-            StageMetric("bytes_received", Double(state.receivedBytes), "bytes"),
+        return state.receivedMetrics + [
             StageMetric("weight_sum", Double(weightSum), "count"),
             StageMetric("fedavg_weight_error", weightError, "abs"),
         ]

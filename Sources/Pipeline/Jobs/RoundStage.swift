@@ -84,6 +84,11 @@ extension RoundState {
         if job.manifest.uploadsProtected { parties.clients[update.client].pendingUpdate = update } else { outbox.append(update) }
     }
 
+    /// What the aggregator received this round: the update count and the bytes carried.
+    var receivedMetrics: [StageMetric] {
+        [StageMetric("updates", Double(updates.count), "count"), StageMetric("bytes_received", Double(receivedBytes), "bytes")]
+    }
+
     /// Delivers the outbox to the aggregator through `transport`; returns the bytes sent. The
     /// runner calls it after committing the pending releases, never before.
     public mutating func deliverOutbox(via transport: any Transport) throws -> Int {

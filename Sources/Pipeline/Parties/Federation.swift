@@ -17,12 +17,12 @@ public struct Federation: Sendable {
     /// Each party of `job` with its own root (`JobSecrets`) and, for a client, its shard.
     public init(job: PreparedJob) {
         let secrets = job.secrets
-        let parties = Set(Party.all(in: job.manifest))
+        let parties = Party.all(in: job.manifest)  // in party order
         clients = job.shards.indices.map { ClientDevice(index: $0, shard: job.shards[$0], streams: secrets.streams(for: .client($0))) }
         shareHolders = parties.compactMap { party -> ShareHolderDevice? in
             guard case .shareHolder(let h) = party else { return nil }
             return ShareHolderDevice(index: h, streams: secrets.streams(for: party))
-        }.sorted { $0.index < $1.index }
+        }
         aggregator = secrets.streams(for: .aggregator)
         cryptoProvider = parties.contains(.cryptoProvider) ? secrets.streams(for: .cryptoProvider) : nil
         evaluationDataOwner = parties.contains(.evaluationDataOwner) ? secrets.streams(for: .evaluationDataOwner) : nil

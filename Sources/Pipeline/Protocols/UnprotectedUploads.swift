@@ -6,10 +6,3 @@ extension UnprotectedUploads {
         preconditionFailure("\(Self.self) sends updates as they are")
     }
 }
-
-extension RoundState {
-    /// What the aggregator received this round: the update count and the bytes carried.
-    var receivedMetrics: [StageMetric] {
-        [StageMetric("updates", Double(updates.count), "count"), StageMetric("bytes_received", Double(receivedBytes), "bytes")]
-    }
-}

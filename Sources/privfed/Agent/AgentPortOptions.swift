@@ -23,17 +23,17 @@ struct AgentPortOptions: ParsableArguments {
         var isStopped: Bool { stopped.load(ordering: .sequentiallyConsistent) }
     }
 
-    /// A registry for the agent link when --agent-port is given (shared with `GET /api/agents`).
-    var registry: AgentRegistry? { agentPort == nil ? nil : AgentRegistry() }
+    /// A new registry for the agent link when --agent-port is given (to share with `GET /api/agents`),
+    /// nil otherwise.
+    func makeRegistry() -> AgentRegistry? { agentPort == nil ? nil : AgentRegistry() }
 
-    /// Starts the agent link on `host` when --agent-port is given, keeping its agents in
-    /// `registry`; a failure to listen ends the process with the error, as a port in use does for
-    /// the HTTP port.
+    /// Starts the agent link on `host`, keeping its agents in `registry` (from `makeRegistry`;
+    /// nil: no agent link); a failure to listen ends the process with the error, as a port in use
+    /// does for the HTTP port.
     func start(host: String, json: Bool, registry: AgentRegistry?) throws -> Running? {
-        guard let agentPort, let identity else { return nil }
+        guard let agentPort, let identity, let registry else { return nil }
         let server = try reportingErrors {
-            try AgentLinkServer(kit: try LoadedKit.load(from: URL(fileURLWithPath: identity)), host: host, port: agentPort,
-                                registry: registry ?? AgentRegistry())
+            try AgentLinkServer(kit: try LoadedKit.load(from: URL(fileURLWithPath: identity)), host: host, port: agentPort, registry: registry)
         }
         let running = Running(), lines = LinkEventLines(json: json)
         Task {

@@ -1,5 +1,6 @@
 import AgentLink
 import Foundation
+import ResultsStore
 
 /// The agent and orchestrator commands' output: one line per change of state, as text or as a
 /// JSON object (`--json`, for scripts), each written with one write(2) so lines from concurrent
@@ -11,7 +12,7 @@ struct LinkEventLines: Sendable {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
+            encoder.dateEncodingStrategy = JSONOutput.dateEncoding
             let object = fields.mapValues(AnyEncodable.init)
             let line = (try? encoder.encode(object)).map { String(decoding: $0, as: UTF8.self) } ?? #"{"event": "unencodable"}"#
             FileHandle.standardOutput.write(Data((line + "\n").utf8))

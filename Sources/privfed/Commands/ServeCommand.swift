@@ -73,7 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
         let (configuration, store) = try reportingErrors {
             var configuration = APIConfiguration(host: host, port: port, manifestsDirectory: manifests, datasetsRoot: datasetsRoot,
                                                  tokens: try acceptedTokens(), maxBodyBytes: maxBodyBytes, workers: workers)
-            configuration.agents = agentLink.registry
+            configuration.agents = agentLink.makeRegistry()
             return (configuration, try database.open())
         }
         let logger = Logger(label: "privfed.serve") { StreamLogHandler.standardError(label: $0) }
