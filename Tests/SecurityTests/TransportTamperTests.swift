@@ -97,6 +97,28 @@ final class TransportTamperTests: XCTestCase {
         XCTAssertEqual(try db.jobs().first?.status, .failed)
     }
 
+    /// Clients encrypt under the collective key as it reached them. An on-path attacker who alters
+    /// the key on its way to the clients (here: one bit of its last coefficient) cannot make them
+    /// encrypt under a key of its choosing unnoticed: the job fails, as a parse error or as
+    /// uploads under a key that is not the epoch's.
+    func testAnAlteredPublicKeyOnItsWayToTheClientsFailsTheJob() throws {
+        let he = smallMNISTManifest(name: "tamper-pk", seed: 7, clients: 3, trainExamples: 600, testExamples: 200, rounds: 1,
+                                    clientsPerRound: 3, extra: "privacy:\n  homomorphic_encryption: true\n  encryption_scheme: CKKS\n  key_length: 8192\n")
+        let magic = Array("PFHE".utf8) + [HESerialization.version, 1]  // a public key blob
+        let altered = CallCounter()
+        let (db, summary, error) = try run(through: TamperingTransport { bytes, sender, receiver in
+            guard sender == .aggregator, case .client = receiver, bytes.firstRange(of: magic) != nil else { return bytes }
+            var forged = bytes
+            forged[forged.count - 2] ^= 0x01
+            altered.increment()
+            return forged
+        }, manifest: he)
+        XCTAssertNil(summary)
+        XCTAssertEqual(altered.value, 3, "each client received the key")
+        XCTAssertNotNil(error)
+        XCTAssertEqual(try db.jobs().first?.status, .failed)
+    }
+
     func testAnHonestTransportCountsTheBytesItCarried() throws {
         let counted = TamperingTransport { bytes, _, _ in bytes }
         let (db, summary, error) = try run(through: counted)

@@ -43,7 +43,8 @@ extension HomomorphicAggregation {
 
     public mutating func protect(_ update: ClientUpdateMessage, round state: inout RoundState, job: PreparedJob) throws -> [StageMetric] {
         let client = update.client
-        guard let key = current, let roundPlan, roundPlan.round == state.round, case .plain(var delta) = update.payload else {
+        guard let key = current, let roundPlan, roundPlan.round == state.round, case .plain(var delta) = update.payload,
+              let publicKey = state.parties.clients[client].hePublicKey else {
             preconditionFailure("encrypt protects a plain update of an HE round, after its plan")
         }
         var metrics: [StageMetric] = []
@@ -64,11 +65,11 @@ extension HomomorphicAggregation {
         var rng = state.parties.clients[client].streams.generator("he/round/\(state.round)/encrypt")
         let vector: EncryptedVector
         do {
-            vector = try codec.encrypt(delta, publicKey: key.publicKey, rng: &rng, threads: job.manifest.threads)
+            vector = try codec.encrypt(delta, publicKey: publicKey, rng: &rng, threads: job.manifest.threads)
         } catch {
             throw PipelineError.stage(StageName.encrypt.rawValue, "client \(client): \(error)")
         }
-        let wire = EncryptedUpdate(valueCount: delta.count, epoch: key.epoch, keyID: key.keyID,
+        let wire = EncryptedUpdate(valueCount: delta.count, epoch: key.epoch, keyID: publicKey.keyID,
                                    ciphertexts: codec.wireForm(of: vector))
         var protected = update
         protected.payload = .encrypted(wire)

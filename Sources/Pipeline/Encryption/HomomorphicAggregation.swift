@@ -1,5 +1,6 @@
 import HomomorphicEncryption
 import Randomness
+import Wire
 import ResultsStore
 
 /// A collective public key and the epoch it serves.
@@ -82,13 +83,25 @@ public struct HomomorphicAggregation: RoundProtocol {
         }
         let key = generation.finalize(try generation.aggregate(received), epoch: UInt64(epoch))
         current = HEKeyEpoch(epoch: epoch, publicKey: key, createdRound: round)
+        // Every client receives the key it will encrypt under (any of them may be selected in the epoch).
+        let keyBlob = HESerialization.serialize(key, context: context)
+        var keyBytes = 0
+        for c in parties.clients.indices {
+            let sent = try job.transport.deliver(HEBlobsMessage(.publicKey, epochOrRound: epoch, sender: c, blobs: [keyBlob]),
+                                                 from: .aggregator, to: .client(c))
+            keyBytes = sent.bytes
+            let blobs = try sent.message.blobs(expecting: .publicKey, epochOrRound: epoch, sender: c)
+            guard blobs.count == 1 else { throw WireError.invalidValue(field: "blob count", reason: "\(blobs.count) public keys, expected 1") }
+            parties.clients[c].hePublicKey = try HESerialization.deserializePublicKey(blobs[0], context: context)
+        }
         unrecordedKeys.append(HEKeyRecord(epoch: epoch, keyID: String(key.keyID, radix: 16), scheme: setup.scheme.rawValue,
                                           ringDegree: context.degree, logQ: context.parameters.totalModulusBits,
                                           parties: setup.keyHolders.count, createdRound: round))
         var metrics = [
             StageMetric("he_key_epoch", Double(epoch), "count"),
             StageMetric("public_key_share_bytes", Double(shareBytes), "bytes"),
-            StageMetric("public_key_bytes", Double(HESerialization.publicKeyByteCount(context: context)), "bytes"),
+            // What each client received of the collective key, as carried.
+            StageMetric("public_key_bytes", Double(keyBytes), "bytes"),
         ]
         if resharing != nil {
             metrics.append(StageMetric("key_fragment_bytes", Double(fragmentBytes), "bytes"))

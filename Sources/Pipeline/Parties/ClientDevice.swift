@@ -18,6 +18,8 @@ public struct ClientDevice: Sendable {
     /// Its secret-key share of the current HE key epoch (erased when the epoch ends, or once
     /// re-shared to the share-holders).
     var heKeyShare: SecretKey?
+    /// The collective public key of the current epoch, as the aggregator sent it.
+    var hePublicKey: PublicKey?
     /// Its trained update, kept until `encrypt` or `share` protects it; it never leaves in this form.
     var pendingUpdate: ClientUpdateMessage?
     /// SecAgg: its weighted fixed-point input, until the protocol masks it.

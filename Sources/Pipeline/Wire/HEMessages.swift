@@ -19,6 +19,9 @@ public struct HEBlobsMessage: WireMessage, Sendable, Equatable {
         /// shares (`HEVectorCodec.wireDownload`); `sender` is the receiving party's index, the
         /// aggregator being the one sender of this purpose.
         case aggregateDownload = 5
+        /// Aggregator → each client: the collective public key of epoch E, which it encrypts
+        /// under; `sender` is the receiving client's index, as for a download.
+        case publicKey = 6
     }
 
     public static let wireKind: UInt16 = 5
