@@ -12,9 +12,7 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libsqlite3-dev zlib1g-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# Package files first, so the dependency fetch is cached while only the sources change.
-COPY Package.swift Package.resolved ./
-RUN swift package resolve
+# The whole tree at once: resolving with Package.swift alone would fail on its local targets.
 COPY . .
 # --static-swift-stdlib: the runtime image then needs no Swift toolchain, only Debian's libraries.
 RUN swift build -c release --product privfed --static-swift-stdlib \
