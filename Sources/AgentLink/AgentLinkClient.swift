@@ -38,14 +38,20 @@ public struct AgentLinkClient: Sendable {
     /// How one session ended.
     enum SessionEnd { case stopped, lost(String), unreachable(String) }
 
-    /// Stays on the link until `stop` returns true (polled every 50 ms).
+    /// Answers one call of the orchestrator: the reply body, or an error whose text goes back as
+    /// the failure.
+    public typealias CallHandler = @Sendable ([UInt8]) async throws -> [UInt8]
+
+    /// Stays on the link until `stop` returns true (polled every 50 ms), answering the
+    /// orchestrator's calls with `handle` (several may run at once; heartbeats go on meanwhile).
     /// - Throws: `AgentLinkError.refused` when the orchestrator refuses the hello.
-    public func run(stop: @escaping @Sendable () -> Bool, report: @escaping @Sendable (LinkClientEvent) -> Void) async throws {
+    public func run(stop: @escaping @Sendable () -> Bool, report: @escaping @Sendable (LinkClientEvent) -> Void,
+                    handle: @escaping CallHandler = { _ in throw AgentLinkError.noCalls }) async throws {
         var backoff = self.backoff, generator = SystemRandomNumberGenerator()
         var welcomed = false, quiet = false
         while !stop() {
             let welcome = Mutex(false), rejoin = welcomed
-            let end = try await session(stop: stop) { heartbeat in
+            let end = try await session(stop: stop, handle: handle) { heartbeat in
                 welcome.withLock { $0 = true }
                 report(.connected(rejoin: rejoin, heartbeatSeconds: heartbeat))
             }
@@ -68,37 +74,69 @@ public struct AgentLinkClient: Sendable {
         return ResolvableTargets.DNS.dns(host: orchestrator.host, port: orchestrator.port)
     }
 
-    /// One connection: hello, welcome, heartbeats until `stop` or until the link fails.
-    private func session(stop: @escaping @Sendable () -> Bool, welcomed: @escaping @Sendable (Double) -> Void) async throws -> SessionEnd {
+    /// One connection: hello, welcome, then heartbeats and answers to calls until `stop` or until
+    /// the link fails. Heartbeats and replies share one outbound queue, the request stream's only
+    /// writer.
+    private func session(stop: @escaping @Sendable () -> Bool, handle: @escaping CallHandler,
+                         welcomed: @escaping @Sendable (Double) -> Void) async throws -> SessionEnd {
         let hello = self.hello
-        let interval = Mutex(Double(hello.heartbeatMilliseconds) / 1000)
+        let interval = HeartbeatInterval(Double(hello.heartbeatMilliseconds) / 1000)
         var options = CallOptions.defaults
         options.waitForReady = false
+        let (queue, outbound) = AsyncStream.makeStream(of: [UInt8].self)
         do {
             let transport = try HTTP2ClientTransport.Posix(target: target, transportSecurity: LinkTLS.client(kit))
             return try await withGRPCClient(transport: transport) { client in
                 let request = StreamingClientRequest(of: [UInt8].self) { writer in
                     try await writer.write(hello.encoded())
-                    var sequence: UInt64 = 0
-                    var next = ContinuousClock.now
-                    while !stop() {
-                        next += .milliseconds(Int(interval.withLock { $0 } * 1000))
-                        while !stop(), ContinuousClock.now < next { try await Task.sleep(for: .milliseconds(min(50, max(1, Int(interval.withLock { $0 } * 250))))) }
-                        if stop() { break }
-                        sequence += 1
-                        try await writer.write(Heartbeat(sequence: sequence).encoded())
+                    await withTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            var sequence: UInt64 = 0
+                            var next = ContinuousClock.now
+                            while !stop(), !Task.isCancelled {
+                                next += .milliseconds(Int(interval.seconds * 1000))
+                                while !stop(), !Task.isCancelled, ContinuousClock.now < next {
+                                    try? await Task.sleep(for: .milliseconds(min(50, max(1, Int(interval.seconds * 250)))))
+                                }
+                                if stop() || Task.isCancelled { break }
+                                sequence += 1
+                                outbound.yield(Heartbeat(sequence: sequence).encoded())
+                            }
+                            outbound.finish()
+                        }
+                        for await frame in queue {
+                            do { try await writer.write(frame) } catch { break }
+                        }
+                        group.cancelAll()
                     }
                 }
                 return try await client.bidirectionalStreaming(request: request, descriptor: LinkMethod.connect, serializer: FrameSerializer(),
                                                                deserializer: FrameDeserializer(), options: options) { response in
+                    defer { outbound.finish() }
                     var frames = response.messages.makeAsyncIterator()
                     guard let first = try await frames.next() else { return SessionEnd.lost("the orchestrator closed the stream before its welcome") }
                     let welcome = try AgentWelcome.decode(first)
                     if let refusal = welcome.refusal { throw AgentLinkError.refused(refusal) }
                     let seconds = Double(welcome.heartbeatMilliseconds) / 1000
-                    interval.withLock { $0 = seconds }
+                    interval.seconds = seconds
                     welcomed(seconds)
-                    while let frame = try await frames.next() { _ = try Heartbeat.decode(frame) }
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        while let frame = try await frames.next() {
+                            switch try WireFrame.kind(of: frame) {
+                            case LinkKind.heartbeat: _ = try Heartbeat.decode(frame)
+                            case LinkKind.request:
+                                let call = try LinkRequest.decode(frame)
+                                group.addTask {
+                                    let reply: LinkReply
+                                    do { reply = LinkReply(id: call.id, body: try await handle(call.body)) } catch {
+                                        reply = LinkReply(id: call.id, failure: "\(error)")
+                                    }
+                                    outbound.yield(reply.encoded())
+                                }
+                            case let kind: throw WireError.unexpectedKind(expected: LinkKind.request, found: kind)
+                            }
+                        }
+                    }
                     return stop() ? SessionEnd.stopped : SessionEnd.lost("the orchestrator ended the stream")
                 }
             }
@@ -116,5 +154,15 @@ public struct AgentLinkClient: Sendable {
             return "\(rpc.code): \(rpc.message)" + (rpc.cause.map { " (\($0))" } ?? "")
         }
         return "\(error)"
+    }
+}
+
+/// The heartbeat interval of one session: the agent's until the welcome, then the orchestrator's.
+private final class HeartbeatInterval: Sendable {
+    private let value: Mutex<Double>
+    init(_ seconds: Double) { value = Mutex(seconds) }
+    var seconds: Double {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }

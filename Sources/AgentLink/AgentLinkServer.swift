@@ -10,6 +10,8 @@ public struct AgentLinkServer: Sendable {
     public let host: String
     public let port: Int
     public let registry: AgentRegistry
+    /// Calls to the agents on the link (`AgentCalls.call`).
+    public let calls = AgentCalls()
     /// How often lost agents are looked for.
     public var sweepInterval: Duration = .milliseconds(50)
 
@@ -27,7 +29,7 @@ public struct AgentLinkServer: Sendable {
                     report: @escaping @Sendable (LinkServerEvent) -> Void) async throws {
         let address: GRPCNIOTransportCore.SocketAddress = host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
         let transport = HTTP2ServerTransport.Posix(address: address, transportSecurity: LinkTLS.server(kit))
-        let server = GRPCServer(transport: transport, services: [AgentLinkService(registry: registry, now: now, report: report)])
+        let server = GRPCServer(transport: transport, services: [AgentLinkService(registry: registry, calls: calls, now: now, report: report)])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
             let bound: GRPCNIOTransportCore.SocketAddress

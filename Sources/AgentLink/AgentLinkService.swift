@@ -18,6 +18,7 @@ public enum LinkServerEvent: Sendable {
 /// heartbeats, and records when its stream ends.
 struct AgentLinkService: RegistrableRPCService {
     let registry: AgentRegistry
+    let calls: AgentCalls
     let now: @Sendable () -> Date
     let report: @Sendable (LinkServerEvent) -> Void
     /// Heartbeat intervals the orchestrator accepts, in milliseconds; a hello outside is clamped.
@@ -60,14 +61,36 @@ struct AgentLinkService: RegistrableRPCService {
             let (session, joined) = registry.join(hello, now: now())
             try await writer.write(AgentWelcome(heartbeatMilliseconds: hello.heartbeatMilliseconds).encoded())
             report(.registry(joined))
-            while let frame = try await frames.next() {
-                let beat = try Heartbeat.decode(frame)
-                if let back = registry.heartbeat(hello.name, session: session, now: now()) { report(.registry(back)) }
-                try await writer.write(beat.encoded())
+            // One writer per stream: heartbeat echoes and the orchestrator's calls go through the
+            // session's queue, drained here while the loop below reads.
+            let (queue, outbound) = calls.open(hello.name, session: session)
+            let name = hello.name
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { for await frame in queue { try await writer.write(frame) } }
+                do {
+                    while let frame = try await frames.next() {
+                        switch try WireFrame.kind(of: frame) {
+                        case LinkKind.heartbeat:
+                            let beat = try Heartbeat.decode(frame)
+                            if let back = registry.heartbeat(name, session: session, now: now()) { report(.registry(back)) }
+                            outbound.yield(beat.encoded())
+                        case LinkKind.reply:
+                            calls.received(try LinkReply.decode(frame), from: name, session: session)
+                        case let kind:
+                            throw WireError.unexpectedKind(expected: LinkKind.reply, found: kind)
+                        }
+                    }
+                } catch {
+                    // A broken stream (the agent killed, the link cut) leaves the agent to the
+                    // liveness rule — lost after missed heartbeats — but its calls fail now.
+                    calls.close(name, session: session, reason: "its stream broke (\(error))")
+                    throw error
+                }
+                // A clean end of stream is a goodbye.
+                calls.close(name, session: session, reason: "it left the link")
+                if let left = registry.leave(name, session: session) { report(.registry(left)) }
+                try await group.waitForAll()
             }
-            // A clean end of stream is a goodbye. A broken one (the agent killed, the link cut)
-            // throws above and leaves the agent to the liveness rule: lost after missed heartbeats.
-            if let left = registry.leave(hello.name, session: session) { report(.registry(left)) }
             return [:]
         }
     }

@@ -1,13 +1,15 @@
 import Provisioning
 import Wire
 
-/// The messages of joining and liveness on the agent link, on the common PFW1 frame. Their kinds
-/// (20–22) are apart from the round's messages (1–5, 10–16), so a frame of one can never be read
-/// as the other.
+/// The messages of the agent link, on the common PFW1 frame. Their kinds (20–24) are apart from
+/// the round's messages (1–5, 10–16) and the job's (30–33), so a frame of one can never be read as
+/// the other.
 public enum LinkKind {
     public static let hello: UInt16 = 20
     public static let welcome: UInt16 = 21
     public static let heartbeat: UInt16 = 22
+    public static let request: UInt16 = 23
+    public static let reply: UInt16 = 24
 }
 
 /// What an agent's data folder is, as the agent checked it against its own `SHA256SUMS`: the
