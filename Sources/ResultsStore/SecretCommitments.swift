@@ -29,6 +29,17 @@ extension ResultsDatabase {
         }
     }
 
+    /// Adds commitments made after the job was recorded: the roots agents made for a
+    /// `deployment: agents` job when it was offered to them (the roots stay on their machines).
+    public func addSecretCommitments(_ commitments: [SecretCommitmentRecord], jobId: Int64) throws {
+        try writer.write { db in
+            for c in commitments {
+                try db.execute(sql: "INSERT INTO secret_commitments (job_id, party, commitment) VALUES (?, ?, ?)",
+                               arguments: [jobId, c.party, c.commitment])
+            }
+        }
+    }
+
     /// The job's commitments, by party name.
     public func secretCommitments(jobId: Int64) throws -> [SecretCommitmentRecord] {
         try writer.read { db in

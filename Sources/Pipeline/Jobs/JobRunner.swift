@@ -48,6 +48,7 @@ public final class JobRunner {
             switch name {
             case .selectClients: return clientDP ? PoissonSelectClientsStage() : SelectClientsStage()
             case .localTrain:
+                if manifest.federation.deployment == .agents { return RemoteTrainStage() }
                 if exampleDP { return DPSGDLocalTrainStage() }
                 return LocalTrainStage(clipUpdateTo: clientDP ? (p.maxGradNorm ?? PrivacyPlan.defaultMaxGradNorm) : nil)
             case .aggregate:

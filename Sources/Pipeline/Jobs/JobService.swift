@@ -89,6 +89,7 @@ public struct JobService {
     /// fresh root from the operating system.
     public static func ready(path: String, reader: ManifestReader = ManifestReader(), secretsFile: String? = nil) throws -> ReadyJob {
         let (manifest, text) = try reader.read(path: path)
+        try refuseAgents(manifest, text: text, file: path)
         let path = URL(fileURLWithPath: path).standardizedFileURL.path
         var secrets: JobSecrets?
         if let secretsFile {
@@ -113,10 +114,61 @@ public struct JobService {
         return try runner.execute(prepared, jobId: id)
     }
 
+    /// Records a `deployment: agents` job and runs it with its clients on their own machines:
+    /// `join` is given the job's id, offers the job to the agents and returns them with their
+    /// example counts and the commitments to the roots they made (recorded with the job's own). The orchestrator's own parties get fresh roots (escrowed like any job's under
+    /// `randomness: reproducible`); the clients' roots stay with the agents. A job whose agents
+    /// refuse or cannot be reached is recorded `failed` with the reason, never left `running`.
+    public func runWithAgents(path: String, text: String, manifest: JobManifest, baseDirectory: String? = nil, progress: JobProgress? = nil,
+                              join: (Int64) throws -> AgentsJoined) throws -> JobSummary {
+        let secrets = JobSecrets.fresh(for: manifest, excludingClients: true)
+        let path = URL(fileURLWithPath: path).standardizedFileURL.path
+        let id = try insert(Self.record(manifest, text: text, path: path, status: .queued), manifest: manifest, secrets: secrets, replayedFrom: nil)
+        let runner = JobRunner(database: database, progress: progress)
+        runner.leaseSeconds = leaseSeconds
+        runner.localRecords = localRecords
+        runner.stopRequest = stopRequest
+        try database.startJob(id: id, worker: runner.worker, leaseSeconds: leaseSeconds)
+        var prepared: PreparedJob
+        do {
+            let joined = try join(id)
+            try database.addSecretCommitments(joined.commitments, jobId: id)
+            prepared = try PreparedJob.prepareForAgents(manifest, secrets: secrets, examples: joined.examples, baseDirectory: baseDirectory)
+            prepared.remoteClients = joined.clients
+        } catch {
+            try database.finishJob(id: id, status: .failed, error: "set-up: \(error)", heldBy: runner.worker)
+            throw error
+        }
+        return try runner.execute(prepared, jobId: id)
+    }
+
+    /// Refuses a `deployment: agents` manifest where every party would be simulated (`run`,
+    /// `submit`, the HTTP API), as a manifest error at the line of `deployment:`.
+    static func refuseAgents(_ manifest: JobManifest, text: String, file: String) throws {
+        guard manifest.federation.deployment == .agents else { return }
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("deployment:") }.map { $0 + 1 } ?? 1
+        throw ManifestError(issues: [ManifestIssue(file: file, line: line, keyPath: "federation.deployment",
+                                                   message: PipelineError.needsAgents.description)])
+    }
+
+    /// The agents a `deployment: agents` job runs on, as they accepted it.
+    public struct AgentsJoined {
+        public var clients: any RemoteClients
+        /// Examples of client k, as agent k reported them.
+        public var examples: [Int]
+        /// Each agent's commitment to the root it made for the job, as `client/K`.
+        public var commitments: [SecretCommitmentRecord]
+
+        public init(clients: any RemoteClients, examples: [Int], commitments: [SecretCommitmentRecord]) {
+            self.clients = clients; self.examples = examples; self.commitments = commitments
+        }
+    }
+
     /// Validates the manifest and queues it with fresh secrets — or, with `secretsFile`, with the
     /// secrets of an earlier job, to replay it on purpose; returns the job id.
     public func submit(path: String, secretsFile: String? = nil) throws -> Int64 {
         let (manifest, text) = try reader.read(path: path)
+        try Self.refuseAgents(manifest, text: text, file: path)
         let path = URL(fileURLWithPath: path).standardizedFileURL.path
         var secrets = JobSecrets.fresh(for: manifest)
         if let secretsFile {
@@ -133,6 +185,7 @@ public struct JobService {
     public func submit(text: String, source: String) throws -> Int64 {
         let manifest = try reader.parse(text, file: source, relativeTo: requestDatasets?.manifestsDirectory,
                                         defaultDataset: requestDatasets?.defaultDataset)
+        try Self.refuseAgents(manifest, text: text, file: source)
         return try insert(Self.record(manifest, text: text, path: source, status: .queued), manifest: manifest,
                           secrets: JobSecrets.fresh(for: manifest), replayedFrom: nil)
     }

@@ -34,7 +34,10 @@ public enum PartitionExport {
     public static func export(_ manifest: JobManifest, baseDirectory: String? = nil, out: URL) throws -> [Folder] {
         guard manifest.audit == nil else { throw Failure.hasCanaries(manifest.name) }
         guard !FileManager.default.fileExists(atPath: out.path) else { throw Failure.outputExists(out.path) }
-        let job = try PreparedJob.prepare(manifest, baseDirectory: baseDirectory)
+        // The shards an agents job's clients hold are the ones its simulated twin would give them.
+        var simulated = manifest
+        simulated.federation.deployment = .simulated
+        let job = try PreparedJob.prepare(simulated, baseDirectory: baseDirectory)
         let staging = out.deletingLastPathComponent().appendingPathComponent(".\(out.lastPathComponent).partial-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false)
         do {

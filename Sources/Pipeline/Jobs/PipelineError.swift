@@ -12,6 +12,8 @@ public enum PipelineError: Error, CustomStringConvertible {
     case databaseLocked(String)
     /// A signal asked the job to stop (`StopRequest`); it stopped at a stage boundary.
     case interrupted(signal: Int32)
+    /// A `deployment: agents` manifest given to a command that simulates every party.
+    case needsAgents
 
     public var description: String {
         switch self {
@@ -20,6 +22,9 @@ public enum PipelineError: Error, CustomStringConvertible {
         case .cancelled: return "the job was cancelled"
         case .databaseLocked(let message): return message
         case .interrupted(let signal): return "interrupted by \(StopRequest.name(signal))"
+        case .needsAgents:
+            return "federation.deployment is agents: the clients train on their own machines, so run the job with "
+                + "`privfed orchestrator --run MANIFEST` while the agents are connected (`privfed agent`), not in one process"
         case .budgetExhausted(let e):
             return "privacy budget exhausted: \(e.party) has spent ε = \(String(format: "%.4f", e.epsilonSpentRDP)) of \(e.budgetEpsilon); round \(e.round) would exceed it, so nothing was released"
         }

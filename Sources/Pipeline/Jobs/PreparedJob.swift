@@ -32,6 +32,8 @@ public struct PreparedJob: Sendable {
     public internal(set) var canaries: CanarySet? = nil
     /// What carries the parties' messages (`Transport`): in process by default.
     public var transport: any Transport = InProcessTransport()
+    /// The clients as agents on their own machines (`deployment: agents`); nil in simulation.
+    public var remoteClients: (any RemoteClients)? = nil
     /// Timings of load_data, partition and init_model, recorded as round 0.
     public let setupRuns: [StageRunRecord]
     public let setupMetrics: [MetricRecord]
@@ -48,6 +50,7 @@ public struct PreparedJob: Sendable {
     /// draws fresh ones from the operating system.
     public static func prepare(_ manifest: JobManifest, secrets: JobSecrets? = nil, baseDirectory: String? = nil,
                                recordedShards: [[Int]]? = nil) throws -> PreparedJob {
+        guard manifest.federation.deployment == .simulated else { throw PipelineError.needsAgents }
         let streams = RandomStreams(seed: manifest.seed)
         let secrets = secrets ?? JobSecrets.fresh(for: manifest)
         var runs: [StageRunRecord] = []
@@ -94,7 +97,7 @@ public struct PreparedJob: Sendable {
                                         value: Double(shard.count), unit: "count"))
         }
 
-        let architecture = manifest.model.architecture == .mlp ? Architecture.mlp : Architecture.cnn(activation: manifest.model.activation == .tanh ? .tanh : .relu)
+        let architecture = architecture(of: manifest.model)
         let initial = try timed(.initModel) { () -> [Float] in
             var generator = streams.generator("init")
             return Model(architecture: architecture, generator: &generator).parameters
@@ -122,6 +125,43 @@ public struct PreparedJob: Sendable {
                            shards: shards,
                            architecture: architecture, initialParameters: initial, privacyPlan: plan, heSetup: he,
                            canaries: canaries, setupRuns: runs, setupMetrics: metrics)
+    }
+
+    /// A `deployment: agents` job as the orchestrator holds it: the test set (from the manifest's
+    /// dataset folder) for evaluation, the model initialised from the seed, and the agents' example
+    /// counts (`examples[k]` for client k, as each agent reported it) for the privacy plan. No
+    /// training data and no client root: those are on the agents' machines. The orchestrator's
+    /// own parties (aggregator and the like) get fresh roots.
+    public static func prepareForAgents(_ manifest: JobManifest, secrets: JobSecrets, examples: [Int], baseDirectory: String? = nil) throws -> PreparedJob {
+        precondition(manifest.federation.deployment == .agents && examples.count == manifest.dataset.clients)
+        let streams = RandomStreams(seed: manifest.seed)
+        let started = Timestamp.now(), clock = ContinuousClock.now
+        let mnist = try MNIST.load(directory: resolve(manifest.dataset.path, against: baseDirectory))
+        let test = manifest.dataset.testExamples.map { mnist.test.prefix($0) } ?? mnist.test
+        let runs = [StageRunRecord(round: 0, stage: SetupStageName.loadData.rawValue, client: nil, startedAt: started,
+                                   durationMs: clock.duration(to: .now).milliseconds, succeeded: true)]
+        var metrics = [MetricRecord(round: 0, stage: SetupStageName.loadData.rawValue, client: nil, name: "test_examples",
+                                    value: Double(test.count), unit: "count")]
+        for (client, n) in examples.enumerated() {
+            metrics.append(MetricRecord(round: 0, stage: SetupStageName.partition.rawValue, client: client, name: "samples",
+                                        value: Double(n), unit: "count"))
+        }
+        let architecture = architecture(of: manifest.model)
+        var generator = streams.generator("init")
+        let initial = Model(architecture: architecture, generator: &generator).parameters
+        let plan = manifest.privacy.differentialPrivacy ? try PrivacyPlan.make(manifest, shardSizes: examples) : nil
+        if let plan {
+            metrics.append(MetricRecord(round: 0, stage: SetupStageName.initModel.rawValue, client: nil, name: "noise_multiplier",
+                                        value: plan.noiseMultiplier, unit: "sigma"))
+        }
+        return PreparedJob(manifest: manifest, publicStreams: streams, secrets: secrets, train: LabeledImages(pixels: [], labels: []), test: test,
+                           datasetFiles: mnist.sources.filter { $0.file.hasPrefix("t10k") }, shards: [], architecture: architecture,
+                           initialParameters: initial, privacyPlan: plan, setupRuns: runs, setupMetrics: metrics)
+    }
+
+    /// The network `model` names.
+    static func architecture(of model: ModelSettings) -> Architecture {
+        model.architecture == .mlp ? .mlp : .cnn(activation: model.activation == .tanh ? .tanh : .relu)
     }
 
     public static func resolve(_ path: String, against base: String?) -> String {

@@ -86,6 +86,24 @@ public struct FederationSettings: Codable, Sendable, Equatable {
     public var momentum: Double
     /// Multiplies the learning rate after every round (1 = constant).
     public var learningRateDecay: Double
+    /// Where the clients run: in this process, or as agents on their own machines.
+    public var deployment: DeploymentName = .simulated
+    /// `deployment: agents`: the fewest clients a round may aggregate; fewer answers fail the
+    /// round, naming who was missing. nil: every selected client must answer.
+    public var minClients: Int? = nil
+    /// `deployment: agents`: seconds a round waits for the agents' updates; a later one is a dropout.
+    public var roundTimeoutSeconds: Double = 600
+    /// `deployment: agents`: seconds the orchestrator waits for `dataset.clients` agents to join.
+    public var joinTimeoutSeconds: Double = 300
+}
+
+/// Where a job's clients run (`federation.deployment`).
+public enum DeploymentName: String, Codable, Sendable, CaseIterable {
+    /// Every party in one process (`privfed run`, `worker`, `serve`).
+    case simulated
+    /// Each client is a `privfed agent` on its own machine, holding its own data, root and
+    /// ledger; `privfed orchestrator --run` runs the job over the agent link.
+    case agents
 }
 
 public enum PrivacyUnit: String, Codable, Sendable, CaseIterable {

@@ -94,7 +94,7 @@ public struct ManifestReader: Sendable {
     static let partitionKeys = ["scheme", "alpha", "shards_per_client"]
     static let modelKeys = ["architecture", "activation"]
     static let federationKeys = ["rounds", "clients_per_round", "local_epochs", "batch_size", "learning_rate", "momentum",
-                                 "learning_rate_decay"]
+                                 "learning_rate_decay", "deployment", "min_clients", "round_timeout", "join_timeout"]
     static let privacyKeys = ["differential_privacy", "unit", "epsilon", "delta", "noise_multiplier", "max_grad_norm",
                               "accountant", "homomorphic_encryption", "encryption_scheme", "key_length", "rotate_keys_every",
                               "secure_aggregation", "share_holders", "threshold", "dropout_rate", "dropouts"]
@@ -164,9 +164,15 @@ public struct ManifestReader: Sendable {
             }
             let momentum = map["momentum"].map { f.double($0, "federation.momentum", min: 0, max: 1, openMax: true) } ?? 0
             let decay = map["learning_rate_decay"].map { f.double($0, "federation.learning_rate_decay", min: 0, max: 1, openMin: true) } ?? 1
-            if let rounds, let perRound, let epochs, let batch, let lr, let momentum, let decay {
+            let deployment = map["deployment"].map { f.choice($0, "federation.deployment", DeploymentName.self) } ?? .simulated
+            let minClients = map["min_clients"].map { f.int($0, "federation.min_clients", in: 1...10_000) }
+            let roundTimeout = map["round_timeout"].map { f.double($0, "federation.round_timeout", min: 0, max: 86_400, openMin: true) } ?? 600
+            let joinTimeout = map["join_timeout"].map { f.double($0, "federation.join_timeout", min: 0, max: 86_400, openMin: true) } ?? 300
+            if let rounds, let perRound, let epochs, let batch, let lr, let momentum, let decay, let deployment, let roundTimeout, let joinTimeout,
+               minClients.map({ $0 != nil }) ?? true {
                 federation = FederationSettings(rounds: rounds, clientsPerRound: perRound, localEpochs: epochs, batchSize: batch,
-                                                learningRate: lr, momentum: momentum, learningRateDecay: decay)
+                                                learningRate: lr, momentum: momentum, learningRateDecay: decay, deployment: deployment,
+                                                minClients: minClients ?? nil, roundTimeoutSeconds: roundTimeout, joinTimeoutSeconds: joinTimeout)
             }
         }
 

@@ -139,6 +139,7 @@ struct ManifestRules {
         }
 
         if let audit = m.audit { checkAudit(audit, m, report) }
+        checkDeployment(m, root: root, report)
 
         // Stages: exactly the planned ones, in order, optionally followed by extras.
         let planned = StagePlan.stages(for: p)
@@ -161,6 +162,30 @@ struct ManifestRules {
     /// The canaries are the last m MNIST training images and must stay out of the real training
     /// data; every guess budget must fit in the m canaries. (Every stage plan trains, so the
     /// canaries always reach a local_train stage.)
+    /// `deployment: agents` runs what the agent link carries today: plain FedAvg and
+    /// example-level DP-SGD, whose noise each agent adds and accounts itself. Protocols whose
+    /// rounds need more messages between the parties (HE keys and decryption shares, SecAgg masks,
+    /// client-level clipping at the aggregator, canaries the auditor plants in a client's data)
+    /// are refused by name rather than run in a weaker form.
+    func checkDeployment(_ m: JobManifest, root: Node, _ report: (String, String) -> Void) {
+        let fed = m.federation, p = m.privacy
+        guard fed.deployment == .agents else {
+            for key in ["min_clients", "round_timeout", "join_timeout"] where isPresent("federation.\(key)", root) {
+                report("federation.\(key)", "has no effect unless federation.deployment is agents")
+            }
+            return
+        }
+        let unsupported = "is not yet supported with deployment: agents (the agent link carries plain FedAvg and example-level DP-SGD)"
+        if p.homomorphicEncryption { report("privacy.homomorphic_encryption", unsupported) }
+        if p.secureAggregation != .none { report("privacy.secure_aggregation", unsupported) }
+        if p.differentialPrivacy && p.unit == .client { report("privacy.unit", "client \(unsupported)") }
+        if m.audit != nil { report("audit", unsupported) }
+        if m.stages.contains(.secureEvaluate) { report("stages", "secure_evaluate \(unsupported)") }
+        if let least = fed.minClients, least > fed.clientsPerRound {
+            report("federation.min_clients", "\(least) exceeds the \(fed.clientsPerRound) clients per round")
+        }
+    }
+
     func checkAudit(_ audit: AuditSettings, _ m: JobManifest, _ report: (String, String) -> Void) {
         let pool = CanarySet.poolSize, used = m.dataset.trainExamples ?? pool
         if used + audit.canaries > pool {

@@ -36,10 +36,21 @@ public enum SecretsFile {
         let tag = SecretRoot.fromOperatingSystem().hex.prefix(8)
         let path = dir.appendingPathComponent("job-\(jobId)-\(tag).secrets.json").path
         guard !fm.fileExists(atPath: path) else { throw SecretsError.exists(file: path) }
+        try writePrivately(encoded(secrets, jobId: jobId, name: name), to: path)
+        return path
+    }
+
+    /// The file's JSON: format, job, name and every party's root in hex.
+    static func encoded(_ secrets: JobSecrets, jobId: Int64, name: String) throws -> Data {
         var roots: [String: String] = [:]
         for (party, root) in secrets.roots { roots[party.description] = root.hex }
         let object: [String: Any] = ["format": format, "job": jobId, "name": name, "roots": roots]
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
+        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
+    }
+
+    /// Writes `data` as a new file readable by its owner only (mode 0600): under a temporary
+    /// name, synced, then renamed, so a crash never leaves half a secret behind.
+    static func writePrivately(_ data: Data, to path: String) throws {
         let temporary = path + ".partial"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else { throw SecretsError.unreadable(file: temporary, reason: String(cString: strerror(errno))) }
@@ -50,7 +61,6 @@ public enum SecretsFile {
             unlink(temporary)
             throw SecretsError.unreadable(file: path, reason: "could not write the file")
         }
-        return path
     }
 
     /// Reads a secrets file; refuses one that others can read, or that is not a secrets file.

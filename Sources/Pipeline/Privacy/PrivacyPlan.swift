@@ -36,6 +36,13 @@ public struct PrivacyPlan: Sendable, Equatable {
     /// The largest projected ε over parties.
     public var projectedEpsilon: Double { parties.values.map(\.projectedEpsilon).max() ?? 0 }
 
+    /// Example-level DP-SGD at a client of `examples` examples: q = B / n and
+    /// ⌈n / B⌉ · local_epochs steps per round. The plan and an agent computing its own spend
+    /// (issue 14) both use this, so they agree on what a round costs.
+    public static func exampleShape(_ fed: FederationSettings, examples n: Int) -> (samplingRate: Double, steps: Int) {
+        (min(1, Double(fed.batchSize) / Double(n)), fed.localEpochs * ((n + fed.batchSize - 1) / fed.batchSize))
+    }
+
     public static let defaultDelta = 1e-5
     public static let defaultMaxGradNorm = 1.0
 
@@ -52,9 +59,8 @@ public struct PrivacyPlan: Sendable, Equatable {
         case .example:
             for (client, n) in shardSizes.enumerated() {
                 guard n > 0 else { continue }
-                let q = min(1, Double(fed.batchSize) / Double(n))
-                let steps = fed.localEpochs * ((n + fed.batchSize - 1) / fed.batchSize)
-                shapes.append(("client/\(client)", q, steps, n))
+                let shape = exampleShape(fed, examples: n)
+                shapes.append(("client/\(client)", shape.samplingRate, shape.steps, n))
             }
         case .client:
             let q = Double(fed.clientsPerRound) / Double(manifest.dataset.clients)

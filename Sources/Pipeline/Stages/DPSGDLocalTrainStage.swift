@@ -22,24 +22,16 @@ public struct DPSGDLocalTrainStage: RoundStage {
         guard let client, let plan = job.privacyPlan else { preconditionFailure("DP-SGD runs per client with a privacy plan") }
         let admitted = try state.admitRelease(of: .client(client))
 
-        let fed = job.manifest.federation
         let device = state.parties.clients[client]
         let shard = device.shard
         let shape = plan.parties[Party.client(client).description]!
         let configuration = try DPSGDConfiguration(samplingRate: shape.samplingRate, noiseMultiplier: plan.noiseMultiplier,
                                                    maxGradNorm: plan.maxGradNorm, datasetSize: shard.count)
-        let own = device.streams
-        var sampling = own.generator("round/\(state.round)/sampling")
-        var noise = own.generator("round/\(state.round)/noise")
         let broadcast = try job.transport.deliver(state.global, from: .aggregator, to: .client(client))
-        let global = broadcast.message.parameters
-        let training = DPSGDClientTraining(architecture: job.architecture, configuration: configuration,
-                                           learningRate: Float(state.learningRate), momentum: Float(fed.momentum),
-                                           threads: job.manifest.threads)
-        let result = training.train(parameters: global, data: job.train, indices: shard,
-                                    steps: shape.stepsPerRound, sampling: &sampling, noise: &noise)
-        var delta = result.parameters
-        for i in delta.indices { delta[i] -= global[i] }
+        let (delta, result) = LocalUpdate.dpsgd(architecture: job.architecture, global: broadcast.message.parameters, data: job.train,
+                                                indices: shard, configuration: configuration, steps: shape.stepsPerRound,
+                                                federation: job.manifest.federation, learningRate: state.learningRate,
+                                                threads: job.manifest.threads, streams: device.streams, round: state.round)
         state.pend(admitted, released: delta)  // the bytes this client releases
         state.handOver(ClientUpdateMessage(client: client, round: state.round, sampleCount: shard.count, payload: .plain(delta)), job: job)
         return [

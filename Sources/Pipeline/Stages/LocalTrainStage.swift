@@ -16,18 +16,13 @@ public struct LocalTrainStage: RoundStage {
 
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
         guard let client else { preconditionFailure("local_train runs per client") }
-        let fed = job.manifest.federation
         let device = state.parties.clients[client]
-        var generator = device.streams.generator("round/\(state.round)/shuffle")
         let shard = device.shard
         let broadcast = try job.transport.deliver(state.global, from: .aggregator, to: .client(client))
-        let global = broadcast.message.parameters
-        let result = ClientTraining.train(architecture: job.architecture, parameters: global,
-                                          data: job.train, indices: shard, epochs: fed.localEpochs, batchSize: fed.batchSize,
-                                          learningRate: Float(state.learningRate), momentum: Float(fed.momentum),
-                                          threads: job.manifest.threads, generator: &generator)
-        var delta = result.parameters
-        for i in delta.indices { delta[i] -= global[i] }
+        let result = LocalUpdate.plain(architecture: job.architecture, global: broadcast.message.parameters, data: job.train, indices: shard,
+                                       federation: job.manifest.federation, learningRate: state.learningRate,
+                                       threads: job.manifest.threads, streams: device.streams, round: state.round)
+        var delta = result.delta
         var metrics: [StageMetric] = []
         if let clip = clipUpdateTo {
             let norm = DPFedAvg.clipUpdate(&delta, maxNorm: clip)

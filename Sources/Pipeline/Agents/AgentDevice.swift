@@ -1,0 +1,212 @@
+import DifferentialPrivacy
+import Foundation
+import Learning
+import Randomness
+import ResultsStore
+import Synchronization
+import Wire
+
+/// A data holder's agent as a party of jobs (issue 14): its own data, a secret root per job made
+/// on its own machine and kept in its state folder (never sent; only its commitment is), and its
+/// own privacy ledger. It answers the orchestrator's job messages (`JobOffer`, `TrainRequest`)
+/// with the same client step the simulation runs (`LocalUpdate`), and decides every release
+/// itself: the noise multiplier the orchestrator sends is checked against the agent's ledger —
+/// the job's declared budget and the agent's own `AgentBudget` over all its jobs — and a release
+/// past either is refused, whatever the orchestrator asks.
+public final class AgentDevice: Sendable {
+    public let name: String
+    let data: LabeledImages
+    let stateDirectory: String
+    public let budget: AgentBudget?
+    public let ledger: AgentLedger
+    /// One job message at a time: a release's budget decision and its ledger line are one step.
+    private let serial = Mutex(())
+    /// Told of every job message answered or refused (the agent's output lines).
+    let report: @Sendable (AgentWorkEvent) -> Void
+
+    /// - Throws: `AgentError.ledger` for a ledger file that is not one; `SecretsError` when the
+    ///   state folder cannot be made.
+    public init(name: String, data: LabeledImages, stateDirectory: String, budget: AgentBudget?,
+                report: @escaping @Sendable (AgentWorkEvent) -> Void = { _ in }) throws {
+        self.name = name; self.data = data; self.stateDirectory = stateDirectory; self.budget = budget; self.report = report
+        do {
+            try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw SecretsError.unreadable(file: stateDirectory, reason: "cannot create the agent's state folder: \(error.localizedDescription)")
+        }
+        ledger = try AgentLedger(path: (stateDirectory as NSString).appendingPathComponent("ledger.jsonl"))
+    }
+
+    /// Answers one job message (a call's body) with its reply's bytes.
+    /// - Throws: `AgentError.refused` with the reason, or the error that stopped it.
+    public func answer(_ body: [UInt8]) throws -> [UInt8] {
+        try serial.withLock { _ in
+            switch try WireFrame.kind(of: body) {
+            case AgentJobKind.offer:
+                let offer = try JobOffer.decode(body)
+                do {
+                    let acceptance = try accept(offer)
+                    report(.accepted(job: offer.jobId, client: offer.client, examples: acceptance.examples))
+                    return acceptance.encoded()
+                } catch {
+                    report(.refused(job: offer.jobId, round: nil, reason: "\(error)"))
+                    throw error
+                }
+            case AgentJobKind.trainRequest:
+                let request = try TrainRequest.decode(body)
+                do {
+                    let reply = try train(request)
+                    report(.trained(job: request.jobId, round: request.round, steps: reply.steps, epsilon: reply.steps > 0 ? reply.epsilonSpent : nil))
+                    return reply.encoded()
+                } catch {
+                    report(.refused(job: request.jobId, round: request.round, reason: "\(error)"))
+                    throw error
+                }
+            case let kind: throw AgentError.refused("no job message has kind \(kind)")
+            }
+        }
+    }
+
+    /// A job as this agent reads it: the manifest parsed here, and the job's own root.
+    struct AgentJob {
+        var manifest: JobManifest
+        var manifestSha256: String
+        var root: SecretRoot
+        var party: Party
+    }
+
+    /// Reads the offered manifest and refuses what the agent will not run.
+    func job(id: UInt64, client: Int, manifestText: String) throws -> AgentJob {
+        let manifest: JobManifest
+        do { manifest = try ManifestReader().parse(manifestText, file: "job \(id)'s manifest") } catch {
+            throw AgentError.refused("the manifest does not read: \(error)")
+        }
+        guard manifest.federation.deployment == .agents else { throw AgentError.refused("the manifest is not for deployment: agents") }
+        guard (0..<manifest.dataset.clients).contains(client) else {
+            throw AgentError.refused("client \(client) is not one of the job's \(manifest.dataset.clients) clients")
+        }
+        let p = manifest.privacy
+        if budget != nil, !(p.differentialPrivacy && p.unit == .example) {
+            throw AgentError.refused("this agent has a privacy budget and releases only under example-level differential privacy; "
+                                     + "the job has \(p.differentialPrivacy ? "unit: \(p.unit.rawValue)" : "none")")
+        }
+        let sha = Digest.sha256Hex(manifestText)
+        let party = Party.client(client)
+        return AgentJob(manifest: manifest, manifestSha256: sha, root: try root(job: id, manifestSha256: sha, party: party), party: party)
+    }
+
+    /// The job's root, made from the OS's CSPRNG the first time and kept in the state folder
+    /// (mode 0600) as a secrets file, so a restarted agent trains on with the same streams.
+    func root(job: UInt64, manifestSha256: String, party: Party) throws -> SecretRoot {
+        let path = (stateDirectory as NSString).appendingPathComponent("job-\(job)-\(manifestSha256.prefix(16)).secrets.json")
+        if FileManager.default.fileExists(atPath: path) {
+            let secrets = try SecretsFile.read(path)
+            guard let root = secrets.roots[party] else { throw SecretsError.missingParties(file: path, parties: [party.description]) }
+            return root
+        }
+        let root = SecretRoot.fromOperatingSystem()
+        try SecretsFile.writePrivately(SecretsFile.encoded(JobSecrets(roots: [party: root]), jobId: Int64(job), name: name), to: path)
+        return root
+    }
+
+    func accept(_ offer: JobOffer) throws -> JobAcceptance {
+        let job = try job(id: offer.jobId, client: offer.client, manifestText: offer.manifestText)
+        if job.manifest.privacy.differentialPrivacy {
+            let shape = PrivacyPlan.exampleShape(job.manifest.federation, examples: data.count)
+            guard shape.steps > 0 else { throw AgentError.refused("a round would take no DP-SGD step") }
+        }
+        return JobAcceptance(examples: data.count, rootCommitment: job.root.commitment(owner: job.party.description))
+    }
+
+    func train(_ request: TrainRequest) throws -> TrainReply {
+        let job = try job(id: request.jobId, client: request.client, manifestText: request.manifestText)
+        let global = try GlobalModelMessage.decode(request.global)
+        guard global.round == request.round else {
+            throw AgentError.refused("the broadcast model is round \(global.round)'s, the request round \(request.round)'s")
+        }
+        let manifest = job.manifest, fed = manifest.federation
+        let architecture = PreparedJob.architecture(of: manifest.model)
+        guard global.parameters.count == architecture.parameterCount else {
+            throw AgentError.refused("the broadcast model has \(global.parameters.count) parameters; the manifest's \(manifest.model.architecture.rawValue) has \(architecture.parameterCount)")
+        }
+        let streams = RandomStreams(root: job.root)
+        let indices = Array(0..<data.count)
+        let delta: [Float]
+        var steps = 0
+        var spent = 0.0
+        if manifest.privacy.differentialPrivacy {
+            let shape = PrivacyPlan.exampleShape(fed, examples: data.count)
+            let entry = AgentLedger.Entry(job: request.jobId, manifestSha256: job.manifestSha256, round: request.round,
+                                          samplingRate: shape.samplingRate, noiseMultiplier: request.noiseMultiplier, steps: shape.steps,
+                                          globalSha256: Digest.sha256Hex(floats: global.parameters), outputSha256: "", recordedAt: Timestamp.now())
+            let repeated = try admit(entry, manifest: manifest)
+            let configuration = try DPSGDConfiguration(samplingRate: shape.samplingRate, noiseMultiplier: request.noiseMultiplier,
+                                                       maxGradNorm: manifest.privacy.maxGradNorm ?? PrivacyPlan.defaultMaxGradNorm,
+                                                       datasetSize: data.count)
+            delta = LocalUpdate.dpsgd(architecture: architecture, global: global.parameters, data: data, indices: indices,
+                                      configuration: configuration, steps: shape.steps, federation: fed, learningRate: request.learningRate,
+                                      threads: manifest.threads, streams: streams, round: request.round).delta
+            // The same round from the same model with the same root is the same bytes: no new spend.
+            if !repeated {
+                var released = entry
+                released.outputSha256 = Digest.sha256Hex(floats: delta)
+                try ledger.append(released)
+            }
+            steps = shape.steps
+            spent = try jobEpsilon(manifest: manifest, manifestSha256: job.manifestSha256, jobId: request.jobId)
+        } else {
+            delta = LocalUpdate.plain(architecture: architecture, global: global.parameters, data: data, indices: indices, federation: fed,
+                                      learningRate: request.learningRate, threads: manifest.threads, streams: streams,
+                                      round: request.round).delta
+        }
+        let update = ClientUpdateMessage(client: request.client, round: request.round, sampleCount: data.count, payload: .plain(delta))
+        return TrainReply(update: update.encoded(), steps: steps, epsilonSpent: spent)
+    }
+
+    /// Whether `entry` may be released: within the job's declared budget (the manifest's ε at its
+    /// δ and accountant) and within the agent's own budget over every job. Returns true when the
+    /// same release is already on the ledger (a retried round).
+    /// - Throws: `AgentError.refused` naming the budget it would pass.
+    func admit(_ entry: AgentLedger.Entry, manifest: JobManifest) throws -> Bool {
+        let p = manifest.privacy
+        guard entry.noiseMultiplier > 0 else { throw AgentError.refused("differential privacy with noise multiplier 0") }
+        let past = ledger.entries
+        if past.contains(where: { $0.job == entry.job && $0.manifestSha256 == entry.manifestSha256 && $0.round == entry.round
+                                  && $0.globalSha256 == entry.globalSha256 && $0.noiseMultiplier == entry.noiseMultiplier }) {
+            return true
+        }
+        let ofJob = past.filter { $0.job == entry.job && $0.manifestSha256 == entry.manifestSha256 } + [entry]
+        let accountant: AccountantKind = p.accountant == .rdp ? .rdp : .pld
+        let delta = p.delta ?? PrivacyPlan.defaultDelta
+        let jobEpsilon = try PrivacySpend(entries: ofJob.map { try $0.stretch }).epsilon(delta: delta, accountant: accountant).epsilon
+        if let declared = p.epsilon, jobEpsilon > declared * (1 + 1e-9) {
+            throw AgentError.refused("round \(entry.round) at noise multiplier \(entry.noiseMultiplier) would bring the job to ε = "
+                                     + "\(String(format: "%.4f", jobEpsilon)), past its declared ε = \(declared)")
+        }
+        if let budget {
+            let total = try PrivacySpend(entries: (past + [entry]).map { try $0.stretch }).epsilon(delta: budget.delta, accountant: .rdp).epsilon
+            if total > budget.epsilon * (1 + 1e-9) {
+                throw AgentError.refused("round \(entry.round) would bring this agent's data to ε = \(String(format: "%.4f", total)) "
+                                         + "at δ = \(budget.delta) over all its jobs, past its budget ε = \(budget.epsilon)")
+            }
+        }
+        return false
+    }
+
+    /// ε the job has spent on this agent's ledger, at the manifest's δ and accountant.
+    func jobEpsilon(manifest: JobManifest, manifestSha256: String, jobId: UInt64) throws -> Double {
+        let p = manifest.privacy
+        let ofJob = ledger.entries.filter { $0.job == jobId && $0.manifestSha256 == manifestSha256 }
+        return try PrivacySpend(entries: ofJob.map { try $0.stretch })
+            .epsilon(delta: p.delta ?? PrivacyPlan.defaultDelta, accountant: p.accountant == .rdp ? .rdp : .pld).epsilon
+    }
+}
+
+/// What an agent did with a job message, for its one line per event.
+public enum AgentWorkEvent: Sendable, Equatable {
+    case accepted(job: UInt64, client: Int, examples: Int)
+    /// `epsilon`: the job's spend on this agent's ledger after the round (nil without DP).
+    case trained(job: UInt64, round: Int, steps: Int, epsilon: Double?)
+    /// `round` nil: the offer itself.
+    case refused(job: UInt64, round: Int?, reason: String)
+}

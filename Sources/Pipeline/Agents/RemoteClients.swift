@@ -1,0 +1,28 @@
+/// The orchestrator's view of clients that run as agents on their own machines (issue 14): the
+/// runner's `RemoteTrainStage` asks for a round's training through it and gets back each
+/// client's reply or the reason it has none. The agent link lives behind it (privfed's
+/// `LinkedClients`), so the pipeline never imports the network.
+public protocol RemoteClients: Sendable {
+    /// The agent that is client `client`, for messages and records.
+    func agent(of client: Int) -> String
+    /// Sends `work` to every client in `clients` at once (as a `TrainRequest` of the job) and
+    /// waits at most `deadline` for their replies. A client without a reply by then — lost, cut
+    /// off, refusing, or late — is a dropout, with the reason.
+    func train(_ work: RoundWork, clients: [Int], deadline: Duration) -> [Int: Result<TrainReply, RemoteFailure>]
+}
+
+/// What a round asks of each client: the broadcast model (a `GlobalModelMessage` frame), the
+/// learning rate, and the noise multiplier under example-level DP (0 without).
+public struct RoundWork: Sendable {
+    public var round: Int
+    public var learningRate: Double
+    public var noiseMultiplier: Double
+    public var global: [UInt8]
+}
+
+/// Why a remote client has no reply this round.
+public struct RemoteFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
