@@ -116,8 +116,11 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
         ]),
-        /// The agent link's messages and registry, and the link as real processes on loopback.
-        .testTarget(name: "AgentLinkTests", dependencies: ["AgentLink", "Provisioning", "Wire", "Learning", "TestSupport"]),
+        /// The agent link's messages and registry, and the link and agents' jobs as real processes on loopback.
+        .testTarget(name: "AgentLinkTests", dependencies: [
+            "AgentLink", "Provisioning", "Wire", "Learning", "Pipeline", "ResultsStore", "TestSupport",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "SecurityTests", dependencies: [
             "Audit", "Pipeline", "ResultsStore", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "Randomness", "Wire",
             "Service", "TestSupport", "Provisioning", .product(name: "HummingbirdTesting", package: "hummingbird"),

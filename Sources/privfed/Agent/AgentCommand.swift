@@ -7,7 +7,7 @@ import Provisioning
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
-        abstract: "Join an orchestrator over mutual TLS and stay connected with heartbeats.",
+        abstract: "Join an orchestrator over mutual TLS and train its jobs on local data.",
         discussion: """
         A data holder's long-running client (issue 14). It checks its data folder against the \
         folder's own SHA256SUMS (MNIST IDX files, as `privfed partition export` writes them), then \
@@ -23,7 +23,16 @@ struct AgentCommand: AsyncParsableCommand {
 
           privfed agent --identity kits/agent-0 --data shards/client-0
 
-        Training rounds over the link are not built yet: an agent joins and stays alive.
+        Offered a job, the agent reads the manifest itself, makes the job's secret root from \
+        the OS's CSPRNG and keeps it in --state (mode 0600; only a commitment is sent), and \
+        trains each round on its own data. Under example-level DP it adds the noise itself and \
+        writes every release to its own ledger (--state/ledger.jsonl) before the update leaves; it \
+        refuses a release past the job's declared epsilon or past --budget-epsilon at \
+        --budget-delta over all its jobs, whatever the orchestrator asks. With --budget-epsilon it \
+        refuses jobs without example-level DP. Plain FedAvg and DP-SGD jobs run this way today.
+
+          privfed agent --identity kits/agent-0 --data shards/client-0 \\
+            --budget-epsilon 3
         """
     )
 
@@ -33,22 +42,39 @@ struct AgentCommand: AsyncParsableCommand {
     var orchestrator: String?
     @Option(help: ArgumentHelp("Seconds between heartbeats.", valueName: "seconds")) var heartbeat = 5.0
     @Flag(help: "Print one JSON line per change of state instead of text.") var json = false
+    @Option(help: ArgumentHelp("Where the agent keeps its job roots and ledger (default: <identity>/state).", valueName: "dir"))
+    var state: String?
+    @Option(help: ArgumentHelp("The most epsilon this agent releases over all its jobs.", valueName: "epsilon"))
+    var budgetEpsilon: Double?
+    @Option(help: ArgumentHelp("The delta --budget-epsilon is reckoned at.", valueName: "delta")) var budgetDelta = 1e-5
 
     func validate() throws {
         guard (0.05...60).contains(heartbeat) else { throw ValidationError("--heartbeat must be in 0.05...60 seconds, got \(heartbeat)") }
         if let orchestrator { _ = try OrchestratorAddress(parsing: orchestrator) }
+        if let budgetEpsilon, !(budgetEpsilon > 0 && budgetEpsilon.isFinite) {
+            throw ValidationError("--budget-epsilon must be a positive number, got \(budgetEpsilon)")
+        }
+        guard budgetDelta > 0, budgetDelta < 1 else { throw ValidationError("--budget-delta must be in (0, 1), got \(budgetDelta)") }
     }
 
     func run() async throws {
-        let (kit, summary) = try reportingErrors { (try LoadedKit.load(from: URL(fileURLWithPath: identity)), try AgentDataFolder.summary(of: data)) }
+        let (kit, folder) = try reportingErrors { (try LoadedKit.load(from: URL(fileURLWithPath: identity)), try AgentDataFolder.load(data)) }
         let client = try reportingErrors {
             try AgentLinkClient(kit: kit, orchestrator: try OrchestratorAddress(parsing: orchestrator ?? kit.config.orchestrator),
-                                data: summary, version: CodeVersion.release, heartbeatSeconds: heartbeat)
+                                data: folder.summary, version: CodeVersion.release, heartbeatSeconds: heartbeat)
         }
-        let lines = LinkEventLines(json: json), name = kit.participant.name, address = client.orchestrator
+        let name = kit.participant.name
+        let lines = LinkEventLines(json: json), address = client.orchestrator
+        let device = try reportingErrors {
+            try AgentDevice(name: name, data: folder.images, stateDirectory: state ?? (identity as NSString).appendingPathComponent("state"),
+                            budget: budgetEpsilon.map { AgentBudget(epsilon: $0, delta: budgetDelta) }) { lines.agentWork($0, name: name) }
+        }
         let stop = SignalTrap(.link).stop
         do {
-            try await client.run(stop: { stop.signal != nil }) { lines.agent($0, name: name, orchestrator: address) }
+            try await client.run(stop: { stop.signal != nil }, report: { lines.agent($0, name: name, orchestrator: address) }) { body in
+                // Training blocks for the round; it runs off the concurrency pool, so heartbeats go on.
+                try await onOwnThread { Result { try device.answer(body) } }.get()
+            }
         } catch {
             try reportingErrors { () throws -> Void in throw error }
         }

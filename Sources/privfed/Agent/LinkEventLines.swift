@@ -1,5 +1,6 @@
 import AgentLink
 import Foundation
+import Pipeline
 import ResultsStore
 
 /// The agent and orchestrator commands' output: one line per change of state, as text or as a
@@ -30,6 +31,22 @@ struct LinkEventLines: Sendable {
             write(["event": "lost_connection", "agent": name, "reason": reason], text: "\(name): lost connection to \(orchestrator): \(reason); redialling")
         case .unreachable(let reason):
             write(["event": "unreachable", "agent": name, "reason": reason], text: "\(name): cannot reach \(orchestrator): \(reason); retrying")
+        }
+    }
+
+    func agentWork(_ event: AgentWorkEvent, name: String) {
+        switch event {
+        case .accepted(let job, let client, let examples):
+            write(["event": "accepted", "agent": name, "job": job, "client": client, "examples": examples],
+                  text: "\(name): accepted job \(job) as client \(client) (\(examples) examples)")
+        case .trained(let job, let round, let steps, let epsilon):
+            var fields: [String: any Encodable & Sendable] = ["event": "trained", "agent": name, "job": job, "round": round, "steps": steps]
+            if let epsilon { fields["epsilon"] = epsilon }
+            write(fields, text: "\(name): job \(job) round \(round) trained" + (epsilon.map { String(format: " (%d DP-SGD steps, job ε = %.4f)", steps, $0) } ?? ""))
+        case .refused(let job, let round, let reason):
+            var fields: [String: any Encodable & Sendable] = ["event": "refused", "agent": name, "job": job, "reason": reason]
+            if let round { fields["round"] = round }
+            write(fields, text: "\(name): job \(job)" + (round.map { " round \($0)" } ?? "") + ": \(reason)")
         }
     }
 

@@ -1,12 +1,15 @@
 import AgentLink
 import ArgumentParser
 import Foundation
+import Pipeline
 import Provisioning
+import ResultsStore
+import Synchronization
 
 struct OrchestratorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orchestrator",
-        abstract: "Accept agents on the agent port (mutual TLS only) and track heartbeats.",
+        abstract: "Accept agents (mutual TLS only) and run a job's rounds on them.",
         discussion: """
         The orchestrator's end of the agent link (issue 14): a gRPC server on --agent-port that \
         speaks only mutual TLS with the orchestrator's kit. A peer must present a certificate \
@@ -19,8 +22,17 @@ struct OrchestratorCommand: AsyncParsableCommand {
 
           privfed orchestrator --identity kits/orchestrator --agent-port 8002
 
-        `privfed serve --agent-port PORT --identity DIR` runs the same link beside the HTTP API. \
-        Training rounds over the link are not built yet.
+        With --run MANIFEST (federation.deployment: agents) it waits up to join_timeout for \
+        the manifest's dataset.clients agents, offers them the job (client k is the k-th agent by \
+        name; each reads the manifest itself and may decline), runs every round with the training \
+        on the agents' machines, records the job in --db, prints its summary and ends. An agent \
+        that misses round_timeout or leaves is a dropout; fewer than min_clients answers fail the \
+        round, naming who was missing. Plain FedAvg and example-level DP-SGD run this way today.
+
+          privfed orchestrator --identity kits/orchestrator --agent-port 8002 \\
+            --run manifests/agents-quickstart.yaml --db results.sqlite
+
+        `privfed serve --agent-port PORT --identity DIR` runs the same link beside the HTTP API.
         """
     )
 
@@ -28,6 +40,9 @@ struct OrchestratorCommand: AsyncParsableCommand {
     @Option(help: "The address to accept agents on.") var host = "0.0.0.0"
     @Option(help: "The port to accept agents on (0: any free port).") var agentPort = 8002
     @Flag(help: "Print one JSON line per change instead of text.") var json = false
+    @Option(help: ArgumentHelp("Run this job (deployment: agents) on the agents, then end.", valueName: "manifest"))
+    var run: String?
+    @OptionGroup var database: DatabaseOption
 
     func validate() throws {
         guard (0...65535).contains(agentPort) else { throw ValidationError("--agent-port must be in 0...65535, got \(agentPort)") }
@@ -37,12 +52,50 @@ struct OrchestratorCommand: AsyncParsableCommand {
         let server = try reportingErrors {
             try AgentLinkServer(kit: try LoadedKit.load(from: URL(fileURLWithPath: identity)), host: host, port: agentPort)
         }
+        // The job's manifest and database are checked before the port opens.
+        let job = try reportingErrors { try run.map { path -> (AgentJobRun, ResultsDatabase) in
+            let (manifest, text) = try ManifestReader(datasets: DatasetPolicy(verifiesFiles: true)).read(path: path)
+            guard manifest.federation.deployment == .agents else { throw AgentJobRunError.notForAgents(path) }
+            return (AgentJobRun(server: server, manifest: manifest, text: text, path: path), try database.open())
+        } }
         let lines = LinkEventLines(json: json)
-        let stop = SignalTrap(.link).stop
-        do {
-            try await server.run(stop: { stop.signal != nil }) { lines.orchestrator($0) }
-        } catch {
-            try reportingErrors { () throws -> Void in throw error }
+        let trap = SignalTrap(.link)
+        let stop = trap.stop
+        let finished = StopFlag()
+        let link = Task { try await server.run(stop: { stop.signal != nil || finished.isSet }) { lines.orchestrator($0) } }
+        guard let (run, store) = job else {
+            do { try await link.value } catch { try reportingErrors { () throws -> Void in throw error } }
+            return
         }
+        let json = self.json
+        let outcome = await onOwnThread {
+            var service = JobService(database: store)
+            service.stopRequest = stop
+            let progress: any JobProgress = json ? JobEventLines(lines: LinkEventLines(json: true))
+                : ProgressBar(enabled: isatty(STDERR_FILENO) == 1)
+            return Result { try run.run(service: service, progress: progress) }
+        }
+        finished.set()
+        _ = try? await link.value
+        try reportingErrors {
+            let summary = try outcome.get()
+            if json { lines.write(["event": "finished", "job": summary], text: "") } else { for line in JobSummaryText.lines(summary) { print(line) } }
+        }
+    }
+}
+
+/// Set once when the orchestrator's job has ended, so its link closes.
+final class StopFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
+    func set() { value.store(true, ordering: .sequentiallyConsistent) }
+}
+
+/// Runs `body` on a thread of its own (the job runner blocks; the concurrency pool must not).
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        let thread = Thread { continuation.resume(returning: body()) }
+        thread.stackSize = 16 << 20
+        thread.start()
     }
 }

@@ -1,0 +1,80 @@
+import AgentLink
+import Foundation
+import Pipeline
+import Synchronization
+
+/// A job's clients as agents on the link: client k is `agents[k]`. The runner is synchronous and
+/// runs on a thread of its own, so each round's calls are made as concurrent tasks and the runner
+/// waits for them all (`blocking`): the agents train at the same time, and the round lasts as long
+/// as its slowest agent or its deadline.
+final class LinkedClients: RemoteClients {
+    let calls: AgentCalls
+    let agents: [String]
+    let jobId: UInt64
+    let manifestText: String
+
+    init(calls: AgentCalls, agents: [String], jobId: Int64, manifestText: String) {
+        self.calls = calls; self.agents = agents; self.jobId = UInt64(jobId); self.manifestText = manifestText
+    }
+
+    func agent(of client: Int) -> String { agents[client] }
+
+    func train(_ work: RoundWork, clients: [Int], deadline: Duration) -> [Int: Result<TrainReply, RemoteFailure>] {
+        let requests = clients.map {
+            ($0, TrainRequest(jobId: jobId, client: $0, round: work.round, learningRate: work.learningRate, noiseMultiplier: work.noiseMultiplier,
+                              manifestText: manifestText, global: work.global))
+        }
+        return Self.callAll(calls, requests.map { ($0.0, agents[$0.0], $0.1.encoded()) }, timeout: deadline) { try TrainReply.decode($0) }
+    }
+
+    /// Offers job `jobId` to each agent (as client k = its position) and collects its acceptance.
+    static func offer(_ calls: AgentCalls, agents: [String], jobId: Int64, manifestText: String,
+                      timeout: Duration) -> [Int: Result<JobAcceptance, RemoteFailure>] {
+        let offers = agents.enumerated().map { ($0.offset, $0.element, JobOffer(jobId: UInt64(jobId), client: $0.offset, manifestText: manifestText).encoded()) }
+        return callAll(calls, offers, timeout: timeout) { try JobAcceptance.decode($0) }
+    }
+
+    /// Calls every (client, agent, body) at once and decodes each reply; a failed call or an
+    /// undecodable reply is that client's failure.
+    static func callAll<Reply: Sendable>(_ calls: AgentCalls, _ requests: [(Int, String, [UInt8])], timeout: Duration,
+                                         decode: @escaping @Sendable ([UInt8]) throws -> Reply) -> [Int: Result<Reply, RemoteFailure>] {
+        blocking {
+            await withTaskGroup(of: (Int, Result<Reply, RemoteFailure>).self) { group in
+                for (client, agent, body) in requests {
+                    group.addTask {
+                        do { return (client, .success(try decode(try await calls.call(agent, body: body, timeout: timeout)))) } catch {
+                            return (client, .failure(RemoteFailure(Self.reason(error))))
+                        }
+                    }
+                }
+                var results: [Int: Result<Reply, RemoteFailure>] = [:]
+                for await (client, result) in group { results[client] = result }
+                return results
+            }
+        }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if case AgentLinkError.callFailed(_, let reason) = error { return reason }
+        return "its reply does not read: \(error)"
+    }
+}
+
+/// Runs `body` as a task and waits for it on the calling thread, which must not be one of the
+/// concurrency pool's (the runner's own thread).
+func blocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
+    let done = DispatchSemaphore(value: 0)
+    let box = Outcome<T>()
+    Task {
+        let value = await body()
+        box.value.withLock { $0 = value }
+        done.signal()
+    }
+    done.wait()
+    return box.value.withLock { $0! }
+}
+
+/// Where `blocking`'s task leaves its value for the waiting thread.
+private final class Outcome<T: Sendable>: Sendable {
+    let value = Mutex<T?>(nil)
+}

@@ -1,0 +1,212 @@
+import Foundation
+import GRDB
+import ResultsStore
+import TestSupport
+import XCTest
+
+/// Jobs whose clients are agents (issue 14), as deployed: `privfed provision` kits, shards from
+/// `privfed partition export`, `privfed orchestrator --run` and three `privfed agent` processes
+/// on loopback. What is attacked or broken: an agent killed mid-job (a dropout, or below
+/// min_clients a failed round that names it), an agent restarted (it rejoins), an orchestrator
+/// that asks for more privacy than an agent's own budget allows (refused by the agent), and the
+/// orchestrator's database read table by table for anything that belongs to an agent.
+final class AgentJobProcessTests: XCTestCase {
+    var root: URL!
+    var port = 0
+    var kits: URL { root.appendingPathComponent("kits") }
+    var database: String { root.appendingPathComponent("orchestrator.sqlite").path }
+
+    override func setUpWithError() throws {
+        root = URL(fileURLWithPath: try scratchDirectory(prefix: "agent-job"))
+        port = LoopbackSocket.freePort()
+        let outcome = try PrivfedProcess(database: database)
+            .run(["provision", "--out", kits.path, "--agents", "3", "--host", "127.0.0.1", "--port", "\(port)"], usesDatabase: false)
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
+
+    /// A 3-client job on 900 training images; `federation` lines go under `federation:`, `extra` after it.
+    func manifest(name: String, rounds: Int, federation: String, extra: String = "", batchSize: Int = 50, learningRate: Double = 0.1) throws -> String {
+        let text = smallMNISTManifest(name: name, seed: 7, clients: 3, trainExamples: 900, testExamples: 1000, rounds: rounds,
+                                      clientsPerRound: 3, batchSize: batchSize, learningRate: learningRate,
+                                      extra: "  deployment: agents\n  join_timeout: 60\n" + federation + "\n" + extra)
+        let path = root.appendingPathComponent("\(name).yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// The same job simulated in one process, for the accuracy it should reach.
+    func simulatedTwin(of path: String) throws -> Double {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let twin = text.split(separator: "\n").filter { !$0.contains("deployment:") && !$0.contains("join_timeout") && !$0.contains("min_clients")
+            && !$0.contains("round_timeout") }.joined(separator: "\n")
+        let twinPath = path.replacingOccurrences(of: ".yaml", with: "-twin.yaml")
+        try twin.write(toFile: twinPath, atomically: true, encoding: .utf8)
+        let outcome = try PrivfedProcess(database: root.appendingPathComponent("twin.sqlite").path).run(["run", twinPath, "--json"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as! [String: Any]
+        return summary["accuracy"] as! Double
+    }
+
+    func export(_ path: String) throws {
+        let outcome = try PrivfedProcess(database: database).run(["partition", "export", path, "--out", root.appendingPathComponent("shards").path],
+                                                                 usesDatabase: false)
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    }
+
+    func startOrchestrator(_ manifest: String) throws -> LinkProcess {
+        let orchestrator = try LinkProcess(["orchestrator", "--identity", kits.appendingPathComponent("orchestrator").path, "--host", "127.0.0.1",
+                                            "--agent-port", "\(port)", "--run", manifest, "--db", database, "--json"])
+        XCTAssertNotNil(orchestrator.waitForEvent(["event": "listening"], timeout: 20), "orchestrator: \(orchestrator.stderr)")
+        return orchestrator
+    }
+
+    func startAgent(_ k: Int, _ extra: [String] = []) throws -> LinkProcess {
+        try LinkProcess(["agent", "--identity", kits.appendingPathComponent("agent-\(k)").path,
+                         "--data", root.appendingPathComponent("shards/client-\(k)").path, "--heartbeat", "0.2", "--json"] + extra)
+    }
+
+    /// The orchestrator's final summary line (`{"event": "finished", "job": {...}}`), waiting for its exit.
+    func finish(_ orchestrator: LinkProcess, timeout: Double = 120) -> (status: Int32, job: [String: Any]?) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while orchestrator.process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        orchestrator.end()
+        return (orchestrator.process.terminationStatus, orchestrator.waitForEvent(["event": "finished"], timeout: 1)?["job"] as? [String: Any])
+    }
+
+    func metrics(_ name: String) throws -> [(round: Int, client: Int?, value: Double)] {
+        let db = try ResultsDatabase.forReading(path: database)
+        return try db.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT round, client, value FROM metrics WHERE name = ? ORDER BY round, client", arguments: [name])
+                .map { ($0["round"], $0["client"], $0["value"]) }
+        }
+    }
+
+    func testAPlainFedAvgJobTrainsOnThreeAgentsAsWellAsItsSimulatedTwin() throws {
+        let path = try manifest(name: "agents-plain", rounds: 3, federation: "")
+        try export(path)
+        let orchestrator = try startOrchestrator(path)
+        let agents = try (0..<3).map { try startAgent($0) }
+        let (status, job) = finish(orchestrator)
+        XCTAssertEqual(status, 0, orchestrator.stderr)
+        XCTAssertEqual(job?["status"] as? String, "succeeded", orchestrator.stderr)
+        let accuracy = try XCTUnwrap(job?["accuracy"] as? Double)
+        let twin = try simulatedTwin(of: path)
+        XCTAssertGreaterThan(accuracy, twin - 0.03, "agents \(accuracy), simulated \(twin)")
+        XCTAssertEqual(try metrics("agents_answered").map(\.value), [3, 3, 3])
+        for (k, agent) in agents.enumerated() {
+            XCTAssertEqual(agent.count(["event": "trained"]), 3, "agent-\(k): \(agent.lines)")
+            agent.end()
+        }
+    }
+
+    /// The orchestrator asks agent-2 for rounds its own budget (ε = 2.4 over all its jobs, where the job plans 3) cannot
+    /// pay for: agent-2 trains until its ledger would pass it, then refuses, and the round goes on
+    /// without it (min_clients = 2). Its ledger and the orchestrator's agree on what it released.
+    func testAnAgentRefusesPastItsOwnBudgetWhateverTheOrchestratorAsks() throws {
+        let path = try manifest(name: "agents-dp", rounds: 4, federation: "  min_clients: 2",
+                                extra: "privacy:\n  differential_privacy: true\n  epsilon: 3.0\n  delta: 1e-4\n  max_grad_norm: 1.0",
+                                batchSize: 60, learningRate: 0.5)
+        try export(path)
+        let orchestrator = try startOrchestrator(path)
+        let agents = try (0..<3).map { try startAgent($0, $0 == 2 ? ["--budget-epsilon", "2.4", "--budget-delta", "1e-4"] : ["--budget-epsilon", "3", "--budget-delta", "1e-4"]) }
+        let (status, job) = finish(orchestrator)
+        XCTAssertEqual(status, 0, orchestrator.stderr)
+        XCTAssertEqual(job?["status"] as? String, "succeeded", orchestrator.stderr)
+        let refused = agents[2].events.filter { $0["event"] as? String == "refused" }
+        XCTAssertFalse(refused.isEmpty, "agent-2 never refused: \(agents[2].lines)")
+        XCTAssertTrue((refused.first?["reason"] as? String ?? "").contains("past its budget ε = 2.4"), "\(refused)")
+        let trained = agents[2].count(["event": "trained"])
+        XCTAssertGreaterThan(trained, 0)
+        XCTAssertLessThan(trained, 4)
+        let ledgerLines = try String(contentsOf: kits.appendingPathComponent("agent-2/state/ledger.jsonl"), encoding: .utf8)
+            .split(separator: "\n")
+        XCTAssertEqual(ledgerLines.count, trained, "one ledger line per release")
+        let db = try ResultsDatabase.forReading(path: database)
+        let released = try db.writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM privacy_ledger WHERE party = 'client/2' AND decision = 'released'")
+        }
+        XCTAssertEqual(released, trained, "the orchestrator's ledger records exactly the releases agent-2 made")
+        XCTAssertEqual(try metrics("dropouts").map(\.value).reduce(0, +), Double(4 - trained))
+        for agent in agents { agent.end() }
+        try assertTheOrchestratorHoldsNothingOfTheAgents()
+    }
+
+    /// Every cell of every table of the orchestrator's database, read as text: no agent's secret
+    /// root (from its own state folder) appears, and no metric is one only a client's private data
+    /// could give (its loss, its realised batch sizes, its update's norm).
+    func assertTheOrchestratorHoldsNothingOfTheAgents() throws {
+        var roots: [String] = []
+        for k in 0..<3 {
+            let state = kits.appendingPathComponent("agent-\(k)/state")
+            for file in try FileManager.default.contentsOfDirectory(atPath: state.path) where file.hasSuffix(".secrets.json") {
+                let object = try JSONSerialization.jsonObject(with: Data(contentsOf: state.appendingPathComponent(file))) as! [String: Any]
+                roots += (object["roots"] as! [String: String]).values
+            }
+        }
+        XCTAssertEqual(roots.count, 3)
+        let db = try ResultsDatabase.forReading(path: database)
+        try db.writer.read { db in
+            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+            for table in tables {
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\"") {
+                    for value in row.databaseValues {
+                        let text: String
+                        switch value.storage {
+                        case .string(let s): text = s
+                        case .blob(let data): text = data.map { String(format: "%02x", $0) }.joined()
+                        default: continue
+                        }
+                        for root in roots { XCTAssertFalse(text.contains(root), "table \(table) holds an agent's root") }
+                    }
+                }
+            }
+            let names = Set(try String.fetchAll(db, sql: "SELECT DISTINCT name FROM metrics"))
+            XCTAssertTrue(names.isDisjoint(with: ["train_loss", "mean_batch_size", "update_norm"]), "\(names)")
+        }
+    }
+
+    /// agent-1 is killed (SIGKILL) once the job is under way: with min_clients = 2 the rounds go
+    /// on with the other two; started again, agent-1 rejoins and trains the rounds after.
+    func testAKilledAgentIsADropoutAndRejoinsWhenRestarted() throws {
+        let path = try manifest(name: "agents-dropout", rounds: 400, federation: "  min_clients: 2\n  round_timeout: 20")
+        try export(path)
+        let orchestrator = try startOrchestrator(path)
+        var agents = try (0..<3).map { try startAgent($0) }
+        XCTAssertNotNil(orchestrator.waitForEvent(["event": "round"], timeout: 60), orchestrator.stderr)
+        agents[1].end()
+        XCTAssertNotNil(orchestrator.waitForEvent(["event": "lost"], timeout: 20) ?? orchestrator.waitForEvent(["event": "disconnected"], timeout: 1))
+        Thread.sleep(forTimeInterval: 0.5)
+        agents[1] = try startAgent(1)
+        XCTAssertNotNil(agents[1].waitForEvent(["event": "trained"], timeout: 60), "agent-1 never trained again: \(agents[1].lines)")
+        let (status, job) = finish(orchestrator, timeout: 300)
+        XCTAssertEqual(status, 0, orchestrator.stderr)
+        XCTAssertEqual(job?["status"] as? String, "succeeded", orchestrator.stderr)
+        let answered = try metrics("agents_answered").map(\.value)
+        XCTAssertEqual(answered.count, 400)
+        XCTAssertTrue(answered.contains(2), "some round went on without agent-1")
+        XCTAssertEqual(answered.last, 3, "agent-1 is back by the last round")
+        for agent in agents { agent.end() }
+    }
+
+    /// Below quorum (every client needed) a killed agent fails the round; the job ends `failed`
+    /// with a message naming the missing agent, never left `running`.
+    func testBelowQuorumTheRoundFailsNamingTheMissingAgent() throws {
+        let path = try manifest(name: "agents-quorum", rounds: 400, federation: "  round_timeout: 20")
+        try export(path)
+        let orchestrator = try startOrchestrator(path)
+        let agents = try (0..<3).map { try startAgent($0) }
+        XCTAssertNotNil(orchestrator.waitForEvent(["event": "round"], timeout: 60), orchestrator.stderr)
+        agents[1].end()
+        let (status, _) = finish(orchestrator, timeout: 120)
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(orchestrator.stderr.contains("agent-1 ("), orchestrator.stderr)
+        XCTAssertTrue(orchestrator.stderr.contains("2 of 3 agents answered"), orchestrator.stderr)
+        let db = try ResultsDatabase.forReading(path: database)
+        let row = try db.writer.read { db in try Row.fetchOne(db, sql: "SELECT status, error FROM jobs") }
+        XCTAssertEqual(row?["status"] as String?, "failed")
+        XCTAssertTrue((row?["error"] as String? ?? "").contains("agent-1"))
+        for agent in agents { agent.end() }
+    }
+}
