@@ -27,7 +27,11 @@ struct DatasetAudit {
         var problems: [String] = []
         var atHand = 0
         let byName = Dictionary(recorded.map { ($0.file, $0) }) { first, _ in first }
-        for (file, published) in PublishedChecksums.mnist.sorted(by: { $0.key < $1.key }) {
+        // With agents the training files are on the agents' machines, each checked by its agent
+        // against its own SHA256SUMS; the orchestrator loaded (and recorded) the test files only.
+        let agents = manifest.federation.deployment == .agents
+        let expected = PublishedChecksums.mnist.filter { !agents || $0.key.hasPrefix("t10k") }
+        for (file, published) in expected.sorted(by: { $0.key < $1.key }) {
             guard let record = byName[file] else { problems.append("the job recorded no \(file)"); continue }
             if record.sha256 != published {
                 problems.append("the job trained on \(record.path) with SHA-256 \(record.sha256) (\(record.bytes) bytes); the published SHA-256 is \(published)")
@@ -46,7 +50,8 @@ struct DatasetAudit {
         let folder = ((recorded.first?.path ?? "") as NSString).deletingLastPathComponent
         return AuditFinding("dataset_checksums", true, "the \(recorded.count) MNIST files the job loaded from \(folder) match their published SHA-256"
                             + (atHand == recorded.count ? ", and so do the files there today"
-                               : "; \(recorded.count - atHand) of them are not at hand there today (checked from the record)"))
+                               : "; \(recorded.count - atHand) of them are not at hand there today (checked from the record)")
+                            + (agents ? "; the training data is on the agents' machines, each folder checked by its agent against its own SHA256SUMS" : ""))
     }
 
     /// Today's files at `directory` against the published checksums (a job not yet set up).

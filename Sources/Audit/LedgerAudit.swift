@@ -38,15 +38,20 @@ struct LedgerAudit {
     /// round that was interrupted after its releases and re-executed by a resumption (table
     /// `resumptions`) may carry one extra row per re-execution for any party: the interrupted
     /// releases stayed spent and the fresh ones are new spends (docs/deployment.md, Crash safety and resume).
+    /// An agent that dropped out of a round (its `local_train` metric `dropout`, `deployment:
+    /// agents`) released nothing that round and must have no row.
     func completeness(jobId: Int64, rows: [LedgerRow], unit: PrivacyUnit) throws -> AuditFinding {
-        let (rounds, reruns) = try database.writer.read { db in
+        let (rounds, reruns, dropped) = try database.writer.read { db in
             (try Row.fetchAll(db, sql: "SELECT round, selected_clients FROM rounds WHERE job_id = ? AND round > 0 AND status IN ('released', 'succeeded') ORDER BY round",
                               arguments: [jobId]),
              try Row.fetchAll(db, sql: """
                 SELECT checkpoint_round + 1 AS round, count(*) AS n FROM resumptions
                 WHERE job_id = ? AND randomness = 'secure' AND interrupted_releases > 0 GROUP BY checkpoint_round
-                """, arguments: [jobId]))
+                """, arguments: [jobId]),
+             try Row.fetchAll(db, sql: "SELECT round, client FROM metrics WHERE job_id = ? AND stage = 'local_train' AND name = 'dropout' AND client IS NOT NULL",
+                              arguments: [jobId]).map { "\($0["round"] as Int)/client/\($0["client"] as Int)" })
         }
+        let droppedOut = Set(dropped)
         let rerunCount = Dictionary(uniqueKeysWithValues: reruns.map { ($0["round"] as Int, $0["n"] as Int) })
         var problems: [String] = []
         var expectedCount = 0
@@ -54,7 +59,7 @@ struct LedgerAudit {
             let r: Int = round["round"]
             let extra = rerunCount[r] ?? 0
             let selected = (try? JSONDecoder().decode([Int].self, from: Data((round["selected_clients"] as String).utf8))) ?? []
-            let parties = unit == .client ? ["aggregator"] : selected.map { "client/\($0)" }
+            let parties = unit == .client ? ["aggregator"] : selected.map { "client/\($0)" }.filter { !droppedOut.contains("\(r)/\($0)") }
             expectedCount += parties.count
             let present = rows.filter { $0.entry.round == r && $0.entry.decision == "released" }.map(\.entry.party)
             for party in parties where !(1...(1 + extra)).contains(present.filter({ $0 == party }).count) {
@@ -64,7 +69,8 @@ struct LedgerAudit {
                 problems.append("round \(r): ledger row for \(party), which released nothing that round")
             }
         }
-        let rerunNote = rerunCount.isEmpty ? "" : "; rounds \(rerunCount.keys.sorted().map(String.init).joined(separator: ", ")) were re-executed in secure mode after an interruption and their interrupted releases stay counted"
+        let dropNote = droppedOut.isEmpty ? "" : "; \(droppedOut.count) dropouts released nothing and have no row"
+        let rerunNote = dropNote + (rerunCount.isEmpty ? "" : "; rounds \(rerunCount.keys.sorted().map(String.init).joined(separator: ", ")) were re-executed in secure mode after an interruption and their interrupted releases stay counted")
         return problems.isEmpty
             ? AuditFinding("ledger_complete", true, "\(expectedCount) releases over \(rounds.count) rounds each have their ledger row" + rerunNote)
             : AuditFinding("ledger_complete", false, problems.prefix(5).joined(separator: "; ") + (problems.count > 5 ? " (and \(problems.count - 5) more)" : ""))

@@ -131,6 +131,10 @@ final class AgentJobProcessTests: XCTestCase {
         XCTAssertEqual(try metrics("dropouts").map(\.value).reduce(0, +), Double(4 - trained))
         for agent in agents { agent.end() }
         try assertTheOrchestratorHoldsNothingOfTheAgents()
+        // The orchestrator's records of the job pass its audit: the ledger against the plan the
+        // agents' reported counts give, its chain and signatures, the test files it loaded.
+        let audit = try PrivfedProcess(database: database).run(["audit", "1"])
+        XCTAssertEqual(audit.status, 0, audit.stdout + audit.stderr)
     }
 
     /// Every cell of every table of the orchestrator's database, read as text: no agent's secret

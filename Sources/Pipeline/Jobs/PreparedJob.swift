@@ -130,7 +130,9 @@ public struct PreparedJob: Sendable {
     /// A `deployment: agents` job as the orchestrator holds it: the test set (from the manifest's
     /// dataset folder) for evaluation, the model initialised from the seed, and the agents' example
     /// counts (`examples[k]` for client k, as each agent reported it) for the privacy plan. No
-    /// training data and no client root: those are on the agents' machines. The orchestrator's
+    /// training data and no client root: those are on the agents' machines. Client k's shard is
+    /// recorded as 0..<n_k, indices into its own folder, so the partition the audit derives the
+    /// plan from has the counts the agents reported. The orchestrator's
     /// own parties (aggregator and the like) get fresh roots.
     public static func prepareForAgents(_ manifest: JobManifest, secrets: JobSecrets, examples: [Int], baseDirectory: String? = nil) throws -> PreparedJob {
         precondition(manifest.federation.deployment == .agents && examples.count == manifest.dataset.clients)
@@ -155,7 +157,8 @@ public struct PreparedJob: Sendable {
                                         value: plan.noiseMultiplier, unit: "sigma"))
         }
         return PreparedJob(manifest: manifest, publicStreams: streams, secrets: secrets, train: LabeledImages(pixels: [], labels: []), test: test,
-                           datasetFiles: mnist.sources.filter { $0.file.hasPrefix("t10k") }, shards: [], architecture: architecture,
+                           datasetFiles: mnist.sources.filter { $0.file.hasPrefix("t10k") }, shards: examples.map { Array(0..<$0) },
+                           architecture: architecture,
                            initialParameters: initial, privacyPlan: plan, setupRuns: runs, setupMetrics: metrics)
     }
 

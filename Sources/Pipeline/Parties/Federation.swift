@@ -18,7 +18,9 @@ public struct Federation: Sendable {
     public init(job: PreparedJob) {
         let secrets = job.secrets
         let parties = Party.all(in: job.manifest)  // in party order
-        clients = job.shards.indices.map { ClientDevice(index: $0, shard: job.shards[$0], streams: secrets.streams(for: .client($0))) }
+        // Agents' clients are on their own machines: the orchestrator holds no device of theirs.
+        clients = job.manifest.federation.deployment == .agents ? []
+            : job.shards.indices.map { ClientDevice(index: $0, shard: job.shards[$0], streams: secrets.streams(for: .client($0))) }
         shareHolders = parties.compactMap { party -> ShareHolderDevice? in
             guard case .shareHolder(let h) = party else { return nil }
             return ShareHolderDevice(index: h, streams: secrets.streams(for: party))
