@@ -98,6 +98,7 @@ let package = Package(
         .executableTarget(name: "privfed", dependencies: [
             "AgentLink", "Service", "Provisioning", "Pipeline", "Audit", "ResultsStore", "Learning", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         /// Fixtures the test targets share (repository paths, scratch databases, small job manifests,
         /// running a job, the built `privfed` binary). A regular target, so it imports Pipeline plainly.

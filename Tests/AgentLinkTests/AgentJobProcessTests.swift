@@ -213,4 +213,23 @@ final class AgentJobProcessTests: XCTestCase {
         XCTAssertTrue((row?["error"] as String? ?? "").contains("agent-1"))
         for agent in agents { agent.end() }
     }
+
+    /// `privfed bench federation` on a small job: both runs finish, the round times are measured,
+    /// and each agent's frames per round are the model's size to it and its update from it.
+    func testTheFederationBenchRunsTheJobBothWaysAndReportsTheFramesPerAgent() throws {
+        let path = root.appendingPathComponent("bench.yaml").path
+        try smallMNISTManifest(name: "bench", seed: 5, clients: 2, trainExamples: 400, testExamples: 200, rounds: 2, clientsPerRound: 2)
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let outcome = try PrivfedProcess(database: database).run(["bench", "federation", "--agents", "2", "--manifest", path, "--json"],
+                                                                 usesDatabase: false)
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any], outcome.stdout)
+        XCTAssertEqual(result["agents"] as? Int, 2)
+        XCTAssertGreaterThan(result["simulated_round_seconds"] as? Double ?? 0, 0)
+        XCTAssertGreaterThan(result["agents_round_seconds"] as? Double ?? 0, 0)
+        // The MLP's 101,770 float32 parameters in one frame each way (plus headers and counts).
+        XCTAssertEqual(result["bytes_to_agent_per_round"] as? Double ?? 0, 407_108, accuracy: 1)
+        XCTAssertEqual(result["bytes_from_agent_per_round"] as? Double ?? 0, 407_122, accuracy: 1)
+        XCTAssertNotNil(result["agents_accuracy"] as? Double)
+    }
 }

@@ -9,6 +9,6 @@ struct BenchCommand: ParsableCommand {
           swift run -c release privfed bench …
         """,
         subcommands: [BenchTrainCommand.self, BenchNoiseCommand.self, BenchHECommand.self, BenchAggregateCommand.self,
-                      BenchServeCommand.self]
+                      BenchServeCommand.self, BenchFederationCommand.self]
     )
 }
