@@ -9,10 +9,18 @@ final class LinkProcess: @unchecked Sendable {
     private var output = ""
     private var errors = ""
 
-    init(_ arguments: [String]) throws {
+    /// `privfed ARGUMENTS`, or with `wrapper` (e.g. `["/usr/sbin/ip", "netns", "exec", "ns"]`)
+    /// `WRAPPER… privfed ARGUMENTS`.
+    init(_ arguments: [String], wrapper: [String] = []) throws {
         process = Process()
-        process.executableURL = try PrivfedProcess.locate()
-        process.arguments = arguments
+        let privfed = try PrivfedProcess.locate()
+        if let tool = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = Array(wrapper.dropFirst()) + [privfed.path] + arguments
+        } else {
+            process.executableURL = privfed
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = repositoryRoot
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
