@@ -66,13 +66,13 @@ let package = Package(
         ], resources: [.embedInCode("Migrations")]),
         .target(name: "Pipeline", dependencies: [
             "BuildStamp", "Learning", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "ResultsStore", "Randomness", "Wire",
-            "DatasetProvenance",
+            "DatasetProvenance", "Provisioning",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Audit", dependencies: [
-            "Pipeline", "ResultsStore", "Learning", "DifferentialPrivacy", "HomomorphicEncryption",
+            "Pipeline", "ResultsStore", "Learning", "DifferentialPrivacy", "HomomorphicEncryption", "Provisioning",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "Service", dependencies: [

@@ -11,11 +11,14 @@ public final class AgentCalls: Sendable {
     private struct Session {
         var id: UInt64
         var outbound: AsyncStream<[UInt8]>.Continuation
+        /// The certificate the session's TLS handshake verified (PEM): what its signatures are checked against.
+        var certificatePEM: String
     }
     private struct Pending {
         var agent: String
         var session: UInt64
-        var continuation: CheckedContinuation<[UInt8], any Error>
+        var certificatePEM: String
+        var continuation: CheckedContinuation<LinkAnswer, any Error>
     }
     private struct State {
         var sessions: [String: Session] = [:]
@@ -29,11 +32,11 @@ public final class AgentCalls: Sendable {
     /// Opens `agent`'s session `session` and returns the frames the handler must write to it, in
     /// order. A newer session replaces an older one (an agent that reconnected); the older one's
     /// calls fail.
-    func open(_ agent: String, session: UInt64) -> (frames: AsyncStream<[UInt8]>, outbound: AsyncStream<[UInt8]>.Continuation) {
+    func open(_ agent: String, session: UInt64, certificatePEM: String) -> (frames: AsyncStream<[UInt8]>, outbound: AsyncStream<[UInt8]>.Continuation) {
         let (frames, outbound) = AsyncStream.makeStream(of: [UInt8].self)
         let replaced = state.withLock { state -> [Pending] in
             let old = state.sessions[agent]
-            state.sessions[agent] = Session(id: session, outbound: outbound)
+            state.sessions[agent] = Session(id: session, outbound: outbound, certificatePEM: certificatePEM)
             old?.outbound.finish()
             return old.map { Self.take(session: $0.id, from: &state) } ?? []
         }
@@ -64,14 +67,15 @@ public final class AgentCalls: Sendable {
         if let failure = reply.failure {
             call.continuation.resume(throwing: AgentLinkError.callFailed(agent: agent, reason: failure))
         } else {
-            call.continuation.resume(returning: reply.body)
+            call.continuation.resume(returning: LinkAnswer(body: reply.body, certificatePEM: call.certificatePEM))
         }
     }
 
-    /// Sends `body` to `agent` and waits for its reply, at most `timeout`.
+    /// Sends `body` to `agent` and waits for its reply, at most `timeout`; the answer carries the
+    /// certificate of the session it came on.
     /// - Throws: `AgentLinkError.callFailed` naming the agent and why (not on the link, its stream
     ///   ended, its own refusal, or no answer in time).
-    public func call(_ agent: String, body: [UInt8], timeout: Duration) async throws -> [UInt8] {
+    public func call(_ agent: String, body: [UInt8], timeout: Duration) async throws -> LinkAnswer {
         let id = state.withLock { state -> UInt64 in
             defer { state.nextCall += 1 }
             return state.nextCall
@@ -84,7 +88,7 @@ public final class AgentCalls: Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             let sent = state.withLock { state -> Bool in
                 guard let session = state.sessions[agent] else { return false }
-                state.pending[id] = Pending(agent: agent, session: session.id, continuation: continuation)
+                state.pending[id] = Pending(agent: agent, session: session.id, certificatePEM: session.certificatePEM, continuation: continuation)
                 session.outbound.yield(LinkRequest(id: id, body: body).encoded())
                 return true
             }
@@ -108,4 +112,10 @@ public final class AgentCalls: Sendable {
     static func seconds(_ duration: Duration) -> String {
         String(format: "%g", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
     }
+}
+
+/// An agent's reply to a call, with the certificate its session's TLS handshake verified.
+public struct LinkAnswer: Sendable {
+    public var body: [UInt8]
+    public var certificatePEM: String
 }

@@ -30,10 +30,12 @@ struct AgentLinkService: RegistrableRPCService {
         }
     }
 
-    /// The peer the TLS handshake verified, or nil (no certificate reached the handler).
-    static func peer(_ context: ServerContext) -> Participant? {
-        guard let tls = context.transportSpecific as? HTTP2ServerTransport.Posix.Context, let certificate = tls.peerCertificate else { return nil }
-        return try? Participant(subject: certificate.subject)
+    /// The peer the TLS handshake verified and its certificate (PEM), or nil (no certificate
+    /// reached the handler).
+    static func peer(_ context: ServerContext) -> (participant: Participant, certificatePEM: String)? {
+        guard let tls = context.transportSpecific as? HTTP2ServerTransport.Posix.Context, let certificate = tls.peerCertificate,
+              let participant = try? Participant(subject: certificate.subject), let pem = ParticipantSignature.pem(certificate) else { return nil }
+        return (participant, pem)
     }
 
     /// Why `hello` from `peer` is refused, or nil.
@@ -45,7 +47,7 @@ struct AgentLinkService: RegistrableRPCService {
     }
 
     func connect(_ request: StreamingServerRequest<[UInt8]>, context: ServerContext) -> StreamingServerResponse<[UInt8]> {
-        guard let peer = Self.peer(context) else {
+        guard let (peer, certificatePEM) = Self.peer(context) else {
             return StreamingServerResponse(error: RPCError(code: .unauthenticated, message: "no verified client certificate"))
         }
         return StreamingServerResponse { writer in
@@ -63,7 +65,7 @@ struct AgentLinkService: RegistrableRPCService {
             report(.registry(joined))
             // One writer per stream: heartbeat echoes and the orchestrator's calls go through the
             // session's queue, drained here while the loop below reads.
-            let (queue, outbound) = calls.open(hello.name, session: session)
+            let (queue, outbound) = calls.open(hello.name, session: session, certificatePEM: certificatePEM)
             let name = hello.name
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { for await frame in queue { try await writer.write(frame) } }

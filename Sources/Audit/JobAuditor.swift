@@ -74,6 +74,7 @@ public struct JobAuditor {
         let metrics = try database.metrics(jobId: jobId)
         findings += try HEKeyAudit(database: database).findings(job: job, manifest: manifest, metrics: metrics)
         if let mpc = SecureAggregationAudit().finding(job: job, manifest: manifest, metrics: metrics) { findings.append(mpc) }
+        if let manifest, let uploads = try UploadSignatureAudit(database: database).finding(job: job, manifest: manifest) { findings.append(uploads) }
 
         // 6. Re-execution.
         if reproduce {

@@ -126,6 +126,25 @@ extension ResultsDatabase {
             try db.execute(sql: "INSERT INTO artifacts (job_id, round, kind, sha256, bytes) VALUES (?, ?, ?, ?, ?)",
                            arguments: [jobId, a.round, a.kind, a.sha256, a.bytes])
         }
+        for u in batch.uploads {
+            try db.execute(sql: """
+                INSERT INTO upload_signatures (job_id, round, client, agent, delta_sha256, signature, certificate, verdict)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [jobId, u.round, u.client, u.agent, u.deltaSha256, u.signature, u.certificatePEM, u.verdict])
+        }
+    }
+
+    /// The agents' uploads recorded for job `jobId`, by round and client.
+    public func uploads(jobId: Int64) throws -> [UploadRecord] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT round, client, agent, delta_sha256, signature, certificate, verdict FROM upload_signatures
+                WHERE job_id = ? ORDER BY round, client, rowid
+                """, arguments: [jobId]).map {
+                UploadRecord(round: $0["round"], client: $0["client"], agent: $0["agent"], deltaSha256: $0["delta_sha256"],
+                             signature: $0["signature"], certificatePEM: $0["certificate"], verdict: $0["verdict"])
+            }
+        }
     }
 
     public func job(id: Int64) throws -> JobRecord {

@@ -104,6 +104,24 @@ public struct ArtifactRecord: Codable, Sendable, Equatable {
     }
 }
 
+/// A row of `upload_signatures`: one agent's upload as the orchestrator received it.
+public struct UploadRecord: Codable, Sendable, Equatable {
+    public var round: Int
+    public var client: Int
+    public var agent: String
+    public var deltaSha256: String
+    public var signature: String
+    public var certificatePEM: String
+    public var verdict: String
+
+    public init(round: Int, client: Int, agent: String, deltaSha256: String, signature: String, certificatePEM: String, verdict: String) {
+        self.round = round; self.client = client; self.agent = agent; self.deltaSha256 = deltaSha256
+        self.signature = signature; self.certificatePEM = certificatePEM; self.verdict = verdict
+    }
+
+    public static let accepted = "accepted"
+}
+
 /// Everything one round produced, written in one transaction so a round is either wholly
 /// recorded or not at all.
 public struct RoundRecordBatch: Sendable {
@@ -115,6 +133,8 @@ public struct RoundRecordBatch: Sendable {
     public var stageRuns: [StageRunRecord] = []
     public var metrics: [MetricRecord] = []
     public var artifacts: [ArtifactRecord] = []
+    /// The agents' uploads of a `deployment: agents` round, accepted or refused.
+    public var uploads: [UploadRecord] = []
 
     public init(round: Int, status: String = "succeeded", selectedClients: [Int], startedAt: String, finishedAt: String) {
         self.round = round; self.status = status; self.selectedClients = selectedClients

@@ -18,6 +18,7 @@ extension Migration {
             ("0009_job_dependencies.sql", PackageResources._009_job_dependencies_sql),
             ("0010_dataset_files.sql", PackageResources._010_dataset_files_sql),
             ("0011_interrupted_jobs.sql", PackageResources._011_interrupted_jobs_sql),
+            ("0012_upload_signatures.sql", PackageResources._012_upload_signatures_sql),
         ]
         // The files are ours and named NNNN_name.sql in UTF-8; a broken one is a build defect.
         let migrations = compiled.map { try! Migration(file: $0.file, bytes: $0.bytes) }

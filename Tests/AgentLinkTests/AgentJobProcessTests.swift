@@ -135,6 +135,21 @@ final class AgentJobProcessTests: XCTestCase {
         // agents' reported counts give, its chain and signatures, the test files it loaded.
         let audit = try PrivfedProcess(database: database).run(["audit", "1"])
         XCTAssertEqual(audit.status, 0, audit.stdout + audit.stderr)
+        XCTAssertTrue(audit.stdout.contains("pass  upload_signatures"), audit.stdout)
+
+        // The attack: someone with the database file drops the append-only trigger and points a
+        // recorded upload at another delta. The signature no longer covers it, and the audit says so.
+        let copy = root.appendingPathComponent("tampered.sqlite").path
+        try FileManager.default.copyItem(atPath: database, toPath: copy)
+        let tampered = try DatabaseQueue(path: copy)
+        try tampered.write { db in
+            try db.execute(sql: "DROP TRIGGER upload_signatures_append_only_update")
+            try db.execute(sql: "UPDATE upload_signatures SET delta_sha256 = ? WHERE rowid = 1", arguments: [String(repeating: "0", count: 64)])
+        }
+        try tampered.close()
+        let caught = try PrivfedProcess(database: copy).run(["audit", "1"])
+        XCTAssertNotEqual(caught.status, 0)
+        XCTAssertTrue(caught.stdout.contains("FAIL  upload_signatures"), caught.stdout)
     }
 
     /// Every cell of every table of the orchestrator's database, read as text: no agent's secret

@@ -22,7 +22,7 @@ final class AgentDeviceTests: XCTestCase {
         let offer = JobOffer(jobId: 7, client: 2, manifestText: "name: x")
         let acceptance = JobAcceptance(examples: 200, rootCommitment: String(repeating: "ab", count: 32))
         let request = TrainRequest(jobId: 7, client: 2, round: 3, learningRate: 0.1, noiseMultiplier: 1.1, manifestText: "name: x", global: [1, 2, 3])
-        let reply = TrainReply(update: [9, 9], steps: 5, epsilonSpent: 0.7)
+        let reply = TrainReply(update: [9, 9], signature: Array(repeating: 7, count: 64), steps: 5, epsilonSpent: 0.7)
         XCTAssertEqual(try JobOffer.decode(offer.encoded()), offer)
         XCTAssertEqual(try JobAcceptance.decode(acceptance.encoded()), acceptance)
         XCTAssertEqual(try TrainRequest.decode(request.encoded()), request)
@@ -63,7 +63,7 @@ final class AgentDeviceTests: XCTestCase {
     func agent(budget: AgentBudget? = nil, state: String? = nil) throws -> (AgentDevice, String) {
         let mnist = try MNIST.load(directory: repositoryMNIST)
         let state = try state ?? scratchDirectory(prefix: "agent-state") + "/state"
-        return (try AgentDevice(name: "agent-0", data: mnist.train.prefix(200), stateDirectory: state, budget: budget), state)
+        return (try AgentDevice(name: "agent-0", data: mnist.train.prefix(200), stateDirectory: state, budget: budget, sign: { _ in [] }), state)
     }
 
     func request(_ manifest: String, round: Int, sigma: Double) throws -> [UInt8] {

@@ -23,12 +23,15 @@ public final class AgentDevice: Sendable {
     private let serial = Mutex(())
     /// Told of every job message answered or refused (the agent's output lines).
     let report: @Sendable (AgentWorkEvent) -> Void
+    /// Signs an upload's statement with the agent's kit key (`ParticipantSignature`).
+    let sign: @Sendable ([UInt8]) throws -> [UInt8]
 
     /// - Throws: `AgentError.ledger` for a ledger file that is not one; `SecretsError` when the
     ///   state folder cannot be made.
     public init(name: String, data: LabeledImages, stateDirectory: String, budget: AgentBudget?,
-                report: @escaping @Sendable (AgentWorkEvent) -> Void = { _ in }) throws {
+                sign: @escaping @Sendable ([UInt8]) throws -> [UInt8], report: @escaping @Sendable (AgentWorkEvent) -> Void = { _ in }) throws {
         self.name = name; self.data = data; self.stateDirectory = stateDirectory; self.budget = budget; self.report = report
+        self.sign = sign
         do {
             try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
@@ -160,7 +163,9 @@ public final class AgentDevice: Sendable {
                                       round: request.round).delta
         }
         let update = ClientUpdateMessage(client: request.client, round: request.round, sampleCount: data.count, payload: .plain(delta))
-        return TrainReply(update: update.encoded(), steps: steps, epsilonSpent: spent)
+        let statement = UploadStatement(jobId: request.jobId, manifestSha256: job.manifestSha256, round: request.round, client: request.client,
+                                        deltaSha256: Digest.sha256Hex(floats: delta))
+        return TrainReply(update: update.encoded(), signature: try sign(statement.bytes), steps: steps, epsilonSpent: spent)
     }
 
     /// Whether `entry` may be released: within the job's declared budget (the manifest's ε at its

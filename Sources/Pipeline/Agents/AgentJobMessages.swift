@@ -89,22 +89,28 @@ public struct TrainRequest: WireMessage, Equatable {
     }
 }
 
-/// The agent's update for the round (a `ClientUpdateMessage` frame), its DP-SGD steps, and the
-/// ε its own ledger says the job has spent so far (RDP, at the manifest's δ) — public numbers the
-/// aggregator may record.
+/// The agent's update for the round (a `ClientUpdateMessage` frame), its signature on the
+/// upload (`UploadStatement`, with its kit's key), its DP-SGD steps, and the ε its own ledger says
+/// the job has spent so far (RDP, at the manifest's δ) — public numbers the aggregator may record.
 public struct TrainReply: WireMessage, Equatable {
     public static let wireKind = AgentJobKind.trainReply
     public var update: [UInt8]
+    public var signature: [UInt8]
     public var steps: Int
     public var epsilonSpent: Double
 
-    public init(update: [UInt8], steps: Int, epsilonSpent: Double) { self.update = update; self.steps = steps; self.epsilonSpent = epsilonSpent }
+    public init(update: [UInt8], signature: [UInt8], steps: Int, epsilonSpent: Double) {
+        self.update = update; self.signature = signature; self.steps = steps; self.epsilonSpent = epsilonSpent
+    }
 
     public func encodedPayload() -> [UInt8] {
-        var w = WireWriter(); w.blob(update); w.u32(UInt32(steps)); w.u64(epsilonSpent.bitPattern); return w.bytes
+        var w = WireWriter(); w.blob(update); w.blob(signature); w.u32(UInt32(steps)); w.u64(epsilonSpent.bitPattern); return w.bytes
     }
     public static func decodePayload(_ r: inout WireReader) throws -> TrainReply {
-        TrainReply(update: try r.blob("update"), steps: Int(try r.u32("steps")), epsilonSpent: Double(bitPattern: try r.u64("epsilon_spent")))
+        let update = try r.blob("update"), signature = try r.blob("signature")
+        guard signature.count <= 256 else { throw WireError.invalidValue(field: "signature", reason: "\(signature.count) bytes is too long") }
+        return TrainReply(update: update, signature: signature, steps: Int(try r.u32("steps")),
+                          epsilonSpent: Double(bitPattern: try r.u64("epsilon_spent")))
     }
 }
 

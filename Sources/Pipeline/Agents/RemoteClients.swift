@@ -5,10 +5,22 @@
 public protocol RemoteClients: Sendable {
     /// The agent that is client `client`, for messages and records.
     func agent(of client: Int) -> String
+    /// The job as the agents sign it: the orchestrator's job id and the manifest text's SHA-256.
+    var jobId: UInt64 { get }
+    var manifestSha256: String { get }
     /// Sends `work` to every client in `clients` at once (as a `TrainRequest` of the job) and
     /// waits at most `deadline` for their replies. A client without a reply by then — lost, cut
     /// off, refusing, or late — is a dropout, with the reason.
-    func train(_ work: RoundWork, clients: [Int], deadline: Duration) -> [Int: Result<TrainReply, RemoteFailure>]
+    func train(_ work: RoundWork, clients: [Int], deadline: Duration) -> [Int: Result<RemoteUpload, RemoteFailure>]
+}
+
+/// A client's reply as it arrived, with the certificate its session's TLS handshake verified
+/// (what its signature is checked against).
+public struct RemoteUpload: Sendable {
+    public var reply: TrainReply
+    public var certificatePEM: String
+
+    public init(reply: TrainReply, certificatePEM: String) { self.reply = reply; self.certificatePEM = certificatePEM }
 }
 
 /// What a round asks of each client: the broadcast model (a `GlobalModelMessage` frame), the

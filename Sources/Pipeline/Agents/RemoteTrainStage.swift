@@ -1,3 +1,5 @@
+import Provisioning
+import ResultsStore
 import Synchronization
 import Wire
 
@@ -11,6 +13,12 @@ import Wire
 /// received update through the same gate as the simulation: under DP the orchestrator's own
 /// ledger records the release (with the SHA-256 of the delta received) before the update reaches
 /// the aggregator.
+///
+/// Every upload is checked before it counts: it must be the update of that client for that
+/// round, a plain delta of the model's size, and carry the agent's signature on its
+/// `UploadStatement`, made with the key of the certificate its TLS session verified, which must
+/// name that agent. One that fails — a replay of another agent's upload, a forged or missing
+/// signature — is refused, recorded (`upload_signatures`, verdict `refused: …`) and a dropout.
 public struct RemoteTrainStage: RoundStage {
     public let name = StageName.localTrain
     public let scope = StageScope.perClient
@@ -34,11 +42,26 @@ public struct RemoteTrainStage: RoundStage {
         let work = RoundWork(round: state.round, learningRate: state.learningRate, noiseMultiplier: job.privacyPlan?.noiseMultiplier ?? 0,
                              global: global)
         let fed = job.manifest.federation
-        let results = remote.train(work, clients: selected, deadline: .milliseconds(Int(fed.roundTimeoutSeconds * 1000)))
+        let received = remote.train(work, clients: selected, deadline: .milliseconds(Int(fed.roundTimeoutSeconds * 1000)))
+        var results: [Int: Result<Checked, RemoteFailure>] = [:]
+        for client in selected {
+            switch received[client] {
+            case .success(let upload):
+                switch Self.check(upload, client: client, round: state.round, parameters: state.global.parameters.count, remote: remote) {
+                case .success(let checked):
+                    results[client] = .success(checked)
+                    state.uploads.append(checked.record)
+                case .failure(let refusal):
+                    results[client] = .failure(RemoteFailure("refused its upload: \(refusal.reason)"))
+                    if let record = refusal.record { state.uploads.append(record) }
+                }
+            case .failure(let failure): results[client] = .failure(failure)
+            case nil: results[client] = .failure(RemoteFailure("no reply"))
+            }
+        }
         let missing = selected.compactMap { client -> String? in
-            if case .success = results[client] { return nil }
-            let reason = results[client].flatMap { if case .failure(let f) = $0 { return f.reason } else { return nil } } ?? "no reply"
-            return "\(remote.agent(of: client)) (\(reason))"
+            guard case .failure(let failure) = results[client] else { return nil }
+            return "\(remote.agent(of: client)) (\(failure.reason))"
         }
         let answered = selected.count - missing.count
         let least = fed.minClients ?? selected.count
@@ -57,40 +80,73 @@ public struct RemoteTrainStage: RoundStage {
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
         guard let client else { preconditionFailure("local_train runs per client") }
         let broadcast = Double(state.global.encoded().count)
-        guard case .success(let reply) = replies.take(client) else {
+        guard case .success(let checked) = replies.take(client) else {
             return [StageMetric("dropout", 1, "count"), StageMetric("bytes_received", broadcast, "bytes")]
         }
-        let update = try ClientUpdateMessage.decode(reply.update)
-        let agent = job.remoteClients?.agent(of: client) ?? "client \(client)"
-        guard update.client == client, update.round == state.round else {
-            throw PipelineError.stage(name.rawValue, "\(agent) sent an update for client \(update.client), round \(update.round)")
-        }
-        guard case .plain(let delta) = update.payload, delta.count == state.global.parameters.count else {
-            throw PipelineError.stage(name.rawValue, "\(agent) sent an update that is not a plain delta of \(state.global.parameters.count) values")
-        }
         var metrics = [
-            StageMetric("samples", Double(update.sampleCount), "count"),
+            StageMetric("samples", Double(checked.update.sampleCount), "count"),
             StageMetric("bytes_received", broadcast, "bytes"),  // the broadcast, as the client received it
         ]
         if job.privacyPlan != nil {
             let admitted = try state.admitRelease(of: .client(client))
-            state.pend(admitted, released: delta)
+            state.pend(admitted, released: checked.delta)
             metrics += [
-                StageMetric("dp_steps", Double(reply.steps), "count"),
+                StageMetric("dp_steps", Double(checked.reply.steps), "count"),
                 StageMetric("epsilon_spent", admitted.enforcedEpsilonSpent, "epsilon"),
-                StageMetric("agent_epsilon_spent", reply.epsilonSpent, "epsilon"),
+                StageMetric("agent_epsilon_spent", checked.reply.epsilonSpent, "epsilon"),
             ]
         }
-        state.handOver(update, job: job)
+        state.handOver(checked.update, job: job)
         return metrics
+    }
+
+    /// An upload that passed every check, and its record.
+    struct Checked: Sendable {
+        var reply: TrainReply
+        var update: ClientUpdateMessage
+        var delta: [Float]
+        var record: UploadRecord
+    }
+
+    /// Why an upload was refused, and its record when it carried one to record.
+    struct Refusal: Error {
+        var reason: String
+        var record: UploadRecord?
+    }
+
+    /// Checks `upload` as client `client`'s for `round`: its update, then its signature.
+    static func check(_ upload: RemoteUpload, client: Int, round: Int, parameters: Int, remote: any RemoteClients) -> Result<Checked, Refusal> {
+        let agent = remote.agent(of: client)
+        let update: ClientUpdateMessage
+        do { update = try ClientUpdateMessage.decode(upload.reply.update) } catch { return .failure(Refusal(reason: "its update does not read: \(error)")) }
+        guard case .plain(let delta) = update.payload, delta.count == parameters else {
+            return .failure(Refusal(reason: "it is not a plain delta of \(parameters) values"))
+        }
+        let sha = Digest.sha256Hex(floats: delta)
+        func record(_ verdict: String) -> UploadRecord {
+            UploadRecord(round: round, client: client, agent: agent, deltaSha256: sha, signature: upload.reply.signature.map { String(format: "%02x", $0) }.joined(),
+                         certificatePEM: upload.certificatePEM, verdict: verdict)
+        }
+        func refuse(_ reason: String) -> Result<Checked, Refusal> { .failure(Refusal(reason: reason, record: record("refused: \(reason)"))) }
+        guard update.client == client, update.round == round else {
+            return refuse("it is the update of client \(update.client) for round \(update.round), not client \(client)'s for round \(round)")
+        }
+        guard ParticipantSignature.participant(of: upload.certificatePEM)?.name == agent else {
+            return refuse("the certificate of its session does not name \(agent)")
+        }
+        let statement = UploadStatement(jobId: remote.jobId, manifestSha256: remote.manifestSha256, round: round, client: client, deltaSha256: sha)
+        guard ParticipantSignature.isValid(upload.reply.signature, on: statement.bytes, certificatePEM: upload.certificatePEM) else {
+            return refuse("its signature does not verify with \(agent)'s certificate on this job, round, client and delta")
+        }
+        return .success(Checked(reply: upload.reply, update: update, delta: delta, record: record(UploadRecord.accepted)))
     }
 }
 
 /// One round's replies, written by `plan` and read once per client by `run`.
 final class RoundReplies: Sendable {
-    private let state = Mutex<[Int: Result<TrainReply, RemoteFailure>]>([:])
+    private let state = Mutex<[Int: Result<RemoteTrainStage.Checked, RemoteFailure>]>([:])
 
-    func set(_ replies: [Int: Result<TrainReply, RemoteFailure>]) { state.withLock { $0 = replies } }
+    func set(_ replies: [Int: Result<RemoteTrainStage.Checked, RemoteFailure>]) { state.withLock { $0 = replies } }
 
-    func take(_ client: Int) -> Result<TrainReply, RemoteFailure>? { state.withLock { $0.removeValue(forKey: client) } }
+    func take(_ client: Int) -> Result<RemoteTrainStage.Checked, RemoteFailure>? { state.withLock { $0.removeValue(forKey: client) } }
 }

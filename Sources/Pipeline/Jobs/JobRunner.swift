@@ -248,6 +248,7 @@ public final class JobRunner {
                 }
                 batch.selectedClients = hidesCohort ? [] : state.selectedClients
                 batch.finishedAt = Timestamp.now()
+                batch.uploads = state.uploads
                 if case PipelineError.interrupted(let signal) = error {
                     // Like a crash at a stage boundary, but recorded: the round in progress is
                     // discarded (its releases, if any, stay on the ledger) and the job resumes
@@ -285,6 +286,7 @@ public final class JobRunner {
             learningRate *= manifest.federation.learningRateDecay
             batch.selectedClients = hidesCohort ? [] : state.selectedClients
             batch.finishedAt = Timestamp.now()
+            batch.uploads = state.uploads
             batch.artifacts = [ArtifactRecord(round: round, kind: "global_model", sha256: Digest.sha256Hex(floats: parameters),
                                               bytes: parameters.count * 4)]
             // The round, its new HE keys and the checkpoint to resume from: one transaction.

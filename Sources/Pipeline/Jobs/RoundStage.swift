@@ -67,6 +67,8 @@ public struct RoundState: Sendable {
     /// Ledger entries of releases decided in the last stage; the runner commits them (with the
     /// round's `released` status) before the next stage can read the released output.
     public var pendingLedger: [LedgerEntry] = []
+    /// The agents' uploads this round, accepted or refused (`deployment: agents`), for `upload_signatures`.
+    public var uploads: [UploadRecord] = []
     /// The mode's round protocol (`RoundProtocol`): plans the round, protects the updates,
     /// aggregates and releases them; carried from round to round by the runner (HE key epochs
     /// span rounds). `RoundProtocols.make(for:)` picks it; plain FedAvg unless set.

@@ -67,7 +67,8 @@ struct AgentCommand: AsyncParsableCommand {
         let lines = LinkEventLines(json: json), address = client.orchestrator
         let device = try reportingErrors {
             try AgentDevice(name: name, data: folder.images, stateDirectory: state ?? (identity as NSString).appendingPathComponent("state"),
-                            budget: budgetEpsilon.map { AgentBudget(epsilon: $0, delta: budgetDelta) }) { lines.agentWork($0, name: name) }
+                            budget: budgetEpsilon.map { AgentBudget(epsilon: $0, delta: budgetDelta) },
+                            sign: { try ParticipantSignature.sign($0, with: kit) }) { lines.agentWork($0, name: name) }
         }
         let stop = SignalTrap(.link).stop
         do {

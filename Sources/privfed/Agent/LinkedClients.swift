@@ -1,6 +1,7 @@
 import AgentLink
 import Foundation
 import Pipeline
+import ResultsStore
 import Synchronization
 
 /// A job's clients as agents on the link: client k is `agents[k]`. The runner is synchronous and
@@ -12,32 +13,36 @@ final class LinkedClients: RemoteClients {
     let agents: [String]
     let jobId: UInt64
     let manifestText: String
+    let manifestSha256: String
 
     init(calls: AgentCalls, agents: [String], jobId: Int64, manifestText: String) {
         self.calls = calls; self.agents = agents; self.jobId = UInt64(jobId); self.manifestText = manifestText
+        self.manifestSha256 = Digest.sha256Hex(manifestText)
     }
 
     func agent(of client: Int) -> String { agents[client] }
 
-    func train(_ work: RoundWork, clients: [Int], deadline: Duration) -> [Int: Result<TrainReply, RemoteFailure>] {
+    func train(_ work: RoundWork, clients: [Int], deadline: Duration) -> [Int: Result<RemoteUpload, RemoteFailure>] {
         let requests = clients.map {
             ($0, TrainRequest(jobId: jobId, client: $0, round: work.round, learningRate: work.learningRate, noiseMultiplier: work.noiseMultiplier,
                               manifestText: manifestText, global: work.global))
         }
-        return Self.callAll(calls, requests.map { ($0.0, agents[$0.0], $0.1.encoded()) }, timeout: deadline) { try TrainReply.decode($0) }
+        return Self.callAll(calls, requests.map { ($0.0, agents[$0.0], $0.1.encoded()) }, timeout: deadline) {
+            RemoteUpload(reply: try TrainReply.decode($0.body), certificatePEM: $0.certificatePEM)
+        }
     }
 
     /// Offers job `jobId` to each agent (as client k = its position) and collects its acceptance.
     static func offer(_ calls: AgentCalls, agents: [String], jobId: Int64, manifestText: String,
                       timeout: Duration) -> [Int: Result<JobAcceptance, RemoteFailure>] {
         let offers = agents.enumerated().map { ($0.offset, $0.element, JobOffer(jobId: UInt64(jobId), client: $0.offset, manifestText: manifestText).encoded()) }
-        return callAll(calls, offers, timeout: timeout) { try JobAcceptance.decode($0) }
+        return callAll(calls, offers, timeout: timeout) { try JobAcceptance.decode($0.body) }
     }
 
     /// Calls every (client, agent, body) at once and decodes each reply; a failed call or an
     /// undecodable reply is that client's failure.
     static func callAll<Reply: Sendable>(_ calls: AgentCalls, _ requests: [(Int, String, [UInt8])], timeout: Duration,
-                                         decode: @escaping @Sendable ([UInt8]) throws -> Reply) -> [Int: Result<Reply, RemoteFailure>] {
+                                         decode: @escaping @Sendable (LinkAnswer) throws -> Reply) -> [Int: Result<Reply, RemoteFailure>] {
         blocking {
             await withTaskGroup(of: (Int, Result<Reply, RemoteFailure>).self) { group in
                 for (client, agent, body) in requests {

@@ -1,0 +1,61 @@
+import Foundation
+import Pipeline
+import Provisioning
+import ResultsStore
+
+/// The `upload_signatures` check of a `deployment: agents` job (issue 14): every update the
+/// orchestrator aggregated came signed by the agent whose slot it filled.
+///
+/// For each accepted upload the audit rebuilds the `UploadStatement` from the records alone (the
+/// job's id, the recorded manifest text's SHA-256, the round, the client, the delta's SHA-256)
+/// and verifies the recorded ECDSA P-256 signature with the recorded certificate, which must name
+/// the agent; under DP the delta's SHA-256 must be the ledger row's `output_sha256` for that
+/// client and round, so the ledger's releases are the agents' signed ones. Every round must have
+/// one accepted upload per client that did not drop out. A forged, re-signed or swapped row fails.
+struct UploadSignatureAudit {
+    let database: ResultsDatabase
+
+    func finding(job: JobRecord, manifest: JobManifest) throws -> AuditFinding? {
+        guard manifest.federation.deployment == .agents, let jobId = job.id else { return nil }
+        let uploads = try database.uploads(jobId: jobId)
+        let ledger = Dictionary(try database.ledger(jobId: jobId).filter { $0.entry.decision == "released" }
+            .map { ("\($0.entry.round)/\($0.entry.party)", $0.entry.outputSha256) }) { first, _ in first }
+        let trained = try database.metrics(jobId: jobId).filter { $0.stage == StageName.localTrain.rawValue && $0.name == "samples" && $0.client != nil && $0.round > 0 }
+        var problems: [String] = []
+        let accepted = uploads.filter { $0.verdict == UploadRecord.accepted }
+        let manifestSha = Digest.sha256Hex(job.manifestText)
+        for upload in accepted {
+            let at = "round \(upload.round) client \(upload.client)"
+            guard ParticipantSignature.participant(of: upload.certificatePEM)?.name == upload.agent else {
+                problems.append("\(at): the recorded certificate does not name \(upload.agent)"); continue
+            }
+            let statement = UploadStatement(jobId: UInt64(jobId), manifestSha256: manifestSha, round: upload.round, client: upload.client,
+                                            deltaSha256: upload.deltaSha256)
+            guard let signature = Self.bytes(hex: upload.signature),
+                  ParticipantSignature.isValid(signature, on: statement.bytes, certificatePEM: upload.certificatePEM) else {
+                problems.append("\(at): \(upload.agent)'s signature does not verify on this job, round, client and delta"); continue
+            }
+            if manifest.privacy.differentialPrivacy, let released = ledger["\(upload.round)/client/\(upload.client)"], released != upload.deltaSha256 {
+                problems.append("\(at): the signed delta \(upload.deltaSha256.prefix(12))… is not the ledger's release \((released ?? "none").prefix(12))…")
+            }
+        }
+        let signed = Set(accepted.map { "\($0.round)/\($0.client)" })
+        for metric in trained where !signed.contains("\(metric.round)/\(metric.client!)") {
+            problems.append("round \(metric.round) client \(metric.client!): aggregated with no accepted signed upload")
+        }
+        let refused = uploads.count - accepted.count
+        guard problems.isEmpty else {
+            return AuditFinding("upload_signatures", false, problems.prefix(5).joined(separator: "; ") + (problems.count > 5 ? " (and \(problems.count - 5) more)" : ""))
+        }
+        return AuditFinding("upload_signatures", true, "\(accepted.count) uploads carry their agent's verified ECDSA P-256 signature"
+                            + (manifest.privacy.differentialPrivacy ? " on the delta the ledger records" : "")
+                            + (refused > 0 ? "; \(refused) refused uploads recorded" : ""))
+    }
+
+    static func bytes(hex: String) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        return stride(from: 0, to: digits.count, by: 2).map { i -> UInt8? in UInt8(String(decoding: digits[i..<i + 2], as: UTF8.self), radix: 16) }
+            .reduce(into: [UInt8]?([])) { out, byte in if let byte { out?.append(byte) } else { out = nil } }
+    }
+}
