@@ -62,6 +62,12 @@ final class AgentJobProcessTests: XCTestCase {
         return orchestrator
     }
 
+    /// `privfed orchestrator --resume 1 --force` on the same port, the first one dead.
+    func resumingOrchestrator() throws -> LinkProcess {
+        try LinkProcess(["orchestrator", "--identity", kits.appendingPathComponent("orchestrator").path, "--host", "127.0.0.1",
+                         "--agent-port", "\(port)", "--resume", "1", "--force", "--db", database, "--json"])
+    }
+
     func startAgent(_ k: Int, _ extra: [String] = []) throws -> LinkProcess {
         try LinkProcess(["agent", "--identity", kits.appendingPathComponent("agent-\(k)").path,
                          "--data", root.appendingPathComponent("shards/client-\(k)").path, "--heartbeat", "0.2", "--json"] + extra)
@@ -227,6 +233,49 @@ final class AgentJobProcessTests: XCTestCase {
         XCTAssertEqual(row?["status"] as String?, "failed")
         XCTAssertTrue((row?["error"] as String? ?? "").contains("agent-1"))
         for agent in agents { agent.end() }
+    }
+
+    /// The orchestrator is killed (SIGKILL) mid-job; `privfed orchestrator --resume 1 --force`
+    /// on the same port continues from the checkpoint once the agents have redialled, each with
+    /// the root it committed to, and the job finishes every round.
+    func testAnOrchestratorKilledMidJobResumesAndTheAgentsRejoin() throws {
+        let path = try manifest(name: "agents-resume", rounds: 300, federation: "  round_timeout: 20")
+        try export(path)
+        let first = try startOrchestrator(path)
+        let agents = try (0..<3).map { try startAgent($0) }
+        defer { for agent in agents { agent.end() } }
+        XCTAssertNotNil(first.waitForEvent(["event": "round"], timeout: 60), first.stderr)
+        first.end()
+        let second = try resumingOrchestrator()
+        let (status, job) = finish(second, timeout: 240)
+        XCTAssertEqual(status, 0, second.stderr)
+        XCTAssertEqual(job?["status"] as? String, "succeeded", second.stderr)
+        XCTAssertEqual(job?["roundsCompleted"] as? Int, 300)
+        let db = try ResultsDatabase.forReading(path: database)
+        let resumptions = try db.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resumptions WHERE job_id = 1") }
+        XCTAssertEqual(resumptions, 1)
+        XCTAssertEqual(try metrics("agents_answered").count, 300, "every round recorded once")
+    }
+
+    /// An agent that lost its state folder comes back with a new root: the resumed job refuses
+    /// it by name and ends `failed`, rather than train on with roots the records do not commit to.
+    func testAResumedJobRefusesAnAgentThatComesBackWithAnotherRoot() throws {
+        let path = try manifest(name: "agents-lost-state", rounds: 300, federation: "  round_timeout: 20")
+        try export(path)
+        let first = try startOrchestrator(path)
+        var agents = try (0..<3).map { try startAgent($0) }
+        defer { for agent in agents { agent.end() } }
+        XCTAssertNotNil(first.waitForEvent(["event": "round"], timeout: 60), first.stderr)
+        first.end()
+        agents[1].end()
+        try FileManager.default.removeItem(at: kits.appendingPathComponent("agent-1/state"))
+        agents[1] = try startAgent(1)
+        let second = try resumingOrchestrator()
+        let (status, _) = finish(second, timeout: 120)
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(second.stderr.contains("agent-1 now trains client/1 with another root"), second.stderr)
+        let db = try ResultsDatabase.forReading(path: database)
+        XCTAssertEqual(try db.writer.read { db in try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = 1") }, "failed")
     }
 
     /// `privfed bench federation` on a small job: both runs finish, the round times are measured,

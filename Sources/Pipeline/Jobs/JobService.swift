@@ -51,12 +51,15 @@ public struct JobService {
     /// a secure job.
     /// - Throws: `SecretsError` when the file is missing, malformed or not this job's.
     public func secrets(jobId: Int64, manifest: JobManifest, file: String? = nil) throws -> JobSecrets {
-        guard manifest.randomness == .reproducible else { return JobSecrets.fresh(for: manifest) }
+        // With agents the clients' roots are on their machines; only the orchestrator's are here.
+        let agents = manifest.federation.deployment == .agents
+        guard manifest.randomness == .reproducible else { return JobSecrets.fresh(for: manifest, excludingClients: agents) }
         guard let path = try file ?? database.secretsPath(jobId: jobId) else {
             throw SecretsError.missing(file: "(none recorded for job \(jobId))")
         }
         let secrets = try SecretsFile.read(path)
-        if let problem = secrets.mismatch(against: try database.secretCommitments(jobId: jobId)) {
+        let recorded = try database.secretCommitments(jobId: jobId).filter { !agents || !$0.party.hasPrefix("client/") }
+        if let problem = secrets.mismatch(against: recorded) {
             throw SecretsError.commitmentMismatch(file: path, reason: problem)
         }
         return secrets
@@ -124,22 +127,69 @@ public struct JobService {
         let secrets = JobSecrets.fresh(for: manifest, excludingClients: true)
         let path = URL(fileURLWithPath: path).standardizedFileURL.path
         let id = try insert(Self.record(manifest, text: text, path: path, status: .queued), manifest: manifest, secrets: secrets, replayedFrom: nil)
+        let runner = makeRunner(progress: progress)
+        try database.startJob(id: id, worker: runner.worker, leaseSeconds: leaseSeconds)
+        let prepared = try prepareWithAgents(id, manifest: manifest, secrets: secrets, baseDirectory: baseDirectory, worker: runner.worker,
+                                             recorded: nil, join: join)
+        return try runner.execute(prepared, jobId: id)
+    }
+
+    /// Continues `deployment: agents` job `jobId` from its checkpoint after its orchestrator
+    /// stopped (`privfed orchestrator --resume JOB`): the agents join again and accept the job
+    /// again, each with the root it committed to when the job started (an agent whose commitment
+    /// or example count changed is refused, by name), and the rounds go on from the checkpoint.
+    /// - Throws: `ResultsStoreError.leaseHeld` while the old orchestrator's lease is live, unless `force`.
+    public func resumeWithAgents(jobId: Int64, force: Bool = false, baseDirectory: String? = nil, progress: JobProgress? = nil,
+                                 join: (Int64) throws -> AgentsJoined) throws -> JobSummary {
+        let runner = makeRunner(progress: progress)
+        let claim = try database.claimJob(id: jobId, worker: runner.worker, force: force, leaseSeconds: leaseSeconds)
+        let manifest: JobManifest, secrets: JobSecrets
+        do {
+            manifest = try recordedManifest(claim.job)
+            guard manifest.federation.deployment == .agents else { throw PipelineError.stage("resume", "job \(jobId) is not a deployment: agents job; resume it with `privfed resume`") }
+            secrets = try self.secrets(jobId: jobId, manifest: manifest)
+        } catch {
+            try database.finishJob(id: jobId, status: .failed, error: "\(error)", heldBy: runner.worker)
+            throw error
+        }
+        let prepared = try prepareWithAgents(jobId, manifest: manifest, secrets: secrets, baseDirectory: baseDirectory, worker: runner.worker,
+                                             recorded: try database.secretCommitments(jobId: jobId), join: join)
+        return try runner.execute(prepared, jobId: jobId, claim: claim)
+    }
+
+    func makeRunner(progress: JobProgress?) -> JobRunner {
         let runner = JobRunner(database: database, progress: progress)
         runner.leaseSeconds = leaseSeconds
         runner.localRecords = localRecords
         runner.stopRequest = stopRequest
-        try database.startJob(id: id, worker: runner.worker, leaseSeconds: leaseSeconds)
-        var prepared: PreparedJob
+        return runner
+    }
+
+    /// The agents join and accept job `id`; their commitments are recorded (a new job) or must be
+    /// the recorded ones (`recorded`, a resumed job). A failure ends the job `failed`.
+    func prepareWithAgents(_ id: Int64, manifest: JobManifest, secrets: JobSecrets, baseDirectory: String?, worker: String,
+                           recorded: [SecretCommitmentRecord]?, join: (Int64) throws -> AgentsJoined) throws -> PreparedJob {
         do {
             let joined = try join(id)
-            try database.addSecretCommitments(joined.commitments, jobId: id)
-            prepared = try PreparedJob.prepareForAgents(manifest, secrets: secrets, examples: joined.examples, baseDirectory: baseDirectory)
+            if let recorded {
+                let before = Dictionary(recorded.map { ($0.party, $0.commitment) }) { first, _ in first }
+                for (client, commitment) in joined.commitments.enumerated() where before[commitment.party] != commitment.commitment {
+                    throw PipelineError.stage("resume", "\(joined.clients.agent(of: client)) now trains \(commitment.party) with another root "
+                                              + "than it committed to when the job started (its state folder was lost or replaced)")
+                }
+            } else {
+                try database.addSecretCommitments(joined.commitments, jobId: id)
+            }
+            var prepared = try PreparedJob.prepareForAgents(manifest, secrets: secrets, examples: joined.examples, baseDirectory: baseDirectory)
+            if recorded != nil, let shards = try database.partition(jobId: id), shards.map(\.count) != joined.examples {
+                throw PipelineError.stage("resume", "the agents now report \(joined.examples) examples; the job started with \(shards.map(\.count))")
+            }
             prepared.remoteClients = joined.clients
+            return prepared
         } catch {
-            try database.finishJob(id: id, status: .failed, error: "set-up: \(error)", heldBy: runner.worker)
+            try database.finishJob(id: id, status: .failed, error: "set-up: \(error)", heldBy: worker)
             throw error
         }
-        return try runner.execute(prepared, jobId: id)
     }
 
     /// Refuses a `deployment: agents` manifest where every party would be simulated (`run`,

@@ -14,24 +14,32 @@ struct AgentJobRun {
 
     /// Runs the job to its end on the calling thread (not the concurrency pool's).
     func run(service: JobService, progress: JobProgress?) throws -> JobSummary {
-        try service.runWithAgents(path: path, text: text, manifest: manifest, progress: progress) { jobId in
-            let agents = try waitForAgents()
-            let answers = LinkedClients.offer(server.calls, agents: agents, jobId: jobId, manifestText: text,
-                                              timeout: .milliseconds(Int(manifest.federation.roundTimeoutSeconds * 1000)))
-            var examples: [Int] = [], commitments: [SecretCommitmentRecord] = [], refusals: [String] = []
-            for (client, agent) in agents.enumerated() {
-                switch answers[client] {
-                case .success(let acceptance):
-                    examples.append(acceptance.examples)
-                    commitments.append(SecretCommitmentRecord(party: Party.client(client).description, commitment: acceptance.rootCommitment))
-                case .failure(let failure): refusals.append("\(agent): \(failure.reason)")
-                case nil: refusals.append("\(agent): no answer")
-                }
+        try service.runWithAgents(path: path, text: text, manifest: manifest, progress: progress, join: join)
+    }
+
+    /// Continues recorded job `jobId` from its checkpoint, with the agents joining again.
+    func resume(jobId: Int64, force: Bool, service: JobService, progress: JobProgress?) throws -> JobSummary {
+        try service.resumeWithAgents(jobId: jobId, force: force, progress: progress, join: join)
+    }
+
+    /// Waits for the agents and offers them job `jobId`; each must accept.
+    func join(_ jobId: Int64) throws -> JobService.AgentsJoined {
+        let agents = try waitForAgents()
+        let answers = LinkedClients.offer(server.calls, agents: agents, jobId: jobId, manifestText: text,
+                                          timeout: .milliseconds(Int(manifest.federation.roundTimeoutSeconds * 1000)))
+        var examples: [Int] = [], commitments: [SecretCommitmentRecord] = [], refusals: [String] = []
+        for (client, agent) in agents.enumerated() {
+            switch answers[client] {
+            case .success(let acceptance):
+                examples.append(acceptance.examples)
+                commitments.append(SecretCommitmentRecord(party: Party.client(client).description, commitment: acceptance.rootCommitment))
+            case .failure(let failure): refusals.append("\(agent): \(failure.reason)")
+            case nil: refusals.append("\(agent): no answer")
             }
-            guard refusals.isEmpty else { throw AgentJobRunError.declined(refusals) }
-            return JobService.AgentsJoined(clients: LinkedClients(calls: server.calls, agents: agents, jobId: jobId, manifestText: text),
-                                           examples: examples, commitments: commitments)
         }
+        guard refusals.isEmpty else { throw AgentJobRunError.declined(refusals) }
+        return JobService.AgentsJoined(clients: LinkedClients(calls: server.calls, agents: agents, jobId: jobId, manifestText: text),
+                                       examples: examples, commitments: commitments)
     }
 
     /// The first `dataset.clients` agents by name, once that many are on the link.

@@ -32,6 +32,11 @@ struct OrchestratorCommand: AsyncParsableCommand {
           privfed orchestrator --identity kits/orchestrator --agent-port 8002 \\
             --run manifests/agents-quickstart.yaml --db results.sqlite
 
+        If the orchestrator stops mid-job (killed, or its machine restarted), --resume JOB \
+        continues the job from its last completed round once the agents have redialled; \
+        --force takes the job over before the dead orchestrator's lease runs out. Each agent \
+        must come back with the root it committed to at the start.
+
         `privfed serve --agent-port PORT --identity DIR` runs the same link beside the HTTP API.
         """
     )
@@ -42,10 +47,15 @@ struct OrchestratorCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON line per change instead of text.") var json = false
     @Option(help: ArgumentHelp("Run this job (deployment: agents) on the agents, then end.", valueName: "manifest"))
     var run: String?
+    @Option(help: ArgumentHelp("Continue this deployment: agents job from its checkpoint.", valueName: "job"))
+    var resume: Int64?
+    @Flag(help: "With --resume: take the job over even though its lease is live.") var force = false
     @OptionGroup var database: DatabaseOption
 
     func validate() throws {
         guard (0...65535).contains(agentPort) else { throw ValidationError("--agent-port must be in 0...65535, got \(agentPort)") }
+        if run != nil, resume != nil { throw ValidationError("give --run MANIFEST or --resume JOB, not both") }
+        if force, resume == nil { throw ValidationError("--force applies to --resume only") }
     }
 
     func run() async throws {
@@ -53,11 +63,19 @@ struct OrchestratorCommand: AsyncParsableCommand {
             try AgentLinkServer(kit: try LoadedKit.load(from: URL(fileURLWithPath: identity)), host: host, port: agentPort)
         }
         // The job's manifest and database are checked before the port opens.
-        let job = try reportingErrors { try run.map { path -> (AgentJobRun, ResultsDatabase) in
-            let (manifest, text) = try ManifestReader(datasets: DatasetPolicy(verifiesFiles: true)).read(path: path)
-            guard manifest.federation.deployment == .agents else { throw AgentJobRunError.notForAgents(path) }
-            return (AgentJobRun(server: server, manifest: manifest, text: text, path: path), try database.open())
-        } }
+        let job = try reportingErrors { () -> (AgentJobRun, ResultsDatabase)? in
+            if let path = run {
+                let (manifest, text) = try ManifestReader(datasets: DatasetPolicy(verifiesFiles: true)).read(path: path)
+                guard manifest.federation.deployment == .agents else { throw AgentJobRunError.notForAgents(path) }
+                return (AgentJobRun(server: server, manifest: manifest, text: text, path: path), try database.open())
+            }
+            guard let resume else { return nil }
+            let store = try database.open(create: false)
+            let record = try store.job(id: resume)
+            let manifest = try JobService(database: store).recordedManifest(record)
+            guard manifest.federation.deployment == .agents else { throw AgentJobRunError.notForAgents("job \(resume)") }
+            return (AgentJobRun(server: server, manifest: manifest, text: record.manifestText, path: record.manifestPath), store)
+        }
         let lines = LinkEventLines(json: json)
         let trap = SignalTrap(.link)
         let stop = trap.stop
@@ -67,13 +85,16 @@ struct OrchestratorCommand: AsyncParsableCommand {
             do { try await link.value } catch { try reportingErrors { () throws -> Void in throw error } }
             return
         }
-        let json = self.json
+        let json = self.json, jobToResume = self.resume, force = self.force
         let outcome = await onOwnThread {
             var service = JobService(database: store)
             service.stopRequest = stop
             let progress: any JobProgress = json ? JobEventLines(lines: LinkEventLines(json: true))
                 : ProgressBar(enabled: isatty(STDERR_FILENO) == 1)
-            return Result { try run.run(service: service, progress: progress) }
+            return Result { () throws -> JobSummary in
+                if let jobId = jobToResume { return try run.resume(jobId: jobId, force: force, service: service, progress: progress) }
+                return try run.run(service: service, progress: progress)
+            }
         }
         finished.set()
         _ = try? await link.value
