@@ -121,6 +121,7 @@ let package = Package(
         .testTarget(name: "AgentLinkTests", dependencies: [
             "AgentLink", "Provisioning", "Wire", "Learning", "Pipeline", "ResultsStore", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "X509", package: "swift-certificates"),
         ]),
         .testTarget(name: "SecurityTests", dependencies: [
             "Audit", "Pipeline", "ResultsStore", "DifferentialPrivacy", "HomomorphicEncryption", "SecureComputation", "Randomness", "Wire",

@@ -1,5 +1,7 @@
 import Foundation
 import Learning
+import Provisioning
+import X509
 import TestSupport
 import XCTest
 
@@ -133,6 +135,26 @@ final class AgentLinkProcessTests: XCTestCase {
         XCTAssertTrue(none.contains("SSL alert number"), "a client without a certificate was not refused:\n\(none)")
         Thread.sleep(forTimeInterval: 0.2)
         XCTAssertEqual(orchestrator.count(["event": "joined"]), 0)
+    }
+
+    /// agent-1's certificate is re-issued by the federation's own CA for its own key, but expired
+    /// a month ago (valid for a year from 13 months back). The orchestrator's TLS refuses it: the
+    /// agent never joins, and its own line names why it cannot connect.
+    func testAnExpiredCertificateFromTheFederationsCAIsRefused() throws {
+        let authority = try CertificateAuthority.load(from: kits.appendingPathComponent("ca"))
+        let kit = kits.appendingPathComponent("agent-1")
+        let key = try Certificate.PrivateKey(pemEncoded: String(contentsOf: kit.appendingPathComponent("private-key.pem"), encoding: .utf8))
+        let expired = try authority.issue(try Participant(name: "agent-1", role: .agent), publicKey: key.publicKey,
+                                          now: Date().addingTimeInterval(-395 * 86_400))
+        try XCTUnwrap(ParticipantSignature.pem(expired)).write(to: kit.appendingPathComponent("certificate.pem"), atomically: true, encoding: .utf8)
+        let orchestrator = try startOrchestrator()
+        let agent = try startAgent(1)
+        let unreachable = agent.waitForEvent(["event": "unreachable"], timeout: 15)
+        XCTAssertNotNil(unreachable, "agent: \(agent.lines) \(agent.stderr)")
+        XCTAssertTrue("\(unreachable?["reason"] ?? "")".lowercased().contains("certificate"), "\(unreachable ?? [:])")
+        Thread.sleep(forTimeInterval: 0.5)
+        XCTAssertEqual(orchestrator.count(["event": "joined"]), 0)
+        agent.end()
     }
 
     func testAKitPinnedToAnotherCAAndDataFailingItsChecksumsAreRefusedNamingTheFile() throws {
