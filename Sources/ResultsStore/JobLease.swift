@@ -48,15 +48,19 @@ extension ResultsDatabase {
     /// lease expired or whose holder is a dead process on this host (it continues from its
     /// checkpoint), then the oldest queued job. SQLite
     /// serialises writers, so two workers never take the same job.
-    public func claimNext(worker: String, leaseSeconds: Double = defaultLeaseSeconds) throws -> LeaseClaim? {
+    /// `accepts` sees each candidate's manifest text: a worker that cannot run a kind of job
+    /// (one without an agent link, for `deployment: agents`) leaves it to one that can.
+    public func claimNext(worker: String, leaseSeconds: Double = defaultLeaseSeconds,
+                          accepts: ((String) -> Bool)? = nil) throws -> LeaseClaim? {
         try writer.write { db in
             // Interrupted jobs and running ones whose holder is gone first, then the oldest queued one.
             let candidates = try Row.fetchAll(db, sql: """
-                SELECT id, status, worker, lease_expires_at FROM jobs WHERE status IN ('queued', 'running', 'interrupted')
+                SELECT id, status, worker, lease_expires_at, manifest_text FROM jobs WHERE status IN ('queued', 'running', 'interrupted')
                 ORDER BY status = 'queued', id
                 """)
             let now = Timestamp.now()
             let id = candidates.first { row in
+                if let accepts, !accepts(row["manifest_text"]) { return false }
                 guard row["status"] as String == JobStatus.running.rawValue else { return true }
                 let expires: String? = row["lease_expires_at"]
                 return expires == nil || expires! < now || LeaseHolder(row["worker"]).isDeadOnThisHost

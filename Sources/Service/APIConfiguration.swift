@@ -23,6 +23,9 @@ public struct APIConfiguration: Sendable {
     public var pollInterval: Double
     /// The agents on the agent link (`--agent-port`), for `GET /api/agents`; nil without one.
     public var agents: AgentRegistry?
+    /// How `deployment: agents` jobs reach the agents on that link; nil: such jobs are refused
+    /// at submission and left in the queue by this server's workers.
+    public var agentJobs: JobService.AgentJoining?
 
     public static let defaultMaxBodyBytes = 1 << 20
 

@@ -43,6 +43,7 @@ struct JobAPI: Sendable {
         let text = try await request.bodyText(limit: configuration.maxBodyBytes)
         var service = JobService(database: database, reader: ManifestReader(datasets: DatasetPolicy(root: configuration.datasetsRoot)))
         service.requestDatasets = configuration.requestDatasets
+        service.agents = configuration.agentJobs
         let id: Int64
         do {
             switch try SubmissionBody.classify(text, allowPreset: allowPreset) {

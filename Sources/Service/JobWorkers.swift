@@ -15,6 +15,7 @@ public final class JobWorkers: @unchecked Sendable {
     private let logger: Logger
     private let requestDatasets: RequestDatasets?
     private let stopRequest: StopRequest?
+    private let agents: JobService.AgentJoining?
     private let lock = NSCondition()
     private var stopping = false
     private var running = 0
@@ -26,10 +27,12 @@ public final class JobWorkers: @unchecked Sendable {
     ///   - stopRequest: set by SIGINT/SIGTERM (`privfed serve`): a running job stops at its next stage
     ///     boundary, recorded `interrupted` with its lease released, as under `privfed run`, and no
     ///     thread takes another.
+    ///   - agents: how `deployment: agents` jobs reach their agents (serve's agent link); nil:
+    ///     such jobs are left for a worker that has one.
     public init(database: ResultsDatabase, count: Int, pollInterval: TimeInterval = 1, requestDatasets: RequestDatasets? = nil,
-                stopRequest: StopRequest? = nil, logger: Logger) {
+                stopRequest: StopRequest? = nil, agents: JobService.AgentJoining? = nil, logger: Logger) {
         self.database = database; self.count = count; self.pollInterval = pollInterval; self.logger = logger
-        self.requestDatasets = requestDatasets; self.stopRequest = stopRequest
+        self.requestDatasets = requestDatasets; self.stopRequest = stopRequest; self.agents = agents
     }
 
     public func start() {
@@ -59,6 +62,7 @@ public final class JobWorkers: @unchecked Sendable {
         var service = JobService(database: database)
         service.requestDatasets = requestDatasets
         service.stopRequest = stopRequest
+        service.agents = agents
         while !isStopping {
             do {
                 if let summary = try service.workOnce(worker: worker) {

@@ -278,6 +278,50 @@ final class AgentJobProcessTests: XCTestCase {
         XCTAssertEqual(try db.writer.read { db in try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = 1") }, "failed")
     }
 
+    /// `privfed serve --agent-port` takes a `deployment: agents` manifest over HTTP and its worker
+    /// runs the job on the agents on its link.
+    func testServeWithAnAgentLinkRunsAnAgentsJobSubmittedOverHTTP() throws {
+        let path = try manifest(name: "agents-serve", rounds: 2, federation: "")
+        try export(path)
+        let serve = try LinkProcess(["serve", "--host", "127.0.0.1", "--port", "0", "--insecure-no-auth", "--workers", "1",
+                                     "--agent-port", "\(port)", "--identity", kits.appendingPathComponent("orchestrator").path,
+                                     "--db", database, "--json"])
+        defer { serve.end() }
+        var httpPort: Int?
+        let deadline = Date().addingTimeInterval(20)
+        while httpPort == nil, Date() < deadline {
+            httpPort = serve.events.first { $0["url"] != nil }?["port"] as? Int
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let api = "http://127.0.0.1:\(try XCTUnwrap(httpPort, serve.stderr))"
+        let agents = try (0..<3).map { try startAgent($0) }
+        defer { for agent in agents { agent.end() } }
+        let submitted = try curl(["-X", "POST", "--data-binary", "@\(path)", "\(api)/api/training/start"])
+        XCTAssertTrue(submitted.contains("\"location\" : \"/api/jobs/1\""), submitted)
+        var status = ""
+        let end = Date().addingTimeInterval(120)
+        while !["succeeded", "failed"].contains(status), Date() < end {
+            Thread.sleep(forTimeInterval: 0.2)
+            let detail = try JSONSerialization.jsonObject(with: Data(try curl(["\(api)/api/jobs/1"]).utf8)) as? [String: Any]
+            status = (detail?["job"] as? [String: Any])?["status"] as? String ?? ""
+        }
+        XCTAssertEqual(status, "succeeded", serve.stderr)
+        XCTAssertEqual(try metrics("agents_answered").map(\.value), [3, 3])
+        for agent in agents { XCTAssertEqual(agent.count(["event": "trained"]), 2) }
+    }
+
+    func curl(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["curl", "-s", "--max-time", "10"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return output
+    }
+
     /// `privfed bench federation` on a small job: both runs finish, the round times are measured,
     /// and each agent's frames per round are the model's size to it and its update from it.
     func testTheFederationBenchRunsTheJobBothWaysAndReportsTheFramesPerAgent() throws {

@@ -117,3 +117,29 @@ final class AgentDeviceTests: XCTestCase {
         }
     }
 }
+
+/// The queue with agents jobs in it: a worker without an agent link leaves them for one that has
+/// one, and takes the simulated job queued after them.
+final class AgentJobQueueTests: XCTestCase {
+    func testAWorkerWithoutAnAgentLinkLeavesAgentsJobsQueued() throws {
+        let dir = try scratchDirectory(prefix: "agents-queue")
+        let db = try scratchDatabase(in: dir)
+        var linked = JobService(database: db)
+        linked.agents = { _, _, _ in throw RemoteFailure("no agents in this test") }
+        let agentsText = smallMNISTManifest(name: "queued-agents", seed: 3, clients: 3, trainExamples: 300, testExamples: 100, rounds: 1,
+                                            clientsPerRound: 3, extra: "  deployment: agents")
+        let agentsJob = try linked.submit(text: agentsText, source: "request")
+        XCTAssertThrowsError(try JobService(database: db).submit(text: agentsText, source: "request"), "a service without a link refuses it")
+        let plain = try JobService(database: db).submit(text: smallMNISTManifest(name: "plain", seed: 3, clients: 2, trainExamples: 200, testExamples: 100,
+                                                                                  rounds: 1, clientsPerRound: 2), source: "request")
+        let taken = try JobService(database: db).workOnce(worker: "no-link")
+        XCTAssertEqual(taken?.jobId, plain)
+        XCTAssertNil(try JobService(database: db).workOnce(worker: "no-link"), "the agents job is left for a linked worker")
+        XCTAssertEqual(try db.job(id: agentsJob).status, .queued)
+        // A linked worker takes it; with no agents to join it fails, recorded with the reason.
+        let failed = try linked.workOnce(worker: "linked")
+        XCTAssertEqual(failed?.jobId, agentsJob)
+        XCTAssertEqual(try db.job(id: agentsJob).status, .failed)
+        XCTAssertTrue(try db.job(id: agentsJob).error?.contains("no agents in this test") ?? false)
+    }
+}

@@ -22,6 +22,14 @@ public struct JobService {
     /// Where a job whose manifest came from no file (an HTTP request body, recorded as
     /// `request`) reads its data from; nil: relative to the working directory.
     public var requestDatasets: RequestDatasets?
+    /// How this service's jobs reach their agents (`privfed serve --agent-port`): waits for a
+    /// `deployment: agents` job's agents and has them accept it. nil: the service runs simulated
+    /// jobs only; it refuses agents manifests at submission and leaves queued ones to a service
+    /// that has a link.
+    public var agents: AgentJoining?
+
+    /// Joins the agents of job `jobId` (its manifest and text) and has them accept it.
+    public typealias AgentJoining = @Sendable (_ manifest: JobManifest, _ text: String, _ jobId: Int64) throws -> AgentsJoined
 
     public init(database: ResultsDatabase, reader: ManifestReader = ManifestReader(), secretsDirectory: String? = nil,
                 localRecordsDirectory: String? = nil) {
@@ -235,9 +243,9 @@ public struct JobService {
     public func submit(text: String, source: String) throws -> Int64 {
         let manifest = try reader.parse(text, file: source, relativeTo: requestDatasets?.manifestsDirectory,
                                         defaultDataset: requestDatasets?.defaultDataset)
-        try Self.refuseAgents(manifest, text: text, file: source)
+        if agents == nil { try Self.refuseAgents(manifest, text: text, file: source) }
         return try insert(Self.record(manifest, text: text, path: source, status: .queued), manifest: manifest,
-                          secrets: JobSecrets.fresh(for: manifest), replayedFrom: nil)
+                          secrets: JobSecrets.fresh(for: manifest, excludingClients: manifest.federation.deployment == .agents), replayedFrom: nil)
     }
 
     /// Takes the next job — a running one whose worker's lease expired (it continues from its
@@ -245,7 +253,13 @@ public struct JobService {
     /// A job that cannot even start (its manifest no longer validates, its dataset is gone) is
     /// recorded as failed with the reason.
     public func workOnce(worker: String = JobRunner.defaultWorkerName(), progress: JobProgress? = nil) throws -> JobSummary? {
-        guard let claim = try database.claimNext(worker: worker, leaseSeconds: leaseSeconds) else { return nil }
+        let reader = self.reader, linked = agents != nil
+        let claimable: (String) -> Bool = { text in
+            // A manifest that no longer reads is taken, so that its job is failed with the reason.
+            guard let manifest = try? reader.parse(text, file: "queued job") else { return true }
+            return linked || manifest.federation.deployment == .simulated
+        }
+        guard let claim = try database.claimNext(worker: worker, leaseSeconds: leaseSeconds, accepts: claimable) else { return nil }
         return try run(claim, worker: worker, progress: progress)
     }
 
@@ -274,10 +288,23 @@ public struct JobService {
         let prepared: PreparedJob
         do {
             let manifest = try recordedManifest(job)
-            prepared = try PreparedJob.prepare(manifest, secrets: try secrets(jobId: id, manifest: manifest),
-                                               recordedShards: try database.partition(jobId: id))
+            if manifest.federation.deployment == .agents {
+                guard let agents else { throw PipelineError.needsAgents }
+                // First start: record the agents' commitments; a job taken over: check them.
+                let recorded = try database.secretCommitments(jobId: id)
+                prepared = try prepareWithAgents(id, manifest: manifest, secrets: try secrets(jobId: id, manifest: manifest), baseDirectory: nil,
+                                                 worker: worker, recorded: recorded.contains { $0.party.hasPrefix("client/") } ? recorded : nil) {
+                    try agents(manifest, job.manifestText, $0)
+                }
+            } else {
+                prepared = try PreparedJob.prepare(manifest, secrets: try secrets(jobId: id, manifest: manifest),
+                                                   recordedShards: try database.partition(jobId: id))
+            }
         } catch {
-            try database.finishJob(id: id, status: .failed, error: "\(error)", heldBy: worker)
+            // (An agents job's set-up has recorded its own failure already.)
+            if (try? database.job(id: id))?.status == .running {
+                try database.finishJob(id: id, status: .failed, error: "\(error)", heldBy: worker)
+            }
             return JobSummary(jobId: id, name: job.name, status: JobStatus.failed.rawValue, roundsCompleted: job.roundsCompleted,
                               roundsPlanned: job.roundsPlanned, accuracy: nil, loss: nil, modelSha256: nil, seconds: 0,
                               error: "\(error)")

@@ -1,6 +1,7 @@
 import AgentLink
 import ArgumentParser
 import Foundation
+import Pipeline
 import Provisioning
 import Synchronization
 
@@ -27,14 +28,24 @@ struct AgentPortOptions: ParsableArguments {
     /// nil otherwise.
     func makeRegistry() -> AgentRegistry? { agentPort == nil ? nil : AgentRegistry() }
 
-    /// Starts the agent link on `host`, keeping its agents in `registry` (from `makeRegistry`;
-    /// nil: no agent link); a failure to listen ends the process with the error, as a port in use
-    /// does for the HTTP port.
-    func start(host: String, json: Bool, registry: AgentRegistry?) throws -> Running? {
+    /// The agent link's server on `host`, keeping its agents in `registry` (from `makeRegistry`);
+    /// nil without --agent-port.
+    func makeServer(host: String, registry: AgentRegistry?) throws -> AgentLinkServer? {
         guard let agentPort, let identity, let registry else { return nil }
-        let server = try reportingErrors {
+        return try reportingErrors {
             try AgentLinkServer(kit: try LoadedKit.load(from: URL(fileURLWithPath: identity)), host: host, port: agentPort, registry: registry)
         }
+    }
+
+    /// How serve's workers run a `deployment: agents` job on `server`'s agents.
+    static func agentJobs(on server: AgentLinkServer) -> JobService.AgentJoining {
+        { manifest, text, jobId in try AgentJobRun(server: server, manifest: manifest, text: text, path: "").join(jobId) }
+    }
+
+    /// Starts `server`; a failure to listen ends the process with the error, as a port in use
+    /// does for the HTTP port.
+    func start(_ server: AgentLinkServer?, json: Bool) -> Running? {
+        guard let server else { return nil }
         let running = Running(), lines = LinkEventLines(json: json)
         Task {
             do {

@@ -70,16 +70,18 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (configuration, store) = try reportingErrors {
+        let (configuration, store, agentServer) = try reportingErrors {
             var configuration = APIConfiguration(host: host, port: port, manifestsDirectory: manifests, datasetsRoot: datasetsRoot,
                                                  tokens: try acceptedTokens(), maxBodyBytes: maxBodyBytes, workers: workers)
             configuration.agents = agentLink.makeRegistry()
-            return (configuration, try database.open())
+            let server = try agentLink.makeServer(host: host, registry: configuration.agents)
+            configuration.agentJobs = server.map(AgentPortOptions.agentJobs)
+            return (configuration, try database.open(), server)
         }
         let logger = Logger(label: "privfed.serve") { StreamLogHandler.standardError(label: $0) }
         let trap = SignalTrap()
         let workerPool = JobWorkers(database: store, count: workers, requestDatasets: configuration.requestDatasets,
-                                    stopRequest: trap.stop, logger: logger)
+                                    stopRequest: trap.stop, agents: configuration.agentJobs, logger: logger)
         let (listenHost, threads, printJSON, db) = (host, workers, json, database.db)
         let app = APIServer.application(configuration: configuration, database: store, logger: logger) { port in
             if printJSON {
@@ -91,7 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
             fflush(nil)
         }
         workerPool.start()
-        let agents = try agentLink.start(host: host, json: json, registry: configuration.agents)
+        let agents = agentLink.start(agentServer, json: json)
         defer { agents?.stop() }
         let signal: Int32?
         do {
