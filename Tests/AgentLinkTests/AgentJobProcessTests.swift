@@ -232,6 +232,11 @@ final class AgentJobProcessTests: XCTestCase {
         let row = try db.writer.read { db in try Row.fetchOne(db, sql: "SELECT status, error FROM jobs") }
         XCTAssertEqual(row?["status"] as String?, "failed")
         XCTAssertTrue((row?["error"] as String? ?? "").contains("agent-1"))
+        // The round's wait for the agents is local_train's own stage run, failed with the same reason.
+        let run = try db.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT status, error FROM stage_runs WHERE stage = 'local_train' AND client IS NULL AND status = 'failed'")
+        }
+        XCTAssertTrue((run?["error"] as String? ?? "").contains("agent-1 ("), "\(String(describing: run))")
         for agent in agents { agent.end() }
     }
 

@@ -22,6 +22,8 @@ import Wire
 public struct RemoteTrainStage: RoundStage {
     public let name = StageName.localTrain
     public let scope = StageScope.perClient
+    /// The agents train during `plan`: its time (and a quorum failure) is a stage run of its own.
+    public let recordsPlan = true
     /// The round's replies, from `plan` to each client's `run`.
     private let replies = RoundReplies()
 

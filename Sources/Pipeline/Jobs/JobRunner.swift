@@ -200,7 +200,17 @@ public final class JobRunner {
                     try heartbeat.beat()
                     // What every party knows before the stage's first client acts.
                     let stageStarted = Timestamp.now()
-                    let planned = try stage.plan(&state, job: job)
+                    let planClock = ContinuousClock.now
+                    func planRun(_ error: (any Error)?) -> StageRunRecord {
+                        StageRunRecord(round: round, stage: stage.name.rawValue, client: nil, startedAt: stageStarted,
+                                       durationMs: planClock.duration(to: .now).milliseconds, succeeded: error == nil, error: error.map { "\($0)" })
+                    }
+                    let planned: [StageMetric]
+                    do { planned = try stage.plan(&state, job: job) } catch {
+                        if stage.recordsPlan { batch.stageRuns.append(planRun(error)) }
+                        throw error
+                    }
+                    if stage.recordsPlan { batch.stageRuns.append(planRun(nil)) }
                     try commitPendingReleases()
                     batch.metrics += file(planned, stage: stage.name, client: nil)
                     let clients: [Int?] = stage.scope == .perClient ? state.selectedClients.map { $0 } : [nil]

@@ -122,10 +122,15 @@ public protocol RoundStage: Sendable {
     /// secure-aggregation parameters, a release decided for the whole cohort. Its metrics are
     /// filed without a client. Default: nothing to plan.
     func plan(_ state: inout RoundState, job: PreparedJob) throws -> [StageMetric]
+    /// Whether the runner records `plan` as a stage run of its own (no client): for a stage whose
+    /// work happens in its plan (`RemoteTrainStage`: the agents train meanwhile), so its time and
+    /// its failure are in `stage_runs`. Default false.
+    var recordsPlan: Bool { get }
     /// Runs the stage; `client` is the client index for `.perClient` stages, nil otherwise.
     func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric]
 }
 
 extension RoundStage {
     public func plan(_ state: inout RoundState, job: PreparedJob) throws -> [StageMetric] { [] }
+    public var recordsPlan: Bool { false }
 }
