@@ -85,14 +85,20 @@ public final class AgentCalls: Sendable {
             self?.fail(id, agent: agent, reason: "no answer within \(Self.seconds(timeout)) s")
         }
         defer { timer.cancel() }
-        return try await withCheckedThrowingContinuation { continuation in
-            let sent = state.withLock { state -> Bool in
-                guard let session = state.sessions[agent] else { return false }
-                state.pending[id] = Pending(agent: agent, session: session.id, certificatePEM: session.certificatePEM, continuation: continuation)
-                session.outbound.yield(LinkRequest(id: id, body: body).encoded())
-                return true
+        // A cancelled caller (the orchestrator stopping) stops waiting at once.
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let sent = state.withLock { state -> Bool in
+                    guard let session = state.sessions[agent] else { return false }
+                    state.pending[id] = Pending(agent: agent, session: session.id, certificatePEM: session.certificatePEM, continuation: continuation)
+                    session.outbound.yield(LinkRequest(id: id, body: body).encoded())
+                    return true
+                }
+                if !sent { continuation.resume(throwing: AgentLinkError.callFailed(agent: agent, reason: "it is not on the link")) }
+                if Task.isCancelled { fail(id, agent: agent, reason: "the orchestrator stopped waiting") }
             }
-            if !sent { continuation.resume(throwing: AgentLinkError.callFailed(agent: agent, reason: "it is not on the link")) }
+        } onCancel: {
+            fail(id, agent: agent, reason: "the orchestrator stopped waiting")
         }
     }
 

@@ -283,6 +283,27 @@ final class AgentJobProcessTests: XCTestCase {
         XCTAssertEqual(try db.writer.read { db in try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = 1") }, "failed")
     }
 
+    /// Ctrl-C while a round waits for a frozen agent (SIGSTOP: no answer, no goodbye) stops the
+    /// wait at once, not after round_timeout: the job is `interrupted`, resumable.
+    func testCtrlCWhileARoundWaitsForAFrozenAgentInterruptsAtOnce() throws {
+        let path = try manifest(name: "agents-ctrl-c", rounds: 300, federation: "  round_timeout: 120")
+        try export(path)
+        let orchestrator = try startOrchestrator(path)
+        let agents = try (0..<3).map { try startAgent($0) }
+        defer { for agent in agents { agent.signal(SIGCONT); agent.end() } }
+        XCTAssertNotNil(orchestrator.waitForEvent(["event": "round"], timeout: 60), orchestrator.stderr)
+        agents[1].signal(SIGSTOP)
+        Thread.sleep(forTimeInterval: 1)
+        let asked = Date()
+        orchestrator.signal(SIGINT)
+        let (status, _) = finish(orchestrator, timeout: 60)
+        XCTAssertLessThan(Date().timeIntervalSince(asked), 20, "the wait did not stop at the signal")
+        XCTAssertEqual(status, 130, orchestrator.stderr)
+        XCTAssertNotNil(orchestrator.waitForEvent(["event": "interrupted"], timeout: 1))
+        let db = try ResultsDatabase.forReading(path: database)
+        XCTAssertEqual(try db.writer.read { db in try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = 1") }, "interrupted")
+    }
+
     /// `privfed serve --agent-port` takes a `deployment: agents` manifest over HTTP and its worker
     /// runs the job on the agents on its link.
     func testServeWithAnAgentLinkRunsAnAgentsJobSubmittedOverHTTP() throws {

@@ -12,6 +12,12 @@ public protocol RemoteClients: Sendable {
     /// waits at most `deadline` for their replies. A client without a reply by then — lost, cut
     /// off, refusing, or late — is a dropout, with the reason.
     func train(_ work: RoundWork, clients: [Int], deadline: Duration) -> [Int: Result<RemoteUpload, RemoteFailure>]
+    /// The signal that asked the job to stop while it waited for its agents, or nil.
+    var stopSignal: Int32? { get }
+}
+
+extension RemoteClients {
+    public var stopSignal: Int32? { nil }
 }
 
 /// A client's reply as it arrived, with the certificate its session's TLS handshake verified

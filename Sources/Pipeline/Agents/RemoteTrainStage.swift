@@ -45,6 +45,8 @@ public struct RemoteTrainStage: RoundStage {
                              global: global)
         let fed = job.manifest.federation
         let received = remote.train(work, clients: selected, deadline: .milliseconds(Int(fed.roundTimeoutSeconds * 1000)))
+        // Stopped while waiting: the round is discarded and the job resumable, as at a stage boundary.
+        if let signal = remote.stopSignal { throw PipelineError.interrupted(signal: signal) }
         var results: [Int: Result<Checked, RemoteFailure>] = [:]
         for client in selected {
             switch received[client] {

@@ -11,6 +11,8 @@ struct AgentJobRun {
     let manifest: JobManifest
     let text: String
     let path: String
+    /// Ctrl-C or SIGTERM, for a round waiting on its agents.
+    var stop: StopRequest? = nil
 
     /// Runs the job to its end on the calling thread (not the concurrency pool's).
     func run(service: JobService, progress: JobProgress?) throws -> JobSummary {
@@ -26,7 +28,7 @@ struct AgentJobRun {
     func join(_ jobId: Int64) throws -> JobService.AgentsJoined {
         let agents = try waitForAgents()
         let answers = LinkedClients.offer(server.calls, agents: agents, jobId: jobId, manifestText: text,
-                                          timeout: .milliseconds(Int(manifest.federation.roundTimeoutSeconds * 1000)))
+                                          timeout: .milliseconds(Int(manifest.federation.roundTimeoutSeconds * 1000)), stop: stop)
         var examples: [Int] = [], commitments: [SecretCommitmentRecord] = [], refusals: [String] = []
         for (client, agent) in agents.enumerated() {
             switch answers[client] {
@@ -38,7 +40,7 @@ struct AgentJobRun {
             }
         }
         guard refusals.isEmpty else { throw AgentJobRunError.declined(refusals) }
-        return JobService.AgentsJoined(clients: LinkedClients(calls: server.calls, agents: agents, jobId: jobId, manifestText: text),
+        return JobService.AgentsJoined(clients: LinkedClients(calls: server.calls, agents: agents, jobId: jobId, manifestText: text, stop: stop),
                                        examples: examples, commitments: commitments)
     }
 

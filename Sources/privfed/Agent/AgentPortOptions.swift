@@ -38,8 +38,8 @@ struct AgentPortOptions: ParsableArguments {
     }
 
     /// How serve's workers run a `deployment: agents` job on `server`'s agents.
-    static func agentJobs(on server: AgentLinkServer) -> JobService.AgentJoining {
-        { manifest, text, jobId in try AgentJobRun(server: server, manifest: manifest, text: text, path: "").join(jobId) }
+    static func agentJobs(on server: AgentLinkServer, stop: StopRequest) -> JobService.AgentJoining {
+        { manifest, text, jobId in try AgentJobRun(server: server, manifest: manifest, text: text, path: "", stop: stop).join(jobId) }
     }
 
     /// Starts `server`; a failure to listen ends the process with the error, as a port in use

@@ -14,11 +14,15 @@ final class LinkedClients: RemoteClients {
     let jobId: UInt64
     let manifestText: String
     let manifestSha256: String
+    /// Ctrl-C or SIGTERM: a round waiting for its agents stops waiting.
+    let stop: StopRequest?
 
-    init(calls: AgentCalls, agents: [String], jobId: Int64, manifestText: String) {
+    init(calls: AgentCalls, agents: [String], jobId: Int64, manifestText: String, stop: StopRequest?) {
         self.calls = calls; self.agents = agents; self.jobId = UInt64(jobId); self.manifestText = manifestText
-        self.manifestSha256 = Digest.sha256Hex(manifestText)
+        self.manifestSha256 = Digest.sha256Hex(manifestText); self.stop = stop
     }
+
+    var stopSignal: Int32? { stop?.signal }
 
     func agent(of client: Int) -> String { agents[client] }
 
@@ -27,24 +31,24 @@ final class LinkedClients: RemoteClients {
             ($0, TrainRequest(jobId: jobId, client: $0, round: work.round, learningRate: work.learningRate, noiseMultiplier: work.noiseMultiplier,
                               manifestText: manifestText, global: work.global))
         }
-        return Self.callAll(calls, requests.map { ($0.0, agents[$0.0], $0.1.encoded()) }, timeout: deadline) {
+        return Self.callAll(calls, requests.map { ($0.0, agents[$0.0], $0.1.encoded()) }, timeout: deadline, stop: stop) {
             RemoteUpload(reply: try TrainReply.decode($0.body), certificatePEM: $0.certificatePEM)
         }
     }
 
     /// Offers job `jobId` to each agent (as client k = its position) and collects its acceptance.
     static func offer(_ calls: AgentCalls, agents: [String], jobId: Int64, manifestText: String,
-                      timeout: Duration) -> [Int: Result<JobAcceptance, RemoteFailure>] {
+                      timeout: Duration, stop: StopRequest?) -> [Int: Result<JobAcceptance, RemoteFailure>] {
         let offers = agents.enumerated().map { ($0.offset, $0.element, JobOffer(jobId: UInt64(jobId), client: $0.offset, manifestText: manifestText).encoded()) }
-        return callAll(calls, offers, timeout: timeout) { try JobAcceptance.decode($0.body) }
+        return callAll(calls, offers, timeout: timeout, stop: stop) { try JobAcceptance.decode($0.body) }
     }
 
     /// Calls every (client, agent, body) at once and decodes each reply; a failed call or an
     /// undecodable reply is that client's failure.
-    static func callAll<Reply: Sendable>(_ calls: AgentCalls, _ requests: [(Int, String, [UInt8])], timeout: Duration,
+    static func callAll<Reply: Sendable>(_ calls: AgentCalls, _ requests: [(Int, String, [UInt8])], timeout: Duration, stop: StopRequest?,
                                          decode: @escaping @Sendable (LinkAnswer) throws -> Reply) -> [Int: Result<Reply, RemoteFailure>] {
         blocking {
-            await withTaskGroup(of: (Int, Result<Reply, RemoteFailure>).self) { group in
+            await withTaskGroup(of: (Int, Result<Reply, RemoteFailure>)?.self) { group in
                 for (client, agent, body) in requests {
                     group.addTask {
                         do { return (client, .success(try decode(try await calls.call(agent, body: body, timeout: timeout)))) } catch {
@@ -52,8 +56,17 @@ final class LinkedClients: RemoteClients {
                         }
                     }
                 }
+                // The watcher: on a signal every call still waiting is cancelled (and fails at once).
+                group.addTask {
+                    while !Task.isCancelled, stop?.signal == nil { try? await Task.sleep(for: .milliseconds(50)) }
+                    return nil
+                }
                 var results: [Int: Result<Reply, RemoteFailure>] = [:]
-                for await (client, result) in group { results[client] = result }
+                while let next = await group.next() {
+                    guard let (client, result) = next else { group.cancelAll(); continue }
+                    results[client] = result
+                    if results.count == requests.count { group.cancelAll() }
+                }
                 return results
             }
         }

@@ -80,11 +80,18 @@ struct OrchestratorCommand: AsyncParsableCommand {
         let trap = SignalTrap(.link)
         let stop = trap.stop
         let finished = StopFlag()
-        let link = Task { try await server.run(stop: { stop.signal != nil || finished.isSet }) { lines.orchestrator($0) } }
-        guard let (run, store) = job else {
+        // With a job, a signal stops the job (at once, even mid-round) and the link only after it:
+        // the agents' streams stay open until the job's records are written.
+        let linkOnly = job == nil
+        let link = Task { try await server.run(stop: { (linkOnly && stop.signal != nil) || finished.isSet }) { lines.orchestrator($0) } }
+        _ = link
+        guard let (prepared, store) = job else {
             do { try await link.value } catch { try reportingErrors { () throws -> Void in throw error } }
             return
         }
+        var stoppable = prepared
+        stoppable.stop = stop
+        let jobRun = stoppable
         let json = self.json, jobToResume = self.resume, force = self.force
         let outcome = await onOwnThread {
             var service = JobService(database: store)
@@ -92,15 +99,31 @@ struct OrchestratorCommand: AsyncParsableCommand {
             let progress: any JobProgress = json ? JobEventLines(lines: LinkEventLines(json: true))
                 : ProgressBar(enabled: isatty(STDERR_FILENO) == 1)
             return Result { () throws -> JobSummary in
-                if let jobId = jobToResume { return try run.resume(jobId: jobId, force: force, service: service, progress: progress) }
-                return try run.run(service: service, progress: progress)
+                if let jobId = jobToResume { return try jobRun.resume(jobId: jobId, force: force, service: service, progress: progress) }
+                return try jobRun.run(service: service, progress: progress)
             }
         }
+        // The outcome is reported before the link closes, so it is out whatever the shutdown does.
+        let reported = Result { () throws -> Void in
+            try reportingErrors {
+                let summary = try outcome.get()
+                if summary.status == JobStatus.interrupted.rawValue {
+                    let line = "interrupted after round \(summary.roundsCompleted); privfed orchestrator --identity … --resume \(summary.jobId) continues"
+                    lines.write(["event": "interrupted", "job": summary], text: line)
+                    throw ExitCode(130)
+                }
+                if json { lines.write(["event": "finished", "job": summary], text: "") } else { for line in JobSummaryText.lines(summary) { print(line) } }
+            }
+        }
+        // The job is recorded and reported: the process ends here. (Draining the link would race
+        // agents redialling into a server that is shutting down, which the gRPC transport does
+        // not survive; the agents see the connection close and redial, as for any restart.)
+        fflush(nil)
         finished.set()
-        _ = try? await link.value
-        try reportingErrors {
-            let summary = try outcome.get()
-            if json { lines.write(["event": "finished", "job": summary], text: "") } else { for line in JobSummaryText.lines(summary) { print(line) } }
+        switch reported {
+        case .success: Foundation.exit(0)
+        case .failure(let code as ExitCode): Foundation.exit(code.rawValue)
+        case .failure: Foundation.exit(1)
         }
     }
 }

@@ -70,16 +70,16 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let trap = SignalTrap()
         let (configuration, store, agentServer) = try reportingErrors {
             var configuration = APIConfiguration(host: host, port: port, manifestsDirectory: manifests, datasetsRoot: datasetsRoot,
                                                  tokens: try acceptedTokens(), maxBodyBytes: maxBodyBytes, workers: workers)
             configuration.agents = agentLink.makeRegistry()
             let server = try agentLink.makeServer(host: host, registry: configuration.agents)
-            configuration.agentJobs = server.map(AgentPortOptions.agentJobs)
+            configuration.agentJobs = server.map { AgentPortOptions.agentJobs(on: $0, stop: trap.stop) }
             return (configuration, try database.open(), server)
         }
         let logger = Logger(label: "privfed.serve") { StreamLogHandler.standardError(label: $0) }
-        let trap = SignalTrap()
         let workerPool = JobWorkers(database: store, count: workers, requestDatasets: configuration.requestDatasets,
                                     stopRequest: trap.stop, agents: configuration.agentJobs, logger: logger)
         let (listenHost, threads, printJSON, db) = (host, workers, json, database.db)
