@@ -108,6 +108,7 @@ final class ScatteringTransformTests: XCTestCase {
         let transform = ScatteringTransform()
         let one = transform.features(of: images, threads: 1), two = transform.features(of: images, threads: 2)
         XCTAssertEqual(one.width, 81 * 7 * 7)
+        XCTAssertEqual(one.width, Architecture.scatterLinear.inputSize)
         XCTAssertEqual(one.labels, images.labels)
         XCTAssertEqual(one.pixels.map(\.bitPattern), two.pixels.map(\.bitPattern))
         XCTAssertTrue(one.pixels.allSatisfy(\.isFinite))
