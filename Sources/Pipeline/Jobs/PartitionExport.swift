@@ -34,7 +34,11 @@ public enum PartitionExport {
     public static func export(_ manifest: JobManifest, baseDirectory: String? = nil, out: URL) throws -> [Folder] {
         guard manifest.audit == nil else { throw Failure.hasCanaries(manifest.name) }
         guard !FileManager.default.fileExists(atPath: out.path) else { throw Failure.outputExists(out.path) }
-        let job = try PreparedJob.prepare(manifest, baseDirectory: baseDirectory)
+        // The partition depends on the labels only; the shards are exported as images even when
+        // the job trains on their scattering features (each agent computes those itself).
+        var images = manifest
+        images.model.features = .pixels
+        let job = try PreparedJob.prepare(images, baseDirectory: baseDirectory)
         let staging = out.deletingLastPathComponent().appendingPathComponent(".\(out.lastPathComponent).partial-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false)
         do {

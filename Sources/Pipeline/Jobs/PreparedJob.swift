@@ -16,6 +16,7 @@ public struct PreparedJob: Sendable {
     public let publicStreams: RandomStreams
     /// Every party's secret root: the only source of private randomness (see `JobSecrets`).
     public let secrets: JobSecrets
+    /// The model's inputs: the images, or with `features: scatter` their scattering features.
     public let train: LabeledImages
     public let test: LabeledImages
     /// The dataset files as they were loaded (absolute path, SHA-256, size): recorded with the job.
@@ -32,7 +33,7 @@ public struct PreparedJob: Sendable {
     public internal(set) var canaries: CanarySet? = nil
     /// What carries the parties' messages (`Transport`): in process by default.
     public var transport: any Transport = InProcessTransport()
-    /// Timings of load_data, partition and init_model, recorded as round 0.
+    /// Timings of load_data, partition, features (with `features: scatter`) and init_model, recorded as round 0.
     public let setupRuns: [StageRunRecord]
     public let setupMetrics: [MetricRecord]
 
@@ -64,7 +65,7 @@ public struct PreparedJob: Sendable {
         let path = resolve(manifest.dataset.path, against: baseDirectory)
         let mnist = try timed(.loadData) { try MNIST.load(directory: path) }
         var train = manifest.dataset.trainExamples.map { mnist.train.prefix($0) } ?? mnist.train
-        let test = manifest.dataset.testExamples.map { mnist.test.prefix($0) } ?? mnist.test
+        var test = manifest.dataset.testExamples.map { mnist.test.prefix($0) } ?? mnist.test
         metrics.append(MetricRecord(round: 0, stage: SetupStageName.loadData.rawValue, client: nil, name: "train_examples",
                                     value: Double(train.count), unit: "count"))
         metrics.append(MetricRecord(round: 0, stage: SetupStageName.loadData.rawValue, client: nil, name: "test_examples",
@@ -94,7 +95,20 @@ public struct PreparedJob: Sendable {
                                         value: Double(shard.count), unit: "count"))
         }
 
-        let architecture = manifest.model.architecture == .mlp ? Architecture.mlp : Architecture.cnn(activation: manifest.model.activation == .tanh ? .tanh : .relu)
+        if manifest.model.features == .scatter {
+            // A fixed transform of each example on its own: no privacy cost (ScatteringTransform).
+            (train, test) = try timed(.features) {
+                let scattering = ScatteringTransform(imageSide: 28, scales: Architecture.scatteringScales,
+                                                     orientations: Architecture.scatteringOrientations)
+                return (scattering.features(of: train, threads: manifest.threads), scattering.features(of: test, threads: manifest.threads))
+            }
+        }
+        let architecture: Architecture
+        switch manifest.model.architecture {
+        case .mlp: architecture = .mlp
+        case .cnn: architecture = .cnn(activation: manifest.model.activation == .tanh ? .tanh : .relu)
+        case .linear: architecture = .scatterLinear
+        }
         let initial = try timed(.initModel) { () -> [Float] in
             var generator = streams.generator("init")
             return Model(architecture: architecture, generator: &generator).parameters

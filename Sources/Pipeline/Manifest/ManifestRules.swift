@@ -73,6 +73,7 @@ struct ManifestRules {
         if m.model.architecture == .mlp && m.model.activation != .relu {
             report("model.activation", "the mlp is 784-128-10 with ReLU; activation applies to the cnn only")
         }
+        checkFeatures(m, root: root, report)
 
         // Privacy: settings without their switch have no effect, and are refused as such.
         let dpKeys: [(String, Bool)] = [("epsilon", p.epsilon != nil), ("delta", p.delta != nil), ("noise_multiplier", p.noiseMultiplier != nil),

@@ -35,7 +35,7 @@ public struct DPSGDLocalTrainStage: RoundStage {
         let global = broadcast.message.parameters
         let training = DPSGDClientTraining(architecture: job.architecture, configuration: configuration,
                                            learningRate: Float(state.learningRate), momentum: Float(fed.momentum),
-                                           threads: job.manifest.threads)
+                                           threads: job.manifest.threads, emaDecay: job.manifest.privacy.emaDecay.map(Float.init))
         let result = training.train(parameters: global, data: job.train, indices: shard,
                                     steps: shape.stepsPerRound, sampling: &sampling, noise: &noise)
         var delta = result.parameters
