@@ -99,6 +99,12 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    /// Group norm: 3 positions × 6 channels in 3 groups; the input gradient couples every element of a group.
+    func testGroupNormBackwardMatchesCentralDifferences() {
+        let g = GroupNormGeometry(positions: 3, channels: 6, groups: 3)
+        checkLayer(.groupNorm(g), inputSize: g.size, batch: 2, step: 1e-2)
+    }
+
     func testTanhBackwardMatchesCentralDifferences() {
         checkLayer(.tanh, inputSize: 12, step: 1e-3) { g in 4 * g.nextUnitFloat() - 2 }
     }
@@ -133,7 +139,8 @@ final class GradientCheckTests: XCTestCase {
         var params = Model(architecture: architecture, generator: &g).parameters
         // Random images in [0, 0.5]: on real digits many pool windows hold near-ties and many tanh
         // units saturate, where a Float finite difference measures rounding rather than slope.
-        let data = LabeledImages(pixels: uniformFloats(3 * 784, 0, 0.5, &g), labels: [3, 1, 4])
+        let width = architecture.inputSize
+        let data = LabeledImages(features: uniformFloats(3 * width, 0, 0.5, &g), width: width, labels: [3, 1, 4])
         let engine = GradientEngine(architecture: architecture, threads: 2)
         let (_, analytic) = engine.meanLossAndGradient(parameters: params, images: data.pixels, labels: data.labels)
         var coordinates = Array(analytic.indices.sorted { abs(analytic[$0]) > abs(analytic[$1]) }.prefix(48))
@@ -153,4 +160,5 @@ final class GradientCheckTests: XCTestCase {
     func testMLPGradientMatchesCentralDifferences() { checkModel(.mlp) }
     func testTanhCNNGradientMatchesCentralDifferences() { checkModel(.cnn(activation: .tanh)) }
     func testReluCNNGradientMatchesCentralDifferences() { checkModel(.cnn(activation: .relu)) }
+    func testScatterLinearGradientMatchesCentralDifferences() { checkModel(.scatterLinear) }
 }

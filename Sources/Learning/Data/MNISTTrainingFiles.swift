@@ -6,6 +6,7 @@ extension MNIST {
     /// folder `directory` — the layout `loadTrainingFiles` reads. Each file is written whole
     /// (temporary name, then rename).
     public static func writeTrainingFiles(_ images: LabeledImages, directory: String) throws {
+        precondition(images.isImages, "only 28 × 28 images can be written as MNIST files, not \(images.width)-float features")
         let bytes = images.pixels.map { UInt8(($0 * 255).rounded()) }
         let files = [(trainImagesFile, Gzip.compress(IDXFile.encodeImages(bytes))),
                      (trainLabelsFile, Gzip.compress(IDXFile.encodeLabels(images.labels)))]

@@ -12,9 +12,20 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
 ///   This is the MNIST network of Papernot et al., "Tempered Sigmoid Activations for Deep
 ///   Learning with Differential Privacy" (AAAI 2021), also the Opacus MNIST example; tanh is
 ///   the default because that paper finds bounded activations train better under DP-SGD.
+/// - `scatterLinear`: on scattering features (`ScatteringTransform`, J = 2, L = 8: 81 channels
+///   at 7 × 7, computed once per example before training), group normalisation (27 groups of 3
+///   channels, no learned affine part) → fc 3969 → 10: the "ScatterNet + linear" model of
+///   Tramèr & Boneh, "Differentially Private Learning Needs Better Features (or Much More
+///   Data)", ICLR 2021, Table 1 and §3 (they use GroupNorm with 27 groups on MNIST features).
 public enum Architecture: Sendable, Hashable, Codable, CustomStringConvertible {
     case mlp
     case cnn(activation: Activation)
+    case scatterLinear
+
+    /// Scattering parameters of `scatterLinear` (Tramèr & Boneh's, Kymatio's MNIST example).
+    public static let scatteringScales = 2, scatteringOrientations = 8
+    /// Groups of the normalisation in front of the linear head.
+    static let scatterGroups = 27
 
     /// Parses the manifest names `mlp` and `cnn` (the activation applies to the cnn only).
     public init?(name: String, activation: Activation = .tanh) {
@@ -29,8 +40,25 @@ public enum Architecture: Sendable, Hashable, Codable, CustomStringConvertible {
         switch self {
         case .mlp: return "mlp"
         case .cnn(let activation): return "cnn-\(activation.rawValue)"
+        case .scatterLinear: return "scatter-linear"
         }
     }
+
+    /// Whether the network takes scattering features instead of pixels.
+    public var takesScatteringFeatures: Bool { self == .scatterLinear }
+
+    /// Floats per input example: 784 pixels, or the scattering features.
+    public var inputSize: Int {
+        switch self {
+        case .mlp, .cnn: return LabeledImages.pixelsPerImage
+        case .scatterLinear: return Self.scatterSide * Self.scatterSide * Self.scatterChannels
+        }
+    }
+
+    private static var scatterChannels: Int {
+        ScatteringTransform.channels(scales: scatteringScales, orientations: scatteringOrientations)
+    }
+    private static var scatterSide: Int { ScatteringTransform.outputSide(imageSide: 28, scales: scatteringScales) }
 
     /// Number of Float parameters in the flat vector.
     public var parameterCount: Int { NetworkPlan(self).parameterCount }
@@ -51,6 +79,10 @@ public enum Architecture: Sendable, Hashable, Codable, CustomStringConvertible {
             return [.affine(conv1), act, .maxPool(pool1), .affine(conv2), act, .maxPool(pool2),
                     .flatten(512), .affine(.linear(inputs: 512, outputs: 32)), act,
                     .affine(.linear(inputs: 32, outputs: 10))]
+        case .scatterLinear:
+            let norm = GroupNormGeometry(positions: Self.scatterSide * Self.scatterSide, channels: Self.scatterChannels,
+                                         groups: Self.scatterGroups)
+            return [.groupNorm(norm), .affine(.linear(inputs: norm.size, outputs: 10))]
         }
     }
 }

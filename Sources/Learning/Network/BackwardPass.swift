@@ -31,6 +31,9 @@ extension NetworkWorkspace {
                 forExamples(n) { MaxPool.backward(g, outputGradient: dy, argmax: arg, inputGradient: dx, examples: $0) }
             case .flatten:
                 dx.update(from: dy, count: n * layer.outputSize)
+            case .groupNorm(let g):
+                let x = UnsafePointer(layerInput(l)), y = UnsafePointer(outputs[l].pointer)
+                forExamples(n) { GroupNorm.backward(g, input: x, output: y, outputGradient: dy, inputGradient: dx, examples: $0) }
             }
         }
     }

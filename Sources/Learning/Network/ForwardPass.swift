@@ -33,6 +33,8 @@ extension NetworkWorkspace {
                 forExamples(n) { MaxPool.forward(g, input: x, output: y, argmax: arg, examples: $0) }
             case .flatten:
                 y.update(from: x, count: n * layer.outputSize)
+            case .groupNorm(let g):
+                forExamples(n) { GroupNorm.forward(g, input: x, output: y, examples: $0) }
             }
         }
     }

@@ -65,6 +65,7 @@ enum LayerSpec: Hashable {
     case tanh
     case maxPool(PoolGeometry)
     case flatten(Int)
+    case groupNorm(GroupNormGeometry)
 }
 
 /// A layer with its sizes resolved and its slice of the flat parameter vector.
@@ -85,7 +86,7 @@ struct NetworkPlan {
     let classes: Int
 
     init(_ architecture: Architecture) {
-        self.init(layers: architecture.layers, inputSize: 784)
+        self.init(layers: architecture.layers, inputSize: architecture.inputSize)
     }
 
     /// A plan for any layer list (tests build small networks this way).
@@ -109,6 +110,11 @@ struct NetworkPlan {
             case .flatten(let n):
                 precondition(n == size, "flatten \(n) ≠ previous output \(size)")
                 out = n
+                count = 0
+            case .groupNorm(let g):
+                precondition(g.size == size, "group norm input \(g.size) ≠ previous output \(size)")
+                precondition(g.groups >= 1 && g.channels % g.groups == 0, "\(g.groups) groups do not divide \(g.channels) channels")
+                out = size
                 count = 0
             }
             planned.append(PlannedLayer(spec: spec, inputSize: size, outputSize: out, parameterOffset: offset,

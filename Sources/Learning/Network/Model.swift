@@ -25,7 +25,7 @@ public struct Model: Sendable, Equatable {
     ///
     /// Weights are uniform on [−b, b]: for ReLU networks the Kaiming/He bound
     /// b = √(6 / fan_in) (He et al., "Delving Deep into Rectifiers", ICCV 2015, §2.2); for tanh
-    /// networks the Glorot/Xavier bound b = √(6 / (fan_in + fan_out)) (Glorot & Bengio,
+    /// networks and the linear head on scattering features the Glorot/Xavier bound b = √(6 / (fan_in + fan_out)) (Glorot & Bengio,
     /// AISTATS 2010, eq. 16). fan_in is the patch size, fan_out the outputs times the kernel area.
     /// Biases start at 0. Draws are taken layer by layer, weights in flat order, one
     /// `nextUnitFloat()` each.
@@ -36,6 +36,7 @@ public struct Model: Sendable, Equatable {
         switch architecture {
         case .mlp: glorot = false
         case .cnn(let activation): glorot = activation == .tanh
+        case .scatterLinear: glorot = true
         }
         for layer in plan.layers {
             guard case .affine(let shape) = layer.spec else { continue }

@@ -11,7 +11,7 @@ final class NetworkWorkspace {
     let gemm: GEMMWorkspace
     private(set) var capacity = 0
 
-    /// Batch input, `capacity × 784`.
+    /// Batch input, `capacity × plan.inputSize`.
     private(set) var input = FloatBuffer(count: 0)
     /// Batch labels.
     private(set) var labels = AlignedBuffer<UInt8>(count: 0, repeating: 0)
@@ -72,7 +72,8 @@ final class NetworkWorkspace {
     /// Copies examples `indices` of `data` into the batch buffers.
     func load(_ data: LabeledImages, indices: some Collection<Int>) {
         reserve(indices.count)
-        let d = LabeledImages.pixelsPerImage
+        let d = data.width
+        precondition(d == plan.inputSize, "examples of \(d) floats, the network takes \(plan.inputSize)")
         data.pixels.withUnsafeBufferPointer { pixels in
             for (row, index) in indices.enumerated() {
                 precondition(index >= 0 && index < data.count, "example index \(index) out of range")
@@ -82,9 +83,9 @@ final class NetworkWorkspace {
         }
     }
 
-    /// Copies a contiguous batch (`labels.count × 784` pixels) into the batch buffers.
+    /// Copies a contiguous batch (`labels.count × plan.inputSize` floats) into the batch buffers.
     func load(images: [Float], labels batchLabels: [UInt8]) {
-        precondition(images.count == batchLabels.count * plan.inputSize, "images must hold 784 floats per label")
+        precondition(images.count == batchLabels.count * plan.inputSize, "images must hold \(plan.inputSize) floats per label")
         reserve(batchLabels.count)
         images.withUnsafeBufferPointer { if let base = $0.baseAddress { input.pointer.update(from: base, count: $0.count) } }
         for (i, label) in batchLabels.enumerated() {

@@ -34,9 +34,12 @@ public enum PartitionExport {
     public static func export(_ manifest: JobManifest, baseDirectory: String? = nil, out: URL) throws -> [Folder] {
         guard manifest.audit == nil else { throw Failure.hasCanaries(manifest.name) }
         guard !FileManager.default.fileExists(atPath: out.path) else { throw Failure.outputExists(out.path) }
-        // The shards an agents job's clients hold are the ones its simulated twin would give them.
+        // The shards an agents job's clients hold are the ones its simulated twin would give them;
+        // the partition depends on the labels only, so they are exported as images even when the
+        // job trains on their scattering features.
         var simulated = manifest
         simulated.federation.deployment = .simulated
+        simulated.model.features = .pixels
         let job = try PreparedJob.prepare(simulated, baseDirectory: baseDirectory)
         let staging = out.deletingLastPathComponent().appendingPathComponent(".\(out.lastPathComponent).partial-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false)

@@ -16,6 +16,7 @@ public struct PreparedJob: Sendable {
     public let publicStreams: RandomStreams
     /// Every party's secret root: the only source of private randomness (see `JobSecrets`).
     public let secrets: JobSecrets
+    /// The model's inputs: the images, or with `features: scatter` their scattering features.
     public let train: LabeledImages
     public let test: LabeledImages
     /// The dataset files as they were loaded (absolute path, SHA-256, size): recorded with the job.
@@ -34,7 +35,7 @@ public struct PreparedJob: Sendable {
     public var transport: any Transport = InProcessTransport()
     /// The clients as agents on their own machines (`deployment: agents`); nil in simulation.
     public var remoteClients: (any RemoteClients)? = nil
-    /// Timings of load_data, partition and init_model, recorded as round 0.
+    /// Timings of load_data, partition, features (with `features: scatter`) and init_model, recorded as round 0.
     public let setupRuns: [StageRunRecord]
     public let setupMetrics: [MetricRecord]
 
@@ -67,7 +68,7 @@ public struct PreparedJob: Sendable {
         let path = resolve(manifest.dataset.path, against: baseDirectory)
         let mnist = try timed(.loadData) { try MNIST.load(directory: path) }
         var train = manifest.dataset.trainExamples.map { mnist.train.prefix($0) } ?? mnist.train
-        let test = manifest.dataset.testExamples.map { mnist.test.prefix($0) } ?? mnist.test
+        var test = manifest.dataset.testExamples.map { mnist.test.prefix($0) } ?? mnist.test
         metrics.append(MetricRecord(round: 0, stage: SetupStageName.loadData.rawValue, client: nil, name: "train_examples",
                                     value: Double(train.count), unit: "count"))
         metrics.append(MetricRecord(round: 0, stage: SetupStageName.loadData.rawValue, client: nil, name: "test_examples",
@@ -97,6 +98,14 @@ public struct PreparedJob: Sendable {
                                         value: Double(shard.count), unit: "count"))
         }
 
+        if manifest.model.features == .scatter {
+            // A fixed transform of each example on its own: no privacy cost (ScatteringTransform).
+            (train, test) = try timed(.features) {
+                let scattering = ScatteringTransform(imageSide: 28, scales: Architecture.scatteringScales,
+                                                     orientations: Architecture.scatteringOrientations)
+                return (scattering.features(of: train, threads: manifest.threads), scattering.features(of: test, threads: manifest.threads))
+            }
+        }
         let architecture = architecture(of: manifest.model)
         let initial = try timed(.initModel) { () -> [Float] in
             var generator = streams.generator("init")
@@ -164,7 +173,11 @@ public struct PreparedJob: Sendable {
 
     /// The network `model` names.
     static func architecture(of model: ModelSettings) -> Architecture {
-        model.architecture == .mlp ? .mlp : .cnn(activation: model.activation == .tanh ? .tanh : .relu)
+        switch model.architecture {
+        case .mlp: return .mlp
+        case .cnn: return .cnn(activation: model.activation == .tanh ? .tanh : .relu)
+        case .linear: return .scatterLinear
+        }
     }
 
     public static func resolve(_ path: String, against base: String?) -> String {

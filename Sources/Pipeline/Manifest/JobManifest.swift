@@ -65,7 +65,18 @@ public struct PartitionSettings: Codable, Sendable, Equatable {
 }
 
 public enum ArchitectureName: String, Codable, Sendable, CaseIterable {
-    case mlp, cnn
+    /// `linear`: group normalisation and one fully connected layer; on `features: scatter` only.
+    case mlp, cnn, linear
+}
+
+/// What the network sees: the pixels, or the scattering transform of each image
+/// (`ScatteringTransform`, Tramèr & Boneh 2021), computed once before training. The transform is
+/// fixed and data-independent, so it costs no privacy. No normalisation statistic (per-channel
+/// mean or variance) is computed from the training data, as Tramèr & Boneh do: that would be
+/// a function of every private example, released without noise; the `linear` head normalises
+/// each example by its own group statistics instead (`GroupNorm`).
+public enum FeatureName: String, Codable, Sendable, CaseIterable {
+    case pixels, scatter
 }
 
 public enum ActivationName: String, Codable, Sendable, CaseIterable {
@@ -75,6 +86,7 @@ public enum ActivationName: String, Codable, Sendable, CaseIterable {
 public struct ModelSettings: Codable, Sendable, Equatable {
     public var architecture: ArchitectureName
     public var activation: ActivationName
+    public var features: FeatureName = .pixels
 }
 
 public struct FederationSettings: Codable, Sendable, Equatable {
@@ -145,6 +157,9 @@ public struct PrivacySettings: Codable, Sendable, Equatable {
     public var delta: Double?
     public var noiseMultiplier: Double?
     public var maxGradNorm: Double?
+    /// β of the exponential moving average of the DP-SGD iterates that a client releases
+    /// instead of its last iterate (`IterateAverage`; post-processing, no privacy cost).
+    public var emaDecay: Double?
     public var accountant: AccountantName = .rdp
     public var homomorphicEncryption: Bool = false
     public var encryptionScheme: EncryptionSchemeName = .ckks
@@ -188,4 +203,6 @@ public enum SetupStageName: String, Sendable, CaseIterable {
     case loadData = "load_data"
     case partition
     case initModel = "init_model"
+    /// The scattering transform of every train and test image (`model.features: scatter`).
+    case features
 }

@@ -92,11 +92,11 @@ public struct ManifestReader: Sendable {
     static let topKeys = ["name", "seed", "randomness", "dataset", "model", "federation", "privacy", "stages", "threads", "audit"]
     static let datasetKeys = ["name", "path", "clients", "partition", "train_examples", "test_examples"]
     static let partitionKeys = ["scheme", "alpha", "shards_per_client"]
-    static let modelKeys = ["architecture", "activation"]
+    static let modelKeys = ["architecture", "activation", "features"]
     static let federationKeys = ["rounds", "clients_per_round", "local_epochs", "batch_size", "learning_rate", "momentum",
                                  "learning_rate_decay", "deployment", "min_clients", "round_timeout", "join_timeout"]
     static let privacyKeys = ["differential_privacy", "unit", "epsilon", "delta", "noise_multiplier", "max_grad_norm",
-                              "accountant", "homomorphic_encryption", "encryption_scheme", "key_length", "rotate_keys_every",
+                              "ema_decay", "accountant", "homomorphic_encryption", "encryption_scheme", "key_length", "rotate_keys_every",
                               "secure_aggregation", "share_holders", "threshold", "dropout_rate", "dropouts"]
     static let auditKeys = ["canaries", "guesses"]
 
@@ -148,7 +148,8 @@ public struct ManifestReader: Sendable {
         if let node = required(top, "model", "", rootLine), let map = f.mapping(node, "model", allowed: Self.modelKeys) {
             let arch = required(map, "architecture", "model", node.mark?.line).flatMap { f.choice($0, "model.architecture", ArchitectureName.self) }
             let act = map["activation"].map { f.choice($0, "model.activation", ActivationName.self) } ?? .relu
-            if let arch, let act { model = ModelSettings(architecture: arch, activation: act) }
+            let features = map["features"].map { f.choice($0, "model.features", FeatureName.self) } ?? .pixels
+            if let arch, let act, let features { model = ModelSettings(architecture: arch, activation: act, features: features) }
         }
 
         // federation
@@ -216,6 +217,7 @@ public struct ManifestReader: Sendable {
         if let n = map["delta"] { take(f.double(n, "privacy.delta", min: 0, max: 1, openMin: true, openMax: true)) { $0.delta = $1 } }
         if let n = map["noise_multiplier"] { take(f.double(n, "privacy.noise_multiplier", min: 0, max: 1000, openMin: true)) { $0.noiseMultiplier = $1 } }
         if let n = map["max_grad_norm"] { take(f.double(n, "privacy.max_grad_norm", min: 0, max: 1e6, openMin: true)) { $0.maxGradNorm = $1 } }
+        if let n = map["ema_decay"] { take(f.double(n, "privacy.ema_decay", min: 0, max: 1, openMin: true, openMax: true)) { $0.emaDecay = $1 } }
         if let n = map["accountant"] { take(f.choice(n, "privacy.accountant", AccountantName.self)) { $0.accountant = $1 } }
         if let n = map["homomorphic_encryption"] { take(f.bool(n, "privacy.homomorphic_encryption")) { $0.homomorphicEncryption = $1 } }
         if let n = map["encryption_scheme"] { take(f.choice(n, "privacy.encryption_scheme", EncryptionSchemeName.self)) { $0.encryptionScheme = $1 } }

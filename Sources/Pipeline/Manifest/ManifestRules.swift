@@ -73,6 +73,7 @@ struct ManifestRules {
         if m.model.architecture == .mlp && m.model.activation != .relu {
             report("model.activation", "the mlp is 784-128-10 with ReLU; activation applies to the cnn only")
         }
+        checkFeatures(m, root: root, report)
 
         // Privacy: settings without their switch have no effect, and are refused as such.
         let dpKeys: [(String, Bool)] = [("epsilon", p.epsilon != nil), ("delta", p.delta != nil), ("noise_multiplier", p.noiseMultiplier != nil),
@@ -181,6 +182,7 @@ struct ManifestRules {
         if p.differentialPrivacy && p.unit == .client { report("privacy.unit", "client \(unsupported)") }
         if m.audit != nil { report("audit", unsupported) }
         if m.stages.contains(.secureEvaluate) { report("stages", "secure_evaluate \(unsupported)") }
+        if m.model.features != .pixels { report("model.features", "\(m.model.features.rawValue) \(unsupported)") }
         if let least = fed.minClients, least > fed.clientsPerRound {
             report("federation.min_clients", "\(least) exceeds the \(fed.clientsPerRound) clients per round")
         }

@@ -37,7 +37,9 @@ struct YAMLFields {
         var result: [String: Node] = [:]
         for (keyNode, value) in mapping {
             let key = keyNode.scalar.map { Self.shown($0.string) } ?? "?"
-            let keyPath = path.isEmpty ? key : path + "." + key
+            // An empty key (`: value`) is named as such, so every issue names a key path.
+            let named = key.isEmpty ? "(empty key)" : key
+            let keyPath = path.isEmpty ? named : path + "." + named
             if !allowed.contains(key) {
                 let hint = Self.closest(key, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
                 report(keyNode, keyPath, "unknown key\(hint); allowed here: \(allowed.joined(separator: ", "))")

@@ -10,11 +10,17 @@ import Randomness
 /// (Poisson, as the accounting assumes; `sampling`), clips each example's gradient to C in flat
 /// L2 norm, adds N(0, σ²C²) to the sum (`noise`), divides by the expected batch size q·n and
 /// takes one SGD (momentum) step.
+///
+/// With `emaDecay`, the parameters returned (and so released) are the bias-corrected exponential
+/// moving average of the iterates after each step (`IterateAverage`): post-processing of DP
+/// outputs, so it costs no privacy. The average restarts with each call (each round), from
+/// the first iterate of that call.
 public struct DPSGDClientTraining {
     public let configuration: DPSGDConfiguration
     let engine: GradientEngine
     let optimizer: SGD
     let momentum: Float
+    let emaDecay: Float?
 
     /// Statistics of the client's private data: they stay with the client (`MetricOwner.client`).
     public struct Result: Sendable {
@@ -25,8 +31,10 @@ public struct DPSGDClientTraining {
         public var examples: Int
     }
 
-    public init(architecture: Architecture, configuration: DPSGDConfiguration, learningRate: Float, momentum: Float, threads: Int) {
+    public init(architecture: Architecture, configuration: DPSGDConfiguration, learningRate: Float, momentum: Float, threads: Int,
+                emaDecay: Float? = nil) {
         self.configuration = configuration
+        self.emaDecay = emaDecay
         self.engine = GradientEngine(architecture: architecture, threads: threads,
                                      batchCapacity: Int(configuration.expectedBatchSize * 1.5) + 8)
         self.optimizer = SGD(learningRate: learningRate, momentum: momentum)
@@ -40,6 +48,7 @@ public struct DPSGDClientTraining {
         var velocity = [Float](repeating: 0, count: momentum == 0 ? 0 : parameters.count)
         let maxGradNorm = Float(configuration.maxGradNorm)
         var lossSum = 0.0, examples = 0
+        var average = emaDecay.map { IterateAverage(decay: $0, parameterCount: parameters.count) }
         for _ in 0..<steps {
             let step = DPSGDStep.run(configuration: configuration, parameterCount: parameters.count, sampling: &sampling, noise: &noise) { batch in
                 let local = batch.map { indices[$0] }
@@ -49,7 +58,8 @@ public struct DPSGDClientTraining {
                 return DifferentialPrivacy.ClippedGradientSum(gradientSum: sum.gradientSum, count: sum.count)
             }
             optimizer.step(parameters: &parameters, gradient: step.noisyGradient, velocity: &velocity)
+            average?.add(parameters)
         }
-        return Result(parameters: parameters, meanLoss: examples > 0 ? lossSum / Double(examples) : 0, examples: examples)
+        return Result(parameters: average?.average ?? parameters, meanLoss: examples > 0 ? lossSum / Double(examples) : 0, examples: examples)
     }
 }

@@ -19,14 +19,15 @@ public enum LocalUpdate {
     }
 
     /// `steps` DP-SGD steps (`DPSGDClientTraining`) over `indices` of `data`, batches on stream
-    /// `round/R/sampling` and noise on `round/R/noise` of the client's root.
+    /// `round/R/sampling` and noise on `round/R/noise` of the client's root; with `privacy.ema_decay`
+    /// the released parameters are the average of the iterates (`IterateAverage`).
     static func dpsgd(architecture: Architecture, global: [Float], data: LabeledImages, indices: [Int], configuration: DPSGDConfiguration,
-                      steps: Int, federation fed: FederationSettings, learningRate: Double, threads: Int, streams: RandomStreams,
-                      round: Int) -> (delta: [Float], training: DPSGDClientTraining.Result) {
+                      steps: Int, federation fed: FederationSettings, emaDecay: Double?, learningRate: Double, threads: Int,
+                      streams: RandomStreams, round: Int) -> (delta: [Float], training: DPSGDClientTraining.Result) {
         var sampling = streams.generator("round/\(round)/sampling")
         var noise = streams.generator("round/\(round)/noise")
         let training = DPSGDClientTraining(architecture: architecture, configuration: configuration, learningRate: Float(learningRate),
-                                           momentum: Float(fed.momentum), threads: threads)
+                                           momentum: Float(fed.momentum), threads: threads, emaDecay: emaDecay.map(Float.init))
         let result = training.train(parameters: global, data: data, indices: indices, steps: steps, sampling: &sampling, noise: &noise)
         return (difference(result.parameters, global), result)
     }
