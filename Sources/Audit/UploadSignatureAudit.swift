@@ -31,7 +31,7 @@ struct UploadSignatureAudit {
             }
             let statement = UploadStatement(jobId: UInt64(jobId), manifestSha256: manifestSha, round: upload.round, client: upload.client,
                                             deltaSha256: upload.deltaSha256)
-            guard let signature = Self.bytes(hex: upload.signature),
+            guard let signature = Hex.decode(upload.signature),
                   ParticipantSignature.isValid(signature, on: statement.bytes, certificatePEM: upload.certificatePEM) else {
                 problems.append("\(at): \(upload.agent)'s signature does not verify on this job, round, client and delta"); continue
             }
@@ -50,12 +50,5 @@ struct UploadSignatureAudit {
         return AuditFinding("upload_signatures", true, "\(accepted.count) uploads carry their agent's verified ECDSA P-256 signature"
                             + (manifest.privacy.differentialPrivacy ? " on the delta the ledger records" : "")
                             + (refused > 0 ? "; \(refused) refused uploads recorded" : ""))
-    }
-
-    static func bytes(hex: String) -> [UInt8]? {
-        let digits = Array(hex.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        return stride(from: 0, to: digits.count, by: 2).map { i -> UInt8? in UInt8(String(decoding: digits[i..<i + 2], as: UTF8.self), radix: 16) }
-            .reduce(into: [UInt8]?([])) { out, byte in if let byte { out?.append(byte) } else { out = nil } }
     }
 }

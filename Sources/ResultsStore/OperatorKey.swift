@@ -122,10 +122,11 @@ public enum OperatorKeyError: Error, CustomStringConvertible, Equatable {
 }
 
 /// Lowercase hex, as every hash and key in the database is written.
-enum Hex {
-    static func encode<D: DataProtocol>(_ bytes: D) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+/// Lowercase hex, for keys, signatures and digests kept as text.
+public enum Hex {
+    public static func encode<D: DataProtocol>(_ bytes: D) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
-    static func decode(_ text: String) -> [UInt8]? {
+    public static func decode(_ text: String) -> [UInt8]? {
         let digits = Array(text.utf8)
         guard digits.count % 2 == 0 else { return nil }
         var bytes: [UInt8] = []

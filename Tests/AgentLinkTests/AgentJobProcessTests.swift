@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Pipeline
 import ResultsStore
 import TestSupport
 import XCTest
@@ -38,9 +39,7 @@ final class AgentJobProcessTests: XCTestCase {
 
     /// The same job simulated in one process, for the accuracy it should reach.
     func simulatedTwin(of path: String) throws -> Double {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        let twin = text.split(separator: "\n").filter { !$0.contains("deployment:") && !$0.contains("join_timeout") && !$0.contains("min_clients")
-            && !$0.contains("round_timeout") }.joined(separator: "\n")
+        let twin = try AgentsTwin.simulated(of: String(contentsOfFile: path, encoding: .utf8), directory: root.path)
         let twinPath = path.replacingOccurrences(of: ".yaml", with: "-twin.yaml")
         try twin.write(toFile: twinPath, atomically: true, encoding: .utf8)
         let outcome = try PrivfedProcess(database: root.appendingPathComponent("twin.sqlite").path).run(["run", twinPath, "--json"])

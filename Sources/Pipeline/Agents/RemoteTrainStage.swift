@@ -74,7 +74,7 @@ public struct RemoteTrainStage: RoundStage {
                                       + (fed.minClients == nil ? "the round needs (every selected client)" : "min_clients = \(least)")
                                       + "; missing: " + missing.joined(separator: "; "))
         }
-        replies.set(results)
+        replies.set(results, broadcastBytes: global.count)
         return [
             StageMetric("agents_answered", Double(answered), "count"),
             StageMetric("dropouts", Double(missing.count), "count"),
@@ -83,8 +83,9 @@ public struct RemoteTrainStage: RoundStage {
 
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
         guard let client else { preconditionFailure("local_train runs per client") }
-        let broadcast = Double(state.global.encoded().count)
-        guard case .success(let checked) = replies.take(client) else {
+        let (reply, broadcastBytes) = replies.take(client)
+        let broadcast = Double(broadcastBytes)
+        guard case .success(let checked) = reply else {
             return [StageMetric("dropout", 1, "count"), StageMetric("bytes_received", broadcast, "bytes")]
         }
         var metrics = [
@@ -128,7 +129,7 @@ public struct RemoteTrainStage: RoundStage {
         }
         let sha = Digest.sha256Hex(floats: delta)
         func record(_ verdict: String) -> UploadRecord {
-            UploadRecord(round: round, client: client, agent: agent, deltaSha256: sha, signature: upload.reply.signature.map { String(format: "%02x", $0) }.joined(),
+            UploadRecord(round: round, client: client, agent: agent, deltaSha256: sha, signature: Hex.encode(upload.reply.signature),
                          certificatePEM: upload.certificatePEM, verdict: verdict)
         }
         func refuse(_ reason: String) -> Result<Checked, Refusal> { .failure(Refusal(reason: reason, record: record("refused: \(reason)"))) }
@@ -148,9 +149,14 @@ public struct RemoteTrainStage: RoundStage {
 
 /// One round's replies, written by `plan` and read once per client by `run`.
 final class RoundReplies: Sendable {
-    private let state = Mutex<[Int: Result<RemoteTrainStage.Checked, RemoteFailure>]>([:])
+    private let state = Mutex<(replies: [Int: Result<RemoteTrainStage.Checked, RemoteFailure>], broadcastBytes: Int)>(([:], 0))
 
-    func set(_ replies: [Int: Result<RemoteTrainStage.Checked, RemoteFailure>]) { state.withLock { $0 = replies } }
+    /// The round's replies, and the size of the broadcast each client was sent (encoded once).
+    func set(_ replies: [Int: Result<RemoteTrainStage.Checked, RemoteFailure>], broadcastBytes: Int) {
+        state.withLock { $0 = (replies, broadcastBytes) }
+    }
 
-    func take(_ client: Int) -> Result<RemoteTrainStage.Checked, RemoteFailure>? { state.withLock { $0.removeValue(forKey: client) } }
+    func take(_ client: Int) -> (Result<RemoteTrainStage.Checked, RemoteFailure>?, broadcastBytes: Int) {
+        state.withLock { ($0.replies.removeValue(forKey: client), $0.broadcastBytes) }
+    }
 }
