@@ -12,6 +12,7 @@ import ResultsStore
 /// the agent; under DP the delta's SHA-256 must be the ledger row's `output_sha256` for that
 /// client and round, so the ledger's releases are the agents' signed ones. Every round must have
 /// one accepted upload per client that did not drop out. A forged, re-signed or swapped row fails.
+/// Under SecAgg the uploads are the masked inputs, one accepted per client in the round's sum.
 struct UploadSignatureAudit {
     let database: ResultsDatabase
 
@@ -21,6 +22,11 @@ struct UploadSignatureAudit {
         let ledger = Dictionary(try database.ledger(jobId: jobId).filter { $0.entry.decision == "released" }
             .map { ("\($0.entry.round)/\($0.entry.party)", $0.entry.outputSha256) }) { first, _ in first }
         let trained = try database.metrics(jobId: jobId).filter { $0.stage == StageName.localTrain.rawValue && $0.name == "samples" && $0.client != nil && $0.round > 0 }
+        // Under SecAgg an agent's upload is its masked input (signed over its frame's SHA-256): the
+        // orchestrator never sees the delta the agent's ledger released, and a client that trained
+        // may leave the protocol before its masked input. Every round's included clients must then
+        // have an accepted upload each.
+        let secure = manifest.privacy.secureAggregation != .none
         var problems: [String] = []
         let accepted = uploads.filter { $0.verdict == UploadRecord.accepted }
         let manifestSha = Digest.sha256Hex(job.manifestText)
@@ -35,20 +41,27 @@ struct UploadSignatureAudit {
                   ParticipantSignature.isValid(signature, on: statement.bytes, certificatePEM: upload.certificatePEM) else {
                 problems.append("\(at): \(upload.agent)'s signature does not verify on this job, round, client and delta"); continue
             }
-            if manifest.privacy.differentialPrivacy, let released = ledger["\(upload.round)/client/\(upload.client)"], released != upload.deltaSha256 {
+            if manifest.privacy.differentialPrivacy, !secure, let released = ledger["\(upload.round)/client/\(upload.client)"], released != upload.deltaSha256 {
                 problems.append("\(at): the signed delta \(upload.deltaSha256.prefix(12))… is not the ledger's release \((released ?? "none").prefix(12))…")
             }
         }
         let signed = Set(accepted.map { "\($0.round)/\($0.client)" })
-        for metric in trained where !signed.contains("\(metric.round)/\(metric.client!)") {
-            problems.append("round \(metric.round) client \(metric.client!): aggregated with no accepted signed upload")
+        if secure {
+            let included = try database.metrics(jobId: jobId).filter { $0.stage == StageName.aggregate.rawValue && $0.name == "included_clients" && $0.round > 0 }
+            for metric in included where accepted.filter({ $0.round == metric.round }).count != Int(metric.value) {
+                problems.append("round \(metric.round): \(Int(metric.value)) masked inputs summed, \(accepted.filter { $0.round == metric.round }.count) accepted signed uploads")
+            }
+        } else {
+            for metric in trained where !signed.contains("\(metric.round)/\(metric.client!)") {
+                problems.append("round \(metric.round) client \(metric.client!): aggregated with no accepted signed upload")
+            }
         }
         let refused = uploads.count - accepted.count
         guard problems.isEmpty else {
             return AuditFinding("upload_signatures", false, problems.prefix(5).joined(separator: "; ") + (problems.count > 5 ? " (and \(problems.count - 5) more)" : ""))
         }
         return AuditFinding("upload_signatures", true, "\(accepted.count) uploads carry their agent's verified ECDSA P-256 signature"
-                            + (manifest.privacy.differentialPrivacy ? " on the delta the ledger records" : "")
+                            + (secure ? " on the masked input in its round's sum" : manifest.privacy.differentialPrivacy ? " on the delta the ledger records" : "")
                             + (refused > 0 ? "; \(refused) refused uploads recorded" : ""))
     }
 }

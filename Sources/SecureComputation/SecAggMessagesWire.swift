@@ -80,6 +80,8 @@ public struct SecAggRoutedShares: Sendable, Hashable, WireMessage {
     public let client: Int
     public let shares: [SecAggEncryptedShare]
 
+    public init(client: Int, shares: [SecAggEncryptedShare]) { self.client = client; self.shares = shares }
+
     public func encodedPayload() -> [UInt8] { SecAggEncryptedShare.writeAll(shares, client: client) }
     public static func decodePayload(_ r: inout WireReader) throws -> SecAggRoutedShares {
         let (client, shares) = try SecAggEncryptedShare.readAll(&r)

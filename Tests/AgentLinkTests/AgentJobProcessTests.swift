@@ -67,9 +67,10 @@ final class AgentJobProcessTests: XCTestCase {
                          "--agent-port", "\(port)", "--resume", "1", "--force", "--db", database, "--json"])
     }
 
-    func startAgent(_ k: Int, _ extra: [String] = []) throws -> LinkProcess {
+    func startAgent(_ k: Int, _ extra: [String] = [], environment: [String: String] = [:]) throws -> LinkProcess {
         try LinkProcess(["agent", "--identity", kits.appendingPathComponent("agent-\(k)").path,
-                         "--data", root.appendingPathComponent("shards/client-\(k)").path, "--heartbeat", "0.2", "--json"] + extra)
+                         "--data", root.appendingPathComponent("shards/client-\(k)").path, "--heartbeat", "0.2", "--json"] + extra,
+                        environment: environment)
     }
 
     /// The orchestrator's final summary line (`{"event": "finished", "job": {...}}`), waiting for its exit.

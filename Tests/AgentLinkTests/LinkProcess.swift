@@ -10,9 +10,10 @@ final class LinkProcess: @unchecked Sendable {
     private var errors = ""
 
     /// `privfed ARGUMENTS`, or with `wrapper` (e.g. `["/usr/sbin/ip", "netns", "exec", "ns"]`)
-    /// `WRAPPER… privfed ARGUMENTS`.
-    init(_ arguments: [String], wrapper: [String] = []) throws {
+    /// `WRAPPER… privfed ARGUMENTS`; `environment` is added to this process's.
+    init(_ arguments: [String], wrapper: [String] = [], environment: [String: String] = [:]) throws {
         process = Process()
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let privfed = try PrivfedProcess.locate()
         if let tool = wrapper.first {
             process.executableURL = URL(fileURLWithPath: tool)

@@ -41,7 +41,10 @@ final class AgentDeviceTests: XCTestCase {
         let he = "privacy:\n  homomorphic_encryption: true"
         XCTAssertEqual(try manifestIssues(text(privacy: he)).map(\.keyPath), ["privacy.homomorphic_encryption"])
         let secagg = "privacy:\n  secure_aggregation: secagg_plus"
-        XCTAssertEqual(try manifestIssues(text(privacy: secagg)).map(\.keyPath), ["privacy.secure_aggregation"])
+        XCTAssertEqual(try manifestIssues(text(privacy: secagg)), [])
+        XCTAssertEqual(try manifestIssues(text(privacy: "privacy:\n  secure_aggregation: additive")).map(\.keyPath), ["privacy.secure_aggregation"])
+        XCTAssertEqual(try manifestIssues(text(privacy: secagg + "\n  dropout_rate: 0.2")).map(\.keyPath), ["privacy.dropout_rate"])
+        XCTAssertEqual(try manifestIssues(text(privacy: secagg, federation: "  min_clients: 1")).map(\.keyPath), ["federation.min_clients"])
         let clientDP = dp + "\n  unit: client"
         XCTAssertTrue(try manifestIssues(text(privacy: clientDP)).map(\.keyPath).contains("privacy.unit"))
         XCTAssertEqual(try manifestIssues(text(federation: "  min_clients: 4")).map(\.keyPath), ["federation.min_clients"])

@@ -25,6 +25,7 @@ final class UploadSignatureTests: XCTestCase {
         let manifestSha256 = String(repeating: "ab", count: 32)
         func agent(of client: Int) -> String { "agent-\(client)" }
         func train(_ work: RoundWork, clients: [Int], deadline: Duration) -> [Int: Result<RemoteUpload, RemoteFailure>] { [:] }
+        func call(_ bodies: [Int: [UInt8]], deadline: Duration) -> [Int: Result<RemoteAnswer, RemoteFailure>] { [:] }
     }
 
     /// Agent `k`'s signed upload of `delta` for `round`, as client `client`, presented on a session of `session`'s certificate.
@@ -39,8 +40,8 @@ final class UploadSignatureTests: XCTestCase {
     }
 
     func verdict(_ upload: RemoteUpload, client: Int, round: Int) -> String {
-        switch RemoteTrainStage.check(upload, client: client, round: round, parameters: 4, remote: Clients()) {
-        case .success(let checked): return checked.record.verdict
+        switch RemoteTrainStage.check(upload, client: client, round: round, parameters: 4, secure: false, remote: Clients()) {
+        case .success(let checked): return checked.record?.verdict ?? "unrecorded"
         case .failure(let refusal): return refusal.record?.verdict ?? "refused (unrecorded): \(refusal.reason)"
         }
     }

@@ -25,13 +25,20 @@ public final class AgentDevice: Sendable {
     let report: @Sendable (AgentWorkEvent) -> Void
     /// Signs an upload's statement with the agent's kit key (`ParticipantSignature`).
     let sign: @Sendable ([UInt8]) throws -> [UInt8]
+    /// Secure aggregation: the updates this agent trained and keeps, and its SecAgg client state,
+    /// per job and round (memory only: a restarted agent is a dropout of the round it was in).
+    let secAgg = AgentSecAggSessions()
+    /// A testing aid read by `privfed agent` from `PRIVFED_FAULT_INJECT` (`round:R:secagg:STEP`):
+    /// the agent kills itself with SIGKILL before it answers that step.
+    let fault: FaultInjection?
 
     /// - Throws: `AgentError.ledger` for a ledger file that is not one; `SecretsError` when the
     ///   state folder cannot be made.
     public init(name: String, data: LabeledImages, stateDirectory: String, budget: AgentBudget?,
-                sign: @escaping @Sendable ([UInt8]) throws -> [UInt8], report: @escaping @Sendable (AgentWorkEvent) -> Void = { _ in }) throws {
+                sign: @escaping @Sendable ([UInt8]) throws -> [UInt8], fault: FaultInjection? = nil,
+                report: @escaping @Sendable (AgentWorkEvent) -> Void = { _ in }) throws {
         self.name = name; self.data = data; self.stateDirectory = stateDirectory; self.budget = budget; self.report = report
-        self.sign = sign
+        self.sign = sign; self.fault = fault
         do {
             try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
@@ -65,13 +72,24 @@ public final class AgentDevice: Sendable {
                     report(.refused(job: request.jobId, round: request.round, reason: "\(error)"))
                     throw error
                 }
+            case AgentJobKind.secAggStep:
+                let request = try SecAggStepRequest.decode(body)
+                fault?.strike(round: request.round, at: .secAggStep(request.step.description))
+                do {
+                    let reply = try secAggStep(request)
+                    report(.secAggStep(job: request.jobId, round: request.round, step: request.step.description))
+                    return reply.encoded()
+                } catch {
+                    report(.refused(job: request.jobId, round: request.round, reason: "\(request.step): \(error)"))
+                    throw error
+                }
             case let kind: throw AgentError.refused("no job message has kind \(kind)")
             }
         }
     }
 
     /// A job as this agent reads it: the manifest parsed here, and the job's own root.
-    struct AgentJob {
+    struct AgentJob: Sendable {
         var manifest: JobManifest
         var manifestSha256: String
         var root: SecretRoot
@@ -163,6 +181,13 @@ public final class AgentDevice: Sendable {
                                       learningRate: request.learningRate, threads: manifest.threads, streams: streams,
                                       round: request.round).delta
         }
+        if manifest.privacy.secureAggregation != .none {
+            // The update stays here for the round's SecAgg steps; only its public weight leaves.
+            secAgg.hold(HeldUpdate(job: job, jobId: request.jobId, client: request.client, round: request.round, delta: delta,
+                                   sampleCount: data.count))
+            let held = UpdateHeld(client: request.client, round: request.round, sampleCount: data.count)
+            return TrainReply(update: held.encoded(), signature: [], steps: steps, epsilonSpent: spent)
+        }
         let update = ClientUpdateMessage(client: request.client, round: request.round, sampleCount: data.count, payload: .plain(delta))
         let statement = UploadStatement(jobId: request.jobId, manifestSha256: job.manifestSha256, round: request.round, client: request.client,
                                         deltaSha256: Digest.sha256Hex(floats: delta))
@@ -213,6 +238,8 @@ public enum AgentWorkEvent: Sendable, Equatable {
     case accepted(job: UInt64, client: Int, examples: Int)
     /// `epsilon`: the job's spend on this agent's ledger after the round (nil without DP).
     case trained(job: UInt64, round: Int, steps: Int, epsilon: Double?)
+    /// A SecAgg step answered (`SecAggStep.description`).
+    case secAggStep(job: UInt64, round: Int, step: String)
     /// `round` nil: the offer itself.
     case refused(job: UInt64, round: Int?, reason: String)
 }

@@ -12,8 +12,19 @@ public protocol RemoteClients: Sendable {
     /// waits at most `deadline` for their replies. A client without a reply by then — lost, cut
     /// off, refusing, or late — is a dropout, with the reason.
     func train(_ work: RoundWork, clients: [Int], deadline: Duration) -> [Int: Result<RemoteUpload, RemoteFailure>]
+    /// Sends each client its job message (`bodies[k]`, e.g. a `SecAggStepRequest`) at once and
+    /// waits at most `deadline` for the replies; a client without one is a dropout, with the reason.
+    func call(_ bodies: [Int: [UInt8]], deadline: Duration) -> [Int: Result<RemoteAnswer, RemoteFailure>]
     /// The signal that asked the job to stop while it waited for its agents, or nil.
     var stopSignal: Int32? { get }
+}
+
+/// A job message's reply as it arrived, with the certificate its session's TLS handshake verified.
+public struct RemoteAnswer: Sendable {
+    public var body: [UInt8]
+    public var certificatePEM: String
+
+    public init(body: [UInt8], certificatePEM: String) { self.body = body; self.certificatePEM = certificatePEM }
 }
 
 extension RemoteClients {

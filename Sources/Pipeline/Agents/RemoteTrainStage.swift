@@ -51,10 +51,11 @@ public struct RemoteTrainStage: RoundStage {
         for client in selected {
             switch received[client] {
             case .success(let upload):
-                switch Self.check(upload, client: client, round: state.round, parameters: state.global.parameters.count, remote: remote) {
+                switch Self.check(upload, client: client, round: state.round, parameters: state.global.parameters.count,
+                                  secure: job.manifest.privacy.secureAggregation != .none, remote: remote) {
                 case .success(let checked):
                     results[client] = .success(checked)
-                    state.uploads.append(checked.record)
+                    if let record = checked.record { state.uploads.append(record) }
                 case .failure(let refusal):
                     results[client] = .failure(RemoteFailure("refused its upload: \(refusal.reason)"))
                     if let record = refusal.record { state.uploads.append(record) }
@@ -89,11 +90,13 @@ public struct RemoteTrainStage: RoundStage {
             return [StageMetric("dropout", 1, "count"), StageMetric("bytes_received", broadcast, "bytes")]
         }
         var metrics = [
-            StageMetric("samples", Double(checked.update.sampleCount), "count"),
+            StageMetric("samples", Double(checked.sampleCount), "count"),
             StageMetric("bytes_received", broadcast, "bytes"),  // the broadcast, as the client received it
         ]
         if job.privacyPlan != nil {
             let admitted = try state.admitRelease(of: .client(client))
+            // A held update is released by the agent in the SecAgg steps; the orchestrator never
+            // sees it, so its ledger row carries no output hash (as under the simulation's secure sum).
             state.pend(admitted, released: checked.delta)
             metrics += [
                 StageMetric("dp_steps", Double(checked.reply.steps), "count"),
@@ -101,16 +104,37 @@ public struct RemoteTrainStage: RoundStage {
                 StageMetric("agent_epsilon_spent", checked.reply.epsilonSpent, "epsilon"),
             ]
         }
-        state.handOver(checked.update, job: job)
+        switch checked.kept {
+        case .sent(let update): state.handOver(update, job: job)
+        case .held(let held): state.heldAtAgents[client] = held.sampleCount
+        }
         return metrics
     }
 
     /// An upload that passed every check, and its record.
     struct Checked: Sendable {
         var reply: TrainReply
-        var update: ClientUpdateMessage
-        var delta: [Float]
-        var record: UploadRecord
+        var kept: Kept
+        /// The signed upload's record; nil for a held update (its masked input is signed later).
+        var record: UploadRecord?
+
+        enum Kept: Sendable {
+            /// The update came with the reply.
+            case sent(ClientUpdateMessage)
+            /// Secure aggregation: the agent keeps the update for the round's SecAgg steps.
+            case held(UpdateHeld)
+        }
+
+        var sampleCount: Int {
+            switch kept {
+            case .sent(let update): return update.sampleCount
+            case .held(let held): return held.sampleCount
+            }
+        }
+        var delta: [Float]? {
+            if case .sent(let update) = kept, case .plain(let delta) = update.payload { return delta }
+            return nil
+        }
     }
 
     /// Why an upload was refused, and its record when it carried one to record.
@@ -119,9 +143,20 @@ public struct RemoteTrainStage: RoundStage {
         var record: UploadRecord?
     }
 
-    /// Checks `upload` as client `client`'s for `round`: its update, then its signature.
-    static func check(_ upload: RemoteUpload, client: Int, round: Int, parameters: Int, remote: any RemoteClients) -> Result<Checked, Refusal> {
+    /// Checks `upload` as client `client`'s for `round`: its update, then its signature. Under
+    /// secure aggregation the reply must be an `UpdateHeld` of that client and round instead.
+    static func check(_ upload: RemoteUpload, client: Int, round: Int, parameters: Int, secure: Bool,
+                      remote: any RemoteClients) -> Result<Checked, Refusal> {
         let agent = remote.agent(of: client)
+        if secure {
+            guard let held = try? UpdateHeld.decode(upload.reply.update) else {
+                return .failure(Refusal(reason: "the job aggregates securely, and its reply is not an update held on the agent"))
+            }
+            guard held.client == client, held.round == round else {
+                return .failure(Refusal(reason: "it holds the update of client \(held.client) for round \(held.round), not client \(client)'s for round \(round)"))
+            }
+            return .success(Checked(reply: upload.reply, kept: .held(held), record: nil))
+        }
         let update: ClientUpdateMessage
         do { update = try ClientUpdateMessage.decode(upload.reply.update) } catch { return .failure(Refusal(reason: "its update does not read: \(error)")) }
         guard case .plain(let delta) = update.payload, delta.count == parameters else {
@@ -136,14 +171,11 @@ public struct RemoteTrainStage: RoundStage {
         guard update.client == client, update.round == round else {
             return refuse("it is the update of client \(update.client) for round \(update.round), not client \(client)'s for round \(round)")
         }
-        guard ParticipantSignature.participant(of: upload.certificatePEM)?.name == agent else {
-            return refuse("the certificate of its session does not name \(agent)")
-        }
         let statement = UploadStatement(jobId: remote.jobId, manifestSha256: remote.manifestSha256, round: round, client: client, deltaSha256: sha)
-        guard ParticipantSignature.isValid(upload.reply.signature, on: statement.bytes, certificatePEM: upload.certificatePEM) else {
-            return refuse("its signature does not verify with \(agent)'s certificate on this job, round, client and delta")
+        if let refusal = statement.refusal(signature: upload.reply.signature, certificatePEM: upload.certificatePEM, agent: agent) {
+            return refuse(refusal)
         }
-        return .success(Checked(reply: upload.reply, update: update, delta: delta, record: record(UploadRecord.accepted)))
+        return .success(Checked(reply: upload.reply, kept: .sent(update), record: record(UploadRecord.accepted)))
     }
 }
 

@@ -14,9 +14,12 @@ import Foundation
 /// | `after-release` | after the round's first release is committed, before the next stage |
 /// | `in-commit` | inside the round's commit transaction, after every row, before COMMIT |
 /// | `after-commit` | after the round's commit, before the next round (or the job's end) |
+/// | `secagg:STEP` | `privfed agent`: before it answers SecAgg step STEP (`SecAggStep`, e.g. `masked-input`) |
 public struct FaultInjection: Sendable, Equatable {
     public enum Point: Sendable, Equatable {
         case beforeStage(String)
+        /// At an agent, before it answers the SecAgg step of this name.
+        case secAggStep(String)
         case inRelease, afterRelease, inCommit, afterCommit
     }
 
@@ -40,6 +43,8 @@ public struct FaultInjection: Sendable, Equatable {
         case "in-commit": point = .inCommit
         case "after-commit": point = .afterCommit
         case let p where p.hasPrefix("stage:") && p.count > 6: point = .beforeStage(String(p.dropFirst(6)))
+        case let p where p.hasPrefix("secagg:") && SecAggStep.allCases.contains(where: { $0.description == p.dropFirst(7) }):
+            point = .secAggStep(String(p.dropFirst(7)))
         default: throw FaultInjectionError.invalid(spec)
         }
         self.init(round: round, point: point)
@@ -64,7 +69,7 @@ public enum FaultInjectionError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .invalid(let spec):
-            return "\(FaultInjection.environmentVariable)=\(spec): expected round:R:POINT with POINT one of stage:NAME, in-release, after-release, in-commit, after-commit"
+            return "\(FaultInjection.environmentVariable)=\(spec): expected round:R:POINT with POINT one of stage:NAME, secagg:STEP, in-release, after-release, in-commit, after-commit"
         }
     }
 }

@@ -67,6 +67,9 @@ public struct RoundState: Sendable {
     /// Ledger entries of releases decided in the last stage; the runner commits them (with the
     /// round's `released` status) before the next stage can read the released output.
     public var pendingLedger: [LedgerEntry] = []
+    /// Secure aggregation with agents: the clients that trained and keep their update on their
+    /// own machines for the round's SecAgg steps, with its public FedAvg weight (sample count).
+    public var heldAtAgents: [Int: Int] = [:]
     /// The agents' uploads this round, accepted or refused (`deployment: agents`), for `upload_signatures`.
     public var uploads: [UploadRecord] = []
     /// The mode's round protocol (`RoundProtocol`): plans the round, protects the updates,

@@ -176,9 +176,20 @@ struct ManifestRules {
             }
             return
         }
-        let unsupported = "is not yet supported with deployment: agents (the agent link carries plain FedAvg and example-level DP-SGD)"
+        let unsupported = "is not yet supported with deployment: agents (the agent link carries plain FedAvg, example-level DP-SGD "
+            + "and SecAgg/SecAgg+)"
         if p.homomorphicEncryption { report("privacy.homomorphic_encryption", unsupported) }
-        if p.secureAggregation != .none { report("privacy.secure_aggregation", unsupported) }
+        if p.secureAggregation == .additive { report("privacy.secure_aggregation", "additive \(unsupported): it needs share-holders") }
+        if p.secureAggregation == .secagg || p.secureAggregation == .secaggPlus {
+            for key in ["dropouts", "dropout_rate"] where isPresent("privacy.\(key)", root) {
+                report("privacy.\(key)", "simulates dropouts; with deployment: agents the dropouts are the agents that do not answer")
+            }
+            let least = fed.minClients ?? fed.clientsPerRound
+            if least < max(2, p.threshold ?? 2) {
+                report(fed.minClients == nil ? "federation.clients_per_round" : "federation.min_clients",
+                       "a round of secure aggregation needs at least \(max(2, p.threshold ?? 2)) agents (2, and the threshold); it would go on with \(least)")
+            }
+        }
         if p.differentialPrivacy && p.unit == .client { report("privacy.unit", "client \(unsupported)") }
         if m.audit != nil { report("audit", unsupported) }
         if m.stages.contains(.secureEvaluate) { report("stages", "secure_evaluate \(unsupported)") }

@@ -43,31 +43,39 @@ public struct SecureAggregationRoundState: Sendable {
 
     init(plan: SecureAggregationRoundPlan) { self.plan = plan }
 
+    /// The SecAgg / SecAgg+ parameters of a round of `n` clients (nil for additive sharing): the
+    /// degree and threshold for the rate the graph is designed for — the manifest's rate, or with
+    /// named dropouts the largest share of clients_per_round named in any round (the same for every
+    /// round). The orchestrator plans with it, and an agent recomputes it from its own copy of the
+    /// manifest to check the setup it is sent.
+    public static func configuration(clients n: Int, parameters: Int, privacy p: PrivacySettings, clientsPerRound: Int) throws -> SecAggConfiguration? {
+        let bits = SecureAggregationRoundPlan.fractionalBits
+        switch p.secureAggregation {
+        case .secagg:
+            return try .secAgg(clients: n, parameters: parameters, fractionalBits: bits, threshold: p.threshold)
+        case .secaggPlus:
+            let rate = GuaranteedSurvivors.designRate(privacy: p, clientsPerRound: clientsPerRound)
+            return try .secAggPlus(clients: n, parameters: parameters, fractionalBits: bits, dropoutRate: rate, threshold: p.threshold)
+        case .additive, .none:
+            return nil
+        }
+    }
+
     /// Plans the round: the simulated dropouts (`RoundDropouts`: drawn by `dropout_rate` or named
     /// in `dropouts`) and the scheme's parameters.
     /// - Throws: the library's `invalidParameters` (for instance a threshold above n).
     static func plan(for state: RoundState, job: PreparedJob) throws -> SecureAggregationRoundPlan {
         let p = job.manifest.privacy
-        let dropouts = RoundDropouts.plan(round: state.round, selected: state.selectedClients, privacy: p, streams: job.publicStreams)
+        // With agents the round's members are the clients that hold a trained update on their
+        // machines (`RoundState.heldAtAgents`); who then drops is real, not planned.
+        let members = job.remoteClients == nil ? state.selectedClients : state.selectedClients.filter { state.heldAtAgents[$0] != nil }
+        let dropouts = RoundDropouts.plan(round: state.round, selected: members, privacy: p, streams: job.publicStreams)
         let clients = dropouts.selected
         let n = clients.count
-        // The rate the SecAgg+ graph is designed for: the manifest's rate, or with named dropouts
-        // the largest share of clients_per_round named in any round (the same for every round).
         let perRound = job.manifest.federation.clientsPerRound
-        let rate = GuaranteedSurvivors.designRate(privacy: p, clientsPerRound: perRound)
         let parameters = state.global.parameters.count
         let encoding = try FixedPointEncoding(fractionalBits: SecureAggregationRoundPlan.fractionalBits, maxSummands: max(n, 1))
-        var configuration: SecAggConfiguration?
-        switch p.secureAggregation {
-        case .secagg:
-            configuration = try .secAgg(clients: n, parameters: parameters, fractionalBits: SecureAggregationRoundPlan.fractionalBits,
-                                        threshold: p.threshold)
-        case .secaggPlus:
-            configuration = try .secAggPlus(clients: n, parameters: parameters, fractionalBits: SecureAggregationRoundPlan.fractionalBits,
-                                            dropoutRate: rate, threshold: p.threshold)
-        case .additive, .none:
-            configuration = nil
-        }
+        let configuration = try Self.configuration(clients: n, parameters: parameters, privacy: p, clientsPerRound: perRound)
         let clientDP = p.differentialPrivacy && p.unit == .client
         // The round guarantees m survivors or fails; the noise is sized for m (never for the
         // dropouts that then happen). SecAgg aborts below t itself; additive sharing checks here.

@@ -71,6 +71,13 @@ extension SecureSum {
             metrics.append(StageMetric("server_bytes", Double(serverBytes), "bytes"))
         case .secagg, .secaggPlus:
             guard let configuration = plan.configuration else { preconditionFailure("secagg without a configuration") }
+            if let remote = job.remoteClients {
+                let outcome = try Self.remoteRound(configuration: configuration, plan: plan, state: &state, job: job, remote: remote)
+                round.aggregatorView.ringSum = outcome.ringSum
+                round.aggregatorView.includedClients = outcome.included
+                metrics += outcome.metrics
+                break
+            }
             let inputs = try plan.clients.map { client -> [UInt64] in
                 guard let input = state.parties.clients[client].secAggInput else {
                     throw PipelineError.stage(StageName.aggregate.rawValue, "client \(client) produced no secure-aggregation input")

@@ -13,6 +13,11 @@ public struct ProtectStage: RoundStage {
 
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
         guard let client else { preconditionFailure("\(name.rawValue) runs per client") }
+        if job.remoteClients != nil {
+            // With agents the update never leaves its machine here: the agent masks and sends it
+            // in `aggregate`'s SecAgg steps (`SecureSum.remoteRound`).
+            return [StageMetric("held_at_agent", state.heldAtAgents[client] == nil ? 0 : 1, "count")]
+        }
         guard let update = state.parties.clients[client].pendingUpdate, case .plain = update.payload else {
             throw PipelineError.stage(name.rawValue, "client \(client) has no plain update to protect")
         }

@@ -68,7 +68,8 @@ struct AgentCommand: AsyncParsableCommand {
         let device = try reportingErrors {
             try AgentDevice(name: name, data: folder.images, stateDirectory: state ?? (identity as NSString).appendingPathComponent("state"),
                             budget: budgetEpsilon.map { AgentBudget(epsilon: $0, delta: budgetDelta) },
-                            sign: { try ParticipantSignature.sign($0, with: kit) }) { lines.agentWork($0, name: name) }
+                            sign: { try ParticipantSignature.sign($0, with: kit) },
+                            fault: try FaultInjection.from(environment: ProcessInfo.processInfo.environment)) { lines.agentWork($0, name: name) }
         }
         let stop = SignalTrap(.link).stop
         do {

@@ -43,6 +43,9 @@ struct LinkEventLines: Sendable {
             var fields: [String: any Encodable & Sendable] = ["event": "trained", "agent": name, "job": job, "round": round, "steps": steps]
             if let epsilon { fields["epsilon"] = epsilon }
             write(fields, text: "\(name): job \(job) round \(round) trained" + (epsilon.map { String(format: " (%d DP-SGD steps, job ε = %.4f)", steps, $0) } ?? ""))
+        case .secAggStep(let job, let round, let step):
+            write(["event": "secagg", "agent": name, "job": job, "round": round, "step": step],
+                  text: "\(name): job \(job) round \(round) secure aggregation: \(step)")
         case .refused(let job, let round, let reason):
             var fields: [String: any Encodable & Sendable] = ["event": "refused", "agent": name, "job": job, "reason": reason]
             if let round { fields["round"] = round }

@@ -36,6 +36,12 @@ final class LinkedClients: RemoteClients {
         }
     }
 
+    func call(_ bodies: [Int: [UInt8]], deadline: Duration) -> [Int: Result<RemoteAnswer, RemoteFailure>] {
+        Self.callAll(calls, bodies.sorted { $0.key < $1.key }.map { ($0.key, agents[$0.key], $0.value) }, timeout: deadline, stop: stop) {
+            RemoteAnswer(body: $0.body, certificatePEM: $0.certificatePEM)
+        }
+    }
+
     /// Offers job `jobId` to each agent (as client k = its position) and collects its acceptance.
     static func offer(_ calls: AgentCalls, agents: [String], jobId: Int64, manifestText: String,
                       timeout: Duration, stop: StopRequest?) -> [Int: Result<JobAcceptance, RemoteFailure>] {

@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+import Pipeline
+import ResultsStore
+import TestSupport
+import XCTest
+
+/// SecAgg+ with the clients as agent processes (issue 14), each running DP-SGD: the orchestrator
+/// is the SecAgg server and each agent a user that keeps its update on its own machine. What is broken: one agent is
+/// killed with SIGKILL in the middle of the protocol, after its keys are shared and before its
+/// masked input — the case where the server must rebuild its pairwise masks from the others'
+/// Shamir shares. The round still gives the survivors' exact sum: the model is bit for bit the
+/// one the same job simulated in one process gives with that client named as the round's dropout.
+extension AgentJobProcessTests {
+    func testADPSecAggPlusJobSumsTheSurvivorsExactlyWhenAnAgentIsKilledMidRound() throws {
+        let path = try manifest(name: "agents-secagg", rounds: 2, federation: "  min_clients: 2\n  round_timeout: 20",
+                                extra: "privacy:\n  secure_aggregation: secagg_plus\n  differential_privacy: true\n  epsilon: 3.0\n"
+                                    + "  delta: 1e-4\n  max_grad_norm: 1.0",
+                                batchSize: 60, learningRate: 0.5)
+        try export(path)
+        let orchestrator = try startOrchestrator(path)
+        let agents = try (0..<3).map {
+            try startAgent($0, environment: $0 == 1 ? [FaultInjection.environmentVariable: "round:2:secagg:masked-input"] : [:])
+        }
+        let (status, job) = finish(orchestrator, timeout: 180)
+        XCTAssertEqual(status, 0, orchestrator.stderr)
+        XCTAssertEqual(job?["status"] as? String, "succeeded", orchestrator.stderr)
+        // agent-1 died inside round 2's protocol, by SIGKILL, after answering its first two steps.
+        let deadline = Date().addingTimeInterval(10)
+        while agents[1].process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertEqual(agents[1].process.terminationReason, .uncaughtSignal)
+        XCTAssertEqual(agents[1].process.terminationStatus, SIGKILL)
+        XCTAssertEqual(agents[1].events.filter { $0["event"] as? String == "secagg" && $0["round"] as? Int == 2 }.compactMap { $0["step"] as? String },
+                       ["advertise-keys", "share-keys"])
+        XCTAssertEqual(try metrics("included_clients").map(\.value), [3, 2])
+        XCTAssertEqual(try metrics("secagg_dropouts").map(\.value), [0, 1])
+        for agent in agents { agent.end() }
+
+        // What the orchestrator recorded of the uploads: the signed masked inputs, none from
+        // agent-1 in round 2, and no delta or update of any agent.
+        let db = try ResultsDatabase.forReading(path: database)
+        let uploads = try db.uploads(jobId: 1)
+        XCTAssertEqual(uploads.map { "\($0.round)/\($0.client)" }, ["1/0", "1/1", "1/2", "2/0", "2/2"])
+        XCTAssertTrue(uploads.allSatisfy { $0.verdict == UploadRecord.accepted })
+        let audit = try PrivfedProcess(database: database).run(["audit", "1"])
+        XCTAssertEqual(audit.status, 0, audit.stdout + audit.stderr)
+        XCTAssertTrue(audit.stdout.contains("pass  upload_signatures"), audit.stdout)
+        XCTAssertTrue(audit.stdout.contains("pass  epsilon_within_budget"), audit.stdout)
+        // Each agent's own ledger has its releases: agent-1 released both rounds (it trained
+        // round 2 before it died), and the orchestrator's ledger agrees.
+        for k in 0..<3 {
+            let lines = try String(contentsOf: kits.appendingPathComponent("agent-\(k)/state/ledger.jsonl"), encoding: .utf8).split(separator: "\n")
+            XCTAssertEqual(lines.count, 2, "agent-\(k)")
+        }
+        try assertTheOrchestratorHoldsNothingOfTheAgents()
+
+        // The twin: the same job in one process, with the agents' and the orchestrator's roots,
+        // and client 1 named as round 2's dropout (it leaves after sharing its keys, as agent-1
+        // did). Its models are the agents' bit for bit: the survivors' exact sum.
+        let twinPath = path.replacingOccurrences(of: ".yaml", with: "-twin.yaml")
+        let twin = try AgentsTwin.simulated(of: String(contentsOfFile: path, encoding: .utf8), directory: root.path)
+            .replacingOccurrences(of: "  secure_aggregation: secagg_plus", with: "  secure_aggregation: secagg_plus\n  dropouts: { 2: [1] }")
+        try twin.write(toFile: twinPath, atomically: true, encoding: .utf8)
+        let secrets = try replayedSecrets()
+        let twinDatabase = root.appendingPathComponent("twin.sqlite").path
+        let run = try PrivfedProcess(database: twinDatabase).run(["run", twinPath, "--secrets", secrets, "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(try modelHashes(database), try modelHashes(twinDatabase))
+        XCTAssertEqual(try modelHashes(database).count, 2)
+    }
+
+    /// A secrets file for the twin: the orchestrator's escrowed roots and each agent's own.
+    func replayedSecrets() throws -> String {
+        let db = try ResultsDatabase.forReading(path: database)
+        let escrowed = try XCTUnwrap(try db.secretsPath(jobId: 1), "the orchestrator escrows its own roots")
+        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: escrowed))) as! [String: Any]
+        var roots = object["roots"] as! [String: String]
+        for k in 0..<3 {
+            let state = kits.appendingPathComponent("agent-\(k)/state")
+            for file in try FileManager.default.contentsOfDirectory(atPath: state.path) where file.hasSuffix(".secrets.json") {
+                let own = try JSONSerialization.jsonObject(with: Data(contentsOf: state.appendingPathComponent(file))) as! [String: Any]
+                roots.merge(own["roots"] as! [String: String]) { $1 }
+            }
+        }
+        object["roots"] = roots
+        let path = root.appendingPathComponent("twin.secrets.json").path
+        FileManager.default.createFile(atPath: path, contents: try JSONSerialization.data(withJSONObject: object), attributes: [.posixPermissions: 0o600])
+        return path
+    }
+
+    /// The SHA-256 of each round's global model, in round order.
+    func modelHashes(_ path: String) throws -> [String] {
+        let db = try ResultsDatabase.forReading(path: path)
+        return try db.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT sha256 FROM artifacts WHERE kind = 'global_model' AND round > 0 ORDER BY round")
+        }
+    }
+}
