@@ -11,83 +11,18 @@ import XCTest
 /// min_clients a failed round that names it), an agent restarted (it rejoins), an orchestrator
 /// that asks for more privacy than an agent's own budget allows (refused by the agent), and the
 /// orchestrator's database read table by table for anything that belongs to an agent.
-final class AgentJobProcessTests: XCTestCase {
+final class AgentJobProcessTests: XCTestCase, AgentFederationTesting {
     var root: URL!
     var port = 0
-    var kits: URL { root.appendingPathComponent("kits") }
-    var database: String { root.appendingPathComponent("orchestrator.sqlite").path }
+    var orchestratorHost: String { "127.0.0.1" }
 
     override func setUpWithError() throws {
         root = URL(fileURLWithPath: try scratchDirectory(prefix: "agent-job"))
         port = LoopbackSocket.freePort()
-        let outcome = try PrivfedProcess(database: database)
-            .run(["provision", "--out", kits.path, "--agents", "3", "--host", "127.0.0.1", "--port", "\(port)"], usesDatabase: false)
-        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        try provision()
     }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
-
-    /// A 3-client job on 900 training images; `federation` lines go under `federation:`, `extra` after it.
-    func manifest(name: String, rounds: Int, federation: String, extra: String = "", batchSize: Int = 50, learningRate: Double = 0.1) throws -> String {
-        let text = smallMNISTManifest(name: name, seed: 7, clients: 3, trainExamples: 900, testExamples: 1000, rounds: rounds,
-                                      clientsPerRound: 3, batchSize: batchSize, learningRate: learningRate,
-                                      extra: "  deployment: agents\n  join_timeout: 60\n" + federation + "\n" + extra)
-        let path = root.appendingPathComponent("\(name).yaml").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
-    /// The same job simulated in one process, for the accuracy it should reach.
-    func simulatedTwin(of path: String) throws -> Double {
-        let twin = try AgentsTwin.simulated(of: String(contentsOfFile: path, encoding: .utf8), directory: root.path)
-        let twinPath = path.replacingOccurrences(of: ".yaml", with: "-twin.yaml")
-        try twin.write(toFile: twinPath, atomically: true, encoding: .utf8)
-        let outcome = try PrivfedProcess(database: root.appendingPathComponent("twin.sqlite").path).run(["run", twinPath, "--json"])
-        XCTAssertEqual(outcome.status, 0, outcome.stderr)
-        let summary = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as! [String: Any]
-        return summary["accuracy"] as! Double
-    }
-
-    func export(_ path: String) throws {
-        let outcome = try PrivfedProcess(database: database).run(["partition", "export", path, "--out", root.appendingPathComponent("shards").path],
-                                                                 usesDatabase: false)
-        XCTAssertEqual(outcome.status, 0, outcome.stderr)
-    }
-
-    func startOrchestrator(_ manifest: String) throws -> LinkProcess {
-        let orchestrator = try LinkProcess(["orchestrator", "--identity", kits.appendingPathComponent("orchestrator").path, "--host", "127.0.0.1",
-                                            "--agent-port", "\(port)", "--run", manifest, "--db", database, "--json"])
-        XCTAssertNotNil(orchestrator.waitForEvent(["event": "listening"], timeout: 20), "orchestrator: \(orchestrator.stderr)")
-        return orchestrator
-    }
-
-    /// `privfed orchestrator --resume 1 --force` on the same port, the first one dead.
-    func resumingOrchestrator() throws -> LinkProcess {
-        try LinkProcess(["orchestrator", "--identity", kits.appendingPathComponent("orchestrator").path, "--host", "127.0.0.1",
-                         "--agent-port", "\(port)", "--resume", "1", "--force", "--db", database, "--json"])
-    }
-
-    func startAgent(_ k: Int, _ extra: [String] = [], environment: [String: String] = [:]) throws -> LinkProcess {
-        try LinkProcess(["agent", "--identity", kits.appendingPathComponent("agent-\(k)").path,
-                         "--data", root.appendingPathComponent("shards/client-\(k)").path, "--heartbeat", "0.2", "--json"] + extra,
-                        environment: environment)
-    }
-
-    /// The orchestrator's final summary line (`{"event": "finished", "job": {...}}`), waiting for its exit.
-    func finish(_ orchestrator: LinkProcess, timeout: Double = 120) -> (status: Int32, job: [String: Any]?) {
-        let deadline = Date().addingTimeInterval(timeout)
-        while orchestrator.process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        orchestrator.end()
-        return (orchestrator.process.terminationStatus, orchestrator.waitForEvent(["event": "finished"], timeout: 1)?["job"] as? [String: Any])
-    }
-
-    func metrics(_ name: String) throws -> [(round: Int, client: Int?, value: Double)] {
-        let db = try ResultsDatabase.forReading(path: database)
-        return try db.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT round, client, value FROM metrics WHERE name = ? ORDER BY round, client", arguments: [name])
-                .map { ($0["round"], $0["client"], $0["value"]) }
-        }
-    }
 
     func testAPlainFedAvgJobTrainsOnThreeAgentsAsWellAsItsSimulatedTwin() throws {
         let path = try manifest(name: "agents-plain", rounds: 3, federation: "")
@@ -156,40 +91,6 @@ final class AgentJobProcessTests: XCTestCase {
         let caught = try PrivfedProcess(database: copy).run(["audit", "1"])
         XCTAssertNotEqual(caught.status, 0)
         XCTAssertTrue(caught.stdout.contains("FAIL  upload_signatures"), caught.stdout)
-    }
-
-    /// Every cell of every table of the orchestrator's database, read as text: no agent's secret
-    /// root (from its own state folder) appears, and no metric is one only a client's private data
-    /// could give (its loss, its realised batch sizes, its update's norm).
-    func assertTheOrchestratorHoldsNothingOfTheAgents() throws {
-        var roots: [String] = []
-        for k in 0..<3 {
-            let state = kits.appendingPathComponent("agent-\(k)/state")
-            for file in try FileManager.default.contentsOfDirectory(atPath: state.path) where file.hasSuffix(".secrets.json") {
-                let object = try JSONSerialization.jsonObject(with: Data(contentsOf: state.appendingPathComponent(file))) as! [String: Any]
-                roots += (object["roots"] as! [String: String]).values
-            }
-        }
-        XCTAssertEqual(roots.count, 3)
-        let db = try ResultsDatabase.forReading(path: database)
-        try db.writer.read { db in
-            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
-            for table in tables {
-                for row in try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\"") {
-                    for value in row.databaseValues {
-                        let text: String
-                        switch value.storage {
-                        case .string(let s): text = s
-                        case .blob(let data): text = data.map { String(format: "%02x", $0) }.joined()
-                        default: continue
-                        }
-                        for root in roots { XCTAssertFalse(text.contains(root), "table \(table) holds an agent's root") }
-                    }
-                }
-            }
-            let names = Set(try String.fetchAll(db, sql: "SELECT DISTINCT name FROM metrics"))
-            XCTAssertTrue(names.isDisjoint(with: ["train_loss", "mean_batch_size", "update_norm"]), "\(names)")
-        }
     }
 
     /// agent-1 is killed (SIGKILL) once the job is under way: with min_clients = 2 the rounds go

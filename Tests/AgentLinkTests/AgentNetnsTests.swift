@@ -4,106 +4,94 @@ import ResultsStore
 import TestSupport
 import XCTest
 
-/// An agent on a host of its own: a network namespace made by the test, joined to the
-/// orchestrator's by a veth pair with addresses of its own (10.231.N.1 ⇄ 10.231.N.2). Cutting
-/// the link (`ip link set … down`) neither kills the agent nor closes its stream — no RST, no FIN,
-/// the packets just stop — which is what a failed router or a pulled cable does. Past
-/// `round_timeout` the agent is a dropout, and the round goes on with the others.
-final class AgentNetnsTests: XCTestCase {
+/// The orchestrator and each agent on a host of its own (`NetnsHosts`: a network namespace each,
+/// with its own address on a bridge the test makes). The plain, DP-SGD and SecAgg+ jobs each
+/// reach the model their simulated twin reaches — bit for bit, with the same roots — across
+/// real interfaces; and a cut link (`ip link set … down`: no RST, no FIN, the packets stop) is a
+/// dropout once `round_timeout` passes, and the round goes on with the others.
+final class AgentNetnsTests: XCTestCase, AgentFederationTesting {
     var root: URL!
     var port = 0
-    var namespace = ""
-    var hostSide = ""
-    var subnet = 0
-    var kits: URL { root.appendingPathComponent("kits") }
-    var database: String { root.appendingPathComponent("orchestrator.sqlite").path }
-    var orchestratorAddress: String { "10.231.\(subnet).1" }
-
-    @discardableResult
-    func ip(_ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
+    var hosts: NetnsHosts!
+    /// Host 0 is the orchestrator's; agent K is on host K + 1.
+    var orchestratorHost: String { hosts.address(0) }
 
     override func setUpWithError() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip"), getuid() == 0 else {
-            throw XCTSkip("network namespaces need root and iproute2 (/usr/sbin/ip); the loopback tests cover the rest")
-        }
-        let pid = Int(ProcessInfo.processInfo.processIdentifier)
-        namespace = "pfagent\(pid)"
-        hostSide = "pfv\(pid % 100_000)a"
-        subnet = 1 + pid % 250
-        guard try ip(["netns", "add", namespace]) == 0 else {
-            throw XCTSkip("cannot make a network namespace here (ip netns add failed): not permitted in this container")
-        }
-        let peer = "pfv\(pid % 100_000)b"
-        for command in [["link", "add", hostSide, "type", "veth", "peer", "name", peer], ["link", "set", peer, "netns", namespace],
-                        ["addr", "add", "\(orchestratorAddress)/30", "dev", hostSide], ["link", "set", hostSide, "up"],
-                        ["netns", "exec", namespace, "ip", "addr", "add", "10.231.\(subnet).2/30", "dev", peer],
-                        ["netns", "exec", namespace, "ip", "link", "set", peer, "up"],
-                        ["netns", "exec", namespace, "ip", "link", "set", "lo", "up"]] {
-            XCTAssertEqual(try ip(command), 0, "ip \(command.joined(separator: " "))")
-        }
+        hosts = try NetnsHosts(count: 4)
         root = URL(fileURLWithPath: try scratchDirectory(prefix: "agent-netns"))
         port = LoopbackSocket.freePort()
-        let outcome = try PrivfedProcess(database: database).run(["provision", "--out", kits.path, "--agents", "3", "--host", orchestratorAddress,
-                                                                  "--port", "\(port)"], usesDatabase: false)
-        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        try provision()
     }
 
     override func tearDownWithError() throws {
-        if !namespace.isEmpty { try? ip(["netns", "del", namespace]) }  // takes the veth pair with it
+        hosts?.remove()
         if let root { try? FileManager.default.removeItem(at: root) }
     }
 
+    func agentOnItsHost(_ k: Int) throws -> LinkProcess { try startAgent(k, wrapper: hosts.wrapper(k + 1)) }
+
+    /// Runs the job at `path` with every party on its own host and returns its models.
+    func runOnHosts(_ path: String) throws -> [String] {
+        try export(path)
+        let orchestrator = try startOrchestrator(path, wrapper: hosts.wrapper(0))
+        let agents = try (0..<3).map { try agentOnItsHost($0) }
+        let (status, job) = finish(orchestrator, timeout: 180)
+        XCTAssertEqual(status, 0, orchestrator.stderr + agents.map(\.stderr).joined())
+        XCTAssertEqual(job?["status"] as? String, "succeeded", orchestrator.stderr)
+        for agent in agents { agent.end() }
+        // All three joined across the bridge: the only route between their hosts and the orchestrator's.
+        let registry = orchestrator.events.filter { $0["event"] as? String == "joined" }
+        XCTAssertEqual(registry.count, 3, "\(orchestrator.lines)")
+        return try modelHashes(database)
+    }
+
+    func testAPlainFedAvgJobOnHostsOfTheirOwnGivesItsSimulatedTwinsModel() throws {
+        let path = try manifest(name: "netns-plain", rounds: 2, federation: "")
+        let models = try runOnHosts(path)
+        XCTAssertEqual(models.count, 2)
+        XCTAssertEqual(models, try exactTwinHashes(of: path))
+    }
+
+    func testADPSGDJobOnHostsOfTheirOwnGivesItsSimulatedTwinsModelAndPassesItsAudit() throws {
+        let path = try manifest(name: "netns-dp", rounds: 2, federation: "",
+                                extra: "privacy:\n  differential_privacy: true\n  epsilon: 3.0\n  delta: 1e-4\n  max_grad_norm: 1.0",
+                                batchSize: 60, learningRate: 0.5)
+        let models = try runOnHosts(path)
+        XCTAssertEqual(models, try exactTwinHashes(of: path))
+        let audit = try PrivfedProcess(database: database).run(["audit", "1"])
+        XCTAssertEqual(audit.status, 0, audit.stdout + audit.stderr)
+    }
+
+    func testASecAggPlusJobOnHostsOfTheirOwnGivesItsSimulatedTwinsModel() throws {
+        let path = try manifest(name: "netns-secagg", rounds: 2, federation: "", extra: "privacy:\n  secure_aggregation: secagg_plus")
+        let models = try runOnHosts(path)
+        XCTAssertEqual(models, try exactTwinHashes(of: path))
+        XCTAssertEqual(try metrics("included_clients").map(\.value), [3, 3])
+    }
+
     func testALinkCutPastTheRoundDeadlineIsADropoutAndTheRoundGoesOn() throws {
-        let path = root.appendingPathComponent("cut.yaml").path
-        try smallMNISTManifest(name: "agents-cut", seed: 9, clients: 3, trainExamples: 900, testExamples: 500, rounds: 300, clientsPerRound: 3,
-                               extra: "  deployment: agents\n  join_timeout: 60\n  min_clients: 2\n  round_timeout: 2")
-            .write(toFile: path, atomically: true, encoding: .utf8)
-        let export = try PrivfedProcess(database: database).run(["partition", "export", path, "--out", root.appendingPathComponent("shards").path],
-                                                                usesDatabase: false)
-        XCTAssertEqual(export.status, 0, export.stderr)
-        let orchestrator = try LinkProcess(["orchestrator", "--identity", kits.appendingPathComponent("orchestrator").path, "--host", "0.0.0.0",
-                                            "--agent-port", "\(port)", "--run", path, "--db", database, "--json"])
+        let path = try manifest(name: "agents-cut", rounds: 300, federation: "  min_clients: 2\n  round_timeout: 2")
+        try export(path)
+        let orchestrator = try startOrchestrator(path, wrapper: hosts.wrapper(0))
         defer { orchestrator.end() }
-        XCTAssertNotNil(orchestrator.waitForEvent(["event": "listening"], timeout: 20), orchestrator.stderr)
-        let agents = try (0..<3).map { k in
-            try LinkProcess(["agent", "--identity", kits.appendingPathComponent("agent-\(k)").path,
-                             "--data", root.appendingPathComponent("shards/client-\(k)").path, "--heartbeat", "0.2", "--json"],
-                            wrapper: k == 2 ? ["/usr/sbin/ip", "netns", "exec", namespace] : [])
-        }
+        let agents = try (0..<3).map { try agentOnItsHost($0) }
         defer { for agent in agents { agent.end() } }
         XCTAssertNotNil(orchestrator.waitForEvent(["event": "round"], timeout: 60), orchestrator.stderr + agents[2].stderr)
 
-        XCTAssertEqual(try ip(["link", "set", hostSide, "down"]), 0)
+        try hosts.cut(3)
         XCTAssertNotNil(orchestrator.waitForEvent(["event": "lost", "agent": "agent-2"], timeout: 10), "missed heartbeats mark agent-2 lost")
         let deadline = Date().addingTimeInterval(30)
         var dropped = false
         while !dropped, Date() < deadline {
-            dropped = try dropouts().contains { $0 > 0 }
+            dropped = try metrics("dropouts").contains { $0.value > 0 }
             Thread.sleep(forTimeInterval: 0.2)
         }
         XCTAssertTrue(dropped, "a round went on without agent-2 once round_timeout passed")
-        XCTAssertEqual(try ip(["link", "set", hostSide, "up"]), 0)
+        try hosts.restore(3)
 
-        let end = Date().addingTimeInterval(240)
-        while orchestrator.process.isRunning, Date() < end { Thread.sleep(forTimeInterval: 0.1) }
-        orchestrator.end()
-        XCTAssertEqual(orchestrator.process.terminationStatus, 0, orchestrator.stderr)
-        XCTAssertEqual(orchestrator.waitForEvent(["event": "finished"], timeout: 1).flatMap { ($0["job"] as? [String: Any])?["status"] as? String },
-                       "succeeded")
-        XCTAssertEqual(try dropouts().count, 300)
-    }
-
-    func dropouts() throws -> [Double] {
-        let db = try ResultsDatabase.forReading(path: database)
-        return try db.writer.read { db in try Double.fetchAll(db, sql: "SELECT value FROM metrics WHERE name = 'dropouts' ORDER BY round") }
+        let (status, job) = finish(orchestrator, timeout: 240)
+        XCTAssertEqual(status, 0, orchestrator.stderr)
+        XCTAssertEqual(job?["status"] as? String, "succeeded")
+        XCTAssertEqual(try metrics("dropouts").filter { $0.client == nil }.count, 300)
     }
 }

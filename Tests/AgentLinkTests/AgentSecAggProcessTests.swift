@@ -57,42 +57,10 @@ extension AgentJobProcessTests {
         // The twin: the same job in one process, with the agents' and the orchestrator's roots,
         // and client 1 named as round 2's dropout (it leaves after sharing its keys, as agent-1
         // did). Its models are the agents' bit for bit: the survivors' exact sum.
-        let twinPath = path.replacingOccurrences(of: ".yaml", with: "-twin.yaml")
-        let twin = try AgentsTwin.simulated(of: String(contentsOfFile: path, encoding: .utf8), directory: root.path)
-            .replacingOccurrences(of: "  secure_aggregation: secagg_plus", with: "  secure_aggregation: secagg_plus\n  dropouts: { 2: [1] }")
-        try twin.write(toFile: twinPath, atomically: true, encoding: .utf8)
-        let secrets = try replayedSecrets()
-        let twinDatabase = root.appendingPathComponent("twin.sqlite").path
-        let run = try PrivfedProcess(database: twinDatabase).run(["run", twinPath, "--secrets", secrets, "--json"])
-        XCTAssertEqual(run.status, 0, run.stderr)
-        XCTAssertEqual(try modelHashes(database), try modelHashes(twinDatabase))
+        let twin = try exactTwinHashes(of: path) {
+            $0.replacingOccurrences(of: "  secure_aggregation: secagg_plus", with: "  secure_aggregation: secagg_plus\n  dropouts: { 2: [1] }")
+        }
+        XCTAssertEqual(try modelHashes(database), twin)
         XCTAssertEqual(try modelHashes(database).count, 2)
-    }
-
-    /// A secrets file for the twin: the orchestrator's escrowed roots and each agent's own.
-    func replayedSecrets() throws -> String {
-        let db = try ResultsDatabase.forReading(path: database)
-        let escrowed = try XCTUnwrap(try db.secretsPath(jobId: 1), "the orchestrator escrows its own roots")
-        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: escrowed))) as! [String: Any]
-        var roots = object["roots"] as! [String: String]
-        for k in 0..<3 {
-            let state = kits.appendingPathComponent("agent-\(k)/state")
-            for file in try FileManager.default.contentsOfDirectory(atPath: state.path) where file.hasSuffix(".secrets.json") {
-                let own = try JSONSerialization.jsonObject(with: Data(contentsOf: state.appendingPathComponent(file))) as! [String: Any]
-                roots.merge(own["roots"] as! [String: String]) { $1 }
-            }
-        }
-        object["roots"] = roots
-        let path = root.appendingPathComponent("twin.secrets.json").path
-        FileManager.default.createFile(atPath: path, contents: try JSONSerialization.data(withJSONObject: object), attributes: [.posixPermissions: 0o600])
-        return path
-    }
-
-    /// The SHA-256 of each round's global model, in round order.
-    func modelHashes(_ path: String) throws -> [String] {
-        let db = try ResultsDatabase.forReading(path: path)
-        return try db.writer.read { db in
-            try String.fetchAll(db, sql: "SELECT sha256 FROM artifacts WHERE kind = 'global_model' AND round > 0 ORDER BY round")
-        }
     }
 }
