@@ -27,6 +27,9 @@ struct UploadSignatureAudit {
         // may leave the protocol before its masked input. Every round's included clients must then
         // have an accepted upload each.
         let secure = manifest.privacy.secureAggregation != .none
+        // Under HE the upload is the encrypted update (signed over its frame's SHA-256), which
+        // the ledger's release hash (the agent's delta) cannot match either.
+        let encrypted = manifest.privacy.homomorphicEncryption
         var problems: [String] = []
         let accepted = uploads.filter { $0.verdict == UploadRecord.accepted }
         let manifestSha = Digest.sha256Hex(job.manifestText)
@@ -41,7 +44,7 @@ struct UploadSignatureAudit {
                   ParticipantSignature.isValid(signature, on: statement.bytes, certificatePEM: upload.certificatePEM) else {
                 problems.append("\(at): \(upload.agent)'s signature does not verify on this job, round, client and delta"); continue
             }
-            if manifest.privacy.differentialPrivacy, !secure, let released = ledger["\(upload.round)/client/\(upload.client)"], released != upload.deltaSha256 {
+            if manifest.privacy.differentialPrivacy, !secure, !encrypted, let released = ledger["\(upload.round)/client/\(upload.client)"], released != upload.deltaSha256 {
                 problems.append("\(at): the signed delta \(upload.deltaSha256.prefix(12))… is not the ledger's release \((released ?? "none").prefix(12))…")
             }
         }
@@ -61,7 +64,8 @@ struct UploadSignatureAudit {
             return AuditFinding("upload_signatures", false, problems.prefix(5).joined(separator: "; ") + (problems.count > 5 ? " (and \(problems.count - 5) more)" : ""))
         }
         return AuditFinding("upload_signatures", true, "\(accepted.count) uploads carry their agent's verified ECDSA P-256 signature"
-                            + (secure ? " on the masked input in its round's sum" : manifest.privacy.differentialPrivacy ? " on the delta the ledger records" : "")
+                            + (secure ? " on the masked input in its round's sum" : encrypted ? " on the encrypted update"
+                               : manifest.privacy.differentialPrivacy ? " on the delta the ledger records" : "")
                             + (refused > 0 ? "; \(refused) refused uploads recorded" : ""))
     }
 }

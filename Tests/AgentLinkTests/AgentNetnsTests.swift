@@ -5,9 +5,9 @@ import TestSupport
 import XCTest
 
 /// The orchestrator and each agent on a host of its own (`NetnsHosts`: a network namespace each,
-/// with its own address on a bridge the test makes). The plain, DP-SGD and SecAgg+ jobs each
-/// reach the model their simulated twin reaches — bit for bit, with the same roots — across
-/// real interfaces; and a cut link (`ip link set … down`: no RST, no FIN, the packets stop) is a
+/// with its own address on a bridge the test makes). The plain, DP-SGD, DP + threshold HE and
+/// SecAgg+ jobs each reach the model their simulated twin reaches — bit for bit, with the same
+/// roots — across real interfaces; and a cut link (`ip link set … down`: no RST, no FIN, the packets stop) is a
 /// dropout once `round_timeout` passes, and the round goes on with the others.
 final class AgentNetnsTests: XCTestCase, AgentFederationTesting {
     var root: URL!
@@ -60,6 +60,16 @@ final class AgentNetnsTests: XCTestCase, AgentFederationTesting {
         XCTAssertEqual(models, try exactTwinHashes(of: path))
         let audit = try PrivfedProcess(database: database).run(["audit", "1"])
         XCTAssertEqual(audit.status, 0, audit.stdout + audit.stderr)
+    }
+
+    func testADPAndThresholdHEJobOnHostsOfTheirOwnGivesItsSimulatedTwinsModel() throws {
+        let path = try manifest(name: "netns-dp-he", rounds: 2, federation: "  round_timeout: 60",
+                                extra: "privacy:\n  differential_privacy: true\n  epsilon: 3.0\n  delta: 1e-4\n  max_grad_norm: 1.0\n"
+                                    + "  homomorphic_encryption: true",
+                                batchSize: 60, learningRate: 0.5)
+        let models = try runOnHosts(path)
+        XCTAssertEqual(models, try exactTwinHashes(of: path))
+        XCTAssertEqual(try metrics("decryption_shares").map(\.value), [3, 3])
     }
 
     func testASecAggPlusJobOnHostsOfTheirOwnGivesItsSimulatedTwinsModel() throws {

@@ -39,7 +39,8 @@ final class AgentDeviceTests: XCTestCase {
 
     func testDeploymentAgentsRefusesWhatTheLinkDoesNotCarryAndItsKeysNeedIt() throws {
         let he = "privacy:\n  homomorphic_encryption: true"
-        XCTAssertEqual(try manifestIssues(text(privacy: he)).map(\.keyPath), ["privacy.homomorphic_encryption"])
+        XCTAssertEqual(try manifestIssues(text(privacy: he)), [])
+        XCTAssertEqual(try manifestIssues(text(privacy: he + "\n  secure_aggregation: additive")).map(\.keyPath), ["privacy.secure_aggregation"])
         let secagg = "privacy:\n  secure_aggregation: secagg_plus"
         XCTAssertEqual(try manifestIssues(text(privacy: secagg)), [])
         XCTAssertEqual(try manifestIssues(text(privacy: "privacy:\n  secure_aggregation: additive")).map(\.keyPath), ["privacy.secure_aggregation"])

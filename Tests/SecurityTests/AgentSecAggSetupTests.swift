@@ -61,7 +61,7 @@ final class AgentSecAggSetupTests: XCTestCase {
         XCTAssertThrowsError(try agent.answer(shareKeys.encoded())) { XCTAssertTrue("\($0)".contains("came before"), "\($0)") }
         XCTAssertThrowsError(try advertise(agent, honest, round: 2)) { XCTAssertTrue("\($0)".contains("no update of job 1 round 2"), "\($0)") }
         // The honest setup is answered with the client's public keys.
-        let reply = try SecAggStepReply.decode(try advertise(agent, honest))
+        let reply = try AgentStepReply.decode(try advertise(agent, honest))
         XCTAssertEqual(try SecAggPublicKeys.decode(reply.message).client, 0)
         XCTAssertTrue(reply.signature.isEmpty)
     }

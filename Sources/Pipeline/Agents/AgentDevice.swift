@@ -25,9 +25,9 @@ public final class AgentDevice: Sendable {
     let report: @Sendable (AgentWorkEvent) -> Void
     /// Signs an upload's statement with the agent's kit key (`ParticipantSignature`).
     let sign: @Sendable ([UInt8]) throws -> [UInt8]
-    /// Secure aggregation: the updates this agent trained and keeps, and its SecAgg client state,
-    /// per job and round (memory only: a restarted agent is a dropout of the round it was in).
-    let secAgg = AgentSecAggSessions()
+    /// Secure aggregation and HE: the updates this agent trained and keeps, and its protocol
+    /// state, per job and round (memory only: a restarted agent is a dropout of the round it was in).
+    let rounds = AgentRoundSessions()
     /// A testing aid read by `privfed agent` from `PRIVFED_FAULT_INJECT` (`round:R:secagg:STEP`):
     /// the agent kills itself with SIGKILL before it answers that step.
     let fault: FaultInjection?
@@ -81,6 +81,17 @@ public final class AgentDevice: Sendable {
                     return reply.encoded()
                 } catch {
                     report(.refused(job: request.jobId, round: request.round, reason: "\(request.step): \(error)"))
+                    throw error
+                }
+            case AgentJobKind.heStep:
+                let request = try HEStepRequest.decode(body)
+                let purpose = try request.blobsMessage.purpose
+                do {
+                    let reply = try heStep(request)
+                    report(.heStep(job: request.jobId, round: request.round, step: "\(purpose)"))
+                    return reply.encoded()
+                } catch {
+                    report(.refused(job: request.jobId, round: request.round, reason: "HE \(purpose): \(error)"))
                     throw error
                 }
             case let kind: throw AgentError.refused("no job message has kind \(kind)")
@@ -181,9 +192,9 @@ public final class AgentDevice: Sendable {
                                       learningRate: request.learningRate, threads: manifest.threads, streams: streams,
                                       round: request.round).delta
         }
-        if manifest.privacy.secureAggregation != .none {
-            // The update stays here for the round's SecAgg steps; only its public weight leaves.
-            secAgg.hold(HeldUpdate(job: job, jobId: request.jobId, client: request.client, round: request.round, delta: delta,
+        if manifest.privacy.secureAggregation != .none || manifest.privacy.homomorphicEncryption {
+            // The update stays here for the round's SecAgg or HE steps; only its public weight leaves.
+            rounds.hold(HeldUpdate(job: job, jobId: request.jobId, client: request.client, round: request.round, delta: delta,
                                    sampleCount: data.count))
             let held = UpdateHeld(client: request.client, round: request.round, sampleCount: data.count)
             return TrainReply(update: held.encoded(), signature: [], steps: steps, epsilonSpent: spent)
@@ -240,6 +251,8 @@ public enum AgentWorkEvent: Sendable, Equatable {
     case trained(job: UInt64, round: Int, steps: Int, epsilon: Double?)
     /// A SecAgg step answered (`SecAggStep.description`).
     case secAggStep(job: UInt64, round: Int, step: String)
+    /// An HE step answered (the `HEBlobsMessage` purpose it was asked for).
+    case heStep(job: UInt64, round: Int, step: String)
     /// `round` nil: the offer itself.
     case refused(job: UInt64, round: Int?, reason: String)
 }

@@ -1,9 +1,9 @@
 import Wire
 
 /// The job's messages between the orchestrator and an agent (issue 14), carried as the bodies of
-/// the agent link's calls (`LinkRequest` / `LinkReply`). Their kinds (30–35) are apart from the
-/// round's (1–5, 10–17) and the link's (20–24). The secure-aggregation steps are in
-/// AgentSecAggMessages.swift.
+/// the agent link's calls (`LinkRequest` / `LinkReply`). Their kinds (30–37) are apart from the
+/// round's (1–5, 10–17) and the link's (20–24). The secure-aggregation and HE steps are in
+/// AgentStepMessages.swift.
 public enum AgentJobKind {
     public static let offer: UInt16 = 30
     public static let acceptance: UInt16 = 31
@@ -11,7 +11,8 @@ public enum AgentJobKind {
     public static let trainReply: UInt16 = 33
     public static let updateHeld: UInt16 = 34
     public static let secAggStep: UInt16 = 35
-    public static let secAggStepReply: UInt16 = 36
+    public static let stepReply: UInt16 = 36
+    public static let heStep: UInt16 = 37
 }
 
 /// The orchestrator offers job `jobId` to an agent, as client `client`, with the manifest's text.

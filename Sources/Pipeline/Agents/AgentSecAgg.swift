@@ -4,8 +4,8 @@ import SecureComputation
 import Synchronization
 import Wire
 
-/// An update an agent trained for a secure-aggregation round and keeps until the round's
-/// SecAgg steps are done.
+/// An update an agent trained for a round of secure aggregation or HE and keeps until the
+/// round's steps are done.
 struct HeldUpdate: Sendable {
     var job: AgentDevice.AgentJob
     var jobId: UInt64
@@ -15,30 +15,32 @@ struct HeldUpdate: Sendable {
     var sampleCount: Int
 }
 
-/// The agent's side of the round's secure aggregation, per (job, round): the held update, then
-/// its SecAgg client and the encoded input once round 0 has set it up.
-struct AgentSecAggSession: Sendable {
+/// The agent's side of a round it protects with the orchestrator, per (job, round): the held
+/// update; under SecAgg its client and encoded input once round 0 has set it up; under HE the
+/// job's setup. The round closes after its last step (unmasking, decryption shares).
+struct AgentRoundSession: Sendable {
     var held: HeldUpdate
     var client: SecAggClient?
     var random: ChaCha20Generator?
     var input: [UInt64]?
+    var he: HESetup?
 }
 
-/// The sessions an agent has open, in memory only. Training a round of a job closes the job's
+/// The rounds an agent has open, in memory only. Training a round of a job closes the job's
 /// older rounds: the orchestrator runs one round at a time.
-final class AgentSecAggSessions: Sendable {
+final class AgentRoundSessions: Sendable {
     struct Key: Hashable, Sendable { var job: UInt64; var round: Int }
-    private let sessions = Mutex<[Key: AgentSecAggSession]>([:])
+    private let sessions = Mutex<[Key: AgentRoundSession]>([:])
 
     func hold(_ update: HeldUpdate) {
         sessions.withLock { all in
             all = all.filter { $0.key.job != update.jobId || $0.key.round > update.round }
-            all[Key(job: update.jobId, round: update.round)] = AgentSecAggSession(held: update)
+            all[Key(job: update.jobId, round: update.round)] = AgentRoundSession(held: update)
         }
     }
 
     /// Runs `body` on the open session of `key`, or throws when there is none.
-    func with<R>(_ key: Key, _ body: (inout AgentSecAggSession) throws -> R) throws -> R {
+    func with<R>(_ key: Key, _ body: (inout AgentRoundSession) throws -> R) throws -> R {
         try sessions.withLock { all in
             guard var session = all[key] else {
                 throw AgentError.refused("no update of job \(key.job) round \(key.round) is held here (it was not trained on this agent, "
@@ -58,9 +60,9 @@ extension AgentDevice {
     /// parameters must be those its own copy of the manifest gives for a round of that size (a
     /// lower threshold or a smaller graph would let fewer parties unmask it), its graph must be a
     /// well-formed symmetric one, and the client it is asked as must be the one that trained.
-    func secAggStep(_ request: SecAggStepRequest) throws -> SecAggStepReply {
-        let key = AgentSecAggSessions.Key(job: request.jobId, round: request.round)
-        let reply: SecAggStepReply = try secAgg.with(key) { session in
+    func secAggStep(_ request: SecAggStepRequest) throws -> AgentStepReply {
+        let key = AgentRoundSessions.Key(job: request.jobId, round: request.round)
+        let reply: AgentStepReply = try rounds.with(key) { session in
             guard session.held.client == request.client else {
                 throw AgentError.refused("round \(request.round) was trained as client \(session.held.client), not \(request.client)")
             }
@@ -82,12 +84,12 @@ extension AgentDevice {
                 let client = SecAggClient(id: setup.id, configuration: setup.configuration, graph: setup.graph, using: &random)
                 session.client = client
                 session.random = random
-                return SecAggStepReply(message: client.advertiseKeys().encoded())
+                return AgentStepReply(message: client.advertiseKeys().encoded())
             case .shareKeys:
                 guard var client = session.client, var random = session.random else { throw Self.outOfOrder(request) }
                 let message = try client.shareKeys(try SecAggKeyDirectory.decode(request.body), using: &random)
                 session.client = client; session.random = random
-                return SecAggStepReply(message: message.encoded())
+                return AgentStepReply(message: message.encoded())
             case .maskedInput:
                 guard var client = session.client, let input = session.input else { throw Self.outOfOrder(request) }
                 let routed = try SecAggRoutedShares.decode(request.body)
@@ -95,15 +97,15 @@ extension AgentDevice {
                 session.client = client
                 let statement = UploadStatement(jobId: request.jobId, manifestSha256: session.held.job.manifestSha256, round: request.round,
                                                 client: request.client, deltaSha256: masked.sha256)
-                return SecAggStepReply(message: masked.encoded(), signature: try sign(statement.bytes))
+                return AgentStepReply(message: masked.encoded(), signature: try sign(statement.bytes))
             case .unmasking:
                 guard var client = session.client else { throw Self.outOfOrder(request) }
                 let response = try client.unmask(try SecAggUnmaskingRequest.decode(request.body))
                 session.client = client
-                return SecAggStepReply(message: response.encoded())
+                return AgentStepReply(message: response.encoded())
             }
         }
-        if request.step == .unmasking { secAgg.close(key) }
+        if request.step == .unmasking { rounds.close(key) }
         return reply
     }
 

@@ -52,7 +52,8 @@ public struct RemoteTrainStage: RoundStage {
             switch received[client] {
             case .success(let upload):
                 switch Self.check(upload, client: client, round: state.round, parameters: state.global.parameters.count,
-                                  secure: job.manifest.privacy.secureAggregation != .none, remote: remote) {
+                                  secure: job.manifest.privacy.secureAggregation != .none || job.manifest.privacy.homomorphicEncryption,
+                                  remote: remote) {
                 case .success(let checked):
                     results[client] = .success(checked)
                     if let record = checked.record { state.uploads.append(record) }
@@ -144,13 +145,13 @@ public struct RemoteTrainStage: RoundStage {
     }
 
     /// Checks `upload` as client `client`'s for `round`: its update, then its signature. Under
-    /// secure aggregation the reply must be an `UpdateHeld` of that client and round instead.
+    /// secure aggregation or HE the reply must be an `UpdateHeld` of that client and round instead.
     static func check(_ upload: RemoteUpload, client: Int, round: Int, parameters: Int, secure: Bool,
                       remote: any RemoteClients) -> Result<Checked, Refusal> {
         let agent = remote.agent(of: client)
         if secure {
             guard let held = try? UpdateHeld.decode(upload.reply.update) else {
-                return .failure(Refusal(reason: "the job aggregates securely, and its reply is not an update held on the agent"))
+                return .failure(Refusal(reason: "the job protects its updates, and its reply is not an update held on the agent"))
             }
             guard held.client == client, held.round == round else {
                 return .failure(Refusal(reason: "it holds the update of client \(held.client) for round \(held.round), not client \(client)'s for round \(round)"))

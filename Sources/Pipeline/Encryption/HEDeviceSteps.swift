@@ -7,10 +7,9 @@ extension ClientDevice {
     /// Draws its secret share of epoch E (stream `he/epoch/E/key` of its own root), keeps it, and
     /// returns its serialized public-key share (Mouchet et al. 2021, Protocol 1).
     mutating func publicKeyShare(epoch: Int, generation: CollectivePublicKeyGeneration) -> [UInt8] {
-        var rng = streams.generator("he/epoch/\(epoch)/key")
-        let secret = SecretKey(context: generation.context, rng: &rng)
+        let (secret, wire) = HEKeyHolderSteps.publicKeyShare(streams: streams, epoch: epoch, generation: generation)
         heKeyShare = secret
-        return HESerialization.serialize(generation.generateShare(secretKeyShare: secret, rng: &rng), context: generation.context)
+        return wire
     }
 
     /// Splits its secret-key share of epoch E among the share-holders (stream
@@ -26,6 +25,32 @@ extension ClientDevice {
     /// its own root), in the codec's wire form (compact: the coefficients the decoder reads, top bits only).
     func decryptionShares(round: Int, aggregate: EncryptedVector, codec: HEVectorCodec, threads: Int) -> [[UInt8]] {
         guard let secret = heKeyShare else { preconditionFailure("client \(index) holds no key share") }
+        return HEKeyHolderSteps.decryptionShares(streams: streams, secret: secret, round: round, aggregate: aggregate, codec: codec, threads: threads)
+    }
+}
+
+/// A key holder's HE steps on its own streams, the same whether the holder is a simulated
+/// `ClientDevice` or an agent on its own machine (`AgentDevice`).
+enum HEKeyHolderSteps {
+    /// Its secret share of epoch E (the first draws of stream `he/epoch/E/key` of its root, so an
+    /// agent can make it again for decryption without storing it) and its serialized public-key
+    /// share (the draws after).
+    static func publicKeyShare(streams: RandomStreams, epoch: Int, generation: CollectivePublicKeyGeneration) -> (SecretKey, [UInt8]) {
+        var rng = streams.generator("he/epoch/\(epoch)/key")
+        let secret = SecretKey(context: generation.context, rng: &rng)
+        return (secret, HESerialization.serialize(generation.generateShare(secretKeyShare: secret, rng: &rng), context: generation.context))
+    }
+
+    /// The secret share of epoch E alone, as `publicKeyShare` drew it.
+    static func secretKey(streams: RandomStreams, epoch: Int, context: HEContext) -> SecretKey {
+        var rng = streams.generator("he/epoch/\(epoch)/key")
+        return SecretKey(context: context, rng: &rng)
+    }
+
+    /// Its smudged decryption shares of `aggregate` (stream `he/round/R/decrypt` of its root), in
+    /// the codec's wire form (compact: the coefficients the decoder reads, top bits only).
+    static func decryptionShares(streams: RandomStreams, secret: SecretKey, round: Int, aggregate: EncryptedVector, codec: HEVectorCodec,
+                                 threads: Int) -> [[UInt8]] {
         var rng = streams.generator("he/round/\(round)/decrypt")
         return codec.wireDecryptionShares(of: aggregate, secretKeyShare: secret, rng: &rng, threads: threads)
     }

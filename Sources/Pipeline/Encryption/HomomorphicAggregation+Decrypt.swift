@@ -78,7 +78,8 @@ extension HomomorphicAggregation {
             released = try codec.decrypt(aggregate, holderShares: shares, resharing: resharing, divisor: divisor, threads: threads)
         } else {
             let clients = state.parties.clients
-            let collected = try collect(setup.keyHolders, as: Party.client, purpose: .decryptionShares, make: { c, received in
+            let collected = try job.remoteClients.map { try remoteDecryptionShares(download: download, round: round, job: job, remote: $0) }
+                ?? collect(setup.keyHolders, as: Party.client, purpose: .decryptionShares, make: { c, received in
                 clients[c].decryptionShares(round: round, aggregate: received, codec: codec, threads: threads)
             }, receive: codec.receiveDecryptionShares)
             let shares = collected.map(\.shares)
@@ -103,8 +104,9 @@ extension HomomorphicAggregation {
             // What the audit's he_security needs to check the smudging was sized for this noise.
             StageMetric("smudging_bits", Double(smudgingBits), "bits"),
             StageMetric("decryption_noise_log2", Self.noiseLog2(aggregate), "bits"),
-            StageMetric("he_max_abs_error", maxError, "abs", owner: .simulator),
         ]
+        // A simulation-only diagnostic: with agents there are no plaintext updates to compare with.
+        if job.remoteClients == nil { metrics.append(StageMetric("he_max_abs_error", maxError, "abs", owner: .simulator)) }
         if let bound = codec.valueErrorBound {
             // The worst case he_max_abs_error may reach: the compact layout's error, divided, plus the rounding to 2^−p.
             metrics.append(StageMetric("he_error_bound", bound / divisor + pow(2, -Double(codec.precisionBits + 1)), "abs"))

@@ -60,7 +60,13 @@ public struct HomomorphicAggregation: RoundProtocol {
         }
         var holderBytes = [Int](repeating: 0, count: resharing?.holders ?? 0)
         var fragmentBytes = 0
-        for c in setup.keyHolders {
+        if let remote = job.remoteClients {
+            // The key holders are agents: each draws its share on its own machine.
+            let wires = try Self.remotePublicKeyShares(epoch: epoch, round: round, setup: setup, job: job, remote: remote)
+            received = try wires.map { try HESerialization.deserializePublicKeyShare($0, context: context) }
+            shareBytes = wires.first?.count ?? 0
+        }
+        for c in setup.keyHolders where job.remoteClients == nil {
             let wire = parties.clients[c].publicKeyShare(epoch: epoch, generation: generation)
             let share = try job.transport.deliver(HEBlobsMessage(.publicKeyShare, epochOrRound: epoch, sender: c, blobs: [wire]),
                                                   from: .client(c), to: .aggregator)
@@ -86,7 +92,8 @@ public struct HomomorphicAggregation: RoundProtocol {
         // Every client receives the key it will encrypt under (any of them may be selected in the epoch).
         let keyBlob = HESerialization.serialize(key, context: context)
         var keyBytes = 0
-        for c in parties.clients.indices {
+        // Agents receive the key with each round's request to encrypt (`protectAtAgent`).
+        for c in parties.clients.indices where job.remoteClients == nil {
             let sent = try job.transport.deliver(HEBlobsMessage(.publicKey, epochOrRound: epoch, sender: c, blobs: [keyBlob]),
                                                  from: .aggregator, to: .client(c))
             keyBytes = sent.bytes

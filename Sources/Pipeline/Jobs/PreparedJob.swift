@@ -120,20 +120,24 @@ public struct PreparedJob: Sendable {
             metrics.append(MetricRecord(round: 0, stage: SetupStageName.initModel.rawValue, client: nil, name: "projected_epsilon",
                                         value: plan.projectedEpsilon, unit: "epsilon"))
         }
-        let he = try manifest.privacy.homomorphicEncryption
-            ? HESetup.make(manifest, noiseMultiplier: plan?.noiseMultiplier, maxGradNorm: plan?.maxGradNorm) : nil
-        if let he {
-            let stage = SetupStageName.initModel.rawValue
-            metrics.append(MetricRecord(round: 0, stage: stage, client: nil, name: "he_ring_degree", value: Double(he.context.degree), unit: "count"))
-            metrics.append(MetricRecord(round: 0, stage: stage, client: nil, name: "he_precision_bits", value: Double(he.codec.precisionBits), unit: "bits"))
-            metrics.append(MetricRecord(round: 0, stage: stage, client: nil, name: "he_scale_log2", value: log2(he.codec.scale), unit: "bits"))
-            metrics.append(MetricRecord(round: 0, stage: stage, client: nil, name: "he_weight_budget", value: Double(he.weightBudget), unit: "count"))
-            metrics.append(MetricRecord(round: 0, stage: stage, client: nil, name: "he_value_bound", value: he.codec.valueBound, unit: "abs"))
-        }
+        let he = try heSetup(manifest, plan: plan, metrics: &metrics)
         return PreparedJob(manifest: manifest, publicStreams: streams, secrets: secrets, train: train, test: test, datasetFiles: mnist.sources,
                            shards: shards,
                            architecture: architecture, initialParameters: initial, privacyPlan: plan, heSetup: he,
                            canaries: canaries, setupRuns: runs, setupMetrics: metrics)
+    }
+
+    /// The job's HE parameters (nil without HE), with their setup metrics.
+    static func heSetup(_ manifest: JobManifest, plan: PrivacyPlan?, metrics: inout [MetricRecord]) throws -> HESetup? {
+        guard manifest.privacy.homomorphicEncryption else { return nil }
+        let he = try HESetup.make(manifest, noiseMultiplier: plan?.noiseMultiplier, maxGradNorm: plan?.maxGradNorm)
+        let stage = SetupStageName.initModel.rawValue
+        for (name, value, unit) in [("he_ring_degree", Double(he.context.degree), "count"), ("he_precision_bits", Double(he.codec.precisionBits), "bits"),
+                                    ("he_scale_log2", log2(he.codec.scale), "bits"), ("he_weight_budget", Double(he.weightBudget), "count"),
+                                    ("he_value_bound", he.codec.valueBound, "abs")] {
+            metrics.append(MetricRecord(round: 0, stage: stage, client: nil, name: name, value: value, unit: unit))
+        }
+        return he
     }
 
     /// A `deployment: agents` job as the orchestrator holds it: the test set (from the manifest's
@@ -165,10 +169,11 @@ public struct PreparedJob: Sendable {
             metrics.append(MetricRecord(round: 0, stage: SetupStageName.initModel.rawValue, client: nil, name: "noise_multiplier",
                                         value: plan.noiseMultiplier, unit: "sigma"))
         }
+        let he = try heSetup(manifest, plan: plan, metrics: &metrics)
         return PreparedJob(manifest: manifest, publicStreams: streams, secrets: secrets, train: LabeledImages(pixels: [], labels: []), test: test,
                            datasetFiles: mnist.sources.filter { $0.file.hasPrefix("t10k") }, shards: examples.map { Array(0..<$0) },
                            architecture: architecture,
-                           initialParameters: initial, privacyPlan: plan, setupRuns: runs, setupMetrics: metrics)
+                           initialParameters: initial, privacyPlan: plan, heSetup: he, setupRuns: runs, setupMetrics: metrics)
     }
 
     /// The network `model` names.

@@ -176,10 +176,11 @@ struct ManifestRules {
             }
             return
         }
-        let unsupported = "is not yet supported with deployment: agents (the agent link carries plain FedAvg, example-level DP-SGD "
-            + "and SecAgg/SecAgg+)"
-        if p.homomorphicEncryption { report("privacy.homomorphic_encryption", unsupported) }
-        if p.secureAggregation == .additive { report("privacy.secure_aggregation", "additive \(unsupported): it needs share-holders") }
+        let unsupported = "is not yet supported with deployment: agents (the agent link carries plain FedAvg, example-level DP-SGD, "
+            + "SecAgg/SecAgg+ and threshold HE)"
+        if p.secureAggregation == .additive {
+            report("privacy.secure_aggregation", "additive \(unsupported)\(p.homomorphicEncryption ? " with HE" : ""): it needs share-holders")
+        }
         if p.secureAggregation == .secagg || p.secureAggregation == .secaggPlus {
             for key in ["dropouts", "dropout_rate"] where isPresent("privacy.\(key)", root) {
                 report("privacy.\(key)", "simulates dropouts; with deployment: agents the dropouts are the agents that do not answer")

@@ -23,6 +23,9 @@ public protocol RoundProtocol: Sendable {
     /// At the client that owns `update`: makes its protected upload and sends it (the outbox, or
     /// the share-holders' inboxes through the job's transport). The plain update goes no further.
     mutating func protect(_ update: ClientUpdateMessage, round: inout RoundState, job: PreparedJob) throws -> [StageMetric]
+    /// With agents (`deployment: agents`): the protection of the update agent `client` keeps on
+    /// its machine — HE asks it for its encrypted update; SecAgg does its work in `aggregate`.
+    mutating func protectAtAgent(_ client: Int, round: inout RoundState, job: PreparedJob, remote: any RemoteClients) throws -> [StageMetric]
     /// At the aggregator: combines what it received without opening any one client's upload.
     mutating func aggregate(_ round: inout RoundState, job: PreparedJob) throws -> [StageMetric]
     /// Opens the aggregate as the round's model delta and next model.
@@ -38,6 +41,9 @@ public protocol RoundProtocol: Sendable {
 
 extension RoundProtocol {
     public mutating func plan(_ round: inout RoundState, job: PreparedJob) throws -> [StageMetric] { [] }
+    public mutating func protectAtAgent(_ client: Int, round: inout RoundState, job: PreparedJob, remote: any RemoteClients) throws -> [StageMetric] {
+        [StageMetric("held_at_agent", round.heldAtAgents[client] == nil ? 0 : 1, "count")]
+    }
     public var unrecordedKeys: [HEKeyRecord] { [] }
     public var keyEpoch: Int? { nil }
     public mutating func markKeysRecorded() {}

@@ -54,7 +54,7 @@ extension SecureSum {
                 case .success(let answer):
                     bytes.received += answer.body.count
                     do {
-                        let outer = try SecAggStepReply.decode(answer.body)
+                        let outer = try AgentStepReply.decode(answer.body)
                         let reply = try Reply.decode(outer.message)
                         guard id(reply) == i else { throw RemoteFailure("it answered as protocol client \(id(reply)), not \(i)") }
                         replies[i] = (reply, outer.signature, answer.certificatePEM)

@@ -13,10 +13,10 @@ public struct ProtectStage: RoundStage {
 
     public func run(_ state: inout RoundState, client: Int?, job: PreparedJob) throws -> [StageMetric] {
         guard let client else { preconditionFailure("\(name.rawValue) runs per client") }
-        if job.remoteClients != nil {
-            // With agents the update never leaves its machine here: the agent masks and sends it
-            // in `aggregate`'s SecAgg steps (`SecureSum.remoteRound`).
-            return [StageMetric("held_at_agent", state.heldAtAgents[client] == nil ? 0 : 1, "count")]
+        if let remote = job.remoteClients {
+            // With agents the update stays on its machine: the agent encrypts it when asked (HE),
+            // or masks it in `aggregate`'s SecAgg steps (`SecureSum.remoteRound`).
+            return try state.step { try $0.protectAtAgent(client, round: &$1, job: job, remote: remote) }
         }
         guard let update = state.parties.clients[client].pendingUpdate, case .plain = update.payload else {
             throw PipelineError.stage(name.rawValue, "client \(client) has no plain update to protect")

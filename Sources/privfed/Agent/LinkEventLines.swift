@@ -46,6 +46,9 @@ struct LinkEventLines: Sendable {
         case .secAggStep(let job, let round, let step):
             write(["event": "secagg", "agent": name, "job": job, "round": round, "step": step],
                   text: "\(name): job \(job) round \(round) secure aggregation: \(step)")
+        case .heStep(let job, let round, let step):
+            write(["event": "he", "agent": name, "job": job, "round": round, "step": step],
+                  text: "\(name): job \(job) round \(round) homomorphic encryption: \(step)")
         case .refused(let job, let round, let reason):
             var fields: [String: any Encodable & Sendable] = ["event": "refused", "agent": name, "job": job, "reason": reason]
             if let round { fields["round"] = round }

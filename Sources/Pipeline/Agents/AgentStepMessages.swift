@@ -74,24 +74,52 @@ public struct SecAggStepRequest: WireMessage, Equatable {
     }
 }
 
-/// The agent's client message for a step, and for the masked input its signature.
-public struct SecAggStepReply: WireMessage, Equatable {
-    public static let wireKind = AgentJobKind.secAggStepReply
+/// The agent's message for a step of a protocol it runs with the orchestrator (SecAgg, HE), and
+/// for an upload (the masked input, the encrypted update) its signature.
+public struct AgentStepReply: WireMessage, Equatable {
+    public static let wireKind = AgentJobKind.stepReply
     public var message: [UInt8]
-    /// Empty except for `maskedInput`.
+    /// Empty except for an upload.
     public var signature: [UInt8]
 
     public init(message: [UInt8], signature: [UInt8] = []) { self.message = message; self.signature = signature }
 
     public func encodedPayload() -> [UInt8] { var w = WireWriter(); w.blob(message); w.blob(signature); return w.bytes }
-    public static func decodePayload(_ r: inout WireReader) throws -> SecAggStepReply {
+    public static func decodePayload(_ r: inout WireReader) throws -> AgentStepReply {
         let message = try r.blob("message"), signature = try r.blob("signature")
         guard signature.count <= 256 else { throw WireError.invalidValue(field: "signature", reason: "\(signature.count) bytes is too long") }
-        return SecAggStepReply(message: message, signature: signature)
+        return AgentStepReply(message: message, signature: signature)
     }
 }
 
 extension SecAggMaskedInput {
     /// What an agent's upload statement binds for a masked input: the SHA-256 of its frame.
     public var sha256: String { Digest.sha256Hex(encoded()) }
+}
+
+/// The orchestrator asks client `client` of job `jobId` for one HE step of `round`, the step
+/// named by the `HEBlobsMessage` inside (Mouchet et al. 2021): `publicKeyShare` (its share of the
+/// round's key epoch; no blobs), `publicKey` (encrypt the held update under this collective key:
+/// the reply is its encrypted `ClientUpdateMessage`, signed), `aggregateDownload` (its smudged
+/// decryption shares of this aggregate: the reply is a `decryptionShares` message).
+public struct HEStepRequest: WireMessage, Equatable {
+    public static let wireKind = AgentJobKind.heStep
+    public var jobId: UInt64
+    public var client: Int
+    public var round: Int
+    public var message: [UInt8]
+
+    public init(jobId: UInt64, client: Int, round: Int, message: HEBlobsMessage) {
+        self.jobId = jobId; self.client = client; self.round = round; self.message = message.encoded()
+    }
+
+    public func encodedPayload() -> [UInt8] {
+        var w = WireWriter(); w.u64(jobId); w.u32(UInt32(client)); w.u32(UInt32(round)); w.blob(message); return w.bytes
+    }
+    public static func decodePayload(_ r: inout WireReader) throws -> HEStepRequest {
+        let jobId = try r.u64("job_id"), client = Int(try r.u32("client")), round = Int(try r.u32("round"))
+        return HEStepRequest(jobId: jobId, client: client, round: round, message: try HEBlobsMessage.decode(try r.blob("message")))
+    }
+
+    public var blobsMessage: HEBlobsMessage { get throws { try HEBlobsMessage.decode(message) } }
 }

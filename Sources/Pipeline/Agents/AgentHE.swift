@@ -1,0 +1,73 @@
+import HomomorphicEncryption
+import Randomness
+import ResultsStore
+import Wire
+
+extension AgentDevice {
+    /// Answers one HE step for the round whose update it holds, as a key holder of the job's
+    /// threshold key (Mouchet et al. 2021): its public-key share of the round's epoch, its
+    /// encrypted update, or its smudged decryption shares of the round's aggregate. The job's HE
+    /// parameters come from its own copy of the manifest (`HESetup.make`, the orchestrator's
+    /// call), the common reference polynomial from the manifest's public seed, and every secret
+    /// from its own root: its key share is the first draws of stream `he/epoch/E/key`, made again
+    /// when it is needed rather than stored.
+    ///
+    /// An orchestrator that asked for decryption shares of one agent's upload instead of the
+    /// round's sum would open that upload (every key holder's share is needed, and an agent cannot
+    /// tell a sum from a single ciphertext). The agent answers one decryption per round, so at
+    /// most one vector is opened per round, and under DP its update is already a DP release; the
+    /// orchestrator is trusted to be honest-but-curious, as in the simulation's threat model.
+    func heStep(_ request: HEStepRequest) throws -> AgentStepReply {
+        let key = AgentRoundSessions.Key(job: request.jobId, round: request.round)
+        let message = try request.blobsMessage
+        // The round closes with its decryption shares: a second request finds nothing to answer.
+        defer { if message.purpose == .aggregateDownload { rounds.close(key) } }
+        return try rounds.with(key) { session in
+            guard session.held.client == request.client, message.sender == request.client else {
+                throw AgentError.refused("round \(request.round) was trained as client \(session.held.client), not \(request.client)")
+            }
+            let job = session.held.job
+            let setup: HESetup
+            if let made = session.he { setup = made } else {
+                do { setup = try HESetup.make(job.manifest, noiseMultiplier: nil, maxGradNorm: nil) } catch {
+                    throw AgentError.refused("the manifest's HE parameters do not make a setup: \(error)")
+                }
+                session.he = setup
+            }
+            let streams = RandomStreams(root: job.root)
+            let epoch = setup.epoch(ofRound: request.round)
+            switch message.purpose {
+            case .publicKeyShare:
+                guard message.epochOrRound == epoch else { throw AgentError.refused("round \(request.round) is in key epoch \(epoch), not \(message.epochOrRound)") }
+                let context = setup.context
+                let crs = CommonReferencePolynomial(context: context, seed: RandomStreams(seed: job.manifest.seed).key("he/epoch/\(epoch)/crs"))
+                let (_, wire) = HEKeyHolderSteps.publicKeyShare(streams: streams, epoch: epoch,
+                                                                generation: CollectivePublicKeyGeneration(context: context, crs: crs))
+                return AgentStepReply(message: HEBlobsMessage(.publicKeyShare, epochOrRound: epoch, sender: request.client, blobs: [wire]).encoded())
+            case .publicKey:
+                let blobs = try message.blobs(expecting: .publicKey, epochOrRound: epoch, sender: request.client)
+                guard blobs.count == 1 else { throw AgentError.refused("\(blobs.count) public keys, expected 1") }
+                let publicKey = try HESerialization.deserializePublicKey(blobs[0], context: setup.context)
+                var rng = streams.generator("he/round/\(request.round)/encrypt")
+                let delta = session.held.delta
+                let vector = try setup.codec.encrypt(delta, publicKey: publicKey, rng: &rng, threads: job.manifest.threads)
+                let upload = ClientUpdateMessage(client: request.client, round: request.round, sampleCount: session.held.sampleCount,
+                                                 payload: .encrypted(EncryptedUpdate(valueCount: delta.count, epoch: epoch, keyID: publicKey.keyID,
+                                                                                     ciphertexts: setup.codec.wireForm(of: vector))))
+                let frame = upload.encoded()
+                let statement = UploadStatement(jobId: request.jobId, manifestSha256: job.manifestSha256, round: request.round,
+                                                client: request.client, deltaSha256: Digest.sha256Hex(frame))
+                return AgentStepReply(message: frame, signature: try sign(statement.bytes))
+            case .aggregateDownload:
+                let blobs = try message.blobs(expecting: .aggregateDownload, epochOrRound: request.round, sender: request.client)
+                let aggregate = try setup.codec.receiveDownload(blobs, count: session.held.delta.count)
+                let secret = HEKeyHolderSteps.secretKey(streams: streams, epoch: epoch, context: setup.context)
+                let shares = HEKeyHolderSteps.decryptionShares(streams: streams, secret: secret, round: request.round, aggregate: aggregate,
+                                                               codec: setup.codec, threads: job.manifest.threads)
+                return AgentStepReply(message: HEBlobsMessage(.decryptionShares, epochOrRound: request.round, sender: request.client, blobs: shares).encoded())
+            case let other:
+                throw AgentError.refused("no HE step of an agent is \(other)")
+            }
+        }
+    }
+}

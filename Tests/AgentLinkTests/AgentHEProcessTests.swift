@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+import Pipeline
+import ResultsStore
+import TestSupport
+import XCTest
+
+/// DP + HE with the key holders as agent processes (issue 14): each agent runs DP-SGD on its own
+/// data, draws its share of the threshold CKKS key from its own root, sends its update only
+/// encrypted under the collective key, and makes its smudged decryption shares of the round's sum.
+/// The orchestrator never holds a key share or a plaintext update. The job's models are, round by
+/// round, the ones the same job simulated in one process gives with the same roots, bit for bit.
+extension AgentJobProcessTests {
+    func testADPAndThresholdHEJobOverTheAgentsGivesItsSimulatedTwinsModel() throws {
+        let path = try manifest(name: "agents-dp-he", rounds: 2, federation: "  round_timeout: 60",
+                                extra: "privacy:\n  differential_privacy: true\n  epsilon: 3.0\n  delta: 1e-4\n  max_grad_norm: 1.0\n"
+                                    + "  homomorphic_encryption: true",
+                                batchSize: 60, learningRate: 0.5)
+        try export(path)
+        let orchestrator = try startOrchestrator(path)
+        let agents = try (0..<3).map { try startAgent($0) }
+        let (status, job) = finish(orchestrator, timeout: 240)
+        XCTAssertEqual(status, 0, orchestrator.stderr)
+        XCTAssertEqual(job?["status"] as? String, "succeeded", orchestrator.stderr)
+        for (k, agent) in agents.enumerated() {
+            let steps = agent.events.filter { $0["event"] as? String == "he" }.compactMap { $0["step"] as? String }
+            XCTAssertEqual(steps, ["publicKeyShare", "publicKey", "aggregateDownload", "publicKey", "aggregateDownload"], "agent-\(k)")
+            agent.end()
+        }
+        XCTAssertEqual(try metrics("decryption_shares").map(\.value), [3, 3])
+        XCTAssertEqual(try metrics("he_max_abs_error").count, 0, "a diagnostic only a simulation can compute")
+
+        let db = try ResultsDatabase.forReading(path: database)
+        let uploads = try db.uploads(jobId: 1)
+        XCTAssertEqual(uploads.count, 6)
+        XCTAssertTrue(uploads.allSatisfy { $0.verdict == UploadRecord.accepted }, "\(uploads.map(\.verdict))")
+        let audit = try PrivfedProcess(database: database).run(["audit", "1"])
+        XCTAssertEqual(audit.status, 0, audit.stdout + audit.stderr)
+        for check in ["upload_signatures", "he_security", "epsilon_within_budget"] {
+            XCTAssertTrue(audit.stdout.contains("pass  \(check)"), audit.stdout)
+        }
+        try assertTheOrchestratorHoldsNothingOfTheAgents()
+        XCTAssertEqual(try modelHashes(database), try exactTwinHashes(of: path))
+    }
+}
