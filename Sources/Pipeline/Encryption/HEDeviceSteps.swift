@@ -4,11 +4,12 @@ import Randomness
 /// The client side of the HE protocols, as a networked client runs them: each step reads only
 /// the device's own state and streams and returns what the client sends (serialized bytes).
 extension ClientDevice {
-    /// Draws its secret share of epoch E (stream `he/epoch/E/key` of its own root), keeps it, and
-    /// returns its serialized public-key share (Mouchet et al. 2021, Protocol 1).
-    mutating func publicKeyShare(epoch: Int, generation: CollectivePublicKeyGeneration) -> [UInt8] {
+    /// Draws its secret share of epoch E, k secrets (stream `he/epoch/E/key` of its own root),
+    /// keeps it, and returns its serialized public-key share (Mouchet et al. 2021, Protocol 1, once
+    /// per secret on the one CRS).
+    mutating func publicKeyShare(epoch: Int, secrets: Int, generation: CollectivePublicKeyGeneration) -> [UInt8] {
         var rng = streams.generator("he/epoch/\(epoch)/key")
-        let secret = SecretKey(context: generation.context, rng: &rng)
+        let secret = SecretKey(context: generation.context, secrets: secrets, rng: &rng)
         heKeyShare = secret
         return HESerialization.serialize(generation.generateShare(secretKeyShare: secret, rng: &rng), context: generation.context)
     }

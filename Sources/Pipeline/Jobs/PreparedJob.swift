@@ -121,7 +121,7 @@ public struct PreparedJob: Sendable {
                                         value: plan.projectedEpsilon, unit: "epsilon"))
         }
         let he = try manifest.privacy.homomorphicEncryption
-            ? HESetup.make(manifest, noiseMultiplier: plan?.noiseMultiplier, maxGradNorm: plan?.maxGradNorm) : nil
+            ? HESetup.make(manifest, noiseMultiplier: plan?.noiseMultiplier, maxGradNorm: plan?.maxGradNorm, parameterCount: initial.count) : nil
         if let he {
             let stage = SetupStageName.initModel.rawValue
             metrics.append(MetricRecord(round: 0, stage: stage, client: nil, name: "he_ring_degree", value: Double(he.context.degree), unit: "count"))
