@@ -15,13 +15,15 @@ extension HEContext {
     }
 
     /// Packed public-key encryption of up to k messages under a k-secret key (Peikert,
-    /// Vaikuntanathan, Waters 2008, section 7.2, in the ring): one ternary u and one
+    /// Vaikuntanathan, Waters, CRYPTO 2008, amortised multi-message Regev, in the ring): one ternary u and one
     /// c1 = p1·u + e1 for all of them, and c0_j = p0_j·u + e0_j + Δm_j. Ciphertext j decrypts
     /// with s_j (`Ciphertext.keyIndex`) and has exactly the noise of a one-message encryption,
     /// e = u·e_j + e0_j + e1·s_j, so `RLWENoise.freshPublicKey` bounds each. Security: with
     /// (a, b_0 … b_{k−1}) pseudorandom (see `CollectivePublicKeyGeneration`), the k + 1 pairs
     /// (a, u·a + e1), (b_j, u·b_j + e0_j) are RLWE samples under the one secret u, which RLWE
-    /// with k + 1 samples makes pseudorandom, so Δm_j is hidden. The rng draws u, then e0_0 …
+    /// with k + 1 samples makes pseudorandom, so Δm_j is hidden (RLWE as Lyubashevsky, Peikert,
+    /// Regev 2010 state it holds for any polynomial number of samples; here k + 1 ≤ 17 ring samples
+    /// share the ternary u, against 2 in a one-message encryption). The rng draws u, then e0_0 …
     /// e0_{k−1}, then e1 (one message: exactly what `encrypt(message:…)` always drew).
     public func encrypt(messages: [RNSPolynomial], scale: Double, publicKey: PublicKey, rng: inout ChaCha20Generator) -> [Ciphertext] {
         precondition(publicKey.parameterID == parameterID, "public key belongs to other parameters")

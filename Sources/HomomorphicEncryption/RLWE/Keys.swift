@@ -4,7 +4,8 @@ import Randomness
 /// kept in NTT form over every ciphertext prime. Never serialized; never leaves its holder.
 ///
 /// k = 1 is the ordinary RLWE key. k > 1 is the multi-secret key of PVW-style "packed"
-/// encryption (Peikert, Vaikuntanathan, Waters 2008, section 7.2, amortised Regev): the public
+/// encryption (Peikert, Vaikuntanathan, Waters, "A framework for efficient and composable oblivious
+/// transfer", CRYPTO 2008: the amortised multi-message Regev scheme, here in the ring): the public
 /// key carries one b_j = −a·s_j + e_j per secret on a common a, and one encryption randomness u
 /// (hence one c1 = u·a + e') serves k messages (`HEContext.encrypt(messages:…)`).
 public struct SecretKey: Sendable {
