@@ -8,6 +8,17 @@ import Randomness
 final class CompactWireTests: XCTestCase {
     static let ckks = HEContext(parameters: try! .standard(scheme: .ckks, ringDegree: 8192))
 
+    /// max_j |decoded_j − Σ_k w_k·x_{k,j} / divisor|, the reference computed in Double from the
+    /// plaintext inputs alone (independent of the HE code).
+    static func worstError(_ decoded: [Double], inputs: [[Float]], weights: [Int], divisor: Double) -> Double {
+        var worst = 0.0
+        for j in decoded.indices {
+            let expected = zip(inputs, weights).reduce(0.0) { $0 + Double($1.0[j]) * Double($1.1) } / divisor
+            worst = max(worst, abs(decoded[j] - expected))
+        }
+        return worst
+    }
+
     /// Against an independent computation in Double: y = ⌊x·2^w/Q⌉ mod 2^w for the centred x, and
     /// the read-back x' within `compressionError` of x (exact CRT lift of x' − x).
     func testCompressionMatchesTheTopBitsAndRoundTripsWithinItsBound() throws {
@@ -64,12 +75,7 @@ final class CompactWireTests: XCTestCase {
         let mean = try codec.decrypt(sum, shares: shares, divisor: 8, threads: 2)
         let bound = try XCTUnwrap(codec.valueErrorBound) / 8 + pow(2, -21)
         XCTAssertLessThanOrEqual(bound, 1e-6)
-        var worst = 0.0
-        for j in 0..<count {
-            let expected = zip(inputs, weights).reduce(0.0) { $0 + Double($1.0[j]) * Double($1.1) } / 8
-            worst = max(worst, abs(mean[j] - expected))
-        }
-        XCTAssertLessThanOrEqual(worst, bound)
+        XCTAssertLessThanOrEqual(Self.worstError(mean, inputs: inputs, weights: weights, divisor: 8), bound)
         // Every party is still needed.
         XCTAssertThrowsError(try codec.decrypt(sum, shares: Array(shares.dropLast()), divisor: 8)) {
             guard case .missingShares = $0 as? MultipartyError else { return XCTFail("\($0)") }
@@ -155,27 +161,35 @@ final class CompactWireTests: XCTestCase {
     }
 
     func testCompactShareHolderSharesDecryptTheAggregate() throws {
-        let context = Self.ckks
-        let committee = Committee(context: context, parties: 3, seed: 47)
-        let codec = try HEVectorCodec(context: context, mode: .shareHolders, parties: 3, maximumTotalWeight: 3, valueBound: 1)
+        let committee = Committee(context: Self.ckks, parties: 3, seed: 47)
+        let (decoded, inputs, bound) = try Self.shareHoldersDecrypt(shares: committee.shares, publicKey: committee.publicKey, count: 3000, seed: 48)
+        XCTAssertLessThanOrEqual(Self.worstError(decoded, inputs: inputs, weights: [1, 1, 1], divisor: 3), bound)
+    }
+
+    /// Two share-holders receive every key holder's fragments (as bytes, all secrets of the key)
+    /// and decrypt the sum of three uploads of `count` values; the mean and its stated bound.
+    static func shareHoldersDecrypt(shares keyShares: [SecretKey], publicKey: PublicKey, count: Int, seed: UInt8) throws
+        -> (decoded: [Double], inputs: [[Float]], bound: Double) {
+        let context = Self.ckks, secrets = publicKey.secretCount
+        let codec = try HEVectorCodec(context: context, mode: .shareHolders, parties: keyShares.count, maximumTotalWeight: 3, valueBound: 1,
+                                      secretsPerKey: secrets)
         let resharing = SecretKeyResharing(context: context, holders: 2)
-        var rng = ChaCha20Generator(key: [UInt8](repeating: 48, count: 32))
-        var keys = (0..<2).map { HolderKeyShare(context: context, holder: $0, holders: 2) }
-        for s in committee.shares {
-            for (h, fragment) in resharing.split(s, rng: &rng).enumerated() { try keys[h].receive(fragment, resharing: resharing) }
+        var rng = ChaCha20Generator(key: [UInt8](repeating: seed, count: 32))
+        var keys = (0..<2).map { HolderKeyShare(context: context, holder: $0, holders: 2, secrets: secrets) }
+        for s in keyShares {
+            for (h, fragment) in resharing.split(s, rng: &rng).enumerated() {
+                let wire = HESerialization.serialize(fragment, context: context)
+                try keys[h].receive(try HESerialization.deserializeKeyFragment(wire, context: context), resharing: resharing)
+            }
         }
-        let inputs = (0..<3).map { _ in (0..<3000).map { _ in Float(rng.nextUnitDouble() * 2 - 1) } }
-        let received = try inputs.map { try codec.receive(codec.wireForm(of: try codec.encrypt($0, publicKey: committee.publicKey, rng: &rng)), count: 3000) }
+        let inputs = (0..<3).map { _ in (0..<count).map { _ in Float(rng.nextUnitDouble() * 2 - 1) } }
+        let received = try inputs.map { try codec.receive(codec.wireForm(of: try codec.encrypt($0, publicKey: publicKey, rng: &rng)), count: count) }
         let sum = try codec.weightedSum(received)
         let shares = try keys.map {
             try codec.receiveHolderDecryptionShares(codec.wireHolderDecryptionShares(of: sum, holderKey: $0, resharing: resharing, rng: &rng))
         }
         let decoded = try codec.decrypt(sum, holderShares: shares, resharing: resharing, divisor: 3)
-        let bound = try XCTUnwrap(codec.valueErrorBound) / 3 + pow(2, -Double(codec.precisionBits + 1))
-        for j in 0..<3000 {
-            let expected = inputs.reduce(0.0) { $0 + Double($1[j]) } / 3
-            XCTAssertLessThanOrEqual(abs(decoded[j] - expected), bound, "value \(j)")
-        }
+        return (decoded, inputs, try XCTUnwrap(codec.valueErrorBound) / 3 + pow(2, -Double(codec.precisionBits + 1)))
     }
 
     /// A key holder makes its shares from the bytes it downloaded (c1 alone), not from the
@@ -284,5 +298,16 @@ final class CompactWireTests: XCTestCase {
         XCTAssertLessThan(upload, 7_170_000 / 3, "\(layout)")
         XCTAssertLessThanOrEqual(shares, 500_000, "\(layout)")
         XCTAssertLessThanOrEqual(try XCTUnwrap(codec.valueErrorBound) / 10 + pow(2, -21), 1e-6)
+        // Packed (issue 16's target): one c1 for all 13 ciphertexts under a 13-secret key, the
+        // same layout, so the same shares and error bound.
+        let k = HEVectorCodec.secretsPerKey(forValues: 101_770, ringDegree: 8192)
+        XCTAssertEqual(k, 13)
+        let packed = try HEVectorCodec(context: Self.ckks, mode: .threshold, parties: 10, maximumTotalWeight: 10, valueBound: 1,
+                                       precisionBits: 20, secretsPerKey: k)
+        XCTAssertEqual(packed.compact, layout)
+        XCTAssertEqual(packed.groups(forValues: 101_770).count, 1)
+        XCTAssertLessThanOrEqual(packed.serializedByteCount(forValues: 101_770), 1_500_000, "\(layout)")
+        XCTAssertEqual(upload - packed.serializedByteCount(forValues: 101_770),
+                       12 * CompactWire.groupByteCount(context: Self.ckks, layout: layout, counts: []), "twelve c1's fewer")
     }
 }

@@ -28,8 +28,8 @@ final class MultipartyResharingTests: XCTestCase {
         var rng = ChaCha20Generator(key: [UInt8](repeating: 5, count: 32))
         let fragments = resharing.split(committee.shares[0], rng: &rng)
         XCTAssertEqual(fragments.map(\.holder), [0, 1, 2])
-        var sum = resharing.expand(fragments[0])
-        for f in fragments.dropFirst() { context.add(&sum, resharing.expand(f)) }
+        var sum = resharing.expand(fragments[0])[0]
+        for f in fragments.dropFirst() { context.add(&sum, resharing.expand(f)[0]) }
         XCTAssertEqual(sum.residues, committee.shares[0].polynomial.residues)
         // Seeds travel as 32 bytes; only the last fragment is a polynomial.
         let sizes = fragments.map { HESerialization.serialize($0, context: context).count }

@@ -8,14 +8,15 @@ struct Committee {
     let shares: [SecretKey]
     let publicKey: PublicKey
 
-    init(context: HEContext, parties: Int, seed: UInt64) {
+    /// - Parameter secrets: k of the key (`SecretKey`; 1 is the ordinary key).
+    init(context: HEContext, parties: Int, secrets: Int = 1, seed: UInt64) {
         let streams = RandomStreams(seed: seed)
         var shares: [SecretKey] = []
         var keyShares: [PublicKeyShare] = []
         let generation = CollectivePublicKeyGeneration(context: context, crs: CommonReferencePolynomial(context: context, seed: streams.key("crs")))
         for i in 0..<parties {
             var rng = streams.generator("party/\(i)/keys")
-            let s = SecretKey(context: context, rng: &rng)
+            let s = SecretKey(context: context, secrets: secrets, rng: &rng)
             shares.append(s)
             keyShares.append(generation.generateShare(secretKeyShare: s, rng: &rng))
         }

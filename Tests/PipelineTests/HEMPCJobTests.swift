@@ -116,8 +116,8 @@ final class HEMPCJobTests: XCTestCase {
         }
         XCTAssertGreaterThan(values("holder_2_key_bytes_received")[0], 4 * 8192 * 8, "four correction polynomials over R_Q")
         // Four framed seeds: the 16-byte frame, purpose, epoch, sender and blob count (18), the
-        // blob's length (8) and its 55-byte serialized seed.
-        XCTAssertEqual(values("holder_0_key_bytes_received")[0], 4 * (16 + 18 + 8 + 55), "four seeds")
+        // blob's length (8) and its 56-byte serialized seed (55 and the key's k).
+        XCTAssertEqual(values("holder_0_key_bytes_received")[0], 4 * (16 + 18 + 8 + 56), "four seeds (each with the key's k, one byte)")
         XCTAssertEqual(values("key_fragment_bytes").count, 1)
         for e in values("he_max_abs_error") { XCTAssertLessThanOrEqual(e, 1e-5) }
     }

@@ -42,17 +42,21 @@ final class HomomorphicEncryptionJobTests: XCTestCase {
         for e in errors { XCTAssertLessThanOrEqual(e.value, pow(2, -precision), "round \(e.round)") }
         XCTAssertGreaterThan(errors[0].value, 0, "the release is rounded, not the plaintext itself")
         XCTAssertEqual(encrypted.accuracy!, plain.accuracy!, accuracy: 0.004, "at most two of 500 test images differ")
-        // Bytes: 13 compact ciphertexts of N = 8192 values each (issue 16) per client, counted from the
-        // serialization, plus the wire frame (16), the update's fields (18), the encrypted payload's
-        // header (28) and an 8-byte length before each ciphertext; about a third of the 25 full ones
-        // (the codec's Σw ≤ 16384 keeps 127 bits of c1 here; 10 clients of weight 1 need 105).
+        // Bytes: 13 compact ciphertexts of N = 8192 values each (issue 16) per client sharing one c1
+        // under the 13-secret key (PVW packing, one blob), counted from the serialization, plus the
+        // wire frame (16), the update's fields (18), the encrypted payload's header (28) and an
+        // 8-byte length before each blob; under a fifth of the 25 full ones (the codec's Σw ≤ 16384
+        // keeps 127 bits of c1 here; 10 clients of weight 1 need 105).
         let sent = try metric(db, encrypted.jobId, "bytes_sent").filter { $0.stage == "encrypt" }
         XCTAssertEqual(sent.count, 6)
-        let codec = try HESetup.make(try ManifestReader().parse(manifest(privacy: he()), file: "he.yaml"), noiseMultiplier: nil, maxGradNorm: nil).codec
+        let codec = try HESetup.make(try ManifestReader().parse(manifest(privacy: he()), file: "he.yaml"), noiseMultiplier: nil, maxGradNorm: nil,
+                                     parameterCount: 101_770).codec
         XCTAssertNotNil(codec.compact)
-        XCTAssertEqual(sent[0].value, Double(16 + 18 + 28 + 13 * 8 + codec.serializedByteCount(forValues: 101_770)))
+        XCTAssertEqual(codec.secretsPerKey, 13)
+        XCTAssertEqual(codec.groups(forValues: 101_770).count, 1)
+        XCTAssertEqual(sent[0].value, Double(16 + 18 + 28 + 1 * 8 + codec.serializedByteCount(forValues: 101_770)))
         let full = 25 * HESerialization.ciphertextByteCount(context: codec.context, limbs: 3)
-        XCTAssertLessThan(sent[0].value, 0.4 * Double(full))
+        XCTAssertLessThan(sent[0].value, 0.2 * Double(full))
         XCTAssertEqual(try metric(db, encrypted.jobId, "ciphertexts")[0].value, 13)
         XCTAssertEqual(try metric(db, encrypted.jobId, "decryption_shares")[0].value, 4, "every key holder contributes")
     }

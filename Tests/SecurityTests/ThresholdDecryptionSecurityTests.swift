@@ -16,19 +16,25 @@ final class ThresholdDecryptionSecurityTests: XCTestCase {
         let ciphertext: Ciphertext
     }
 
-    static func setup(parties: Int, seed: UInt64) throws -> Setup {
+    /// K parties' key shares of `secrets` secrets each (streams `party/i`) and their collective key.
+    static func committee(parties: Int, secrets: Int = 1, seed: UInt64) throws -> (shares: [SecretKey], publicKey: PublicKey) {
         let context = Self.context
         let streams = RandomStreams(seed: seed)
         let generation = CollectivePublicKeyGeneration(context: context, crs: CommonReferencePolynomial(context: context, seed: streams.key("crs")))
         var shares: [SecretKey] = [], keyShares: [PublicKeyShare] = []
         for i in 0..<parties {
             var rng = streams.generator("party/\(i)")
-            let s = SecretKey(context: context, rng: &rng)
+            let s = SecretKey(context: context, secrets: secrets, rng: &rng)
             shares.append(s)
             keyShares.append(generation.generateShare(secretKeyShare: s, rng: &rng))
         }
-        let publicKey = generation.finalize(try generation.aggregate(keyShares))
-        var rng = streams.generator("data")
+        return (shares, generation.finalize(try generation.aggregate(keyShares)))
+    }
+
+    static func setup(parties: Int, seed: UInt64) throws -> Setup {
+        let context = Self.context
+        let (shares, publicKey) = try committee(parties: parties, seed: seed)
+        var rng = RandomStreams(seed: seed).generator("data")
         let values = (0..<4096).map { _ in rng.nextUnitDouble() * 2 - 1 }
         // A scale that leaves room above the smudging noise (≈ 2^75 for these parties), as HEVectorCodec chooses.
         let pt = try CKKSEncoder(context: context).encode(values, scale: 0x1p100)

@@ -104,10 +104,11 @@ final class TransportTamperTests: XCTestCase {
     func testAnAlteredPublicKeyOnItsWayToTheClientsFailsTheJob() throws {
         let he = smallMNISTManifest(name: "tamper-pk", seed: 7, clients: 3, trainExamples: 600, testExamples: 200, rounds: 1,
                                     clientsPerRound: 3, extra: "privacy:\n  homomorphic_encryption: true\n  encryption_scheme: CKKS\n  key_length: 8192\n")
-        let magic = Array("PFHE".utf8) + [HESerialization.version, 1]  // a public key blob
+        // A public key blob: kind 1, or kind 11 for the multi-secret key of a packed job.
+        let magics = [1, 11].map { Array("PFHE".utf8) + [HESerialization.version, UInt8($0)] }
         let altered = CallCounter()
         let (db, summary, error) = try run(through: TamperingTransport { bytes, sender, receiver in
-            guard sender == .aggregator, case .client = receiver, bytes.firstRange(of: magic) != nil else { return bytes }
+            guard sender == .aggregator, case .client = receiver, magics.contains(where: { bytes.firstRange(of: $0) != nil }) else { return bytes }
             var forged = bytes
             forged[forged.count - 2] ^= 0x01
             altered.increment()

@@ -19,6 +19,14 @@ import Foundation
 /// - Total: B + W·ρ(w0) + K·ρ(wd) + K·2^(b−1) must stay within the scheme's budget (CKKS:
 ///   Δ·2^−(p+1); BFV: the decoding tolerance Δ/2 − 1). The layout is the smallest w1 that fits,
 ///   which also makes w0 and wd smallest (a larger B raises b and leaves fewer bits above it).
+///
+/// Multi-secret keys (k secrets, PVW 2008; `SecretKey`, `HEContext.encrypt(messages:…)`): the k
+/// ciphertexts of a group share u, e1 and c1, hence c1's rounding τ1. Decrypting member j gives
+/// Δm_j + u·e_j + e0_j + e1·s_j + τ1·s_j, and every term has the bound it has with one secret
+/// (‖s_j‖∞ ≤ K for every j, ‖e_j‖∞ ≤ 19K), so B, b and the widths above hold per member as they
+/// stand; only the number of c1's on the wire changes, not a bound. The sharing of u and τ1
+/// makes the members' noises dependent, which worst-case bounds and per-share independent
+/// smudging do not care about (`ThresholdDecryption`).
 public struct CompactLayout: Sendable, Equatable, CustomStringConvertible {
     /// Bits kept of each c1 coefficient (uploads and the aggregate key holders download).
     public let ciphertextWidth: Int

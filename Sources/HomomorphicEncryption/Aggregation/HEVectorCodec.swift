@@ -63,6 +63,10 @@ public struct HEVectorCodec: Sendable {
     public let threshold: ThresholdDecryption
     /// The compact wire forms of the threshold modes (nil in single-key mode, which sends full residues).
     public let compact: CompactLayout?
+    /// k, the secrets of the key it encrypts under (`SecretKey`): consecutive ciphertexts are
+    /// encrypted k at a time with one u and share c1 (PVW 2008), ciphertext c under s_{c mod k}.
+    /// The per-message noise is that of a one-secret encryption, so the layout does not depend on k.
+    public let secretsPerKey: Int
 
     /// - Parameters:
     ///   - parties: K, key holders (clients) of the collective key (at least the number of parties
@@ -70,13 +74,18 @@ public struct HEVectorCodec: Sendable {
     ///   - maximumTotalWeight: the largest Σ w_k of a weighted sum (clients, or Σ n_k).
     ///   - valueBound: a bound on |x| for every encoded value (e.g. the clipping norm).
     ///   - precisionBits: p; decoded values are rounded to multiples of 2^−p.
+    ///   - secretsPerKey: k of the key (1...`HEContext.maximumSecretsPerKey`).
     /// - Throws: `HECodecError.overflow` or `MultipartyError.precisionUnreachable` when the
     ///   parameters cannot hold the aggregate at this precision; the message says what is needed.
     public init(context: HEContext, mode: HEDecryptionMode, parties: Int, maximumTotalWeight: Int,
-                valueBound: Double, precisionBits: Int = 20, statisticalSecurity: Int = 40) throws {
+                valueBound: Double, precisionBits: Int = 20, statisticalSecurity: Int = 40, secretsPerKey: Int = 1) throws {
         guard parties >= 1, maximumTotalWeight >= 1, valueBound > 0, (1...40).contains(precisionBits) else {
             throw HECodecError.invalidArgument("parties, weights and value bound must be positive and precision 1...40 bits")
         }
+        guard (1...HEContext.maximumSecretsPerKey).contains(secretsPerKey) else {
+            throw HECodecError.invalidArgument("1...\(HEContext.maximumSecretsPerKey) secrets per key, not \(secretsPerKey)")
+        }
+        self.secretsPerKey = secretsPerKey
         self.context = context
         self.mode = mode
         self.precisionBits = precisionBits
@@ -137,6 +146,14 @@ public struct HEVectorCodec: Sendable {
         }
     }
 
+    /// The k a threshold aggregation of `count` values uses: one secret per ciphertext of the
+    /// vector, up to `HEContext.maximumSecretsPerKey`, so one c1 serves a whole upload of up to
+    /// 16·N values. What it costs is key material once per key epoch: k public-key polynomials
+    /// per party instead of one (and k in the collective key and the re-shared fragments).
+    public static func secretsPerKey(forValues count: Int, ringDegree: Int) -> Int {
+        max(1, min(HEContext.maximumSecretsPerKey, (count + ringDegree - 1) / ringDegree))
+    }
+
     /// Values per ciphertext: N (CKKS in the coefficients, BFV in its N slots).
     public var slotsPerCiphertext: Int { context.degree }
 
@@ -148,6 +165,13 @@ public struct HEVectorCodec: Sendable {
 
     /// Ciphertexts needed for `count` values.
     public func ciphertextCount(forValues count: Int) -> Int { (count + slotsPerCiphertext - 1) / slotsPerCiphertext }
+
+    /// The ciphertexts of a vector of `count` values that share one c1, group by group: k
+    /// consecutive ones (the last group may hold fewer), member j under s_j.
+    public func groups(forValues count: Int) -> [Range<Int>] {
+        let total = ciphertextCount(forValues: count)
+        return stride(from: 0, to: total, by: secretsPerKey).map { $0..<min(total, $0 + secretsPerKey) }
+    }
 
     /// Bytes of the serialized ciphertexts of `vector` (what goes on the wire).
     public func serializedByteCount(of vector: EncryptedVector) -> Int {
@@ -171,35 +195,40 @@ public struct HEVectorCodec: Sendable {
         guard let compact else {
             return ciphertexts * HESerialization.ciphertextByteCount(context: context, limbs: context.maximumLimbCount)
         }
-        return (0..<ciphertexts).reduce(0) {
-            $0 + CompactWire.ciphertextByteCount(context: context, layout: compact, count: coefficientsRead(ciphertext: $1, ofValues: count))
+        return groups(forValues: count).reduce(0) { total, group in
+            total + CompactWire.groupByteCount(context: context, layout: compact, counts: group.map { coefficientsRead(ciphertext: $0, ofValues: count) })
         }
     }
 
-    /// Encrypts `values` under `publicKey`. Each ciphertext gets its own ChaCha20 stream keyed
-    /// from `rng` before the work is split over `threads`, so the bytes do not depend on `threads`.
-    /// - Throws: `HECodecError.overflow` when a value exceeds `valueBound`.
+    /// Encrypts `values` under `publicKey`, a key of `secretsPerKey` secrets, group by group
+    /// (`groups`: one u and one c1 per group). Each group gets its own ChaCha20 stream keyed from
+    /// `rng` before the work is split over `threads`, so the bytes do not depend on `threads`.
+    /// - Throws: `HECodecError.overflow` when a value exceeds `valueBound`, `.invalidArgument`
+    ///   for a key of another number of secrets.
     public func encrypt(_ values: [Float], publicKey: PublicKey, rng: inout ChaCha20Generator, threads: Int = 1) throws -> EncryptedVector {
         if let bad = values.first(where: { !(abs(Double($0)) <= valueBound) }) {
             throw HECodecError.overflow(detail: "value \(bad) exceeds the declared bound \(valueBound)")
         }
-        let count = ciphertextCount(forValues: values.count)
-        let keys = (0..<count).map { _ in rng.bytes(32) }
-        let slots = slotsPerCiphertext, context = self.context, scale = self.scale
-        let ciphertexts: [Ciphertext] = ParallelSplit.map(count: count, threads: threads) { c in
-            var local = ChaCha20Generator(key: keys[c])
-            let chunk = values[(c * slots)..<min(values.count, (c + 1) * slots)]
-            switch context.parameters.scheme {
-            case .ckks:
-                let plaintext = try! CKKSCoefficientEncoding(context: context).encode(chunk, scale: scale)
-                return context.encrypt(message: plaintext.polynomial, scale: scale, publicKey: publicKey, rng: &local)
-            case .bfv:
-                let encoder = try! BFVEncoder(context: context)
-                let integers = chunk.map { Int64((Double($0) * scale).rounded()) }
-                return try! encoder.encrypt(integers, publicKey: publicKey, rng: &local)
-            }
+        guard publicKey.secretCount == secretsPerKey else {
+            throw HECodecError.invalidArgument("the key has \(publicKey.secretCount) secrets, the codec encrypts under \(secretsPerKey)")
         }
-        return EncryptedVector(count: values.count, ciphertexts: ciphertexts, valueBound: valueBound)
+        let groups = groups(forValues: values.count)
+        let keys = groups.map { _ in rng.bytes(32) }
+        let slots = slotsPerCiphertext, context = self.context, scale = self.scale
+        let encrypted: [[Ciphertext]] = ParallelSplit.map(count: groups.count, threads: threads) { g in
+            var local = ChaCha20Generator(key: keys[g])
+            let messages = groups[g].map { c in
+                let chunk = values[(c * slots)..<min(values.count, (c + 1) * slots)]
+                switch context.parameters.scheme {
+                case .ckks:
+                    return try! CKKSCoefficientEncoding(context: context).encode(chunk, scale: scale).polynomial
+                case .bfv:
+                    return try! BFVEncoder(context: context).scaledMessage(chunk.map { Int64((Double($0) * scale).rounded()) })
+                }
+            }
+            return context.encrypt(messages: messages, scale: context.parameters.scheme == .ckks ? scale : 1, publicKey: publicKey, rng: &local)
+        }
+        return EncryptedVector(count: values.count, ciphertexts: Array(encrypted.joined()), valueBound: valueBound)
     }
 
     /// Σ_k w_k · v_k for integer weights (nil: all ones), ciphertext by ciphertext.

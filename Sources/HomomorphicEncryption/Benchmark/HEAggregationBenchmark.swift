@@ -10,6 +10,12 @@ public struct HEAggregationBenchmarkResult: Sendable, Codable, Equatable {
     public let threads: Int
     public let decryptionMode: String
     public let ciphertextsPerClient: Int
+    /// k of the key: ciphertexts per shared c1 (`HEVectorCodec.secretsPerKey`).
+    public let secretsPerKey: Int
+    /// Blobs of one client's upload (one per group of ciphertexts sharing c1 in compact forms).
+    public let blobsPerClient: Int
+    /// Threshold mode: bytes of one client's serialized public-key share (once per key epoch; k polynomials).
+    public let publicKeyShareBytesPerClient: Int
     /// Everything after key generation: all encryptions, the sum and scaling, decryption (shares included).
     public let totalSeconds: Double
     public let encryptSecondsPerClient: Double
@@ -45,21 +51,24 @@ public enum HEAggregationBenchmark {
         var dataRng = streams.generator("bench/aggregate/updates")
         let updates = (0..<clients).map { _ in (0..<parameters).map { _ in Float(dataRng.nextUnitDouble() * 2 - 1) } }
         let mode: HEDecryptionMode = threshold ? .threshold : .singleKey
+        let secrets = threshold ? HEVectorCodec.secretsPerKey(forValues: parameters, ringDegree: ringDegree) : 1
         let codec = try HEVectorCodec(context: context, mode: mode, parties: threshold ? clients : 1,
                                       maximumTotalWeight: clients, valueBound: 1,
-                                      precisionBits: scheme == .ckks && !threshold ? 30 : 20)
+                                      precisionBits: scheme == .ckks && !threshold ? 30 : 20, secretsPerKey: secrets)
         // Keys (not timed): one key, or the collective key of all clients.
         var secretKeys: [SecretKey] = []
         let publicKey: PublicKey
+        var keyShareBytes = 0
         if threshold {
             let generation = CollectivePublicKeyGeneration(context: context, crs: CommonReferencePolynomial(context: context, seed: streams.key("bench/crs")))
             var shares: [PublicKeyShare] = []
             for i in 0..<clients {
                 var rng = streams.generator("bench/client/\(i)/keys")
-                let s = SecretKey(context: context, rng: &rng)
+                let s = SecretKey(context: context, secrets: secrets, rng: &rng)
                 secretKeys.append(s)
                 shares.append(generation.generateShare(secretKeyShare: s, rng: &rng))
             }
+            keyShareBytes = HESerialization.serialize(shares[0], context: context).count
             publicKey = generation.finalize(try generation.aggregate(shares))
         } else {
             var rng = streams.generator("bench/keys")
@@ -113,7 +122,8 @@ public enum HEAggregationBenchmark {
         }
         return HEAggregationBenchmarkResult(
             scheme: scheme.rawValue, ringDegree: ringDegree, clients: clients, parameters: parameters, threads: threads,
-            decryptionMode: mode.rawValue, ciphertextsPerClient: uploads[0].count,
+            decryptionMode: mode.rawValue, ciphertextsPerClient: codec.ciphertextCount(forValues: parameters), secretsPerKey: secrets,
+            blobsPerClient: uploads[0].count, publicKeyShareBytesPerClient: keyShareBytes,
             totalSeconds: encryptSeconds + aggregateSeconds + decryptSeconds,
             encryptSecondsPerClient: encryptSeconds / Double(clients), aggregateSeconds: aggregateSeconds,
             decryptSeconds: decryptSeconds, bytesUploadedPerClient: uploads[0].reduce(0) { $0 + $1.count },

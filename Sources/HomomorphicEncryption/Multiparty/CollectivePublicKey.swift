@@ -10,6 +10,8 @@ public enum MultipartyError: Error, Sendable, Equatable, CustomStringConvertible
     /// Share-holder decryption needs a share from each of the M share-holders.
     case missingHolders(expected: Int, received: Int)
     case holderMismatch(String)
+    /// Key material with another number of secrets per key than the protocol runs with (`SecretKey`).
+    case secretCountMismatch(expected: Int, found: Int)
 
     public var description: String {
         switch self {
@@ -25,6 +27,7 @@ public enum MultipartyError: Error, Sendable, Equatable, CustomStringConvertible
         case .missingHolders(let e, let r):
             return "share-holder decryption needs the shares of all \(e) share-holders, received \(r)"
         case .holderMismatch(let detail): return "share-holder mismatch: \(detail)"
+        case .secretCountMismatch(let e, let f): return "key material for \(f) secrets per key, expected \(e)"
         }
     }
 }
@@ -47,12 +50,15 @@ public struct CommonReferencePolynomial: Sendable {
 }
 
 /// One party's (or an aggregate of several parties') share of the collective public key:
-/// p0_i = −a·s_i + e_i.
+/// p0_{i,j} = −a·s_{i,j} + e_{i,j}, one polynomial per secret j of the key.
 public struct PublicKeyShare: Sendable, Equatable {
     public let parameterID: UInt64
-    public let polynomial: RNSPolynomial
+    /// One per secret of the key.
+    public let polynomials: [RNSPolynomial]
     /// How many parties' shares this sums.
     public let parties: Int
+    /// The share of secret 0 (the whole share when the key has one secret).
+    public var polynomial: RNSPolynomial { polynomials[0] }
 }
 
 /// Collective public-key generation among K parties (Mouchet, Troncoso-Pastoriza, Bossuat,
@@ -62,6 +68,12 @@ public struct PublicKeyShare: Sendable, Equatable {
 ///
 /// Shape: `generateShare` (each party) → `aggregate` (anyone, e.g. the aggregator) →
 /// `finalize` → a `PublicKey` (−a·s + e, a) with e = Σ e_i.
+///
+/// With k secrets per key (`SecretKey`) the protocol runs k times on the same CRS a: party i
+/// publishes −a·s_{i,j} + e_{i,j} for j < k. Each b_j = Σ_i(−a·s_{i,j} + e_{i,j}) is an RLWE
+/// sample under its own secret s_j, and (a, b_0 … b_{k−1}) is pseudorandom by a hybrid over j
+/// (each step one RLWE instance with fresh secret; the reduction samples the other b's itself),
+/// which is the key of PVW 2008's multi-secret Regev and of its ring version.
 public struct CollectivePublicKeyGeneration: Sendable {
     public let context: HEContext
     public let crs: CommonReferencePolynomial
@@ -72,32 +84,35 @@ public struct CollectivePublicKeyGeneration: Sendable {
         self.crs = crs
     }
 
-    /// Party i's share −a·s_i + e_i, with e_i from the error distribution.
+    /// Party i's share −a·s_{i,j} + e_{i,j} for every secret j, with e_{i,j} from the error distribution.
     public func generateShare(secretKeyShare: SecretKey, rng: inout ChaCha20Generator) -> PublicKeyShare {
         precondition(secretKeyShare.parameterID == context.parameterID, "key share belongs to other parameters")
-        let p = context.publicKeyShare(secretKey: secretKeyShare, a: crs.polynomial, rng: &rng)
-        return PublicKeyShare(parameterID: context.parameterID, polynomial: p, parties: 1)
+        let p = context.publicKeyShares(secretKey: secretKeyShare, a: crs.polynomial, rng: &rng)
+        return PublicKeyShare(parameterID: context.parameterID, polynomials: p, parties: 1)
     }
 
-    /// The sum of shares (associative: partial aggregates may be aggregated again).
-    /// - Throws: `MultipartyError.noShares` or `.parameterMismatch`.
+    /// The sum of shares, secret by secret (associative: partial aggregates may be aggregated again).
+    /// - Throws: `MultipartyError.noShares`, `.parameterMismatch` or `.secretCountMismatch`.
     public func aggregate(_ shares: [PublicKeyShare]) throws -> PublicKeyShare {
         guard let first = shares.first else { throw MultipartyError.noShares }
-        var sum = first.polynomial
+        var sum = first.polynomials
         var parties = 0
         for s in shares {
             guard s.parameterID == context.parameterID else {
                 throw MultipartyError.parameterMismatch(expected: context.parameterID, found: s.parameterID)
             }
+            guard s.polynomials.count == sum.count else {
+                throw MultipartyError.secretCountMismatch(expected: sum.count, found: s.polynomials.count)
+            }
             parties += s.parties
         }
-        for s in shares.dropFirst() { context.add(&sum, s.polynomial) }
-        return PublicKeyShare(parameterID: context.parameterID, polynomial: sum, parties: parties)
+        for s in shares.dropFirst() { for j in sum.indices { context.add(&sum[j], s.polynomials[j]) } }
+        return PublicKeyShare(parameterID: context.parameterID, polynomials: sum, parties: parties)
     }
 
-    /// The collective public key (Σ p0_i, a).
+    /// The collective public key (Σ_i p0_{i,j} for every j, a).
     public func finalize(_ aggregate: PublicKeyShare, epoch: UInt64 = 0) -> PublicKey {
-        PublicKey(parameterID: context.parameterID, p0: aggregate.polynomial, p1: crs.polynomial,
+        PublicKey(parameterID: context.parameterID, p0s: aggregate.polynomials, p1: crs.polynomial,
                   parties: aggregate.parties, epoch: epoch)
     }
 }

@@ -3,18 +3,22 @@ import Randomness
 /// What key holder i sends share-holder h at key generation: its h-th additive share r_{i,h} of
 /// its secret-key share s_i, with Σ_h r_{i,h} = s_i in R_Q. The first M − 1 shares are uniform
 /// in R_Q and travel as 32-byte ChaCha20 seeds; the last is the correction s_i − Σ_{h<M−1} r_{i,h},
-/// a full polynomial (uniform too, to anyone who lacks one of the seeds).
+/// a full polynomial (uniform too, to anyone who lacks one of the seeds). A key of k secrets
+/// (`SecretKey`) is re-shared secret by secret: a seed expands to k polynomials, a correction
+/// holds k.
 public struct KeyFragment: Sendable {
     public enum Content: Sendable {
-        /// A seed expanded by `SecretKeyResharing.expand` into a uniform polynomial.
+        /// A seed expanded by `SecretKeyResharing.expand` into `secrets` uniform polynomials.
         case seed([UInt8])
-        /// The correction polynomial, in NTT form over every ciphertext prime.
-        case correction(RNSPolynomial)
+        /// The correction polynomials, one per secret, in NTT form over every ciphertext prime.
+        case correction([RNSPolynomial])
     }
 
     public let parameterID: UInt64
     public let holder: Int
     public let holders: Int
+    /// k, the secrets of the key share it re-shares.
+    public let secrets: Int
     public let content: Content
 }
 
@@ -27,20 +31,25 @@ public struct HolderKeyShare: Sendable {
     public let holders: Int
     /// How many key holders' fragments S_h sums (it must be all of the key's parties).
     public private(set) var keyParties: Int = 0
-    var polynomial: RNSPolynomial
+    /// S_{h,j} for every secret j of the key.
+    var polynomials: [RNSPolynomial]
+    /// S_{h,0} (the whole share when the key has one secret).
+    var polynomial: RNSPolynomial { polynomials[0] }
 
-    /// An empty share (S_h = 0) for share-holder `holder` of `holders`.
-    public init(context: HEContext, holder: Int, holders: Int) {
+    /// An empty share (S_h = 0) for share-holder `holder` of `holders`, of a key of `secrets` secrets.
+    public init(context: HEContext, holder: Int, holders: Int, secrets: Int = 1) {
         precondition(holders >= 2 && (0..<holders).contains(holder), "share-holder \(holder) of \(holders)")
+        precondition((1...HEContext.maximumSecretsPerKey).contains(secrets))
         self.parameterID = context.parameterID
         self.holder = holder
         self.holders = holders
-        self.polynomial = RNSPolynomial(degree: context.degree, limbCount: context.maximumLimbCount, isNTTForm: true)
+        self.polynomials = (0..<secrets).map { _ in RNSPolynomial(degree: context.degree, limbCount: context.maximumLimbCount, isNTTForm: true) }
     }
 
     /// Adds one key holder's fragment to S_h.
     /// - Throws: `MultipartyError.parameterMismatch`, or `.holderMismatch` for a fragment meant
-    ///   for another share-holder or another number of share-holders.
+    ///   for another share-holder or another number of share-holders, `.secretCountMismatch`
+    ///   for a fragment of a key with another number of secrets.
     public mutating func receive(_ fragment: KeyFragment, resharing: SecretKeyResharing) throws {
         guard fragment.parameterID == parameterID else {
             throw MultipartyError.parameterMismatch(expected: parameterID, found: fragment.parameterID)
@@ -48,7 +57,10 @@ public struct HolderKeyShare: Sendable {
         guard fragment.holder == holder, fragment.holders == holders else {
             throw MultipartyError.holderMismatch("fragment for share-holder \(fragment.holder) of \(fragment.holders) sent to \(holder) of \(holders)")
         }
-        resharing.context.add(&polynomial, resharing.expand(fragment))
+        guard fragment.secrets == polynomials.count else {
+            throw MultipartyError.secretCountMismatch(expected: polynomials.count, found: fragment.secrets)
+        }
+        for (j, r) in resharing.expand(fragment).enumerated() { resharing.context.add(&polynomials[j], r) }
         keyParties += 1
     }
 }
@@ -99,28 +111,31 @@ public struct SecretKeyResharing: Sendable {
     /// correction s_i − Σ expand(seed). Fragment h goes to share-holder h.
     public func split(_ secretKeyShare: SecretKey, rng: inout ChaCha20Generator) -> [KeyFragment] {
         precondition(secretKeyShare.parameterID == context.parameterID, "key share belongs to other parameters")
-        var correction = secretKeyShare.polynomial
+        let k = secretKeyShare.secretCount
+        var correction = secretKeyShare.polynomials
         var fragments: [KeyFragment] = []
         for h in 0..<(holders - 1) {
-            let fragment = KeyFragment(parameterID: context.parameterID, holder: h, holders: holders, content: .seed(rng.bytes(32)))
-            context.subtract(&correction, expand(fragment))
+            let fragment = KeyFragment(parameterID: context.parameterID, holder: h, holders: holders, secrets: k, content: .seed(rng.bytes(32)))
+            for (j, r) in expand(fragment).enumerated() { context.subtract(&correction[j], r) }
             fragments.append(fragment)
         }
-        fragments.append(KeyFragment(parameterID: context.parameterID, holder: holders - 1, holders: holders,
+        fragments.append(KeyFragment(parameterID: context.parameterID, holder: holders - 1, holders: holders, secrets: k,
                                      content: .correction(correction)))
         return fragments
     }
 
-    /// r_{i,h} in NTT form over every ciphertext prime (a seed's uniform expansion, stream nonce
-    /// "KEYF", or the correction as sent).
-    public func expand(_ fragment: KeyFragment) -> RNSPolynomial {
+    /// r_{i,h,j} for every secret j, in NTT form over every ciphertext prime (a seed's uniform
+    /// expansion, one stream with nonce "KEYF" for all j in order, or the correction as sent).
+    public func expand(_ fragment: KeyFragment) -> [RNSPolynomial] {
         switch fragment.content {
         case .correction(let p): return p
         case .seed(let seed):
             var rng = ChaCha20Generator(key: seed, nonce: 0x4B45_5946)  // "KEYF"
-            var r = RNSPolynomial(degree: context.degree, limbCount: context.maximumLimbCount, isNTTForm: true)
-            RLWESampling.uniform(into: &r, moduli: context.moduli, rng: &rng)
-            return r
+            return (0..<fragment.secrets).map { _ in
+                var r = RNSPolynomial(degree: context.degree, limbCount: context.maximumLimbCount, isNTTForm: true)
+                RLWESampling.uniform(into: &r, moduli: context.moduli, rng: &rng)
+                return r
+            }
         }
     }
 
@@ -129,7 +144,7 @@ public struct SecretKeyResharing: Sendable {
     public func decryptionShare(of ciphertext: Ciphertext, holderKey: HolderKeyShare, threshold: ThresholdDecryption,
                                 rng: inout ChaCha20Generator) -> HolderDecryptionShare {
         precondition(holderKey.holders == holders, "share-holder key of another re-sharing")
-        let key = SecretKey(parameterID: holderKey.parameterID, polynomial: holderKey.polynomial)
+        let key = SecretKey(parameterID: holderKey.parameterID, polynomials: holderKey.polynomials)
         let one = threshold.generateShare(ciphertext: ciphertext, secretKeyShare: key, rng: &rng)
         return HolderDecryptionShare(holder: holderKey.holder, holders: holders,
                                      share: DecryptionShare(parameterID: one.parameterID, ciphertextID: one.ciphertextID,
@@ -187,20 +202,24 @@ extension HEVectorCodec {
 }
 
 extension HESerialization {
-    /// Layout: common header, holder (u32), holders (u32), content tag (1 = seed, 2 = correction),
-    /// then 32 seed bytes or the polynomial over every ciphertext prime.
+    /// Layout: common header, holder (u32), holders (u32), content tag (1 = seed, 2 = correction
+    /// of a one-secret key; 3 = seed, 4 = correction of a k-secret key, followed by k in one
+    /// byte), then 32 seed bytes or the k polynomials over every ciphertext prime.
     public static func serialize(_ f: KeyFragment, context: HEContext) -> [UInt8] {
         var w = ByteWriter()
         w.header(.keyFragment, context.parameterID)
         w.u32(UInt32(f.holder))
         w.u32(UInt32(f.holders))
+        let multi: UInt8 = f.secrets > 1 ? 2 : 0
         switch f.content {
         case .seed(let seed):
-            w.byte(1)
+            w.byte(1 + multi)
+            if f.secrets > 1 { w.byte(UInt8(f.secrets)) }
             w.bytes.append(contentsOf: seed)
         case .correction(let p):
-            w.byte(2)
-            w.polynomial(p, context)
+            w.byte(2 + multi)
+            if f.secrets > 1 { w.byte(UInt8(f.secrets)) }
+            for q in p { w.polynomial(q, context) }
         }
         return w.bytes
     }
@@ -210,18 +229,18 @@ extension HESerialization {
         try r.header(.keyFragment, context.parameterID)
         let (holder, holders) = try readHolder(&r)
         let content: KeyFragment.Content
-        switch try r.byte() {
-        case 1:
+        let tag = try r.byte()
+        guard (1...4).contains(tag) else { throw HESerializationError.invalidField("key fragment tag \(tag)") }
+        let secrets = tag > 2 ? try readSecretCount(&r) : 1
+        if tag % 2 == 1 {
             var seed: [UInt8] = []
             for _ in 0..<32 { seed.append(try r.byte()) }
             content = .seed(seed)
-        case 2:
-            content = .correction(try r.polynomial(context, limbs: context.maximumLimbCount))
-        case let tag:
-            throw HESerializationError.invalidField("key fragment tag \(tag)")
+        } else {
+            content = .correction(try (0..<secrets).map { _ in try r.polynomial(context, limbs: context.maximumLimbCount) })
         }
         try r.end()
-        return KeyFragment(parameterID: context.parameterID, holder: holder, holders: holders, content: content)
+        return KeyFragment(parameterID: context.parameterID, holder: holder, holders: holders, secrets: secrets, content: content)
     }
 
     /// Layout: common header, holder (u32), holders (u32), then the serialized `DecryptionShare`.

@@ -27,6 +27,13 @@ public struct DecryptionShare: Sendable, Equatable {
 /// the released decryption is simulatable from m alone: the decryption noise — the only place
 /// where the secret key leaks in CKKS (Li & Micciancio 2021) — is hidden, even from the other
 /// K−1 parties, since each party's own E_i suffices. λ = 40 by default.
+///
+/// Multi-secret keys (PVW 2008, `SecretKey`): a ciphertext under s_j gets party i's share
+/// s_{i,j}·c1 + E with its own fresh E. Ciphertexts encrypted together share c1 and u, so their
+/// noises are correlated, but each share is flooded by independent smudging against a worst-case
+/// bound on its own ciphertext's noise: the hybrid over shares (replace one share at a time by
+/// its simulation from the released m_j) costs N·B/2^b per share whatever the other noises are,
+/// the same total as with one c1 per ciphertext.
 public struct ThresholdDecryption: Sendable {
     public let context: HEContext
     /// λ, the statistical security parameter in bits.
@@ -52,20 +59,23 @@ public struct ThresholdDecryption: Sendable {
         var h = FNV1a()
         h.combine(c.parameterID)
         h.combine(UInt64(c.limbCount))
+        // Ciphertexts encrypted together share c1; the secret index tells their shares apart.
+        if c.keyIndex > 0 { h.combine(UInt64(c.keyIndex) | 0x4B49_0000_0000_0000) }
         // c1 is uniform; its first coefficients identify the ciphertext.
         for r in c.c1.residues.prefix(64) { h.combine(r) }
         return h.value
     }
 
-    /// Party i's share s_i·c1 + E_i.
+    /// Party i's share s_{i,j}·c1 + E_i (j the ciphertext's `keyIndex`).
     public func generateShare(ciphertext: Ciphertext, secretKeyShare: SecretKey, rng: inout ChaCha20Generator) -> DecryptionShare {
         precondition(ciphertext.parameterID == context.parameterID && secretKeyShare.parameterID == context.parameterID,
                      "ciphertext or key share belongs to other parameters")
+        precondition(ciphertext.keyIndex < secretKeyShare.secretCount, "ciphertext of secret \(ciphertext.keyIndex), key of \(secretKeyShare.secretCount)")
         let bits = smudgingBits(noiseBound: ciphertext.noiseBound)
         var h = RNSPolynomial(degree: context.degree, limbCount: ciphertext.limbCount, isNTTForm: false)
         RLWESampling.uniformWide(into: &h, bits: bits, moduli: context.moduli, rng: &rng)
         context.forwardNTT(&h)
-        context.multiplyAdd(&h, ciphertext.c1, secretKeyShare.polynomial)
+        context.multiplyAdd(&h, ciphertext.c1, secretKeyShare.polynomials[ciphertext.keyIndex])
         return DecryptionShare(parameterID: context.parameterID, ciphertextID: Self.ciphertextID(ciphertext),
                                polynomial: h, parties: 1, smudgingBits: bits)
     }
@@ -122,14 +132,16 @@ public struct ThresholdDecryption: Sendable {
     }
 
     /// Party i's compact share of `ciphertext`: the top `width` bits of the first `coefficients`
-    /// coefficients of s_i·c1 + E_i (`secretKeyShare` in NTT form over the ciphertext's primes or
-    /// more: a key share, or a share-holder's S_h), and `parties` key holders it stands for.
-    func generateCompactShare(ciphertext: Ciphertext, secretKeyShare: RNSPolynomial, parties: Int, width: Int,
+    /// coefficients of s_{i,j}·c1 + E_i (`secretKeyShares` one per secret j, in NTT form over the
+    /// ciphertext's primes or more: a key share, or a share-holder's S_h), and `parties` key
+    /// holders it stands for.
+    func generateCompactShare(ciphertext: Ciphertext, secretKeyShares: [RNSPolynomial], parties: Int, width: Int,
                               coefficients: Int, rng: inout ChaCha20Generator) -> CompactDecryptionShare {
         precondition(ciphertext.parameterID == context.parameterID, "ciphertext belongs to other parameters")
+        precondition(ciphertext.keyIndex < secretKeyShares.count, "ciphertext of secret \(ciphertext.keyIndex), key of \(secretKeyShares.count)")
         let bits = smudgingBits(noiseBound: ciphertext.noiseBound)
         var h = RNSPolynomial(degree: context.degree, limbCount: ciphertext.limbCount, isNTTForm: true)
-        context.multiplyAdd(&h, ciphertext.c1, secretKeyShare)
+        context.multiplyAdd(&h, ciphertext.c1, secretKeyShares[ciphertext.keyIndex])
         context.inverseNTT(&h)
         var smudging = RNSPolynomial(degree: context.degree, limbCount: ciphertext.limbCount, isNTTForm: false)
         RLWESampling.uniformWide(into: &smudging, bits: bits, moduli: context.moduli, rng: &rng)

@@ -26,6 +26,9 @@ public struct Ciphertext: Sendable, Equatable {
     public internal(set) var noiseBound: Double
     /// ‖s‖∞ of the key it is encrypted under (the number of key shares summed).
     public internal(set) var secretKeyBound: Int
+    /// j, the secret s_j of a multi-secret key (`SecretKey`) that decrypts it: c0 + c1·s_j.
+    /// Ciphertexts encrypted together under one u share c1 and differ in j (PVW 2008).
+    public internal(set) var keyIndex: Int = 0
 
     /// The number of ciphertext primes (the level plus one).
     public var limbCount: Int { c0.limbCount }

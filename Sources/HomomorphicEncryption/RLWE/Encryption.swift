@@ -11,30 +11,52 @@ extension HEContext {
     ///   - message: Δ·m in coefficient form, over the limbs the ciphertext should have.
     ///   - scale: the CKKS scale (1 for BFV), carried along.
     public func encrypt(message: RNSPolynomial, scale: Double, publicKey: PublicKey, rng: inout ChaCha20Generator) -> Ciphertext {
+        encrypt(messages: [message], scale: scale, publicKey: publicKey, rng: &rng)[0]
+    }
+
+    /// Packed public-key encryption of up to k messages under a k-secret key (Peikert,
+    /// Vaikuntanathan, Waters, CRYPTO 2008, amortised multi-message Regev, in the ring): one ternary u and one
+    /// c1 = p1·u + e1 for all of them, and c0_j = p0_j·u + e0_j + Δm_j. Ciphertext j decrypts
+    /// with s_j (`Ciphertext.keyIndex`) and has exactly the noise of a one-message encryption,
+    /// e = u·e_j + e0_j + e1·s_j, so `RLWENoise.freshPublicKey` bounds each. Security: with
+    /// (a, b_0 … b_{k−1}) pseudorandom (see `CollectivePublicKeyGeneration`), the k + 1 pairs
+    /// (a, u·a + e1), (b_j, u·b_j + e0_j) are RLWE samples under the one secret u, which RLWE
+    /// with k + 1 samples makes pseudorandom, so Δm_j is hidden (RLWE as Lyubashevsky, Peikert,
+    /// Regev 2010 state it holds for any polynomial number of samples; here k + 1 ≤ 17 ring samples
+    /// share the ternary u, against 2 in a one-message encryption). The rng draws u, then e0_0 …
+    /// e0_{k−1}, then e1 (one message: exactly what `encrypt(message:…)` always drew).
+    public func encrypt(messages: [RNSPolynomial], scale: Double, publicKey: PublicKey, rng: inout ChaCha20Generator) -> [Ciphertext] {
         precondition(publicKey.parameterID == parameterID, "public key belongs to other parameters")
-        precondition(!message.isNTTForm && message.limbCount <= maximumLimbCount)
-        let n = degree, limbs = message.limbCount
+        precondition(!messages.isEmpty && messages.count <= publicKey.secretCount, "more messages than the key has secrets")
+        let limbs = messages[0].limbCount
+        precondition(messages.allSatisfy { !$0.isNTTForm && $0.limbCount == limbs } && limbs <= maximumLimbCount)
+        let n = degree
         var scratch = [Int64](repeating: 0, count: n)
         // u, ternary.
         scratch.withUnsafeMutableBufferPointer { RLWESampling.ternary(into: $0.baseAddress!, count: n, rng: &rng) }
         var u = RNSPolynomial(uninitializedDegree: n, limbCount: limbs, isNTTForm: false)
         scratch.withUnsafeBufferPointer { setSmallSigned(&u, $0.baseAddress!) }
         forwardNTT(&u)
-        // c0 = NTT(Δm + e0) + p0·u.
-        scratch.withUnsafeMutableBufferPointer { RLWESampling.gaussian(into: $0.baseAddress!, count: n, rng: &rng) }
-        var c0 = message
-        addSigned(&c0, scratch)
-        forwardNTT(&c0)
-        multiplyAdd(&c0, publicKey.p0, u)
+        // c0_j = NTT(Δm_j + e0_j) + p0_j·u.
+        let c0s: [RNSPolynomial] = messages.enumerated().map { j, message in
+            scratch.withUnsafeMutableBufferPointer { RLWESampling.gaussian(into: $0.baseAddress!, count: n, rng: &rng) }
+            var c0 = message
+            addSigned(&c0, scratch)
+            forwardNTT(&c0)
+            multiplyAdd(&c0, publicKey.p0s[j], u)
+            return c0
+        }
         // c1 = NTT(e1) + p1·u.
         scratch.withUnsafeMutableBufferPointer { RLWESampling.gaussian(into: $0.baseAddress!, count: n, rng: &rng) }
         var c1 = RNSPolynomial(uninitializedDegree: n, limbCount: limbs, isNTTForm: false)
         scratch.withUnsafeBufferPointer { setSmallSigned(&c1, $0.baseAddress!) }
         forwardNTT(&c1)
         multiplyAdd(&c1, publicKey.p1, u)
-        return Ciphertext(scheme: parameters.scheme, parameterID: parameterID, c0: c0, c1: c1, scale: scale,
-                          noiseBound: RLWENoise.freshPublicKey(degree: n, parties: publicKey.parties),
-                          secretKeyBound: publicKey.parties)
+        return c0s.enumerated().map { j, c0 in
+            Ciphertext(scheme: parameters.scheme, parameterID: parameterID, c0: c0, c1: c1, scale: scale,
+                       noiseBound: RLWENoise.freshPublicKey(degree: n, parties: publicKey.parties),
+                       secretKeyBound: publicKey.parties, keyIndex: j)
+        }
     }
 
     /// Symmetric encryption: c1 = a uniform, c0 = −a·s + e + Δm (fewer transforms; the holder
@@ -57,13 +79,15 @@ extension HEContext {
                           noiseBound: RLWENoise.freshSymmetric, secretKeyBound: 1)
     }
 
-    /// c0 + c1·s over the first `limbs` primes, in coefficient form: Δ·m + e.
+    /// c0 + c1·s_j over the first `limbs` primes (j the ciphertext's `keyIndex`), in coefficient
+    /// form: Δ·m + e.
     public func decryptToPolynomial(_ ciphertext: Ciphertext, secretKey: SecretKey, limbs: Int? = nil) -> RNSPolynomial {
         precondition(secretKey.parameterID == parameterID && ciphertext.parameterID == parameterID,
                      "ciphertext or key belongs to other parameters")
+        precondition(ciphertext.keyIndex < secretKey.secretCount, "ciphertext of secret \(ciphertext.keyIndex), key of \(secretKey.secretCount)")
         var m = ciphertext.c0
         m.dropLimbs(keeping: limbs ?? ciphertext.limbCount)
-        multiplyAdd(&m, ciphertext.c1, secretKey.polynomial)
+        multiplyAdd(&m, ciphertext.c1, secretKey.polynomials[ciphertext.keyIndex])
         inverseNTT(&m)
         return m
     }

@@ -8,6 +8,7 @@ public enum HEEvaluationError: Error, Sendable, Equatable, CustomStringConvertib
     case scaleMismatch(Double, Double)
     case cannotRescale
     case emptyInput
+    case keyIndexMismatch(Int, Int)
 
     public var description: String {
         switch self {
@@ -18,6 +19,7 @@ public enum HEEvaluationError: Error, Sendable, Equatable, CustomStringConvertib
         case .scaleMismatch(let a, let b): return "CKKS scales differ: 2^\(log2(a)) vs 2^\(log2(b))"
         case .cannotRescale: return "cannot rescale a ciphertext with a single prime left"
         case .emptyInput: return "nothing to combine"
+        case .keyIndexMismatch(let a, let b): return "operands are encrypted under different secrets of the key: s_\(a) vs s_\(b)"
         }
     }
 }
@@ -30,6 +32,7 @@ extension HEContext {
         }
         guard a.scheme == b.scheme else { throw HEEvaluationError.schemeMismatch(a.scheme, b.scheme) }
         guard a.limbCount == b.limbCount else { throw HEEvaluationError.levelMismatch(a.limbCount, b.limbCount) }
+        guard a.keyIndex == b.keyIndex else { throw HEEvaluationError.keyIndexMismatch(a.keyIndex, b.keyIndex) }
         guard abs(a.scale - b.scale) <= 0x1p-30 * max(a.scale, b.scale) else {
             throw HEEvaluationError.scaleMismatch(a.scale, b.scale)
         }
@@ -47,7 +50,8 @@ extension HEContext {
         add(a.c0, b.c0, into: &c0)
         add(a.c1, b.c1, into: &c1)
         return Ciphertext(scheme: a.scheme, parameterID: a.parameterID, c0: c0, c1: c1, scale: a.scale,
-                          noiseBound: a.noiseBound + b.noiseBound + additionNoise, secretKeyBound: max(a.secretKeyBound, b.secretKeyBound))
+                          noiseBound: a.noiseBound + b.noiseBound + additionNoise, secretKeyBound: max(a.secretKeyBound, b.secretKeyBound),
+                          keyIndex: a.keyIndex)
     }
 
     /// a += b.

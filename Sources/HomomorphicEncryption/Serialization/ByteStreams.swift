@@ -95,6 +95,13 @@ struct ByteReader {
         guard id == parameterID else { throw HESerializationError.parameterMismatch(expected: parameterID, found: id) }
     }
 
+    /// The common header of a blob that may be of either kind (full version); true for `second`.
+    mutating func header(either first: HESerialization.Kind, or second: HESerialization.Kind, _ parameterID: UInt64) throws -> Bool {
+        let isSecond = bytes.count > offset + 5 && bytes[offset + 5] == second.rawValue
+        try header(isSecond ? second : first, parameterID)
+        return isSecond
+    }
+
     mutating func polynomial(_ context: HEContext, limbs: Int) throws -> RNSPolynomial {
         let n = context.degree
         var p = RNSPolynomial(degree: n, limbCount: limbs, isNTTForm: true)

@@ -1,25 +1,35 @@
-/// The compact wire forms of a threshold aggregation (format version 2, kinds 7–10): the top bits
+/// The compact wire forms of a threshold aggregation (format version 3, kinds 7–10): the top bits
 /// of each coefficient (`HEContext.compress`) instead of full residues, at the widths of a
 /// `CompactLayout`.
 ///
-/// Layouts (little-endian, after the common header "PFHE", version 2, kind, parameter id):
-/// - ciphertext (7): scheme (1), limbs (1), scale (8), sender's noise bound (8), key bound (4),
-///   c0 width (1), c1 width (1), c0 count (4), then c0's first `count` coefficients and c1's N
-///   coefficients, each packed in its width, every polynomial padded with zero bits to a byte.
+/// Layouts (little-endian, after the common header "PFHE", version 3, kind, parameter id):
+/// - ciphertext group (7): scheme (1), limbs (1), scale (8), sender's noise bound (8), key bound (4),
+///   c0 width (1), c1 width (1), secrets per key k (1), members m (1), then m c0 counts (4 each),
+///   the m c0's first `count` coefficients and the one c1's N coefficients, each packed in its
+///   width, every polynomial padded with zero bits to a byte. Member j is encrypted under s_j of a
+///   k-secret key and all m share c1 (PVW 2008 packing, `HEContext.encrypt(messages:…)`); with
+///   k = 1 a group is one ciphertext. Version 2 had no k, m and one count.
 /// - decryption share (8): ciphertext id (8), parties (4), smudging bits (1), limbs (1), width (1),
 ///   count (4), then `count` packed coefficients.
 /// - share-holder decryption share (9): holder (4), holders (4), then a share of kind 8.
-/// - download (10), what a decrypting party receives of the aggregate: scheme (1), limbs (1),
-///   scale (8), noise bound (8), key bound (4), c1 width (1), then c1's N coefficients. c0 stays
-///   with the aggregator; a share s_i·c1 + E_i needs c1 and the noise bound its smudging floods.
-/// Every length is implied by the header and checked exactly; a width below the receiver's layout
-/// is refused (`HESerializationError.overCompressed`), as are nonzero padding bits.
+/// - download (10), what a decrypting party receives of an aggregate group: scheme (1), limbs (1),
+///   scale (8), noise bound (8), key bound (4), c1 width (1), k (1), m (1), then c1's N
+///   coefficients. c0 stays with the aggregator; a share s_{i,j}·c1 + E_i needs c1 and the noise
+///   bound its smudging floods.
+/// Every length is implied by the header and checked exactly against what the receiver expects
+/// (its k, its group sizes, its value counts); a width below the receiver's layout is refused
+/// (`HESerializationError.overCompressed`), as are nonzero padding bits.
 public enum CompactWire {
-    /// Bytes of a compact ciphertext keeping `count` coefficients of c0.
-    public static func ciphertextByteCount(context: HEContext, layout: CompactLayout, count: Int) -> Int {
-        HESerialization.commonHeader + 1 + 1 + 8 + 8 + 4 + 1 + 1 + 4
-            + CompactLayout.packedByteCount(count: count, width: layout.messageWidth)
+    /// Bytes of a compact ciphertext group whose members keep `counts` coefficients of c0 each.
+    public static func groupByteCount(context: HEContext, layout: CompactLayout, counts: [Int]) -> Int {
+        HESerialization.commonHeader + 1 + 1 + 8 + 8 + 4 + 1 + 1 + 1 + 1 + 4 * counts.count
+            + counts.reduce(0) { $0 + CompactLayout.packedByteCount(count: $1, width: layout.messageWidth) }
             + CompactLayout.packedByteCount(count: context.degree, width: layout.ciphertextWidth)
+    }
+
+    /// Bytes of a compact ciphertext (a group of one) keeping `count` coefficients of c0.
+    public static func ciphertextByteCount(context: HEContext, layout: CompactLayout, count: Int) -> Int {
+        groupByteCount(context: context, layout: layout, counts: [count])
     }
 
     /// Bytes of a compact decryption share of `count` coefficients.
@@ -27,88 +37,133 @@ public enum CompactWire {
         HESerialization.commonHeader + 8 + 4 + 1 + 1 + 1 + 4 + CompactLayout.packedByteCount(count: count, width: layout.shareWidth)
     }
 
-    /// Bytes of one ciphertext's download form (kind 10).
+    /// Bytes of one group's download form (kind 10).
     public static func downloadByteCount(context: HEContext, layout: CompactLayout) -> Int {
-        HESerialization.commonHeader + 1 + 1 + 8 + 8 + 4 + 1
+        HESerialization.commonHeader + 1 + 1 + 8 + 8 + 4 + 1 + 1 + 1
             + CompactLayout.packedByteCount(count: context.degree, width: layout.ciphertextWidth)
     }
 
     // MARK: Ciphertexts
 
-    /// c0's first `count` coefficients at the layout's c0 width, c1 at its c1 width.
+    /// One ciphertext of a one-secret key as a group of one.
     public static func serialize(_ c: Ciphertext, count: Int, layout: CompactLayout, context: HEContext) -> [UInt8] {
-        var c0 = c.c0, c1 = c.c1
-        context.inverseNTT(&c0)
+        serialize(group: [c], counts: [count], secrets: 1, layout: layout, context: context)
+    }
+
+    /// A group: member j (under s_j) keeps its c0's first `counts[j]` coefficients at the layout's
+    /// c0 width; the c1 they share is sent once, at its c1 width.
+    public static func serialize(group: [Ciphertext], counts: [Int], secrets: Int, layout: CompactLayout, context: HEContext) -> [UInt8] {
+        precondition(!group.isEmpty && group.count == counts.count && group.count <= secrets)
+        precondition(group.enumerated().allSatisfy { $0.element.keyIndex == $0.offset && $0.element.c1 == group[0].c1 },
+                     "a group is members 0..<m under s_0 … s_{m−1} sharing c1")
+        var c1 = group[0].c1
         context.inverseNTT(&c1)
         var w = ByteWriter()
         w.header(.compactCiphertext, context.parameterID, version: HESerialization.compactVersion)
-        writeCiphertextFields(c, to: &w)
+        writeCiphertextFields(group, to: &w)
         w.byte(UInt8(layout.messageWidth))
         w.byte(UInt8(layout.ciphertextWidth))
-        w.u32(UInt32(count))
-        w.packed(context.compress(c0, width: layout.messageWidth, count: count), width: layout.messageWidth)
+        w.byte(UInt8(secrets))
+        w.byte(UInt8(group.count))
+        for count in counts { w.u32(UInt32(count)) }
+        for (c, count) in zip(group, counts) {
+            var c0 = c.c0
+            context.inverseNTT(&c0)
+            w.packed(context.compress(c0, width: layout.messageWidth, count: count), width: layout.messageWidth)
+        }
         w.packed(context.compress(c1, width: layout.ciphertextWidth, count: context.degree), width: layout.ciphertextWidth)
         return w.bytes
     }
 
-    /// The ciphertext over every prime, with c1's rounding added to its noise bound:
-    /// B + N·K·ρ(w1). c0's coefficients past `count` are zero (no decoder reads them).
-    /// - Throws: `HESerializationError` for a malformed, truncated, over-compressed blob or one
-    ///   with another number of coefficients than `expectedCount`.
+    /// A group of one under a one-secret key.
     public static func deserializeCiphertext(_ bytes: [UInt8], expectedCount: Int, layout: CompactLayout,
                                              context: HEContext) throws -> Ciphertext {
+        try deserializeGroup(bytes, expectedCounts: [expectedCount], secrets: 1, layout: layout, context: context)[0]
+    }
+
+    /// The group's ciphertexts over every prime, member j under s_j, each with c1's rounding added
+    /// to its noise bound: B + N·K·ρ(w1) (‖τ1·s_j‖∞ ≤ N·‖s_j‖∞·ρ, the same for every j). c0's
+    /// coefficients past a member's count are zero (no decoder reads them).
+    /// - Throws: `HESerializationError` for a malformed, truncated or over-compressed blob, one of
+    ///   a key with another number of secrets than `secrets`, or with other members or counts
+    ///   than `expectedCounts`.
+    public static func deserializeGroup(_ bytes: [UInt8], expectedCounts: [Int], secrets: Int, layout: CompactLayout,
+                                        context: HEContext) throws -> [Ciphertext] {
         var r = ByteReader(bytes)
         try r.header(.compactCiphertext, context.parameterID, version: HESerialization.compactVersion)
         let (limbs, scale, noise, keyBound) = try readCiphertextFields(&r, context: context)
         let c0Width = try width(&r, field: "c0", minimum: layout.messageWidth, context: context)
         let c1Width = try width(&r, field: "c1", minimum: layout.ciphertextWidth, context: context)
-        let count = Int(try r.u32())
-        guard count == expectedCount, count <= context.degree else {
-            throw HESerializationError.invalidField("c0 holds \(count) coefficients, expected \(expectedCount)")
+        try readGroupShape(&r, members: expectedCounts.count, secrets: secrets)
+        var counts: [Int] = []
+        for expected in expectedCounts {
+            let count = Int(try r.u32())
+            guard count == expected, count <= context.degree else {
+                throw HESerializationError.invalidField("c0 holds \(count) coefficients, expected \(expected)")
+            }
+            counts.append(count)
         }
-        try r.need(CompactLayout.packedByteCount(count: count, width: c0Width)
+        try r.need(counts.reduce(0) { $0 + CompactLayout.packedByteCount(count: $1, width: c0Width) }
                    + CompactLayout.packedByteCount(count: context.degree, width: c1Width))
-        var c0 = context.decompress(try r.packed(count: count, width: c0Width), width: c0Width, limbs: limbs)
+        var c0s = try counts.map { context.decompress(try r.packed(count: $0, width: c0Width), width: c0Width, limbs: limbs) }
         var c1 = context.decompress(try r.packed(count: context.degree, width: c1Width), width: c1Width, limbs: limbs)
         try r.end()
-        context.forwardNTT(&c0)
+        for j in c0s.indices { context.forwardNTT(&c0s[j]) }
         context.forwardNTT(&c1)
         let rounding = Double(context.degree) * Double(keyBound) * context.compressionError(width: c1Width, limbs: limbs)
-        return Ciphertext(scheme: context.parameters.scheme, parameterID: context.parameterID, c0: c0, c1: c1,
-                          scale: scale, noiseBound: noise + rounding, secretKeyBound: keyBound)
+        return c0s.enumerated().map { j, c0 in
+            Ciphertext(scheme: context.parameters.scheme, parameterID: context.parameterID, c0: c0, c1: c1,
+                       scale: scale, noiseBound: noise + rounding, secretKeyBound: keyBound, keyIndex: j)
+        }
     }
 
     // MARK: Downloads
 
-    /// c1 of an aggregate ciphertext whose c1 the aggregator already rounded to the layout's c1
+    /// The c1 of an aggregate group whose c1 the aggregator already rounded to the layout's c1
     /// width (`HEContext.roundC1`), so this form loses nothing: the receiver's shares are shares of
-    /// exactly the ciphertext the aggregator holds.
-    public static func serializeDownload(_ c: Ciphertext, layout: CompactLayout, context: HEContext) -> [UInt8] {
-        var c1 = c.c1
+    /// exactly the ciphertexts the aggregator holds.
+    public static func serializeDownload(group: [Ciphertext], secrets: Int, layout: CompactLayout, context: HEContext) -> [UInt8] {
+        precondition(!group.isEmpty && group.count <= secrets && group.allSatisfy { $0.c1 == group[0].c1 })
+        var c1 = group[0].c1
         context.inverseNTT(&c1)
         var w = ByteWriter()
         w.header(.compactDownload, context.parameterID, version: HESerialization.compactVersion)
-        writeCiphertextFields(c, to: &w)
+        writeCiphertextFields(group, to: &w)
         w.byte(UInt8(layout.ciphertextWidth))
+        w.byte(UInt8(secrets))
+        w.byte(UInt8(group.count))
         w.packed(context.compress(c1, width: layout.ciphertextWidth, count: context.degree), width: layout.ciphertextWidth)
         return w.bytes
     }
 
-    /// The downloaded ciphertext: c1 and the noise bound as the aggregator holds them, c0 zero
-    /// (the receiver never reads it).
-    /// - Throws: `HESerializationError` for a malformed, truncated or over-compressed download.
-    public static func deserializeDownload(_ bytes: [UInt8], layout: CompactLayout, context: HEContext) throws -> Ciphertext {
+    /// The downloaded group: `members` ciphertexts with the one c1 and the noise bound as the
+    /// aggregator holds them, member j under s_j, c0 zero (the receiver never reads it).
+    /// - Throws: `HESerializationError` for a malformed, truncated or over-compressed download, or
+    ///   one of another k or group size.
+    public static func deserializeDownload(_ bytes: [UInt8], members: Int, secrets: Int, layout: CompactLayout,
+                                           context: HEContext) throws -> [Ciphertext] {
         var r = ByteReader(bytes)
         try r.header(.compactDownload, context.parameterID, version: HESerialization.compactVersion)
         let (limbs, scale, noise, keyBound) = try readCiphertextFields(&r, context: context)
         let c1Width = try width(&r, field: "c1", minimum: layout.ciphertextWidth, context: context)
+        try readGroupShape(&r, members: members, secrets: secrets)
         try r.need(CompactLayout.packedByteCount(count: context.degree, width: c1Width))
         var c1 = context.decompress(try r.packed(count: context.degree, width: c1Width), width: c1Width, limbs: limbs)
         try r.end()
         context.forwardNTT(&c1)
-        return Ciphertext(scheme: context.parameters.scheme, parameterID: context.parameterID,
-                          c0: RNSPolynomial(degree: context.degree, limbCount: limbs, isNTTForm: true), c1: c1,
-                          scale: scale, noiseBound: noise, secretKeyBound: keyBound)
+        return (0..<members).map { j in
+            Ciphertext(scheme: context.parameters.scheme, parameterID: context.parameterID,
+                       c0: RNSPolynomial(degree: context.degree, limbCount: limbs, isNTTForm: true), c1: c1,
+                       scale: scale, noiseBound: noise, secretKeyBound: keyBound, keyIndex: j)
+        }
+    }
+
+    /// k and m of a group, which must be the receiver's own: a blob made for another number of
+    /// secrets per key (or another grouping) would pair c0's with the wrong s_j.
+    private static func readGroupShape(_ r: inout ByteReader, members: Int, secrets: Int) throws {
+        let k = Int(try r.byte()), m = Int(try r.byte())
+        guard k == secrets else { throw HESerializationError.invalidField("a key of \(k) secrets, expected \(secrets)") }
+        guard m == members else { throw HESerializationError.invalidField("a group of \(m) ciphertexts, expected \(members)") }
     }
 
     // MARK: Decryption shares
@@ -167,12 +222,15 @@ public enum CompactWire {
                                       values: values, parties: parties, smudgingBits: bits)
     }
 
-    /// The fields every compact ciphertext form opens with: scheme, limbs, scale, noise bound, key bound.
-    private static func writeCiphertextFields(_ c: Ciphertext, to w: inout ByteWriter) {
+    /// The fields every compact ciphertext form opens with: scheme, limbs, scale, noise bound (the
+    /// largest of the group's), key bound.
+    private static func writeCiphertextFields(_ group: [Ciphertext], to w: inout ByteWriter) {
+        let c = group[0]
+        precondition(group.allSatisfy { $0.limbCount == c.limbCount && $0.scale == c.scale && $0.secretKeyBound == c.secretKeyBound })
         w.byte(c.scheme == .ckks ? 1 : 2)
         w.byte(UInt8(c.limbCount))
         w.word(c.scale.bitPattern)
-        w.word(c.noiseBound.bitPattern)
+        w.word(group.map(\.noiseBound).max()!.bitPattern)
         w.u32(UInt32(c.secretKeyBound))
     }
 

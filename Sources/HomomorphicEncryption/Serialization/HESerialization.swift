@@ -38,8 +38,9 @@ public enum HESerializationError: Error, Sendable, Equatable, CustomStringConver
 /// ⌈log2 q_i⌉ bits (a 40-bit prime costs 5 bytes per coefficient, not 8).
 public enum HESerialization {
     public static let version: UInt8 = 1
-    /// The version of the compact forms (kinds 7–9): top bits of each coefficient, `CompactWire`.
-    public static let compactVersion: UInt8 = 2
+    /// The version of the compact forms (kinds 7–10): top bits of each coefficient, `CompactWire`.
+    /// Version 3 groups ciphertexts that share c1 under a multi-secret key.
+    public static let compactVersion: UInt8 = 3
     static let magic: [UInt8] = Array("PFHE".utf8)
     static let commonHeader = 4 + 1 + 1 + 8
 
@@ -49,6 +50,9 @@ public enum HESerialization {
         case compactCiphertext = 7, compactDecryptionShare = 8, compactHolderDecryptionShare = 9
         /// What a decrypting party downloads of an aggregate: its rounded c1 (`CompactWire`).
         case compactDownload = 10
+        /// Full forms of the key material of a k-secret key (`SecretKey`, k > 1): k in one byte
+        /// after the kind's fields, then k polynomials p0_j (a one-secret key keeps kinds 1 and 4).
+        case multiSecretPublicKey = 11, multiSecretPublicKeyShare = 12
     }
 
     static func polynomialByteCount(context: HEContext, limbs: Int) -> Int {
@@ -100,45 +104,60 @@ public enum HESerialization {
 
     // MARK: Public keys
 
+    /// Kind 1 (one secret): parties, epoch, p0, p1. Kind 11 (k > 1 secrets): parties, epoch, k,
+    /// p0_0 … p0_{k−1}, p1.
     public static func serialize(_ k: PublicKey, context: HEContext) -> [UInt8] {
         var w = ByteWriter()
-        w.header(.publicKey, context.parameterID)
+        w.header(k.secretCount > 1 ? .multiSecretPublicKey : .publicKey, context.parameterID)
         w.u32(UInt32(k.parties))
         w.word(k.epoch)
-        w.polynomial(k.p0, context)
+        if k.secretCount > 1 { w.byte(UInt8(k.secretCount)) }
+        for p in k.p0s { w.polynomial(p, context) }
         w.polynomial(k.p1, context)
         return w.bytes
     }
 
     public static func deserializePublicKey(_ bytes: [UInt8], context: HEContext) throws -> PublicKey {
         var r = ByteReader(bytes)
-        try r.header(.publicKey, context.parameterID)
+        let multi = try r.header(either: .publicKey, or: .multiSecretPublicKey, context.parameterID)
         let parties = Int(try r.u32())
         guard parties >= 1 && parties <= 1 << 20 else { throw HESerializationError.invalidField("parties \(parties)") }
         let epoch = try r.word()
-        let p0 = try r.polynomial(context, limbs: context.maximumLimbCount), p1 = try r.polynomial(context, limbs: context.maximumLimbCount)
+        let secrets = multi ? try readSecretCount(&r) : 1
+        let p0s = try (0..<secrets).map { _ in try r.polynomial(context, limbs: context.maximumLimbCount) }
+        let p1 = try r.polynomial(context, limbs: context.maximumLimbCount)
         try r.end()
-        return PublicKey(parameterID: context.parameterID, p0: p0, p1: p1, parties: parties, epoch: epoch)
+        return PublicKey(parameterID: context.parameterID, p0s: p0s, p1: p1, parties: parties, epoch: epoch)
+    }
+
+    /// k of a multi-secret form: 2 ≤ k ≤ `HEContext.maximumSecretsPerKey` (one secret has its own kinds).
+    static func readSecretCount(_ r: inout ByteReader) throws -> Int {
+        let k = Int(try r.byte())
+        guard (2...HEContext.maximumSecretsPerKey).contains(k) else { throw HESerializationError.invalidField("\(k) secrets per key") }
+        return k
     }
 
     // MARK: Shares
 
+    /// Kind 4 (one secret): parties, the polynomial. Kind 12 (k > 1): parties, k, k polynomials.
     public static func serialize(_ s: PublicKeyShare, context: HEContext) -> [UInt8] {
         var w = ByteWriter()
-        w.header(.publicKeyShare, context.parameterID)
+        w.header(s.polynomials.count > 1 ? .multiSecretPublicKeyShare : .publicKeyShare, context.parameterID)
         w.u32(UInt32(s.parties))
-        w.polynomial(s.polynomial, context)
+        if s.polynomials.count > 1 { w.byte(UInt8(s.polynomials.count)) }
+        for p in s.polynomials { w.polynomial(p, context) }
         return w.bytes
     }
 
     public static func deserializePublicKeyShare(_ bytes: [UInt8], context: HEContext) throws -> PublicKeyShare {
         var r = ByteReader(bytes)
-        try r.header(.publicKeyShare, context.parameterID)
+        let multi = try r.header(either: .publicKeyShare, or: .multiSecretPublicKeyShare, context.parameterID)
         let parties = Int(try r.u32())
         guard parties >= 1 && parties <= 1 << 20 else { throw HESerializationError.invalidField("parties \(parties)") }
-        let p = try r.polynomial(context, limbs: context.maximumLimbCount)
+        let secrets = multi ? try readSecretCount(&r) : 1
+        let p = try (0..<secrets).map { _ in try r.polynomial(context, limbs: context.maximumLimbCount) }
         try r.end()
-        return PublicKeyShare(parameterID: context.parameterID, polynomial: p, parties: parties)
+        return PublicKeyShare(parameterID: context.parameterID, polynomials: p, parties: parties)
     }
 
     public static func serialize(_ s: DecryptionShare, context: HEContext) -> [UInt8] {
@@ -179,8 +198,8 @@ public enum HESerialization {
         commonHeader + 8 + 4 + 1 + 1 + polynomialByteCount(context: context, limbs: limbs)
     }
 
-    /// Bytes of a serialized public key.
-    public static func publicKeyByteCount(context: HEContext) -> Int {
-        commonHeader + 4 + 8 + 2 * polynomialByteCount(context: context, limbs: context.maximumLimbCount)
+    /// Bytes of a serialized public key of `secrets` secrets.
+    public static func publicKeyByteCount(context: HEContext, secrets: Int = 1) -> Int {
+        commonHeader + 4 + 8 + (secrets > 1 ? 1 : 0) + (secrets + 1) * polynomialByteCount(context: context, limbs: context.maximumLimbCount)
     }
 }

@@ -29,7 +29,8 @@ extension AgentDevice {
             let job = session.held.job
             let setup: HESetup
             if let made = session.he { setup = made } else {
-                do { setup = try HESetup.make(job.manifest, noiseMultiplier: nil, maxGradNorm: nil) } catch {
+                let parameters = PreparedJob.architecture(of: job.manifest.model).parameterCount
+                do { setup = try HESetup.make(job.manifest, noiseMultiplier: nil, maxGradNorm: nil, parameterCount: parameters) } catch {
                     throw AgentError.refused("the manifest's HE parameters do not make a setup: \(error)")
                 }
                 session.he = setup
@@ -41,13 +42,16 @@ extension AgentDevice {
                 guard message.epochOrRound == epoch else { throw AgentError.refused("round \(request.round) is in key epoch \(epoch), not \(message.epochOrRound)") }
                 let context = setup.context
                 let crs = CommonReferencePolynomial(context: context, seed: RandomStreams(seed: job.manifest.seed).key("he/epoch/\(epoch)/crs"))
-                let (_, wire) = HEKeyHolderSteps.publicKeyShare(streams: streams, epoch: epoch,
+                let (_, wire) = HEKeyHolderSteps.publicKeyShare(streams: streams, epoch: epoch, secrets: setup.codec.secretsPerKey,
                                                                 generation: CollectivePublicKeyGeneration(context: context, crs: crs))
                 return AgentStepReply(message: HEBlobsMessage(.publicKeyShare, epochOrRound: epoch, sender: request.client, blobs: [wire]).encoded())
             case .publicKey:
                 let blobs = try message.blobs(expecting: .publicKey, epochOrRound: epoch, sender: request.client)
                 guard blobs.count == 1 else { throw AgentError.refused("\(blobs.count) public keys, expected 1") }
                 let publicKey = try HESerialization.deserializePublicKey(blobs[0], context: setup.context)
+                guard publicKey.secretCount == setup.codec.secretsPerKey else {
+                    throw AgentError.refused("the collective key has \(publicKey.secretCount) secrets; the manifest's setup has \(setup.codec.secretsPerKey)")
+                }
                 var rng = streams.generator("he/round/\(request.round)/encrypt")
                 let delta = session.held.delta
                 let vector = try setup.codec.encrypt(delta, publicKey: publicKey, rng: &rng, threads: job.manifest.threads)
@@ -61,7 +65,7 @@ extension AgentDevice {
             case .aggregateDownload:
                 let blobs = try message.blobs(expecting: .aggregateDownload, epochOrRound: request.round, sender: request.client)
                 let aggregate = try setup.codec.receiveDownload(blobs, count: session.held.delta.count)
-                let secret = HEKeyHolderSteps.secretKey(streams: streams, epoch: epoch, context: setup.context)
+                let secret = HEKeyHolderSteps.secretKey(streams: streams, epoch: epoch, secrets: setup.codec.secretsPerKey, context: setup.context)
                 let shares = HEKeyHolderSteps.decryptionShares(streams: streams, secret: secret, round: request.round, aggregate: aggregate,
                                                                codec: setup.codec, threads: job.manifest.threads)
                 return AgentStepReply(message: HEBlobsMessage(.decryptionShares, epochOrRound: request.round, sender: request.client, blobs: shares).encoded())

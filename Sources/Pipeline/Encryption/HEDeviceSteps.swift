@@ -4,10 +4,11 @@ import Randomness
 /// The client side of the HE protocols, as a networked client runs them: each step reads only
 /// the device's own state and streams and returns what the client sends (serialized bytes).
 extension ClientDevice {
-    /// Draws its secret share of epoch E (stream `he/epoch/E/key` of its own root), keeps it, and
-    /// returns its serialized public-key share (Mouchet et al. 2021, Protocol 1).
-    mutating func publicKeyShare(epoch: Int, generation: CollectivePublicKeyGeneration) -> [UInt8] {
-        let (secret, wire) = HEKeyHolderSteps.publicKeyShare(streams: streams, epoch: epoch, generation: generation)
+    /// Draws its secret share of epoch E, k secrets (stream `he/epoch/E/key` of its own root),
+    /// keeps it, and returns its serialized public-key share (Mouchet et al. 2021, Protocol 1, once
+    /// per secret on the one CRS).
+    mutating func publicKeyShare(epoch: Int, secrets: Int, generation: CollectivePublicKeyGeneration) -> [UInt8] {
+        let (secret, wire) = HEKeyHolderSteps.publicKeyShare(streams: streams, epoch: epoch, secrets: secrets, generation: generation)
         heKeyShare = secret
         return wire
     }
@@ -32,19 +33,19 @@ extension ClientDevice {
 /// A key holder's HE steps on its own streams, the same whether the holder is a simulated
 /// `ClientDevice` or an agent on its own machine (`AgentDevice`).
 enum HEKeyHolderSteps {
-    /// Its secret share of epoch E (the first draws of stream `he/epoch/E/key` of its root, so an
+    /// Its secret share of epoch E, k secrets (the first draws of stream `he/epoch/E/key` of its root, so an
     /// agent can make it again for decryption without storing it) and its serialized public-key
     /// share (the draws after).
-    static func publicKeyShare(streams: RandomStreams, epoch: Int, generation: CollectivePublicKeyGeneration) -> (SecretKey, [UInt8]) {
+    static func publicKeyShare(streams: RandomStreams, epoch: Int, secrets: Int, generation: CollectivePublicKeyGeneration) -> (SecretKey, [UInt8]) {
         var rng = streams.generator("he/epoch/\(epoch)/key")
-        let secret = SecretKey(context: generation.context, rng: &rng)
+        let secret = SecretKey(context: generation.context, secrets: secrets, rng: &rng)
         return (secret, HESerialization.serialize(generation.generateShare(secretKeyShare: secret, rng: &rng), context: generation.context))
     }
 
     /// The secret share of epoch E alone, as `publicKeyShare` drew it.
-    static func secretKey(streams: RandomStreams, epoch: Int, context: HEContext) -> SecretKey {
+    static func secretKey(streams: RandomStreams, epoch: Int, secrets: Int, context: HEContext) -> SecretKey {
         var rng = streams.generator("he/epoch/\(epoch)/key")
-        return SecretKey(context: context, rng: &rng)
+        return SecretKey(context: context, secrets: secrets, rng: &rng)
     }
 
     /// Its smudged decryption shares of `aggregate` (stream `he/round/R/decrypt` of its root), in

@@ -14,6 +14,10 @@ import HomomorphicEncryption
 /// job combines HE with `secure_aggregation: additive` (DP + HE + MPC): then every key holder
 /// re-shares its secret-key share among the M share-holders at key generation
 /// (`SecretKeyResharing`) and the share-holders decrypt, so clients may leave after uploading.
+///
+/// The key has one secret per ciphertext of an update (`HEVectorCodec.secretsPerKey`, at most
+/// 16): every client's upload then shares one c1 across its ciphertexts (PVW 2008 packing), which
+/// costs k public-key polynomials per key holder once per key epoch.
 public struct HESetup: Sendable {
     public let codec: HEVectorCodec
     public let scheme: EncryptionSchemeName
@@ -44,10 +48,11 @@ public struct HESetup: Sendable {
     /// - Parameters:
     ///   - noiseMultiplier, maxGradNorm: the DP plan's σ and C (client-level DP sizes the bound from them).
     ///   - modulusBits: overrides the standard modulus chain (tests of the security check).
+    ///   - parameterCount: the values of an update, which size the key's secrets (nil: one secret).
     /// - Throws: `HEParameterError` (insecure or unsupported parameters), `MultipartyError` or
     ///   `HECodecError` when no precision fits the parameters.
     public static func make(_ manifest: JobManifest, noiseMultiplier: Double?, maxGradNorm: Double?,
-                            modulusBits: [Int]? = nil) throws -> HESetup {
+                            modulusBits: [Int]? = nil, parameterCount: Int? = nil) throws -> HESetup {
         let p = manifest.privacy
         let scheme: HEScheme = p.encryptionScheme == .bfv ? .bfv : .ckks
         let n = p.keyLength ?? defaultRingDegree
@@ -64,6 +69,7 @@ public struct HESetup: Sendable {
         // The codec sizes the fresh noise for K key holders and the smudging for as many parties;
         // with share-holders the smudging parties are M, so it is sized for the larger.
         let parties = max(clients, holders ?? 0)
+        let secrets = parameterCount.map { HEVectorCodec.secretsPerKey(forValues: $0, ringDegree: n) } ?? 1
         var bound = updateBound
         if clientDP, let sigma = noiseMultiplier, let c = maxGradNorm {
             // A clipped coordinate is at most C; one party's noise share has std ≤ σC; 12 standard
@@ -80,8 +86,13 @@ public struct HESetup: Sendable {
         var lastError: Error? = nil
         for candidate in candidates {
             do {
-                let codec = try HEVectorCodec(context: context, mode: mode, parties: parties, maximumTotalWeight: candidate.weight,
+                var codec = try HEVectorCodec(context: context, mode: mode, parties: parties, maximumTotalWeight: candidate.weight,
+                                              valueBound: bound, precisionBits: candidate.precision, secretsPerKey: secrets)
+                if codec.compact == nil && secrets > 1 {
+                    // Full residues send every ciphertext's c1 anyway: k secrets would only add key material.
+                    codec = try HEVectorCodec(context: context, mode: mode, parties: parties, maximumTotalWeight: candidate.weight,
                                               valueBound: bound, precisionBits: candidate.precision)
+                }
                 return HESetup(codec: codec, scheme: p.encryptionScheme, keyHolders: Array(0..<clients), rotateEvery: p.rotateKeysEvery,
                                clientLevelDP: clientDP, weightBudget: candidate.weight, shareHolders: holders)
             } catch {

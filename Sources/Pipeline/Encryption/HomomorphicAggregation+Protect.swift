@@ -74,6 +74,6 @@ extension HomomorphicAggregation {
         var protected = update
         protected.payload = .encrypted(wire)
         state.outbox.append(protected)
-        return metrics + [StageMetric("ciphertexts", Double(wire.ciphertexts.count), "count")]
+        return metrics + [StageMetric("ciphertexts", Double(vector.ciphertexts.count), "count")]
     }
 }

@@ -49,14 +49,14 @@ public struct HomomorphicAggregation: RoundProtocol {
     mutating func ensureKey(round: Int, job: PreparedJob, parties: inout Federation) throws -> [StageMetric] {
         let epoch = setup.epoch(ofRound: round)
         if current?.epoch == epoch { return [] }
-        let context = setup.context
+        let context = setup.context, secrets = setup.codec.secretsPerKey
         let generation = CollectivePublicKeyGeneration(context: context, crs: CommonReferencePolynomial(context: context, seed: job.publicStreams.key("he/epoch/\(epoch)/crs")))
         var received: [PublicKeyShare] = []
         var shareBytes = 0
         for c in parties.clients.indices { parties.clients[c].heKeyShare = nil }  // the previous epoch's shares are erased
         let resharing = setup.resharing
         if let resharing {
-            for h in 0..<resharing.holders { parties.shareHolders[h].heKeyShare = HolderKeyShare(context: context, holder: h, holders: resharing.holders) }
+            for h in 0..<resharing.holders { parties.shareHolders[h].heKeyShare = HolderKeyShare(context: context, holder: h, holders: resharing.holders, secrets: secrets) }
         }
         var holderBytes = [Int](repeating: 0, count: resharing?.holders ?? 0)
         var fragmentBytes = 0
@@ -67,7 +67,7 @@ public struct HomomorphicAggregation: RoundProtocol {
             shareBytes = wires.first?.count ?? 0
         }
         for c in setup.keyHolders where job.remoteClients == nil {
-            let wire = parties.clients[c].publicKeyShare(epoch: epoch, generation: generation)
+            let wire = parties.clients[c].publicKeyShare(epoch: epoch, secrets: secrets, generation: generation)
             let share = try job.transport.deliver(HEBlobsMessage(.publicKeyShare, epochOrRound: epoch, sender: c, blobs: [wire]),
                                                   from: .client(c), to: .aggregator)
             shareBytes = share.bytes
@@ -87,7 +87,9 @@ public struct HomomorphicAggregation: RoundProtocol {
                 }
             }
         }
-        let key = generation.finalize(try generation.aggregate(received), epoch: UInt64(epoch))
+        let sum = try generation.aggregate(received)
+        guard sum.polynomials.count == secrets else { throw MultipartyError.secretCountMismatch(expected: secrets, found: sum.polynomials.count) }
+        let key = generation.finalize(sum, epoch: UInt64(epoch))
         current = HEKeyEpoch(epoch: epoch, publicKey: key, createdRound: round)
         // Every client receives the key it will encrypt under (any of them may be selected in the epoch).
         let keyBlob = HESerialization.serialize(key, context: context)
@@ -99,7 +101,11 @@ public struct HomomorphicAggregation: RoundProtocol {
             keyBytes = sent.bytes
             let blobs = try sent.message.blobs(expecting: .publicKey, epochOrRound: epoch, sender: c)
             guard blobs.count == 1 else { throw WireError.invalidValue(field: "blob count", reason: "\(blobs.count) public keys, expected 1") }
-            parties.clients[c].hePublicKey = try HESerialization.deserializePublicKey(blobs[0], context: context)
+            let clientKey = try HESerialization.deserializePublicKey(blobs[0], context: context)
+            guard clientKey.secretCount == secrets else {
+                throw WireError.invalidValue(field: "public key", reason: "\(clientKey.secretCount) secrets, expected \(secrets)")
+            }
+            parties.clients[c].hePublicKey = clientKey
         }
         unrecordedKeys.append(HEKeyRecord(epoch: epoch, keyID: String(key.keyID, radix: 16), scheme: setup.scheme.rawValue,
                                           ringDegree: context.degree, logQ: context.parameters.totalModulusBits,

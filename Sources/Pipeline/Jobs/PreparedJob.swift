@@ -120,7 +120,7 @@ public struct PreparedJob: Sendable {
             metrics.append(MetricRecord(round: 0, stage: SetupStageName.initModel.rawValue, client: nil, name: "projected_epsilon",
                                         value: plan.projectedEpsilon, unit: "epsilon"))
         }
-        let he = try heSetup(manifest, plan: plan, metrics: &metrics)
+        let he = try heSetup(manifest, plan: plan, parameterCount: initial.count, metrics: &metrics)
         return PreparedJob(manifest: manifest, publicStreams: streams, secrets: secrets, train: train, test: test, datasetFiles: mnist.sources,
                            shards: shards,
                            architecture: architecture, initialParameters: initial, privacyPlan: plan, heSetup: he,
@@ -128,9 +128,9 @@ public struct PreparedJob: Sendable {
     }
 
     /// The job's HE parameters (nil without HE), with their setup metrics.
-    static func heSetup(_ manifest: JobManifest, plan: PrivacyPlan?, metrics: inout [MetricRecord]) throws -> HESetup? {
+    static func heSetup(_ manifest: JobManifest, plan: PrivacyPlan?, parameterCount: Int, metrics: inout [MetricRecord]) throws -> HESetup? {
         guard manifest.privacy.homomorphicEncryption else { return nil }
-        let he = try HESetup.make(manifest, noiseMultiplier: plan?.noiseMultiplier, maxGradNorm: plan?.maxGradNorm)
+        let he = try HESetup.make(manifest, noiseMultiplier: plan?.noiseMultiplier, maxGradNorm: plan?.maxGradNorm, parameterCount: parameterCount)
         let stage = SetupStageName.initModel.rawValue
         for (name, value, unit) in [("he_ring_degree", Double(he.context.degree), "count"), ("he_precision_bits", Double(he.codec.precisionBits), "bits"),
                                     ("he_scale_log2", log2(he.codec.scale), "bits"), ("he_weight_budget", Double(he.weightBudget), "count"),
@@ -169,7 +169,7 @@ public struct PreparedJob: Sendable {
             metrics.append(MetricRecord(round: 0, stage: SetupStageName.initModel.rawValue, client: nil, name: "noise_multiplier",
                                         value: plan.noiseMultiplier, unit: "sigma"))
         }
-        let he = try heSetup(manifest, plan: plan, metrics: &metrics)
+        let he = try heSetup(manifest, plan: plan, parameterCount: initial.count, metrics: &metrics)
         return PreparedJob(manifest: manifest, publicStreams: streams, secrets: secrets, train: LabeledImages(pixels: [], labels: []), test: test,
                            datasetFiles: mnist.sources.filter { $0.file.hasPrefix("t10k") }, shards: examples.map { Array(0..<$0) },
                            architecture: architecture,

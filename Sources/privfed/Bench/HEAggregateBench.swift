@@ -21,12 +21,14 @@ func runHEAggregateBenchmark(scheme: String, clients: Int, parameters: Int, thre
     func ms(_ seconds: Double) -> String { String(format: "%9.1f ms", seconds * 1000) }
     print("\(r.scheme.uppercased()) N=\(r.ringDegree), \(r.clients) clients × \(r.parameters) values, \(r.threads) threads, \(r.decryptionMode) decryption")
     print("  total                 \(ms(r.totalSeconds))")
-    print("  encrypt per client    \(ms(r.encryptSecondsPerClient))  (\(r.ciphertextsPerClient) ciphertexts)")
+    print("  encrypt per client    \(ms(r.encryptSecondsPerClient))  (\(r.ciphertextsPerClient) ciphertexts, "
+          + "\(r.secretsPerKey) per c1, \(r.blobsPerClient) blobs)")
     print("  aggregate             \(ms(r.aggregateSeconds))")
     print("  decrypt               \(ms(r.decryptSeconds))")
     print("  uploaded per client   \(r.bytesUploadedPerClient) bytes")
     if r.decryptionShareBytesPerClient > 0 { print("  decryption shares     \(r.decryptionShareBytesPerClient) bytes per client") }
     print("  downloaded per client \(r.bytesDownloadedPerClient) bytes")
+    if r.publicKeyShareBytesPerClient > 0 { print("  key share per client  \(r.publicKeyShareBytesPerClient) bytes (once per key epoch)") }
     if let layout = r.layout { print("  compact layout        \(layout)") }
     if let bound = r.errorBound { print("  error bound           \(String(format: "%.3g", bound)) (worst case)") }
     print("  max |error| vs mean   \(String(format: "%.3g", r.maxAbsErrorVsPlaintextMean))")
