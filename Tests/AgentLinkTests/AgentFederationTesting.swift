@@ -35,6 +35,13 @@ extension AgentFederationTesting {
         return path
     }
 
+    /// `manifest` with example-level DP-SGD (ε = 3, δ = 1e-4, C = 1) and `privacy` lines after it.
+    func dpManifest(name: String, rounds: Int, federation: String, privacy: String = "") throws -> String {
+        try manifest(name: name, rounds: rounds, federation: federation,
+                     extra: "privacy:\n  differential_privacy: true\n  epsilon: 3.0\n  delta: 1e-4\n  max_grad_norm: 1.0" + (privacy.isEmpty ? "" : "\n" + privacy),
+                     batchSize: 60, learningRate: 0.5)
+    }
+
     /// The same job simulated in one process, for the accuracy it should reach.
     func simulatedTwin(of path: String) throws -> Double {
         let twin = try AgentsTwin.simulated(of: String(contentsOfFile: path, encoding: .utf8), directory: root.path)

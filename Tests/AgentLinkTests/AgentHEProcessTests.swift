@@ -12,10 +12,7 @@ import XCTest
 /// round, the ones the same job simulated in one process gives with the same roots, bit for bit.
 extension AgentJobProcessTests {
     func testADPAndThresholdHEJobOverTheAgentsGivesItsSimulatedTwinsModel() throws {
-        let path = try manifest(name: "agents-dp-he", rounds: 2, federation: "  round_timeout: 60",
-                                extra: "privacy:\n  differential_privacy: true\n  epsilon: 3.0\n  delta: 1e-4\n  max_grad_norm: 1.0\n"
-                                    + "  homomorphic_encryption: true",
-                                batchSize: 60, learningRate: 0.5)
+        let path = try dpManifest(name: "agents-dp-he", rounds: 2, federation: "  round_timeout: 60", privacy: "  homomorphic_encryption: true")
         try export(path)
         let orchestrator = try startOrchestrator(path)
         let agents = try (0..<3).map { try startAgent($0) }
@@ -29,6 +26,10 @@ extension AgentJobProcessTests {
         }
         XCTAssertEqual(try metrics("decryption_shares").map(\.value), [3, 3])
         XCTAssertEqual(try metrics("he_max_abs_error").count, 0, "a diagnostic only a simulation can compute")
+        // The collective key goes to each agent once an epoch, with its first request to encrypt.
+        let keyBytes = try metrics("public_key_bytes").filter { $0.client != nil }
+        XCTAssertEqual(keyBytes.map(\.round), [1, 1, 1, 2, 2, 2])
+        XCTAssertTrue(keyBytes.allSatisfy { $0.round == 1 ? $0.value > 100_000 : $0.value == 0 }, "\(keyBytes)")
 
         let db = try ResultsDatabase.forReading(path: database)
         let uploads = try db.uploads(jobId: 1)

@@ -46,9 +46,7 @@ final class AgentJobProcessTests: XCTestCase, AgentFederationTesting {
     /// pay for: agent-2 trains until its ledger would pass it, then refuses, and the round goes on
     /// without it (min_clients = 2). Its ledger and the orchestrator's agree on what it released.
     func testAnAgentRefusesPastItsOwnBudgetWhateverTheOrchestratorAsks() throws {
-        let path = try manifest(name: "agents-dp", rounds: 4, federation: "  min_clients: 2",
-                                extra: "privacy:\n  differential_privacy: true\n  epsilon: 3.0\n  delta: 1e-4\n  max_grad_norm: 1.0",
-                                batchSize: 60, learningRate: 0.5)
+        let path = try dpManifest(name: "agents-dp", rounds: 4, federation: "  min_clients: 2")
         try export(path)
         let orchestrator = try startOrchestrator(path)
         let agents = try (0..<3).map { try startAgent($0, $0 == 2 ? ["--budget-epsilon", "2.4", "--budget-delta", "1e-4"] : ["--budget-epsilon", "3", "--budget-delta", "1e-4"]) }

@@ -53,9 +53,7 @@ final class AgentNetnsTests: XCTestCase, AgentFederationTesting {
     }
 
     func testADPSGDJobOnHostsOfTheirOwnGivesItsSimulatedTwinsModelAndPassesItsAudit() throws {
-        let path = try manifest(name: "netns-dp", rounds: 2, federation: "",
-                                extra: "privacy:\n  differential_privacy: true\n  epsilon: 3.0\n  delta: 1e-4\n  max_grad_norm: 1.0",
-                                batchSize: 60, learningRate: 0.5)
+        let path = try dpManifest(name: "netns-dp", rounds: 2, federation: "")
         let models = try runOnHosts(path)
         XCTAssertEqual(models, try exactTwinHashes(of: path))
         let audit = try PrivfedProcess(database: database).run(["audit", "1"])
@@ -63,10 +61,7 @@ final class AgentNetnsTests: XCTestCase, AgentFederationTesting {
     }
 
     func testADPAndThresholdHEJobOnHostsOfTheirOwnGivesItsSimulatedTwinsModel() throws {
-        let path = try manifest(name: "netns-dp-he", rounds: 2, federation: "  round_timeout: 60",
-                                extra: "privacy:\n  differential_privacy: true\n  epsilon: 3.0\n  delta: 1e-4\n  max_grad_norm: 1.0\n"
-                                    + "  homomorphic_encryption: true",
-                                batchSize: 60, learningRate: 0.5)
+        let path = try dpManifest(name: "netns-dp-he", rounds: 2, federation: "  round_timeout: 60", privacy: "  homomorphic_encryption: true")
         let models = try runOnHosts(path)
         XCTAssertEqual(models, try exactTwinHashes(of: path))
         XCTAssertEqual(try metrics("decryption_shares").map(\.value), [3, 3])

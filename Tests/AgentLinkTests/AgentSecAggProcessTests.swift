@@ -13,10 +13,8 @@ import XCTest
 /// one the same job simulated in one process gives with that client named as the round's dropout.
 extension AgentJobProcessTests {
     func testADPSecAggPlusJobSumsTheSurvivorsExactlyWhenAnAgentIsKilledMidRound() throws {
-        let path = try manifest(name: "agents-secagg", rounds: 2, federation: "  min_clients: 2\n  round_timeout: 20",
-                                extra: "privacy:\n  secure_aggregation: secagg_plus\n  differential_privacy: true\n  epsilon: 3.0\n"
-                                    + "  delta: 1e-4\n  max_grad_norm: 1.0",
-                                batchSize: 60, learningRate: 0.5)
+        let path = try dpManifest(name: "agents-secagg", rounds: 2, federation: "  min_clients: 2\n  round_timeout: 20",
+                                  privacy: "  secure_aggregation: secagg_plus")
         try export(path)
         let orchestrator = try startOrchestrator(path)
         let agents = try (0..<3).map {

@@ -47,10 +47,20 @@ extension AgentDevice {
                 return AgentStepReply(message: HEBlobsMessage(.publicKeyShare, epochOrRound: epoch, sender: request.client, blobs: [wire]).encoded())
             case .publicKey:
                 let blobs = try message.blobs(expecting: .publicKey, epochOrRound: epoch, sender: request.client)
-                guard blobs.count == 1 else { throw AgentError.refused("\(blobs.count) public keys, expected 1") }
-                let publicKey = try HESerialization.deserializePublicKey(blobs[0], context: setup.context)
-                guard publicKey.secretCount == setup.codec.secretsPerKey else {
-                    throw AgentError.refused("the collective key has \(publicKey.secretCount) secrets; the manifest's setup has \(setup.codec.secretsPerKey)")
+                let epochKey = AgentRoundSessions.EpochKey(job: request.jobId, epoch: epoch)
+                let publicKey: PublicKey
+                switch blobs.count {
+                case 0:
+                    // The epoch's key was sent with an earlier round's request.
+                    guard let kept = rounds.key(for: epochKey) else { throw AgentError.refused("no collective key of epoch \(epoch) is held here") }
+                    publicKey = kept
+                case 1:
+                    publicKey = try HESerialization.deserializePublicKey(blobs[0], context: setup.context)
+                    guard publicKey.secretCount == setup.codec.secretsPerKey else {
+                        throw AgentError.refused("the collective key has \(publicKey.secretCount) secrets; the manifest's setup has \(setup.codec.secretsPerKey)")
+                    }
+                    rounds.keep(publicKey, for: epochKey)
+                default: throw AgentError.refused("\(blobs.count) public keys, expected at most 1")
                 }
                 var rng = streams.generator("he/round/\(request.round)/encrypt")
                 let delta = session.held.delta

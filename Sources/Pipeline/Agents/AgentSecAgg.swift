@@ -1,3 +1,4 @@
+import HomomorphicEncryption
 import Randomness
 import ResultsStore
 import SecureComputation
@@ -52,6 +53,20 @@ final class AgentRoundSessions: Sendable {
     }
 
     func close(_ key: Key) { _ = sessions.withLock { $0.removeValue(forKey: key) } }
+
+    /// HE: the collective key of each (job, epoch) the orchestrator sent, kept for the epoch's
+    /// later rounds (memory only).
+    struct EpochKey: Hashable, Sendable { var job: UInt64; var epoch: Int }
+    private let keys = Mutex<[EpochKey: PublicKey]>([:])
+
+    func keep(_ key: PublicKey, for epoch: EpochKey) {
+        keys.withLock { all in
+            all = all.filter { $0.key.job != epoch.job || $0.key.epoch > epoch.epoch }
+            all[epoch] = key
+        }
+    }
+
+    func key(for epoch: EpochKey) -> PublicKey? { keys.withLock { $0[epoch] } }
 }
 
 extension AgentDevice {

@@ -15,6 +15,18 @@ extension HomomorphicAggregation {
     /// by client, or the round's failure naming every agent without one.
     static func callKeyHolders(_ messages: [Int: HEBlobsMessage], round: Int, stage: StageName, job: PreparedJob,
                                remote: any RemoteClients) throws -> [Int: (reply: AgentStepReply, certificatePEM: String)] {
+        let (replies, missing) = try askKeyHolders(messages, round: round, job: job, remote: remote)
+        guard missing.isEmpty else {
+            throw PipelineError.stage(stage.rawValue, "round \(round): threshold decryption needs every key holder, and "
+                                      + "\(missing.count) of \(messages.count) did not answer; missing: "
+                                      + missing.sorted { $0.key < $1.key }.map { "\(remote.agent(of: $0.key)) (\($0.value))" }.joined(separator: "; "))
+        }
+        return replies
+    }
+
+    /// `callKeyHolders` without the failure: the replies, and why each missing one is missing.
+    static func askKeyHolders(_ messages: [Int: HEBlobsMessage], round: Int, job: PreparedJob, remote: any RemoteClients)
+        throws -> (replies: [Int: (reply: AgentStepReply, certificatePEM: String)], missing: [Int: String]) {
         var bodies: [Int: [UInt8]] = [:]
         for (client, message) in messages {
             bodies[client] = HEStepRequest(jobId: remote.jobId, client: client, round: round, message: message).encoded()
@@ -22,22 +34,18 @@ extension HomomorphicAggregation {
         let answers = remote.call(bodies, deadline: .milliseconds(Int(job.manifest.federation.roundTimeoutSeconds * 1000)))
         if let signal = remote.stopSignal { throw PipelineError.interrupted(signal: signal) }
         var replies: [Int: (reply: AgentStepReply, certificatePEM: String)] = [:]
-        var missing: [String] = []
+        var missing: [Int: String] = [:]
         for client in messages.keys.sorted() {
             switch answers[client] {
             case .success(let answer):
                 do { replies[client] = (try AgentStepReply.decode(answer.body), answer.certificatePEM) } catch {
-                    missing.append("\(remote.agent(of: client)) (its reply does not read: \(error))")
+                    missing[client] = "its reply does not read: \(error)"
                 }
-            case .failure(let failure): missing.append("\(remote.agent(of: client)) (\(failure.reason))")
-            case nil: missing.append("\(remote.agent(of: client)) (no reply)")
+            case .failure(let failure): missing[client] = failure.reason
+            case nil: missing[client] = "no reply"
             }
         }
-        guard missing.isEmpty else {
-            throw PipelineError.stage(stage.rawValue, "round \(round): threshold decryption needs every key holder, and "
-                                      + "\(missing.count) of \(messages.count) did not answer; missing: " + missing.joined(separator: "; "))
-        }
-        return replies
+        return (replies, missing)
     }
 
     /// The key holders' public-key shares of `epoch`, as their agents sent them.
@@ -49,17 +57,29 @@ extension HomomorphicAggregation {
         }
     }
 
-    /// `encrypt` for an agent's held update: the agent is sent the epoch's collective key and
-    /// answers with its encrypted update, signed (`UploadStatement` over the SHA-256 of its
-    /// `ClientUpdateMessage` frame). An upload that does not check is refused and recorded; the
-    /// round then fails at decryption's K-out-of-K, naming the agent.
+    /// `encrypt` for an agent's held update: the agent answers with its update encrypted under
+    /// the epoch's collective key, signed (`UploadStatement` over the SHA-256 of its
+    /// `ClientUpdateMessage` frame). The key (k + 1 polynomials at the full modulus, the largest
+    /// message of the protocol) goes with the agent's first request of the epoch and is kept
+    /// there; an agent that lost it (it restarted) refuses the request without it, and is asked
+    /// again with the key. An upload that does not check is refused and recorded; the round then
+    /// fails at decryption's K-out-of-K, naming the agent.
     public mutating func protectAtAgent(_ client: Int, round state: inout RoundState, job: PreparedJob, remote: any RemoteClients) throws -> [StageMetric] {
         guard state.heldAtAgents[client] != nil else { return [StageMetric("held_at_agent", 0, "count")] }
         guard let key = current else { preconditionFailure("encrypt runs after the round's key") }
-        let keyBlob = HESerialization.serialize(key.publicKey, context: setup.context)
-        let replies = try Self.callKeyHolders([client: HEBlobsMessage(.publicKey, epochOrRound: key.epoch, sender: client, blobs: [keyBlob])],
-                                              round: state.round, stage: .encrypt, job: job, remote: remote)
-        let (reply, certificatePEM) = replies[client]!
+        func ask(withKey: Bool) -> HEBlobsMessage {
+            HEBlobsMessage(.publicKey, epochOrRound: key.epoch, sender: client,
+                           blobs: withKey ? [HESerialization.serialize(key.publicKey, context: setup.context)] : [])
+        }
+        var keyBytes = 0
+        var answer = keyDelivered.contains(client) ? try Self.askKeyHolders([client: ask(withKey: false)], round: state.round, job: job, remote: remote).replies[client] : nil
+        if answer == nil {
+            let message = ask(withKey: true)
+            keyBytes = message.blobs[0].count
+            answer = try Self.callKeyHolders([client: message], round: state.round, stage: .encrypt, job: job, remote: remote)[client]
+        }
+        keyDelivered.insert(client)
+        let (reply, certificatePEM) = answer!
         let agent = remote.agent(of: client)
         let sha = Digest.sha256Hex(reply.message)
         let statement = UploadStatement(jobId: remote.jobId, manifestSha256: remote.manifestSha256, round: state.round, client: client, deltaSha256: sha)
@@ -77,9 +97,11 @@ extension HomomorphicAggregation {
         }
         state.uploads.append(UploadRecord(round: state.round, client: client, agent: agent, deltaSha256: sha, signature: Hex.encode(reply.signature),
                                           certificatePEM: certificatePEM, verdict: refusal.map { "refused: \($0)" } ?? UploadRecord.accepted))
-        guard let upload else { return [StageMetric("held_at_agent", 1, "count"), StageMetric("refused", 1, "count")] }
+        var metrics = [StageMetric("held_at_agent", 1, "count"), StageMetric("public_key_bytes", Double(keyBytes), "bytes")]
+        guard let upload else { return metrics + [StageMetric("refused", 1, "count")] }
         state.outbox.append(upload)
-        return [StageMetric("held_at_agent", 1, "count"), StageMetric("ciphertexts", Double(setup.codec.ciphertextCount(forValues: upload.valueCount)), "count")]
+        metrics.append(StageMetric("ciphertexts", Double(setup.codec.ciphertextCount(forValues: upload.valueCount)), "count"))
+        return metrics
     }
 
     /// Every key holder's decryption shares of `download` (the aggregate's c1), made at its agent.

@@ -29,6 +29,8 @@ public struct HomomorphicAggregation: RoundProtocol {
     var roundPlan: HERoundPlan?
     /// The aggregator's encrypted aggregate of this round and the divisor to apply after decryption.
     var pendingAggregate: (vector: EncryptedVector, divisor: Double)?
+    /// With agents: the key holders that have the current epoch's collective key (`protectAtAgent`).
+    var keyDelivered: Set<Int> = []
     /// Keys made since the runner last recorded them (for `he_keys`).
     public internal(set) var unrecordedKeys: [HEKeyRecord] = []
 
@@ -91,6 +93,7 @@ public struct HomomorphicAggregation: RoundProtocol {
         guard sum.polynomials.count == secrets else { throw MultipartyError.secretCountMismatch(expected: secrets, found: sum.polynomials.count) }
         let key = generation.finalize(sum, epoch: UInt64(epoch))
         current = HEKeyEpoch(epoch: epoch, publicKey: key, createdRound: round)
+        keyDelivered = []
         // Every client receives the key it will encrypt under (any of them may be selected in the epoch).
         let keyBlob = HESerialization.serialize(key, context: context)
         var keyBytes = 0
