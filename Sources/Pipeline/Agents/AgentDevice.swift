@@ -19,6 +19,8 @@ public final class AgentDevice: Sendable {
     let stateDirectory: String
     public let budget: AgentBudget?
     public let ledger: AgentLedger
+    /// Its data's features per kind (`trainingData`), made on first use.
+    private let features = Mutex<[FeatureName: LabeledImages]>([:])
     /// One job message at a time: a release's budget decision and its ledger line are one step.
     private let serial = Mutex(())
     /// Told of every job message answered or refused (the agent's output lines).
@@ -162,6 +164,7 @@ public final class AgentDevice: Sendable {
             throw AgentError.refused("the broadcast model has \(global.parameters.count) parameters; the manifest's \(manifest.model.architecture.rawValue) has \(architecture.parameterCount)")
         }
         let streams = RandomStreams(root: job.root)
+        let data = trainingData(for: manifest)
         let indices = Array(0..<data.count)
         let delta: [Float]
         var steps = 0
@@ -203,6 +206,18 @@ public final class AgentDevice: Sendable {
         let statement = UploadStatement(jobId: request.jobId, manifestSha256: job.manifestSha256, round: request.round, client: request.client,
                                         deltaSha256: Digest.sha256Hex(floats: delta))
         return TrainReply(update: update.encoded(), signature: try sign(statement.bytes), steps: steps, epsilonSpent: spent)
+    }
+
+    /// Its data as the job's model reads it (`PreparedJob.features`), transformed once per
+    /// feature kind and kept.
+    func trainingData(for manifest: JobManifest) -> LabeledImages {
+        guard manifest.model.features != .pixels else { return data }
+        return features.withLock { kept in
+            if let done = kept[manifest.model.features] { return done }
+            let made = PreparedJob.features(of: data, manifest: manifest)
+            kept[manifest.model.features] = made
+            return made
+        }
     }
 
     /// Whether `entry` may be released: within the job's declared budget (the manifest's ε at its

@@ -99,12 +99,7 @@ public struct PreparedJob: Sendable {
         }
 
         if manifest.model.features == .scatter {
-            // A fixed transform of each example on its own: no privacy cost (ScatteringTransform).
-            (train, test) = try timed(.features) {
-                let scattering = ScatteringTransform(imageSide: 28, scales: Architecture.scatteringScales,
-                                                     orientations: Architecture.scatteringOrientations)
-                return (scattering.features(of: train, threads: manifest.threads), scattering.features(of: test, threads: manifest.threads))
-            }
+            (train, test) = try timed(.features) { (Self.features(of: train, manifest: manifest), Self.features(of: test, manifest: manifest)) }
         }
         let architecture = architecture(of: manifest.model)
         let initial = try timed(.initModel) { () -> [Float] in
@@ -125,6 +120,16 @@ public struct PreparedJob: Sendable {
                            shards: shards,
                            architecture: architecture, initialParameters: initial, privacyPlan: plan, heSetup: he,
                            canaries: canaries, setupRuns: runs, setupMetrics: metrics)
+    }
+
+    /// What the model trains and is evaluated on: the images themselves, or under `features:
+    /// scatter` their scattering coefficients — a fixed transform of each example on its own, with
+    /// no privacy cost (`ScatteringTransform`), the same at the orchestrator (its test set) and at
+    /// each agent (its own data).
+    public static func features(of images: LabeledImages, manifest: JobManifest) -> LabeledImages {
+        guard manifest.model.features == .scatter else { return images }
+        let scattering = ScatteringTransform(imageSide: 28, scales: Architecture.scatteringScales, orientations: Architecture.scatteringOrientations)
+        return scattering.features(of: images, threads: manifest.threads)
     }
 
     /// The job's HE parameters (nil without HE), with their setup metrics.
@@ -152,7 +157,7 @@ public struct PreparedJob: Sendable {
         let streams = RandomStreams(seed: manifest.seed)
         let started = Timestamp.now(), clock = ContinuousClock.now
         let mnist = try MNIST.load(directory: resolve(manifest.dataset.path, against: baseDirectory))
-        let test = manifest.dataset.testExamples.map { mnist.test.prefix($0) } ?? mnist.test
+        let test = features(of: manifest.dataset.testExamples.map { mnist.test.prefix($0) } ?? mnist.test, manifest: manifest)
         let runs = [StageRunRecord(round: 0, stage: SetupStageName.loadData.rawValue, client: nil, startedAt: started,
                                    durationMs: clock.duration(to: .now).milliseconds, succeeded: true)]
         var metrics = [MetricRecord(round: 0, stage: SetupStageName.loadData.rawValue, client: nil, name: "test_examples",

@@ -177,7 +177,7 @@ struct ManifestRules {
             return
         }
         let unsupported = "is not yet supported with deployment: agents (the agent link carries plain FedAvg, example-level DP-SGD, "
-            + "SecAgg/SecAgg+ and threshold HE)"
+            + "SecAgg/SecAgg+, threshold HE and ScatterNet features)"
         if p.secureAggregation == .additive {
             report("privacy.secure_aggregation", "additive \(unsupported)\(p.homomorphicEncryption ? " with HE" : ""): it needs share-holders")
         }
@@ -194,7 +194,6 @@ struct ManifestRules {
         if p.differentialPrivacy && p.unit == .client { report("privacy.unit", "client \(unsupported)") }
         if m.audit != nil { report("audit", unsupported) }
         if m.stages.contains(.secureEvaluate) { report("stages", "secure_evaluate \(unsupported)") }
-        if m.model.features != .pixels { report("model.features", "\(m.model.features.rawValue) \(unsupported)") }
         if let least = fed.minClients, least > fed.clientsPerRound {
             report("federation.min_clients", "\(least) exceeds the \(fed.clientsPerRound) clients per round")
         }
