@@ -78,6 +78,20 @@ extension AgentFederationTesting {
                         wrapper: wrapper, environment: environment)
     }
 
+    /// Runs the job at `path` to its end over three agents (`wrapper(h)`: host h's, 0 the
+    /// orchestrator's), checks it succeeded, and returns its summary with the ended processes.
+    func runToSuccess(_ path: String, timeout: Double = 240, wrapper: (Int) -> [String] = { _ in [] })
+        throws -> (job: [String: Any]?, orchestrator: LinkProcess, agents: [LinkProcess]) {
+        try export(path)
+        let orchestrator = try startOrchestrator(path, wrapper: wrapper(0))
+        let agents = try (0..<3).map { try startAgent($0, wrapper: wrapper($0 + 1)) }
+        let (status, job) = finish(orchestrator, timeout: timeout)
+        XCTAssertEqual(status, 0, orchestrator.stderr + agents.map(\.stderr).joined())
+        XCTAssertEqual(job?["status"] as? String, "succeeded", orchestrator.stderr)
+        for agent in agents { agent.end() }
+        return (job, orchestrator, agents)
+    }
+
     /// The orchestrator's final summary line (`{"event": "finished", "job": {...}}`), waiting for its exit.
     func finish(_ orchestrator: LinkProcess, timeout: Double = 120) -> (status: Int32, job: [String: Any]?) {
         let deadline = Date().addingTimeInterval(timeout)

@@ -13,16 +13,10 @@ import XCTest
 extension AgentJobProcessTests {
     func testADPAndThresholdHEJobOverTheAgentsGivesItsSimulatedTwinsModel() throws {
         let path = try dpManifest(name: "agents-dp-he", rounds: 2, federation: "  round_timeout: 60", privacy: "  homomorphic_encryption: true")
-        try export(path)
-        let orchestrator = try startOrchestrator(path)
-        let agents = try (0..<3).map { try startAgent($0) }
-        let (status, job) = finish(orchestrator, timeout: 240)
-        XCTAssertEqual(status, 0, orchestrator.stderr)
-        XCTAssertEqual(job?["status"] as? String, "succeeded", orchestrator.stderr)
+        let agents = try runToSuccess(path).agents
         for (k, agent) in agents.enumerated() {
             let steps = agent.events.filter { $0["event"] as? String == "he" }.compactMap { $0["step"] as? String }
             XCTAssertEqual(steps, ["publicKeyShare", "publicKey", "aggregateDownload", "publicKey", "aggregateDownload"], "agent-\(k)")
-            agent.end()
         }
         XCTAssertEqual(try metrics("decryption_shares").map(\.value), [3, 3])
         XCTAssertEqual(try metrics("he_max_abs_error").count, 0, "a diagnostic only a simulation can compute")

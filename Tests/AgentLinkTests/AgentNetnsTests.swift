@@ -32,13 +32,7 @@ final class AgentNetnsTests: XCTestCase, AgentFederationTesting {
 
     /// Runs the job at `path` with every party on its own host and returns its models.
     func runOnHosts(_ path: String) throws -> [String] {
-        try export(path)
-        let orchestrator = try startOrchestrator(path, wrapper: hosts.wrapper(0))
-        let agents = try (0..<3).map { try agentOnItsHost($0) }
-        let (status, job) = finish(orchestrator, timeout: 180)
-        XCTAssertEqual(status, 0, orchestrator.stderr + agents.map(\.stderr).joined())
-        XCTAssertEqual(job?["status"] as? String, "succeeded", orchestrator.stderr)
-        for agent in agents { agent.end() }
+        let orchestrator = try runToSuccess(path, timeout: 180, wrapper: hosts.wrapper).orchestrator
         // All three joined across the bridge: the only route between their hosts and the orchestrator's.
         let registry = orchestrator.events.filter { $0["event"] as? String == "joined" }
         XCTAssertEqual(registry.count, 3, "\(orchestrator.lines)")

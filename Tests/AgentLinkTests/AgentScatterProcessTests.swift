@@ -13,14 +13,8 @@ extension AgentJobProcessTests {
         let text = try String(contentsOfFile: path, encoding: .utf8)
             .replacingOccurrences(of: "  architecture: mlp", with: "  architecture: linear\n  features: scatter")
         try text.write(toFile: path, atomically: true, encoding: .utf8)
-        try export(path)
-        let orchestrator = try startOrchestrator(path)
-        let agents = try (0..<3).map { try startAgent($0) }
-        let (status, job) = finish(orchestrator, timeout: 240)
-        XCTAssertEqual(status, 0, orchestrator.stderr)
-        XCTAssertEqual(job?["status"] as? String, "succeeded", orchestrator.stderr)
+        let job = try runToSuccess(path).job
         XCTAssertGreaterThan(job?["accuracy"] as? Double ?? 0, 0.5, "the linear head learns on the scattering features")
-        for agent in agents { agent.end() }
         XCTAssertEqual(try modelHashes(database), try exactTwinHashes(of: path))
     }
 }
