@@ -56,48 +56,42 @@ public final class AgentDevice: Sendable {
             switch try WireFrame.kind(of: body) {
             case AgentJobKind.offer:
                 let offer = try JobOffer.decode(body)
-                do {
-                    let acceptance = try accept(offer)
-                    report(.accepted(job: offer.jobId, client: offer.client, examples: acceptance.examples))
-                    return acceptance.encoded()
-                } catch {
-                    report(.refused(job: offer.jobId, round: nil, reason: "\(error)"))
-                    throw error
+                return try reporting(job: offer.jobId, round: nil, { try accept(offer) }) {
+                    .accepted(job: offer.jobId, client: offer.client, examples: $0.examples)
                 }
             case AgentJobKind.trainRequest:
                 let request = try TrainRequest.decode(body)
-                do {
-                    let reply = try train(request)
-                    report(.trained(job: request.jobId, round: request.round, steps: reply.steps, epsilon: reply.steps > 0 ? reply.epsilonSpent : nil))
-                    return reply.encoded()
-                } catch {
-                    report(.refused(job: request.jobId, round: request.round, reason: "\(error)"))
-                    throw error
+                return try reporting(job: request.jobId, round: request.round, { try train(request) }) {
+                    .trained(job: request.jobId, round: request.round, steps: $0.steps, epsilon: $0.steps > 0 ? $0.epsilonSpent : nil)
                 }
             case AgentJobKind.secAggStep:
                 let request = try SecAggStepRequest.decode(body)
                 fault?.strike(round: request.round, at: .secAggStep(request.step.description))
-                do {
-                    let reply = try secAggStep(request)
-                    report(.secAggStep(job: request.jobId, round: request.round, step: request.step.description))
-                    return reply.encoded()
-                } catch {
-                    report(.refused(job: request.jobId, round: request.round, reason: "\(request.step): \(error)"))
-                    throw error
+                return try reporting(job: request.jobId, round: request.round, step: "\(request.step)", { try secAggStep(request) }) { _ in
+                    .secAggStep(job: request.jobId, round: request.round, step: request.step.description)
                 }
             case AgentJobKind.heStep:
                 let request = try HEStepRequest.decode(body)
-                let purpose = try request.blobsMessage.purpose
-                do {
-                    let reply = try heStep(request)
-                    report(.heStep(job: request.jobId, round: request.round, step: "\(purpose)"))
-                    return reply.encoded()
-                } catch {
-                    report(.refused(job: request.jobId, round: request.round, reason: "HE \(purpose): \(error)"))
-                    throw error
+                let purpose = "\(request.message.purpose)"
+                return try reporting(job: request.jobId, round: request.round, step: "HE \(purpose)", { try heStep(request) }) { _ in
+                    .heStep(job: request.jobId, round: request.round, step: purpose)
                 }
             case let kind: throw AgentError.refused("no job message has kind \(kind)")
             }
+        }
+    }
+
+    /// Runs one job message's `work` and reports it: `done` on its reply, or a refusal with the
+    /// error (after `step`, the protocol step it was).
+    private func reporting<Reply: WireMessage>(job: UInt64, round: Int?, step: String? = nil, _ work: () throws -> Reply,
+                                               done: (Reply) -> AgentWorkEvent) throws -> [UInt8] {
+        do {
+            let reply = try work()
+            report(done(reply))
+            return reply.encoded()
+        } catch {
+            report(.refused(job: job, round: round, reason: (step.map { "\($0): " } ?? "") + "\(error)"))
+            throw error
         }
     }
 

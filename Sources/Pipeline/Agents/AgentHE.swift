@@ -19,7 +19,7 @@ extension AgentDevice {
     /// orchestrator is trusted to be honest-but-curious, as in the simulation's threat model.
     func heStep(_ request: HEStepRequest) throws -> AgentStepReply {
         let key = AgentRoundSessions.Key(job: request.jobId, round: request.round)
-        let message = try request.blobsMessage
+        let message = request.message
         // The round closes with its decryption shares: a second request finds nothing to answer.
         defer { if message.purpose == .aggregateDownload { rounds.close(key) } }
         return try rounds.with(key) { session in
@@ -40,10 +40,8 @@ extension AgentDevice {
             switch message.purpose {
             case .publicKeyShare:
                 guard message.epochOrRound == epoch else { throw AgentError.refused("round \(request.round) is in key epoch \(epoch), not \(message.epochOrRound)") }
-                let context = setup.context
-                let crs = CommonReferencePolynomial(context: context, seed: RandomStreams(seed: job.manifest.seed).key("he/epoch/\(epoch)/crs"))
-                let (_, wire) = HEKeyHolderSteps.publicKeyShare(streams: streams, epoch: epoch, secrets: setup.codec.secretsPerKey,
-                                                                generation: CollectivePublicKeyGeneration(context: context, crs: crs))
+                let generation = setup.keyGeneration(epoch: epoch, publicStreams: RandomStreams(seed: job.manifest.seed))
+                let (_, wire) = HEKeyHolderSteps.publicKeyShare(streams: streams, epoch: epoch, secrets: setup.codec.secretsPerKey, generation: generation)
                 return AgentStepReply(message: HEBlobsMessage(.publicKeyShare, epochOrRound: epoch, sender: request.client, blobs: [wire]).encoded())
             case .publicKey:
                 let blobs = try message.blobs(expecting: .publicKey, epochOrRound: epoch, sender: request.client)

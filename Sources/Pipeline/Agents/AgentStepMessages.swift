@@ -107,19 +107,17 @@ public struct HEStepRequest: WireMessage, Equatable {
     public var jobId: UInt64
     public var client: Int
     public var round: Int
-    public var message: [UInt8]
+    public var message: HEBlobsMessage
 
     public init(jobId: UInt64, client: Int, round: Int, message: HEBlobsMessage) {
-        self.jobId = jobId; self.client = client; self.round = round; self.message = message.encoded()
+        self.jobId = jobId; self.client = client; self.round = round; self.message = message
     }
 
     public func encodedPayload() -> [UInt8] {
-        var w = WireWriter(); w.u64(jobId); w.u32(UInt32(client)); w.u32(UInt32(round)); w.blob(message); return w.bytes
+        var w = WireWriter(); w.u64(jobId); w.u32(UInt32(client)); w.u32(UInt32(round)); w.blob(message.encoded()); return w.bytes
     }
     public static func decodePayload(_ r: inout WireReader) throws -> HEStepRequest {
         let jobId = try r.u64("job_id"), client = Int(try r.u32("client")), round = Int(try r.u32("round"))
         return HEStepRequest(jobId: jobId, client: client, round: round, message: try HEBlobsMessage.decode(try r.blob("message")))
     }
-
-    public var blobsMessage: HEBlobsMessage { get throws { try HEBlobsMessage.decode(message) } }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HomomorphicEncryption
+import Randomness
 
 /// The homomorphic-encryption parameters of a job, fixed at preparation: the scheme's standard
 /// parameter set for N = `key_length` (default 8192), and a threshold `HEVectorCodec` sized for
@@ -100,6 +101,13 @@ public struct HESetup: Sendable {
             }
         }
         throw lastError!
+    }
+
+    /// The collective key generation of `epoch` (Mouchet et al. 2021, Protocol 1), against the
+    /// common reference polynomial of public stream `he/epoch/E/crs` of the manifest's seed: the
+    /// orchestrator and every key holder, in one process or on its own machine, derive the same one.
+    public func keyGeneration(epoch: Int, publicStreams: RandomStreams) -> CollectivePublicKeyGeneration {
+        CollectivePublicKeyGeneration(context: context, crs: CommonReferencePolynomial(context: context, seed: publicStreams.key("he/epoch/\(epoch)/crs")))
     }
 
     /// The key epoch of a round: rounds 1…R are epoch 0, R+1…2R epoch 1, and so on.

@@ -52,7 +52,7 @@ public struct HomomorphicAggregation: RoundProtocol {
         let epoch = setup.epoch(ofRound: round)
         if current?.epoch == epoch { return [] }
         let context = setup.context, secrets = setup.codec.secretsPerKey
-        let generation = CollectivePublicKeyGeneration(context: context, crs: CommonReferencePolynomial(context: context, seed: job.publicStreams.key("he/epoch/\(epoch)/crs")))
+        let generation = setup.keyGeneration(epoch: epoch, publicStreams: job.publicStreams)
         var received: [PublicKeyShare] = []
         var shareBytes = 0
         for c in parties.clients.indices { parties.clients[c].heKeyShare = nil }  // the previous epoch's shares are erased
