@@ -52,7 +52,7 @@ struct UploadSignatureAudit {
         if secure {
             let included = try database.metrics(jobId: jobId).filter { $0.stage == StageName.aggregate.rawValue && $0.name == "included_clients" && $0.round > 0 }
             for metric in included where accepted.filter({ $0.round == metric.round }).count != Int(metric.value) {
-                problems.append("round \(metric.round): \(Int(metric.value)) masked inputs summed, \(accepted.filter { $0.round == metric.round }.count) accepted signed uploads")
+                problems.append("round \(metric.round): \(Int(metric.value)) clients' inputs summed, \(accepted.filter { $0.round == metric.round }.count) accepted signed uploads")
             }
         } else {
             for metric in trained where !signed.contains("\(metric.round)/\(metric.client!)") {
@@ -64,7 +64,8 @@ struct UploadSignatureAudit {
             return AuditFinding("upload_signatures", false, problems.prefix(5).joined(separator: "; ") + (problems.count > 5 ? " (and \(problems.count - 5) more)" : ""))
         }
         return AuditFinding("upload_signatures", true, "\(accepted.count) uploads carry their agent's verified ECDSA P-256 signature"
-                            + (secure ? " on the masked input in its round's sum" : encrypted ? " on the encrypted update"
+                            + (secure ? (manifest.privacy.secureAggregation == .additive ? " on the sealed shares in its round's sum"
+                                         : " on the masked input in its round's sum") : encrypted ? " on the encrypted update"
                                : manifest.privacy.differentialPrivacy ? " on the delta the ledger records" : "")
                             + (refused > 0 ? "; \(refused) refused uploads recorded" : ""))
     }

@@ -21,7 +21,8 @@ extension AgentFederationTesting {
 
     func provision() throws {
         let outcome = try PrivfedProcess(database: database)
-            .run(["provision", "--out", kits.path, "--agents", "3", "--host", orchestratorHost, "--port", "\(port)"], usesDatabase: false)
+            .run(["provision", "--out", kits.path, "--agents", "3", "--share-holders", "2", "--host", orchestratorHost, "--port", "\(port)"],
+                 usesDatabase: false)
         XCTAssertEqual(outcome.status, 0, outcome.stderr)
     }
 
@@ -78,6 +79,17 @@ extension AgentFederationTesting {
                         wrapper: wrapper, environment: environment)
     }
 
+    func startShareHolder(_ h: Int, wrapper: [String] = []) throws -> LinkProcess {
+        try LinkProcess(["share-holder", "--identity", kits.appendingPathComponent("share-holder-\(h)").path, "--heartbeat", "0.2", "--json"],
+                        wrapper: wrapper)
+    }
+
+    /// The state folders of the participants that ran on their own (agents and share-holders).
+    var participantStates: [URL] {
+        ((0..<3).map { "agent-\($0)" } + (0..<2).map { "share-holder-\($0)" }).map { kits.appendingPathComponent("\($0)/state") }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
     /// Runs the job at `path` to its end over three agents (`wrapper(h)`: host h's, 0 the
     /// orchestrator's), checks it succeeded, and returns its summary with the ended processes.
     func runToSuccess(_ path: String, timeout: Double = 240, wrapper: (Int) -> [String] = { _ in [] })
@@ -90,6 +102,14 @@ extension AgentFederationTesting {
         XCTAssertEqual(job?["status"] as? String, "succeeded", orchestrator.stderr)
         for agent in agents { agent.end() }
         return (job, orchestrator, agents)
+    }
+
+    /// Waits for `process` to end and checks that it died of SIGKILL (a fault injected at it).
+    func assertKilled(_ process: LinkProcess, file: StaticString = #filePath, line: UInt = #line) {
+        let deadline = Date().addingTimeInterval(10)
+        while process.process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertEqual(process.process.terminationReason, .uncaughtSignal, file: file, line: line)
+        XCTAssertEqual(process.process.terminationStatus, SIGKILL, file: file, line: line)
     }
 
     /// The orchestrator's final summary line (`{"event": "finished", "job": {...}}`), waiting for its exit.
@@ -113,14 +133,13 @@ extension AgentFederationTesting {
     /// could give (its loss, its realised batch sizes, its update's norm).
     func assertTheOrchestratorHoldsNothingOfTheAgents() throws {
         var roots: [String] = []
-        for k in 0..<3 {
-            let state = kits.appendingPathComponent("agent-\(k)/state")
+        for state in participantStates {
             for file in try FileManager.default.contentsOfDirectory(atPath: state.path) where file.hasSuffix(".secrets.json") {
                 let object = try JSONSerialization.jsonObject(with: Data(contentsOf: state.appendingPathComponent(file))) as! [String: Any]
                 roots += (object["roots"] as! [String: String]).values
             }
         }
-        XCTAssertEqual(roots.count, 3)
+        XCTAssertGreaterThanOrEqual(roots.count, 3)
         let db = try ResultsDatabase.forReading(path: database)
         try db.writer.read { db in
             let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -142,14 +161,13 @@ extension AgentFederationTesting {
         }
     }
 
-    /// A secrets file for the twin: the orchestrator's escrowed roots and each agent's own.
+    /// A secrets file for the twin: the orchestrator's escrowed roots and each agent's and share-holder's own.
     func replayedSecrets() throws -> String {
         let db = try ResultsDatabase.forReading(path: database)
         let escrowed = try XCTUnwrap(try db.secretsPath(jobId: 1), "the orchestrator escrows its own roots")
         var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: escrowed))) as! [String: Any]
         var roots = object["roots"] as! [String: String]
-        for k in 0..<3 {
-            let state = kits.appendingPathComponent("agent-\(k)/state")
+        for state in participantStates {
             for file in try FileManager.default.contentsOfDirectory(atPath: state.path) where file.hasPrefix("job-1-") && file.hasSuffix(".secrets.json") {
                 let own = try JSONSerialization.jsonObject(with: Data(contentsOf: state.appendingPathComponent(file))) as! [String: Any]
                 roots.merge(own["roots"] as! [String: String]) { $1 }

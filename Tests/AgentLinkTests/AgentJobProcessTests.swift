@@ -177,7 +177,7 @@ final class AgentJobProcessTests: XCTestCase, AgentFederationTesting {
         let second = try resumingOrchestrator()
         let (status, _) = finish(second, timeout: 120)
         XCTAssertNotEqual(status, 0)
-        XCTAssertTrue(second.stderr.contains("agent-1 now trains client/1 with another root"), second.stderr)
+        XCTAssertTrue(second.stderr.contains("agent-1 now acts as client/1 with another root"), second.stderr)
         let db = try ResultsDatabase.forReading(path: database)
         XCTAssertEqual(try db.writer.read { db in try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = 1") }, "failed")
     }

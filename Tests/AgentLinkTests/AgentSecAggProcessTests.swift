@@ -24,10 +24,7 @@ extension AgentJobProcessTests {
         XCTAssertEqual(status, 0, orchestrator.stderr)
         XCTAssertEqual(job?["status"] as? String, "succeeded", orchestrator.stderr)
         // agent-1 died inside round 2's protocol, by SIGKILL, after answering its first two steps.
-        let deadline = Date().addingTimeInterval(10)
-        while agents[1].process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        XCTAssertEqual(agents[1].process.terminationReason, .uncaughtSignal)
-        XCTAssertEqual(agents[1].process.terminationStatus, SIGKILL)
+        assertKilled(agents[1])
         XCTAssertEqual(agents[1].events.filter { $0["event"] as? String == "secagg" && $0["round"] as? Int == 2 }.compactMap { $0["step"] as? String },
                        ["advertise-keys", "share-keys"])
         XCTAssertEqual(try metrics("included_clients").map(\.value), [3, 2])

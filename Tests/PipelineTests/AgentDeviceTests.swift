@@ -37,13 +37,43 @@ final class AgentDeviceTests: XCTestCase {
         XCTAssertThrowsError(try TrainRequest.decode(negative.encoded()))
     }
 
+    func testShareHolderMessagesRoundTripAndEveryTruncationIsATypedError() throws {
+        let key = HolderKey(holder: 1, publicKey: Array(repeating: 3, count: 32), signature: Array(repeating: 4, count: 64), certificatePEM: "PEM")
+        let share = SealedShare(holder: 1, salt: Array(repeating: 5, count: 32), ciphertext: [6, 7, 8], signature: [9])
+        let messages: [[UInt8]] = [
+            HolderOffer(jobId: 7, holder: 1, manifestText: "name: x").encoded(),
+            HolderAcceptance(rootCommitment: String(repeating: "cd", count: 32), publicKey: key.publicKey, signature: key.signature).encoded(),
+            AdditiveShareRequest(jobId: 7, client: 2, round: 3, summands: 3, holders: [key, key]).encoded(),
+            SealedShares(client: 2, round: 3, roundKey: key.publicKey, shares: [share, share]).encoded(),
+            HolderSumRequest(jobId: 7, holder: 1, round: 3, manifestText: "name: x",
+                             contributions: [HolderContribution(client: 2, roundKey: key.publicKey, share: share, certificatePEM: "PEM")]).encoded(),
+        ]
+        XCTAssertEqual(try HolderOffer.decode(messages[0]).holder, 1)
+        XCTAssertEqual(try HolderAcceptance.decode(messages[1]).publicKey, key.publicKey)
+        XCTAssertEqual(try AdditiveShareRequest.decode(messages[2]).holders, [key, key])
+        XCTAssertEqual(try SealedShares.decode(messages[3]).shares, [share, share])
+        XCTAssertEqual(try HolderSumRequest.decode(messages[4]).contributions.first?.share, share)
+        let decoders: [([UInt8]) throws -> Any] = [HolderOffer.decode, HolderAcceptance.decode, AdditiveShareRequest.decode, SealedShares.decode,
+                                                   HolderSumRequest.decode]
+        for (frame, decode) in zip(messages, decoders) {
+            for cut in 0..<frame.count { XCTAssertThrowsError(try decode(Array(frame.prefix(cut)))) { XCTAssertTrue($0 is WireError, "\($0)") } }
+        }
+        // A key that is not 32 bytes does not read.
+        var short = key
+        short.publicKey = [1, 2, 3]
+        XCTAssertThrowsError(try AdditiveShareRequest.decode(AdditiveShareRequest(jobId: 7, client: 2, round: 3, summands: 3, holders: [short]).encoded()))
+    }
+
     func testDeploymentAgentsRefusesWhatTheLinkDoesNotCarryAndItsKeysNeedIt() throws {
         let he = "privacy:\n  homomorphic_encryption: true"
         XCTAssertEqual(try manifestIssues(text(privacy: he)), [])
         XCTAssertEqual(try manifestIssues(text(privacy: he + "\n  secure_aggregation: additive")).map(\.keyPath), ["privacy.secure_aggregation"])
         let secagg = "privacy:\n  secure_aggregation: secagg_plus"
         XCTAssertEqual(try manifestIssues(text(privacy: secagg)), [])
-        XCTAssertEqual(try manifestIssues(text(privacy: "privacy:\n  secure_aggregation: additive")).map(\.keyPath), ["privacy.secure_aggregation"])
+        let additive = "privacy:\n  secure_aggregation: additive\n  share_holders: 2"
+        XCTAssertEqual(try manifestIssues(text(privacy: additive)), [])
+        XCTAssertEqual(try manifestIssues(text(privacy: additive + "\n  dropouts: { 1: [0] }")).map(\.keyPath), ["privacy.dropouts"])
+        XCTAssertEqual(try manifestIssues(text(privacy: additive, federation: "  min_clients: 1")).map(\.keyPath), ["federation.min_clients"])
         XCTAssertEqual(try manifestIssues(text(privacy: secagg + "\n  dropout_rate: 0.2")).map(\.keyPath), ["privacy.dropout_rate"])
         XCTAssertEqual(try manifestIssues(text(privacy: secagg, federation: "  min_clients: 1")).map(\.keyPath), ["federation.min_clients"])
         let clientDP = dp + "\n  unit: client"

@@ -27,6 +27,8 @@ public final class AgentDevice: Sendable {
     let report: @Sendable (AgentWorkEvent) -> Void
     /// Signs an upload's statement with the agent's kit key (`ParticipantSignature`).
     let sign: @Sendable ([UInt8]) throws -> [UInt8]
+    /// Its kit's CA certificate: what a share-holder's key relayed by the orchestrator is checked against.
+    let caPEM: String?
     /// Secure aggregation and HE: the updates this agent trained and keeps, and its protocol
     /// state, per job and round (memory only: a restarted agent is a dropout of the round it was in).
     let rounds = AgentRoundSessions()
@@ -37,15 +39,11 @@ public final class AgentDevice: Sendable {
     /// - Throws: `AgentError.ledger` for a ledger file that is not one; `SecretsError` when the
     ///   state folder cannot be made.
     public init(name: String, data: LabeledImages, stateDirectory: String, budget: AgentBudget?,
-                sign: @escaping @Sendable ([UInt8]) throws -> [UInt8], fault: FaultInjection? = nil,
+                sign: @escaping @Sendable ([UInt8]) throws -> [UInt8], caPEM: String? = nil, fault: FaultInjection? = nil,
                 report: @escaping @Sendable (AgentWorkEvent) -> Void = { _ in }) throws {
         self.name = name; self.data = data; self.stateDirectory = stateDirectory; self.budget = budget; self.report = report
-        self.sign = sign; self.fault = fault
-        do {
-            try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw SecretsError.unreadable(file: stateDirectory, reason: "cannot create the agent's state folder: \(error.localizedDescription)")
-        }
+        self.sign = sign; self.caPEM = caPEM; self.fault = fault
+        try JobRootFiles.makeStateFolder(stateDirectory)
         ledger = try AgentLedger(path: (stateDirectory as NSString).appendingPathComponent("ledger.jsonl"))
     }
 
@@ -70,6 +68,12 @@ public final class AgentDevice: Sendable {
                 return try reporting(job: request.jobId, round: request.round, step: "\(request.step)", { try secAggStep(request) }) { _ in
                     .secAggStep(job: request.jobId, round: request.round, step: request.step.description)
                 }
+            case AgentJobKind.additiveShareRequest:
+                let request = try AdditiveShareRequest.decode(body)
+                fault?.strike(round: request.round, at: .additiveShares)
+                return try reporting(job: request.jobId, round: request.round, step: "additive shares", { try additiveShares(request) }) { _ in
+                    .secAggStep(job: request.jobId, round: request.round, step: "additive-shares")
+                }
             case AgentJobKind.heStep:
                 let request = try HEStepRequest.decode(body)
                 let purpose = "\(request.message.purpose)"
@@ -81,18 +85,9 @@ public final class AgentDevice: Sendable {
         }
     }
 
-    /// Runs one job message's `work` and reports it: `done` on its reply, or a refusal with the
-    /// error (after `step`, the protocol step it was).
     private func reporting<Reply: WireMessage>(job: UInt64, round: Int?, step: String? = nil, _ work: () throws -> Reply,
                                                done: (Reply) -> AgentWorkEvent) throws -> [UInt8] {
-        do {
-            let reply = try work()
-            report(done(reply))
-            return reply.encoded()
-        } catch {
-            report(.refused(job: job, round: round, reason: (step.map { "\($0): " } ?? "") + "\(error)"))
-            throw error
-        }
+        try AgentWorkEvent.answering(report, job: job, round: round, step: step, work, done: done)
     }
 
     /// A job as this agent reads it: the manifest parsed here, and the job's own root.
@@ -124,17 +119,9 @@ public final class AgentDevice: Sendable {
     }
 
     /// The job's root, made from the OS's CSPRNG the first time and kept in the state folder
-    /// (mode 0600) as a secrets file, so a restarted agent trains on with the same streams.
+    /// (`JobRootFiles`), so a restarted agent trains on with the same streams.
     func root(job: UInt64, manifestSha256: String, party: Party) throws -> SecretRoot {
-        let path = (stateDirectory as NSString).appendingPathComponent("job-\(job)-\(manifestSha256.prefix(16)).secrets.json")
-        if FileManager.default.fileExists(atPath: path) {
-            let secrets = try SecretsFile.read(path)
-            guard let root = secrets.roots[party] else { throw SecretsError.missingParties(file: path, parties: [party.description]) }
-            return root
-        }
-        let root = SecretRoot.fromOperatingSystem()
-        try SecretsFile.writePrivately(SecretsFile.encoded(JobSecrets(roots: [party: root]), jobId: Int64(job), name: name), to: path)
-        return root
+        try JobRootFiles(stateDirectory: stateDirectory, owner: name).root(job: job, manifestSha256: manifestSha256, party: party)
     }
 
     func accept(_ offer: JobOffer) throws -> JobAcceptance {
@@ -255,6 +242,20 @@ public final class AgentDevice: Sendable {
 
 /// What an agent did with a job message, for its one line per event.
 public enum AgentWorkEvent: Sendable, Equatable {
+    /// Runs one job message's `work` and tells `report` of it: `done` on its reply, or a refusal
+    /// with the error (after `step`, the protocol step it was); returns the reply's bytes.
+    static func answering<Reply: WireMessage>(_ report: (AgentWorkEvent) -> Void, job: UInt64, round: Int?, step: String? = nil,
+                                              _ work: () throws -> Reply, done: (Reply) -> AgentWorkEvent) throws -> [UInt8] {
+        do {
+            let reply = try work()
+            report(done(reply))
+            return reply.encoded()
+        } catch {
+            report(.refused(job: job, round: round, reason: (step.map { "\($0): " } ?? "") + "\(error)"))
+            throw error
+        }
+    }
+
     case accepted(job: UInt64, client: Int, examples: Int)
     /// `epsilon`: the job's spend on this agent's ledger after the round (nil without DP).
     case trained(job: UInt64, round: Int, steps: Int, epsilon: Double?)
@@ -262,6 +263,10 @@ public enum AgentWorkEvent: Sendable, Equatable {
     case secAggStep(job: UInt64, round: Int, step: String)
     /// An HE step answered (the `HEBlobsMessage` purpose it was asked for).
     case heStep(job: UInt64, round: Int, step: String)
+    /// A share-holder accepted a job as holder `holder`.
+    case holderAccepted(job: UInt64, holder: Int)
+    /// A share-holder gave its partial sum of a round over `clients` clients' shares.
+    case partialSum(job: UInt64, round: Int, clients: Int)
     /// `round` nil: the offer itself.
     case refused(job: UInt64, round: Int?, reason: String)
 }

@@ -55,14 +55,23 @@ public final class AgentLedger: Sendable {
 
     /// Appends `entry` and syncs it to disk before returning.
     func append(_ entry: Entry) throws {
-        var line = try JSONEncoder.sorted.encode(entry)
+        try JSONLineFile.append(entry, to: path)
+        state.withLock { $0.append(entry) }
+    }
+}
+
+/// An append-only file of one JSON object per line (mode 0600), each line synced to disk before
+/// `append` returns: an agent's ledger, a share-holder's partial sums.
+enum JSONLineFile {
+    /// - Throws: `AgentError.ledger` naming the file when the line cannot be written whole.
+    static func append<T: Encodable>(_ value: T, to path: String) throws {
+        var line = try JSONEncoder.sorted.encode(value)
         line.append(UInt8(ascii: "\n"))
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         guard fd >= 0 else { throw AgentError.ledger(path: path, line: 0, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == line.count, fsync(fd) == 0 else { throw AgentError.ledger(path: path, line: 0, reason: "could not append the entry") }
-        state.withLock { $0.append(entry) }
+        guard written == line.count, fsync(fd) == 0 else { throw AgentError.ledger(path: path, line: 0, reason: "could not append the line") }
     }
 }
 

@@ -17,6 +17,23 @@ public protocol RemoteClients: Sendable {
     func call(_ bodies: [Int: [UInt8]], deadline: Duration) -> [Int: Result<RemoteAnswer, RemoteFailure>]
     /// The signal that asked the job to stop while it waited for its agents, or nil.
     var stopSignal: Int32? { get }
+    /// The job's share-holders on their own machines (additive sharing), or nil without.
+    var shareHolders: RemoteShareHolders? { get }
+}
+
+/// A job's share-holders as the orchestrator reaches them: holder h is `names[h]`, with the key
+/// it signed for the job (`keys[h]`, its certificate from its TLS session), and `call` sends each
+/// holder its message and waits at most the deadline for the replies.
+public struct RemoteShareHolders: Sendable {
+    public var names: [String]
+    public var keys: [HolderKey]
+    public var manifestText: String
+    public var call: @Sendable (_ bodies: [Int: [UInt8]], _ deadline: Duration) -> [Int: Result<RemoteAnswer, RemoteFailure>]
+
+    public init(names: [String], keys: [HolderKey], manifestText: String,
+                call: @escaping @Sendable ([Int: [UInt8]], Duration) -> [Int: Result<RemoteAnswer, RemoteFailure>]) {
+        self.names = names; self.keys = keys; self.manifestText = manifestText; self.call = call
+    }
 }
 
 /// A job message's reply as it arrived, with the certificate its session's TLS handshake verified.
@@ -29,6 +46,7 @@ public struct RemoteAnswer: Sendable {
 
 extension RemoteClients {
     public var stopSignal: Int32? { nil }
+    public var shareHolders: RemoteShareHolders? { nil }
 }
 
 /// A client's reply as it arrived, with the certificate its session's TLS handshake verified

@@ -15,11 +15,14 @@ import Foundation
 /// | `in-commit` | inside the round's commit transaction, after every row, before COMMIT |
 /// | `after-commit` | after the round's commit, before the next round (or the job's end) |
 /// | `secagg:STEP` | `privfed agent`: before it answers SecAgg step STEP (`SecAggStep`, e.g. `masked-input`) |
+/// | `additive:shares` | `privfed agent`: before it seals its additive shares for the share-holders |
 public struct FaultInjection: Sendable, Equatable {
     public enum Point: Sendable, Equatable {
         case beforeStage(String)
         /// At an agent, before it answers the SecAgg step of this name.
         case secAggStep(String)
+        /// At an agent, before it seals its additive shares.
+        case additiveShares
         case inRelease, afterRelease, inCommit, afterCommit
     }
 
@@ -42,6 +45,7 @@ public struct FaultInjection: Sendable, Equatable {
         case "after-release": point = .afterRelease
         case "in-commit": point = .inCommit
         case "after-commit": point = .afterCommit
+        case "additive:shares": point = .additiveShares
         case let p where p.hasPrefix("stage:") && p.count > 6: point = .beforeStage(String(p.dropFirst(6)))
         case let p where p.hasPrefix("secagg:") && SecAggStep.allCases.contains(where: { $0.description == p.dropFirst(7) }):
             point = .secAggStep(String(p.dropFirst(7)))
@@ -69,7 +73,7 @@ public enum FaultInjectionError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .invalid(let spec):
-            return "\(FaultInjection.environmentVariable)=\(spec): expected round:R:POINT with POINT one of stage:NAME, secagg:STEP, in-release, after-release, in-commit, after-commit"
+            return "\(FaultInjection.environmentVariable)=\(spec): expected round:R:POINT with POINT one of stage:NAME, secagg:STEP, additive:shares, in-release, after-release, in-commit, after-commit"
         }
     }
 }

@@ -59,14 +59,14 @@ public struct JobService {
     /// a secure job.
     /// - Throws: `SecretsError` when the file is missing, malformed or not this job's.
     public func secrets(jobId: Int64, manifest: JobManifest, file: String? = nil) throws -> JobSecrets {
-        // With agents the clients' roots are on their machines; only the orchestrator's are here.
+        // With agents the clients' and share-holders' roots are on their machines; only the orchestrator's are here.
         let agents = manifest.federation.deployment == .agents
         guard manifest.randomness == .reproducible else { return JobSecrets.fresh(for: manifest, excludingClients: agents) }
         guard let path = try file ?? database.secretsPath(jobId: jobId) else {
             throw SecretsError.missing(file: "(none recorded for job \(jobId))")
         }
         let secrets = try SecretsFile.read(path)
-        let recorded = try database.secretCommitments(jobId: jobId).filter { !agents || !$0.party.hasPrefix("client/") }
+        let recorded = try database.secretCommitments(jobId: jobId).filter { !agents || !($0.party.hasPrefix("client/") || $0.party.hasPrefix("share-holder/")) }
         if let problem = secrets.mismatch(against: recorded) {
             throw SecretsError.commitmentMismatch(file: path, reason: problem)
         }
@@ -181,8 +181,8 @@ public struct JobService {
             let joined = try join(id)
             if let recorded {
                 let before = Dictionary(recorded.map { ($0.party, $0.commitment) }) { first, _ in first }
-                for (client, commitment) in joined.commitments.enumerated() where before[commitment.party] != commitment.commitment {
-                    throw PipelineError.stage("resume", "\(joined.clients.agent(of: client)) now trains \(commitment.party) with another root "
+                for commitment in joined.commitments where before[commitment.party] != commitment.commitment {
+                    throw PipelineError.stage("resume", "\(joined.participant(of: commitment.party)) now acts as \(commitment.party) with another root "
                                               + "than it committed to when the job started (its state folder was lost or replaced)")
                 }
             } else {
@@ -214,8 +214,18 @@ public struct JobService {
         public var clients: any RemoteClients
         /// Examples of client k, as agent k reported them.
         public var examples: [Int]
-        /// Each agent's commitment to the root it made for the job, as `client/K`.
+        /// Each agent's commitment to the root it made for the job, as `client/K`, then each
+        /// share-holder's, as `share-holder/H`.
         public var commitments: [SecretCommitmentRecord]
+
+        /// The participant on the link that is `party` (`client/K`, `share-holder/H`).
+        func participant(of party: String) -> String {
+            switch Party(party) {
+            case .client(let k): return clients.agent(of: k)
+            case .shareHolder(let h): return clients.shareHolders?.names[h] ?? party
+            default: return party
+            }
+        }
 
         public init(clients: any RemoteClients, examples: [Int], commitments: [SecretCommitmentRecord]) {
             self.clients = clients; self.examples = examples; self.commitments = commitments

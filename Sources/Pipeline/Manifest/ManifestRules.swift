@@ -164,10 +164,10 @@ struct ManifestRules {
     /// data; every guess budget must fit in the m canaries. (Every stage plan trains, so the
     /// canaries always reach a local_train stage.)
     /// `deployment: agents` runs what the agent link carries today: plain FedAvg and
-    /// example-level DP-SGD, whose noise each agent adds and accounts itself. Protocols whose
-    /// rounds need more messages between the parties (HE keys and decryption shares, SecAgg masks,
-    /// client-level clipping at the aggregator, canaries the auditor plants in a client's data)
-    /// are refused by name rather than run in a weaker form.
+    /// example-level DP-SGD, whose noise each agent adds and accounts itself, under SecAgg/SecAgg+,
+    /// additive sharing with share-holders of their own, or threshold HE. What it does not carry
+    /// yet (the share-holders' HE decryption, client-level DP, canaries the auditor plants in a
+    /// client's data, secure evaluation) is refused by name rather than run in a weaker form.
     func checkDeployment(_ m: JobManifest, root: Node, _ report: (String, String) -> Void) {
         let fed = m.federation, p = m.privacy
         guard fed.deployment == .agents else {
@@ -177,11 +177,11 @@ struct ManifestRules {
             return
         }
         let unsupported = "is not yet supported with deployment: agents (the agent link carries plain FedAvg, example-level DP-SGD, "
-            + "SecAgg/SecAgg+, threshold HE and ScatterNet features)"
-        if p.secureAggregation == .additive {
-            report("privacy.secure_aggregation", "additive \(unsupported)\(p.homomorphicEncryption ? " with HE" : ""): it needs share-holders")
+            + "SecAgg/SecAgg+, additive sharing with share-holders, threshold HE and ScatterNet features)"
+        if p.secureAggregation == .additive && p.homomorphicEncryption {
+            report("privacy.secure_aggregation", "additive with HE (the share-holders decrypt) \(unsupported)")
         }
-        if p.secureAggregation == .secagg || p.secureAggregation == .secaggPlus {
+        if p.secureAggregation != .none {
             for key in ["dropouts", "dropout_rate"] where isPresent("privacy.\(key)", root) {
                 report("privacy.\(key)", "simulates dropouts; with deployment: agents the dropouts are the agents that do not answer")
             }

@@ -21,7 +21,8 @@ public struct Federation: Sendable {
         // Agents' clients are on their own machines: the orchestrator holds no device of theirs.
         clients = job.manifest.federation.deployment == .agents ? []
             : job.shards.indices.map { ClientDevice(index: $0, shard: job.shards[$0], streams: secrets.streams(for: .client($0))) }
-        shareHolders = parties.compactMap { party -> ShareHolderDevice? in
+        // So are an agents job's share-holders (`privfed share-holder`).
+        shareHolders = job.manifest.federation.deployment == .agents ? [] : parties.compactMap { party -> ShareHolderDevice? in
             guard case .shareHolder(let h) = party else { return nil }
             return ShareHolderDevice(index: h, streams: secrets.streams(for: party))
         }

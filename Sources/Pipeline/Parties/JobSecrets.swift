@@ -16,12 +16,15 @@ public struct JobSecrets: Sendable {
 
     public init(roots: [Party: SecretRoot]) { self.roots = roots }
 
-    /// Fresh roots from the operating system for every party of `manifest` — but the clients,
-    /// with `excludingClients`, when they are agents that make their own (`deployment: agents`).
+    /// Fresh roots from the operating system for every party of `manifest` — but the clients and
+    /// share-holders, with `excludingClients`, when they are agents that make their own
+    /// (`deployment: agents`).
     public static func fresh(for manifest: JobManifest, excludingClients: Bool = false) -> JobSecrets {
         let parties = Party.all(in: manifest).filter { party in
-            if excludingClients, case .client = party { return false }
-            return true
+            switch party {
+            case .client, .shareHolder: return !excludingClients
+            default: return true
+            }
         }
         return JobSecrets(roots: Dictionary(uniqueKeysWithValues: parties.map { ($0, SecretRoot.fromOperatingSystem()) }))
     }

@@ -61,6 +61,15 @@ public struct SecureAggregationRoundState: Sendable {
         }
     }
 
+    /// With agents, the fewest clients a round of additive sharing may sum: the round's quorum
+    /// (`min_clients`, else `clients_per_round`), at least 2 and the threshold. The orchestrator
+    /// fails a round below it, and each share-holder, reading its own copy of the manifest,
+    /// refuses to sum fewer — a sum over one client is that client's update.
+    public static func agentsQuorum(_ manifest: JobManifest) -> Int {
+        let fed = manifest.federation
+        return max(2, manifest.privacy.threshold ?? 2, fed.minClients ?? fed.clientsPerRound)
+    }
+
     /// Plans the round: the simulated dropouts (`RoundDropouts`: drawn by `dropout_rate` or named
     /// in `dropouts`) and the scheme's parameters.
     /// - Throws: the library's `invalidParameters` (for instance a threshold above n).

@@ -53,6 +53,13 @@ extension SecureSum {
         var metrics = [StageMetric("dropouts", Double(plan.dropped.count), "count")]
         switch plan.scheme {
         case .additive:
+            if let remote = job.remoteClients {
+                let outcome = try Self.remoteAdditiveRound(plan: plan, state: &state, job: job, remote: remote)
+                round.aggregatorView.partialSums = outcome.partialSums
+                round.aggregatorView.includedClients = outcome.included
+                metrics += outcome.metrics
+                break
+            }
             var partials: [PartialSumMessage] = []
             var serverBytes = 0
             for holder in state.parties.shareHolders.indices {

@@ -38,10 +38,7 @@ struct AgentCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("The agent's startup kit (privfed provision).", valueName: "dir")) var identity: String
     @Option(help: ArgumentHelp("The agent's data: IDX files and their SHA256SUMS.", valueName: "dir")) var data: String
-    @Option(help: ArgumentHelp("HOST:PORT to dial (default: the kit's config.json).", valueName: "host:port"))
-    var orchestrator: String?
-    @Option(help: ArgumentHelp("Seconds between heartbeats.", valueName: "seconds")) var heartbeat = 5.0
-    @Flag(help: "Print one JSON line per change of state instead of text.") var json = false
+    @OptionGroup var link: LinkDialOptions
     @Option(help: ArgumentHelp("Where the agent keeps its job roots and ledger (default: <identity>/state).", valueName: "dir"))
     var state: String?
     @Option(help: ArgumentHelp("The most epsilon this agent releases over all its jobs.", valueName: "epsilon"))
@@ -49,8 +46,6 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The delta --budget-epsilon is reckoned at.", valueName: "delta")) var budgetDelta = 1e-5
 
     func validate() throws {
-        guard (0.05...60).contains(heartbeat) else { throw ValidationError("--heartbeat must be in 0.05...60 seconds, got \(heartbeat)") }
-        if let orchestrator { _ = try OrchestratorAddress(parsing: orchestrator) }
         if let budgetEpsilon, !(budgetEpsilon > 0 && budgetEpsilon.isFinite) {
             throw ValidationError("--budget-epsilon must be a positive number, got \(budgetEpsilon)")
         }
@@ -59,26 +54,13 @@ struct AgentCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (kit, folder) = try reportingErrors { (try LoadedKit.load(from: URL(fileURLWithPath: identity)), try AgentDataFolder.load(data)) }
-        let client = try reportingErrors {
-            try AgentLinkClient(kit: kit, orchestrator: try OrchestratorAddress(parsing: orchestrator ?? kit.config.orchestrator),
-                                data: folder.summary, version: CodeVersion.release, heartbeatSeconds: heartbeat)
-        }
-        let name = kit.participant.name
-        let lines = LinkEventLines(json: json), address = client.orchestrator
+        let name = kit.participant.name, lines = link.lines
         let device = try reportingErrors {
             try AgentDevice(name: name, data: folder.images, stateDirectory: state ?? (identity as NSString).appendingPathComponent("state"),
                             budget: budgetEpsilon.map { AgentBudget(epsilon: $0, delta: budgetDelta) },
-                            sign: { try ParticipantSignature.sign($0, with: kit) },
+                            sign: { try ParticipantSignature.sign($0, with: kit) }, caPEM: kit.caPEM,
                             fault: try FaultInjection.from(environment: ProcessInfo.processInfo.environment)) { lines.agentWork($0, name: name) }
         }
-        let stop = SignalTrap(.link).stop
-        do {
-            try await client.run(stop: { stop.signal != nil }, report: { lines.agent($0, name: name, orchestrator: address) }) { body in
-                // Training blocks for the round; it runs off the concurrency pool, so heartbeats go on.
-                try await onOwnThread { Result { try device.answer(body) } }.get()
-            }
-        } catch {
-            try reportingErrors { () throws -> Void in throw error }
-        }
+        try await link.serve(kit: kit, data: folder.summary, answer: device.answer)
     }
 }

@@ -49,6 +49,11 @@ struct LinkEventLines: Sendable {
         case .heStep(let job, let round, let step):
             write(["event": "he", "agent": name, "job": job, "round": round, "step": step],
                   text: "\(name): job \(job) round \(round) homomorphic encryption: \(step)")
+        case .holderAccepted(let job, let holder):
+            write(["event": "accepted", "agent": name, "job": job, "holder": holder], text: "\(name): accepted job \(job) as share-holder \(holder)")
+        case .partialSum(let job, let round, let clients):
+            write(["event": "partial_sum", "agent": name, "job": job, "round": round, "clients": clients],
+                  text: "\(name): job \(job) round \(round) partial sum of \(clients) clients' shares")
         case .refused(let job, let round, let reason):
             var fields: [String: any Encodable & Sendable] = ["event": "refused", "agent": name, "job": job, "reason": reason]
             if let round { fields["round"] = round }

@@ -1,6 +1,7 @@
 import AgentLink
 import Foundation
 import Pipeline
+import Provisioning
 import ResultsStore
 import Synchronization
 
@@ -16,10 +17,21 @@ final class LinkedClients: RemoteClients {
     let manifestSha256: String
     /// Ctrl-C or SIGTERM: a round waiting for its agents stops waiting.
     let stop: StopRequest?
+    /// An additive job's share-holders (set once they accepted the job).
+    let shareHolders: RemoteShareHolders?
 
-    init(calls: AgentCalls, agents: [String], jobId: Int64, manifestText: String, stop: StopRequest?) {
+    /// `holders`: an additive job's share-holders by name (holder h is `holders[h]`), with the keys they signed.
+    init(calls: AgentCalls, agents: [String], jobId: Int64, manifestText: String, stop: StopRequest?,
+         holders: (names: [String], keys: [HolderKey])? = nil) {
         self.calls = calls; self.agents = agents; self.jobId = UInt64(jobId); self.manifestText = manifestText
         self.manifestSha256 = Digest.sha256Hex(manifestText); self.stop = stop
+        shareHolders = holders.map { names, keys in
+            RemoteShareHolders(names: names, keys: keys, manifestText: manifestText) { bodies, deadline in
+                Self.callAll(calls, bodies.sorted { $0.key < $1.key }.map { ($0.key, names[$0.key], $0.value) }, timeout: deadline, stop: stop) {
+                    RemoteAnswer(body: $0.body, certificatePEM: $0.certificatePEM)
+                }
+            }
+        }
     }
 
     var stopSignal: Int32? { stop?.signal }
@@ -40,6 +52,32 @@ final class LinkedClients: RemoteClients {
         Self.callAll(calls, bodies.sorted { $0.key < $1.key }.map { ($0.key, agents[$0.key], $0.value) }, timeout: deadline, stop: stop) {
             RemoteAnswer(body: $0.body, certificatePEM: $0.certificatePEM)
         }
+    }
+
+    /// A share-holder's acceptance: its commitment and its key, with the certificate of its session.
+    struct HolderAccepted: Sendable {
+        var rootCommitment: String
+        var key: HolderKey
+    }
+
+    /// Offers job `jobId` to each share-holder (as holder h = its position); an acceptance whose
+    /// key is not signed by the holder's session certificate is that holder's failure.
+    static func offerHolders(_ calls: AgentCalls, holders: [String], jobId: Int64, manifestText: String,
+                             timeout: Duration, stop: StopRequest?) -> [Int: Result<HolderAccepted, RemoteFailure>] {
+        let offers = holders.enumerated().map { ($0.offset, $0.element, HolderOffer(jobId: UInt64(jobId), holder: $0.offset, manifestText: manifestText).encoded()) }
+        let sha = Digest.sha256Hex(manifestText)
+        let answers = callAll(calls, offers, timeout: timeout, stop: stop) { answer in (try HolderAcceptance.decode(answer.body), answer.certificatePEM) }
+        var accepted: [Int: Result<HolderAccepted, RemoteFailure>] = [:]
+        for (h, result) in answers {
+            accepted[h] = result.flatMap { acceptance, certificatePEM in
+                let key = HolderKey(holder: h, publicKey: acceptance.publicKey, signature: acceptance.signature, certificatePEM: certificatePEM)
+                guard key.isSigned(jobId: UInt64(jobId), manifestSha256: sha) else {
+                    return .failure(RemoteFailure("its key for the job is not signed with its certificate's key"))
+                }
+                return .success(HolderAccepted(rootCommitment: acceptance.rootCommitment, key: key))
+            }
+        }
+        return accepted
     }
 
     /// Offers job `jobId` to each agent (as client k = its position) and collects its acceptance.
