@@ -194,6 +194,8 @@ def main():
         with open(os.path.join(templates, name)) as f:
             nodes, _, _ = parse(tokens(f.read(), where), where)
         text = render(nodes, {".": context}, where)
+        if not text.strip():
+            continue  # a template whose condition is off renders nothing, as helm skips it
         try:
             parsed = yaml.safe_load(text)
         except yaml.YAMLError as error:
