@@ -83,6 +83,9 @@ public struct AgentLinkClient: Sendable {
         let interval = HeartbeatInterval(Double(hello.heartbeatMilliseconds) / 1000)
         var options = CallOptions.defaults
         options.waitForReady = false
+        // What the orchestrator sends on the stream, up to the link's largest frame.
+        options.maxRequestMessageBytes = LinkMethod.maximumFrameBytes
+        options.maxResponseMessageBytes = LinkMethod.maximumFrameBytes
         let (queue, outbound) = AsyncStream.makeStream(of: [UInt8].self)
         do {
             let transport = try HTTP2ClientTransport.Posix(target: target, transportSecurity: LinkTLS.client(kit))

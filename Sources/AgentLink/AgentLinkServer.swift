@@ -28,7 +28,9 @@ public struct AgentLinkServer: Sendable {
     public func run(stop: @escaping @Sendable () -> Bool, now: @escaping @Sendable () -> Date = Date.init,
                     report: @escaping @Sendable (LinkServerEvent) -> Void) async throws {
         let address: GRPCNIOTransportCore.SocketAddress = host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
-        let transport = HTTP2ServerTransport.Posix(address: address, transportSecurity: LinkTLS.server(kit))
+        let transport = HTTP2ServerTransport.Posix(address: address, transportSecurity: LinkTLS.server(kit), config: .defaults {
+            $0.rpc.maxRequestPayloadSize = LinkMethod.maximumFrameBytes
+        })
         let server = GRPCServer(transport: transport, services: [AgentLinkService(registry: registry, calls: calls, now: now, report: report)])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }

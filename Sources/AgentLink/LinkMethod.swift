@@ -6,6 +6,13 @@ import GRPCCore
 public enum LinkMethod {
     public static let service = ServiceDescriptor(fullyQualifiedService: "privfed.v1.AgentLink")
     public static let connect = MethodDescriptor(service: service, method: "Connect", type: .bidirectionalStreaming)
+
+    /// The largest frame either end accepts, 256 MiB. gRPC's default of 4 MiB is below what the
+    /// protocols send: a share-holder's round of additive sharing is one 814 kB share per client
+    /// (8 MB for 10 agents), and under DP + HE + MPC one holder receives every client's key
+    /// fragments (18.6 MB for 10). Only peers the federation's CA certified reach the link, and
+    /// every frame's own decoder checks its lengths before it allocates.
+    public static let maximumFrameBytes = 256 << 20
 }
 
 /// A frame's bytes as the gRPC message, unchanged.

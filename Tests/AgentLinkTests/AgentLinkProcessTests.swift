@@ -105,7 +105,15 @@ final class AgentLinkProcessTests: XCTestCase {
             XCTAssertNotNil(orchestrator.waitForEvent(["event": "joined", "agent": "agent-\(k)"], timeout: 10))
             XCTAssertNotNil(agents[k].waitForEvent(["event": "connected"], timeout: 5), "agent-\(k) was never welcomed: \(agents[k].lines)")
         }
+        // SIGTERM ends the link-only orchestrator at once and cleanly, with its agents connected
+        // (it does not drain the server while they redial into it).
+        orchestrator.signal(SIGTERM)
+        let deadline = Date().addingTimeInterval(10)
+        while orchestrator.process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertFalse(orchestrator.process.isRunning, "SIGTERM did not end the orchestrator")
         orchestrator.end()
+        XCTAssertEqual(orchestrator.process.terminationReason, .exit, orchestrator.stderr)
+        XCTAssertEqual(orchestrator.process.terminationStatus, 0, orchestrator.stderr)
         for agent in agents { XCTAssertNotNil(agent.waitForEvent(["event": "lost_connection"], timeout: 5), "\(agent.lines)") }
         let restarted = Date()
         orchestrator = try startOrchestrator()

@@ -82,10 +82,16 @@ struct OrchestratorCommand: AsyncParsableCommand {
         let finished = StopFlag()
         // With a job, a signal stops the job (at once, even mid-round) and the link only after it:
         // the agents' streams stay open until the job's records are written.
-        let linkOnly = job == nil
-        let link = Task { try await server.run(stop: { (linkOnly && stop.signal != nil) || finished.isSet }) { lines.orchestrator($0) } }
-        _ = link
+        let link = Task { try await server.run(stop: { finished.isSet }) { lines.orchestrator($0) } }
         guard let (prepared, store) = job else {
+            // The link alone: a signal ends the process, like the end of a job below, rather than
+            // draining the server while agents redial into it (which the gRPC transport does not
+            // survive); the agents see the connection close and redial, as for any restart.
+            Task {
+                while stop.signal == nil { try? await Task.sleep(for: .milliseconds(50)) }
+                fflush(nil)
+                Foundation.exit(0)
+            }
             do { try await link.value } catch { try reportingErrors { () throws -> Void in throw error } }
             return
         }

@@ -8,7 +8,8 @@ struct BenchFederationCommand: ParsableCommand {
         discussion: """
         Runs --manifest twice with --agents clients, each of them taking part in every round: \
         first simulated in this process, then as a deployment: agents job, with `privfed \
-        orchestrator --run` and one `privfed agent` process per client on 127.0.0.1, over gRPC \
+        orchestrator --run` and one `privfed agent` process per client (and one `privfed \
+        share-holder` per share-holder of additive sharing) on 127.0.0.1, over gRPC \
         with mutual TLS, with kits from `privfed provision` and shards from `privfed partition \
         export`, all in a scratch folder removed afterwards. Reports the median round time of \
         each, the overhead of the network, and the frames per agent per round each way.

@@ -48,8 +48,11 @@ struct FederationBench {
         let simulated = try JobService(database: simulatedDB).runNow(try JobService.ready(path: simulatedPath))
 
         let kits = scratch.appendingPathComponent("kits"), shards = scratch.appendingPathComponent("shards")
-        try Self.privfed(["provision", "--out", kits.path, "--agents", "\(agents)", "--host", "127.0.0.1"], output: nil).waitForSuccess()
         let manifest = try ManifestReader().read(path: agentsPath).manifest
+        // Additive sharing: its share-holders run as processes of their own too.
+        let holders = manifest.privacy.secureAggregation == .additive ? manifest.privacy.effectiveShareHolders : 0
+        try Self.privfed(["provision", "--out", kits.path, "--agents", "\(agents)", "--share-holders", "\(holders)", "--host", "127.0.0.1"],
+                         output: nil).waitForSuccess()
         _ = try PartitionExport.export(manifest, out: shards)
         let agentsDB = scratch.appendingPathComponent("agents.sqlite").path
         let orchestratorLog = scratch.appendingPathComponent("orchestrator.jsonl")
@@ -61,7 +64,11 @@ struct FederationBench {
                               "--orchestrator", "127.0.0.1:\(port)", "--state", scratch.appendingPathComponent("state-\(k)").path, "--heartbeat", "1"],
                              output: nil)
         }
-        defer { for process in agentProcesses where process.isRunning { process.terminate() } }
+        let holderProcesses = try (0..<holders).map { h in
+            try Self.privfed(["share-holder", "--identity", kits.appendingPathComponent("share-holder-\(h)").path, "--orchestrator", "127.0.0.1:\(port)",
+                              "--state", scratch.appendingPathComponent("holder-state-\(h)").path, "--heartbeat", "1"], output: nil)
+        }
+        defer { for process in agentProcesses + holderProcesses where process.isRunning { process.terminate() } }
         orchestrator.waitUntilExit()
         guard orchestrator.terminationStatus == 0 else {
             let log = (try? String(contentsOf: orchestratorLog, encoding: .utf8)) ?? ""
