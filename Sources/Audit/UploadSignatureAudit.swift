@@ -26,10 +26,11 @@ struct UploadSignatureAudit {
         // orchestrator never sees the delta the agent's ledger released, and a client that trained
         // may leave the protocol before its masked input. Every round's included clients must then
         // have an accepted upload each.
-        let secure = manifest.privacy.secureAggregation != .none
         // Under HE the upload is the encrypted update (signed over its frame's SHA-256), which
-        // the ledger's release hash (the agent's delta) cannot match either.
+        // the ledger's release hash (the agent's delta) cannot match either; with additive
+        // sharing as well (DP + HE + MPC) the share-holders hold the key, not the updates.
         let encrypted = manifest.privacy.homomorphicEncryption
+        let secure = manifest.privacy.secureAggregation != .none && !encrypted
         var problems: [String] = []
         let accepted = uploads.filter { $0.verdict == UploadRecord.accepted }
         let manifestSha = Digest.sha256Hex(job.manifestText)
@@ -55,7 +56,10 @@ struct UploadSignatureAudit {
                 problems.append("round \(metric.round): \(Int(metric.value)) clients' inputs summed, \(accepted.filter { $0.round == metric.round }.count) accepted signed uploads")
             }
         } else {
-            for metric in trained where !signed.contains("\(metric.round)/\(metric.client!)") {
+            // Under DP + HE + MPC an agent that trained may drop before it uploads (`encrypt`'s `dropped`).
+            let dropped = Set(try database.metrics(jobId: jobId).filter { $0.stage == StageName.encrypt.rawValue && $0.name == "dropped" && $0.value > 0 }
+                .compactMap { metric in metric.client.map { "\(metric.round)/\($0)" } })
+            for metric in trained where !signed.contains("\(metric.round)/\(metric.client!)") && !dropped.contains("\(metric.round)/\(metric.client!)") {
                 problems.append("round \(metric.round) client \(metric.client!): aggregated with no accepted signed upload")
             }
         }

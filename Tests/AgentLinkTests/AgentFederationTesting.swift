@@ -104,10 +104,28 @@ extension AgentFederationTesting {
         return (job, orchestrator, agents)
     }
 
+    /// Runs the job at `path` with `holders` share-holders, agent `faulty` started with
+    /// `PRIVFED_FAULT_INJECT=fault`; checks the job succeeded and that agent died of SIGKILL, and
+    /// returns the ended processes.
+    func runToSuccess(_ path: String, holders: Int = 0, killing faulty: Int, at fault: String, timeout: Double = 240)
+        throws -> (orchestrator: LinkProcess, agents: [LinkProcess], holders: [LinkProcess]) {
+        try export(path)
+        let orchestrator = try startOrchestrator(path)
+        let holderProcesses = try (0..<holders).map { try startShareHolder($0) }
+        let agents = try (0..<3).map { try startAgent($0, environment: $0 == faulty ? [FaultInjection.environmentVariable: fault] : [:]) }
+        let (status, job) = finish(orchestrator, timeout: timeout)
+        XCTAssertEqual(status, 0, orchestrator.stderr)
+        XCTAssertEqual(job?["status"] as? String, "succeeded", orchestrator.stderr)
+        assertKilled(agents[faulty])
+        for process in agents + holderProcesses { process.end() }
+        return (orchestrator, agents, holderProcesses)
+    }
+
     /// Waits for `process` to end and checks that it died of SIGKILL (a fault injected at it).
     func assertKilled(_ process: LinkProcess, file: StaticString = #filePath, line: UInt = #line) {
         let deadline = Date().addingTimeInterval(10)
         while process.process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        guard !process.process.isRunning else { return XCTFail("the process was not killed", file: file, line: line) }
         XCTAssertEqual(process.process.terminationReason, .uncaughtSignal, file: file, line: line)
         XCTAssertEqual(process.process.terminationStatus, SIGKILL, file: file, line: line)
     }

@@ -15,21 +15,11 @@ extension AgentJobProcessTests {
     func testADPSecAggPlusJobSumsTheSurvivorsExactlyWhenAnAgentIsKilledMidRound() throws {
         let path = try dpManifest(name: "agents-secagg", rounds: 2, federation: "  min_clients: 2\n  round_timeout: 20",
                                   privacy: "  secure_aggregation: secagg_plus")
-        try export(path)
-        let orchestrator = try startOrchestrator(path)
-        let agents = try (0..<3).map {
-            try startAgent($0, environment: $0 == 1 ? [FaultInjection.environmentVariable: "round:2:secagg:masked-input"] : [:])
-        }
-        let (status, job) = finish(orchestrator, timeout: 180)
-        XCTAssertEqual(status, 0, orchestrator.stderr)
-        XCTAssertEqual(job?["status"] as? String, "succeeded", orchestrator.stderr)
-        // agent-1 died inside round 2's protocol, by SIGKILL, after answering its first two steps.
-        assertKilled(agents[1])
+        let (_, agents, _) = try runToSuccess(path, killing: 1, at: "round:2:secagg:masked-input", timeout: 180)
         XCTAssertEqual(agents[1].events.filter { $0["event"] as? String == "secagg" && $0["round"] as? Int == 2 }.compactMap { $0["step"] as? String },
                        ["advertise-keys", "share-keys"])
         XCTAssertEqual(try metrics("included_clients").map(\.value), [3, 2])
         XCTAssertEqual(try metrics("secagg_dropouts").map(\.value), [0, 1])
-        for agent in agents { agent.end() }
 
         // What the orchestrator recorded of the uploads: the signed masked inputs, none from
         // agent-1 in round 2, and no delta or update of any agent.

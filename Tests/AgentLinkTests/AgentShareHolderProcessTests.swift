@@ -20,19 +20,9 @@ extension AgentJobProcessTests {
 
     func testAnAdditiveDPJobOverShareHoldersSumsTheSurvivorsExactlyWhenAnAgentIsKilled() throws {
         let path = try additiveManifest(rounds: 2)
-        try export(path)
-        let orchestrator = try startOrchestrator(path)
-        let holders = try (0..<2).map { try startShareHolder($0) }
-        let agents = try (0..<3).map {
-            try startAgent($0, environment: $0 == 1 ? [FaultInjection.environmentVariable: "round:2:additive:shares"] : [:])
-        }
-        let (status, job) = finish(orchestrator, timeout: 180)
-        XCTAssertEqual(status, 0, orchestrator.stderr)
-        XCTAssertEqual(job?["status"] as? String, "succeeded", orchestrator.stderr)
-        assertKilled(agents[1])
+        let (_, _, holders) = try runToSuccess(path, holders: 2, killing: 1, at: "round:2:additive:shares")
         XCTAssertEqual(try metrics("included_clients").map(\.value), [3, 2])
         XCTAssertEqual(try metrics("additive_dropouts").map(\.value), [0, 1])
-        for process in agents + holders { process.end() }
 
         // Each holder summed once per round, over the clients the orchestrator then added.
         for h in 0..<2 {

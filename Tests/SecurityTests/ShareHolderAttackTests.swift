@@ -1,4 +1,5 @@
 import Crypto
+import HomomorphicEncryption
 import Foundation
 import Learning
 @testable import Pipeline
@@ -17,7 +18,7 @@ import XCTest
 /// and subtract; or hand the agents a key of its own in a holder's place. Each attempt is made
 /// here against the real agent and share-holder code, and refused.
 final class ShareHolderAttackTests: XCTestCase {
-    let manifest = smallMNISTManifest(name: "agents-additive", seed: 3, clients: 3, trainExamples: 600, testExamples: 100, rounds: 2,
+    var manifest = smallMNISTManifest(name: "agents-additive", seed: 3, clients: 3, trainExamples: 600, testExamples: 100, rounds: 2,
                                       clientsPerRound: 3, batchSize: 40,
                                       extra: "  deployment: agents\n  min_clients: 2\n\nprivacy:\n  secure_aggregation: additive\n  share_holders: 2")
     var scratch = ""
@@ -164,5 +165,64 @@ final class ShareHolderAttackTests: XCTestCase {
         // The honest keys.
         let (sealed, _) = try shares(agent, client: 0, keys: keys)
         XCTAssertEqual(sealed.shares.map(\.holder), [0, 1])
+    }
+
+    /// DP + HE + MPC: the holders take a key epoch only whole (every key holder's fragment), and
+    /// decrypt each round once, with a share that lives on their machine only. Their decryption
+    /// shares open a vector encrypted under the agents' collective key to its plaintext.
+    func testUnderDPHEMPCAHolderTakesEveryKeyHoldersFragmentAndDecryptsEachRoundOnce() throws {
+        manifest = manifest.replacingOccurrences(of: "  secure_aggregation: additive", with: "  homomorphic_encryption: true\n  secure_aggregation: additive")
+        let holders = try (0..<2).map { try holder($0) }
+        let keys = try (0..<2).map { try key(of: holders[$0], $0) }
+        let agents = try (0..<3).map { try trainedAgent($0).agent }
+        let parsed = try ManifestReader().parse(manifest, file: "test")
+        let setup = try HESetup.make(parsed, noiseMultiplier: nil, maxGradNorm: nil, parameterCount: PreparedJob.architecture(of: parsed.model).parameterCount)
+        let resharing = try XCTUnwrap(setup.resharing)
+
+        // The collective key from the agents' public-key shares, as the orchestrator makes it.
+        let generation = setup.keyGeneration(epoch: 0, publicStreams: RandomStreams(seed: parsed.seed))
+        let keyShares = try (0..<3).map { k in
+            let reply = try AgentStepReply.decode(try agents[k].answer(HEStepRequest(jobId: 1, client: k, round: 1,
+                message: HEBlobsMessage(.publicKeyShare, epochOrRound: 0, sender: k, blobs: [])).encoded()))
+            return try HESerialization.deserializePublicKeyShare(try HEBlobsMessage.decode(reply.message).blobs(expecting: .publicKeyShare, epochOrRound: 0, sender: k)[0],
+                                                                 context: setup.context)
+        }
+        let publicKey = generation.finalize(try generation.aggregate(keyShares), epoch: 0)
+        let fragments = try (0..<3).map { k in
+            (try SealedShares.decode(try AgentStepReply.decode(try agents[k].answer(
+                KeyFragmentRequest(jobId: 1, client: k, round: 1, epoch: 0, holders: keys).encoded())).message), kits["agent-\(k)"]!.certificatePEM)
+        }
+        func keyRequest(_ h: Int, _ clients: [Int]) -> [UInt8] {
+            HolderKeyRequest(jobId: 1, holder: h, epoch: 0, manifestText: manifest, contributions: clients.map { contribution(fragments[$0], holder: h) }).encoded()
+        }
+        // Two of the three fragments would make a share that decrypts nothing (or, summed with a
+        // made-up third, the orchestrator's choice).
+        assertRefused(try holders[0].answer(keyRequest(0, [0, 1])), "needs the fragments of key holders [0, 1, 2]")
+        // A fragment is no additive share of an update: a holder of an HE job sums no shares.
+        assertRefused(try sum(holders[0], 0, (0..<3).map { contribution(fragments[$0], holder: 0) }), "its share-holders decrypt")
+        for h in 0..<2 { _ = try holders[h].answer(keyRequest(h, [0, 1, 2])) }
+
+        // A vector under the collective key; the holders' shares open it to the plaintext.
+        let values = (0..<PreparedJob.architecture(of: parsed.model).parameterCount).map { Float($0 % 7) * 0.125 - 0.25 }
+        var rng = RandomStreams(seed: 5).generator("encrypt")
+        let upload = try setup.codec.encrypt(values, publicKey: publicKey, rng: &rng)
+        // As the orchestrator holds it: received from the wire and summed (with weight 1).
+        let vector = try setup.codec.weightedSum([try setup.codec.receive(setup.codec.wireForm(of: upload), count: values.count)], weights: [1])
+        let download = setup.codec.wireDownload(of: vector)
+        func decrypt(_ holder: ShareHolderAgent, _ h: Int, round: Int = 1) throws -> [HolderDecryptionShare] {
+            let reply = try AgentStepReply.decode(try holder.answer(HolderDecryptRequest(jobId: 1, holder: h, round: round, manifestText: manifest,
+                download: HEBlobsMessage(.aggregateDownload, epochOrRound: round, sender: h, blobs: download)).encoded()))
+            return try setup.codec.receiveHolderDecryptionShares(try HEBlobsMessage.decode(reply.message).blobs(expecting: .holderDecryptionShares,
+                                                                                                                  epochOrRound: round, sender: h))
+        }
+        let opened = try setup.codec.decrypt(vector, holderShares: try (0..<2).map { try decrypt(holders[$0], $0) }, resharing: resharing)
+        for (a, b) in zip(opened, values) { XCTAssertEqual(a, Double(b), accuracy: 1e-5) }
+        // A second download of the round (another vector, perhaps one agent's upload) is refused,
+        // and a holder restarted since the key epoch has no share to decrypt with.
+        assertRefused(try decrypt(holders[0], 0), "round 1 was decrypted already")
+        assertRefused(try decrypt(try holder(1), 1, round: 2), "no key share of job 1 epoch 0")
+        // The key holders make no decryption shares of their own in this job.
+        assertRefused(try agents[0].answer(HEStepRequest(jobId: 1, client: 0, round: 1,
+            message: HEBlobsMessage(.aggregateDownload, epochOrRound: 1, sender: 0, blobs: download)).encoded()), "the job's share-holders decrypt")
     }
 }

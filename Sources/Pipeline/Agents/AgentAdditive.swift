@@ -1,3 +1,4 @@
+import Crypto
 import Provisioning
 import Randomness
 import SecureComputation
@@ -22,16 +23,10 @@ extension AgentDevice {
                 throw AgentError.refused("the job's manifest does not protect its updates by additive sharing alone")
             }
             let holders = p.effectiveShareHolders
-            guard request.holders.map(\.holder) == Array(0..<holders) else {
-                throw AgentError.refused("the manifest has \(holders) share-holders; the request names \(request.holders.map(\.holder))")
-            }
             guard (1...manifest.federation.clientsPerRound).contains(request.summands) else {
                 throw AgentError.refused("a sum of \(request.summands) clients is not a round of at most \(manifest.federation.clientsPerRound)")
             }
-            guard let caPEM else { throw AgentError.refused("this agent has no CA certificate to check the share-holders' keys with") }
-            for holder in request.holders {
-                try Self.checkHolderKey(holder, jobId: request.jobId, manifestSha256: job.manifestSha256, caPEM: caPEM)
-            }
+            try checkHolderKeys(request.holders, job: job, jobId: request.jobId)
             let encoding = try FixedPointEncoding(fractionalBits: SecureAggregationRoundPlan.fractionalBits, maxSummands: request.summands)
             let weight = Float(held.sampleCount)
             let streams = RandomStreams(root: job.root)
@@ -39,24 +34,41 @@ extension AgentDevice {
             let messages = try AdditiveAggregation(holders: holders, encoding: encoding)
                 .protect(update: held.delta.map { $0 * weight }, client: request.client, using: &generator)
             var keyStream = streams.generator("round/\(request.round)/additive-shares/key")
-            let roundKey = ShareSealing.privateKey(from: &keyStream)
-            let roundPublic = Array(roundKey.publicKey.rawRepresentation)
-            let sealed = try messages.map { message -> SealedShare in
-                let context = ShareContext(jobId: request.jobId, manifestSha256: job.manifestSha256, round: request.round,
-                                           client: request.client, holder: message.holder)
-                let box = try ShareSealing.seal(message.encoded(), roundKey: roundKey, holderKey: request.holders[message.holder].publicKey,
-                                                context: context)
-                var share = SealedShare(holder: message.holder, salt: box.salt, ciphertext: box.ciphertext, signature: [])
-                share.signature = try sign(SealedShareStatement(context: context, roundKey: roundPublic, share: share).bytes)
-                return share
-            }
-            let shares = SealedShares(client: request.client, round: request.round, roundKey: roundPublic, shares: sealed)
+            let shares = try sealed(messages.map { $0.encoded() }, for: request.holders, purpose: .additiveShare, jobId: request.jobId,
+                                    manifestSha256: job.manifestSha256, round: request.round, client: request.client,
+                                    roundKey: ShareSealing.privateKey(from: &keyStream))
             let statement = UploadStatement(jobId: request.jobId, manifestSha256: job.manifestSha256, round: request.round,
                                             client: request.client, deltaSha256: shares.sha256)
             return AgentStepReply(message: shares.encoded(), signature: try sign(statement.bytes))
         }
         rounds.close(key)
         return reply
+    }
+
+    /// `plaintexts[h]` sealed for holder h's key (`ShareSealing`) in the slot of `purpose`,
+    /// `round` (or epoch) and `client`, each signed (`SealedShareStatement`).
+    func sealed(_ plaintexts: [[UInt8]], for holders: [HolderKey], purpose: ShareContext.Purpose, jobId: UInt64, manifestSha256: String,
+                round: Int, client: Int, roundKey: Curve25519.KeyAgreement.PrivateKey) throws -> SealedShares {
+        let roundPublic = Array(roundKey.publicKey.rawRepresentation)
+        let shares = try plaintexts.enumerated().map { h, plaintext -> SealedShare in
+            let context = ShareContext(purpose: purpose, jobId: jobId, manifestSha256: manifestSha256, round: round, client: client, holder: h)
+            let box = try ShareSealing.seal(plaintext, roundKey: roundKey, holderKey: holders[h].publicKey, context: context)
+            var share = SealedShare(holder: h, salt: box.salt, ciphertext: box.ciphertext, signature: [])
+            share.signature = try sign(SealedShareStatement(context: context, roundKey: roundPublic, share: share).bytes)
+            return share
+        }
+        return SealedShares(client: client, round: round, roundKey: roundPublic, shares: shares)
+    }
+
+    /// Refuses the holders' keys unless there is one per share-holder of the job's manifest, each
+    /// as `checkHolderKey` requires.
+    func checkHolderKeys(_ keys: [HolderKey], job: AgentJob, jobId: UInt64) throws {
+        let holders = job.manifest.privacy.effectiveShareHolders
+        guard keys.map(\.holder) == Array(0..<holders) else {
+            throw AgentError.refused("the manifest has \(holders) share-holders; the request names \(keys.map(\.holder))")
+        }
+        guard let caPEM else { throw AgentError.refused("this agent has no CA certificate to check the share-holders' keys with") }
+        for key in keys { try Self.checkHolderKey(key, jobId: jobId, manifestSha256: job.manifestSha256, caPEM: caPEM) }
     }
 
     /// Refuses a holder key unless its certificate is this federation's, issued to

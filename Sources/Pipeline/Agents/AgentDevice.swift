@@ -59,6 +59,7 @@ public final class AgentDevice: Sendable {
                 }
             case AgentJobKind.trainRequest:
                 let request = try TrainRequest.decode(body)
+                fault?.strike(round: request.round, at: .beforeStage(StageName.localTrain.rawValue))
                 return try reporting(job: request.jobId, round: request.round, { try train(request) }) {
                     .trained(job: request.jobId, round: request.round, steps: $0.steps, epsilon: $0.steps > 0 ? $0.epsilonSpent : nil)
                 }
@@ -73,6 +74,11 @@ public final class AgentDevice: Sendable {
                 fault?.strike(round: request.round, at: .additiveShares)
                 return try reporting(job: request.jobId, round: request.round, step: "additive shares", { try additiveShares(request) }) { _ in
                     .secAggStep(job: request.jobId, round: request.round, step: "additive-shares")
+                }
+            case AgentJobKind.keyFragmentRequest:
+                let request = try KeyFragmentRequest.decode(body)
+                return try reporting(job: request.jobId, round: request.round, step: "HE key fragments", { try keyFragments(request) }) { _ in
+                    .heStep(job: request.jobId, round: request.round, step: "key-fragments")
                 }
             case AgentJobKind.heStep:
                 let request = try HEStepRequest.decode(body)
@@ -267,6 +273,8 @@ public enum AgentWorkEvent: Sendable, Equatable {
     case holderAccepted(job: UInt64, holder: Int)
     /// A share-holder gave its partial sum of a round over `clients` clients' shares.
     case partialSum(job: UInt64, round: Int, clients: Int)
+    /// A share-holder summed `clients` key holders' fragments into its share of an epoch's key.
+    case holderKey(job: UInt64, epoch: Int, clients: Int)
     /// `round` nil: the offer itself.
     case refused(job: UInt64, round: Int?, reason: String)
 }

@@ -27,14 +27,7 @@ extension AgentDevice {
                 throw AgentError.refused("round \(request.round) was trained as client \(session.held.client), not \(request.client)")
             }
             let job = session.held.job
-            let setup: HESetup
-            if let made = session.he { setup = made } else {
-                let parameters = PreparedJob.architecture(of: job.manifest.model).parameterCount
-                do { setup = try HESetup.make(job.manifest, noiseMultiplier: nil, maxGradNorm: nil, parameterCount: parameters) } catch {
-                    throw AgentError.refused("the manifest's HE parameters do not make a setup: \(error)")
-                }
-                session.he = setup
-            }
+            let setup = try Self.heSetup(&session)
             let streams = RandomStreams(root: job.root)
             let epoch = setup.epoch(ofRound: request.round)
             switch message.purpose {
@@ -71,6 +64,9 @@ extension AgentDevice {
                                                 client: request.client, deltaSha256: Digest.sha256Hex(frame))
                 return AgentStepReply(message: frame, signature: try sign(statement.bytes))
             case .aggregateDownload:
+                guard setup.resharing == nil else {
+                    throw AgentError.refused("the job's share-holders decrypt (DP + HE + MPC); a key holder makes no decryption shares")
+                }
                 let blobs = try message.blobs(expecting: .aggregateDownload, epochOrRound: request.round, sender: request.client)
                 let aggregate = try setup.codec.receiveDownload(blobs, count: session.held.delta.count)
                 let secret = HEKeyHolderSteps.secretKey(streams: streams, epoch: epoch, secrets: setup.codec.secretsPerKey, context: setup.context)
@@ -80,6 +76,47 @@ extension AgentDevice {
             case let other:
                 throw AgentError.refused("no HE step of an agent is \(other)")
             }
+        }
+    }
+
+    /// The job's HE setup from the agent's own copy of the manifest, made once per round session.
+    static func heSetup(_ session: inout AgentRoundSession) throws -> HESetup {
+        if let made = session.he { return made }
+        let manifest = session.held.job.manifest
+        let setup: HESetup
+        do {
+            setup = try HESetup.make(manifest, noiseMultiplier: nil, maxGradNorm: nil,
+                                     parameterCount: PreparedJob.architecture(of: manifest.model).parameterCount)
+        } catch { throw AgentError.refused("the manifest's HE parameters do not make a setup: \(error)") }
+        session.he = setup
+        return setup
+    }
+
+    /// DP + HE + MPC: re-shares its secret-key share of `epoch` (made again from stream
+    /// `he/epoch/E/key` of its root) among the share-holders, the simulation's split (stream
+    /// `he/epoch/E/key-resharing`), each fragment sealed for its holder's key
+    /// (`ShareSealing`, purpose `keyFragment`, the agent's X25519 key of the epoch from stream
+    /// `he/epoch/E/key-resharing/key`) and signed. The holders' keys are checked as for additive
+    /// sharing: a key of the orchestrator's would let it sum the fragments into the agent's share.
+    func keyFragments(_ request: KeyFragmentRequest) throws -> AgentStepReply {
+        try rounds.with(AgentRoundSessions.Key(job: request.jobId, round: request.round)) { session in
+            guard session.held.client == request.client else {
+                throw AgentError.refused("round \(request.round) was trained as client \(session.held.client), not \(request.client)")
+            }
+            let job = session.held.job
+            let setup = try Self.heSetup(&session)
+            guard let resharing = setup.resharing else { throw AgentError.refused("the job's key holders decrypt themselves; there is nothing to re-share") }
+            guard setup.epoch(ofRound: request.round) == request.epoch else {
+                throw AgentError.refused("round \(request.round) is in key epoch \(setup.epoch(ofRound: request.round)), not \(request.epoch)")
+            }
+            try checkHolderKeys(request.holders, job: job, jobId: request.jobId)
+            let streams = RandomStreams(root: job.root)
+            let secret = HEKeyHolderSteps.secretKey(streams: streams, epoch: request.epoch, secrets: setup.codec.secretsPerKey, context: setup.context)
+            var keyStream = streams.generator("he/epoch/\(request.epoch)/key-resharing/key")
+            let fragments = try sealed(HEKeyHolderSteps.keyFragments(streams: streams, secret: secret, epoch: request.epoch, resharing: resharing),
+                                       for: request.holders, purpose: .keyFragment, jobId: request.jobId, manifestSha256: job.manifestSha256,
+                                       round: request.epoch, client: request.client, roundKey: ShareSealing.privateKey(from: &keyStream))
+            return AgentStepReply(message: fragments.encoded())
         }
     }
 }

@@ -29,6 +29,8 @@ public final class ShareHolderAgent: Sendable {
     let report: @Sendable (AgentWorkEvent) -> Void
     /// One job message at a time: a sum's record and its answer are one step.
     private let serial = Mutex(())
+    /// DP + HE + MPC: its key shares and the rounds it decrypted.
+    let keyShares = HolderKeyShares()
 
     /// The participant name of holder `h`, as `privfed provision` issues it.
     public static func name(of holder: Int) -> String { "share-holder-\(holder)" }
@@ -52,6 +54,16 @@ public final class ShareHolderAgent: Sendable {
                 let request = try HolderSumRequest.decode(body)
                 return try reporting(job: request.jobId, round: request.round, { try partialSum(request) }) { _ in
                     .partialSum(job: request.jobId, round: request.round, clients: request.contributions.count)
+                }
+            case AgentJobKind.holderKeyRequest:
+                let request = try HolderKeyRequest.decode(body)
+                return try reporting(job: request.jobId, round: nil, { try keyShare(request) }) { _ in
+                    .holderKey(job: request.jobId, epoch: request.epoch, clients: request.contributions.count)
+                }
+            case AgentJobKind.holderDecryptRequest:
+                let request = try HolderDecryptRequest.decode(body)
+                return try reporting(job: request.jobId, round: request.round, { try decryptionShares(request) }) { _ in
+                    .heStep(job: request.jobId, round: request.round, step: "holder-decryption-shares")
                 }
             case let kind: throw AgentError.refused("a share-holder answers no job message of kind \(kind)")
             }
@@ -78,9 +90,9 @@ public final class ShareHolderAgent: Sendable {
         }
         let p = manifest.privacy
         guard manifest.federation.deployment == .agents else { throw AgentError.refused("the manifest is not for deployment: agents") }
-        guard p.secureAggregation == .additive, !p.homomorphicEncryption else {
-            throw AgentError.refused("a share-holder takes part in additive secure aggregation only; the job has secure_aggregation: "
-                                     + "\(p.secureAggregation.rawValue)\(p.homomorphicEncryption ? " with HE" : "")")
+        guard p.secureAggregation == .additive else {
+            throw AgentError.refused("a share-holder takes part in additive secure aggregation (with or without HE) only; the job has "
+                                     + "secure_aggregation: \(p.secureAggregation.rawValue)")
         }
         guard (0..<p.effectiveShareHolders).contains(holder) else {
             throw AgentError.refused("holder \(holder) is not one of the job's \(p.effectiveShareHolders) share-holders")
@@ -114,23 +126,12 @@ public final class ShareHolderAgent: Sendable {
               clients.allSatisfy({ (0..<manifest.dataset.clients).contains($0) }) else {
             throw AgentError.refused("the round's clients \(clients) are not distinct clients of the job, at most \(manifest.federation.clientsPerRound)")
         }
+        guard !manifest.privacy.homomorphicEncryption else {
+            throw AgentError.refused("the job's updates are encrypted (DP + HE + MPC): its share-holders decrypt, they sum no shares")
+        }
         var holder = AdditiveShareHolder(holder: request.holder, parameters: PreparedJob.architecture(of: manifest.model).parameterCount)
-        var agents: Set<String> = []
-        for contribution in request.contributions {
-            let client = contribution.client
-            let who: Participant
-            do {
-                who = try PeerCertificate.verified(contribution.certificatePEM, caPEM: caPEM, role: .agent, what: "client \(client)'s certificate")
-            } catch { throw AgentError.refused("\(error)") }
-            guard agents.insert(who.name).inserted else { throw AgentError.refused("\(who.name) signed more than one of the round's shares") }
-            let context = ShareContext(jobId: request.jobId, manifestSha256: job.manifestSha256, round: request.round, client: client,
-                                       holder: request.holder)
-            guard contribution.share.holder == request.holder,
-                  ParticipantSignature.isValid(contribution.share.signature, on: SealedShareStatement(
-                      context: context, roundKey: contribution.roundKey, share: contribution.share).bytes, certificatePEM: contribution.certificatePEM) else {
-                throw AgentError.refused("client \(client)'s share is not signed by \(who.name) for this job, round and holder")
-            }
-            let plaintext = try ShareSealing.open(contribution.share, roundKey: contribution.roundKey, holderKey: job.key, context: context)
+        for (client, plaintext) in try open(request.contributions, purpose: .additiveShare, round: request.round, jobId: request.jobId,
+                                            job: job, holder: request.holder) {
             let message = try AdditiveShareMessage.decode(plaintext)
             guard message.client == client, message.holder == request.holder else {
                 throw AgentError.refused("client \(client)'s share names client \(message.client) and holder \(message.holder)")
@@ -144,5 +145,27 @@ public final class ShareHolderAgent: Sendable {
         let statement = PartialSumStatement(jobId: request.jobId, manifestSha256: job.manifestSha256, round: request.round, holder: request.holder,
                                             partialSumSha256: ResultsStore.Digest.sha256Hex(partial))
         return AgentStepReply(message: partial, signature: try sign(statement.bytes))
+    }
+
+    /// The plaintexts of `contributions` (by client, in order), once each comes from a distinct
+    /// agent its CA certified, is signed by it for this slot, and opens under the holder's key.
+    func open(_ contributions: [HolderContribution], purpose: ShareContext.Purpose, round: Int, jobId: UInt64, job: HolderJob,
+              holder: Int) throws -> [(client: Int, plaintext: [UInt8])] {
+        var agents: Set<String> = []
+        return try contributions.map { contribution in
+            let client = contribution.client
+            let who: Participant
+            do {
+                who = try PeerCertificate.verified(contribution.certificatePEM, caPEM: caPEM, role: .agent, what: "client \(client)'s certificate")
+            } catch { throw AgentError.refused("\(error)") }
+            guard agents.insert(who.name).inserted else { throw AgentError.refused("\(who.name) signed more than one of the round's shares") }
+            let context = ShareContext(purpose: purpose, jobId: jobId, manifestSha256: job.manifestSha256, round: round, client: client, holder: holder)
+            guard contribution.share.holder == holder,
+                  ParticipantSignature.isValid(contribution.share.signature, on: SealedShareStatement(
+                      context: context, roundKey: contribution.roundKey, share: contribution.share).bytes, certificatePEM: contribution.certificatePEM) else {
+                throw AgentError.refused("client \(client)'s share is not signed by \(who.name) for this job, round and holder")
+            }
+            return (client, try ShareSealing.open(contribution.share, roundKey: contribution.roundKey, holderKey: job.key, context: context))
+        }
     }
 }

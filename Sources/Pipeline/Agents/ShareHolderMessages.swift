@@ -163,6 +163,19 @@ public struct HolderContribution: Sendable, Equatable {
     public init(client: Int, roundKey: [UInt8], share: SealedShare, certificatePEM: String) {
         self.client = client; self.roundKey = roundKey; self.share = share; self.certificatePEM = certificatePEM
     }
+
+    static func write(_ contributions: [HolderContribution], _ w: inout WireWriter) {
+        w.u64(UInt64(contributions.count))
+        for c in contributions { w.u32(UInt32(c.client)); w.blob(c.roundKey); c.share.write(&w); w.blob(Array(c.certificatePEM.utf8)) }
+    }
+
+    static func read(_ r: inout WireReader) throws -> [HolderContribution] {
+        let count = try r.count("contributions", width: 64)
+        return try (0..<count).map { _ in
+            HolderContribution(client: Int(try r.u32("client")), roundKey: try r.fixed("round_key", count: 32), share: try SealedShare.read(&r),
+                               certificatePEM: try r.certificatePEM())
+        }
+    }
 }
 
 /// The orchestrator asks holder `holder` for its partial sum of `round` over `contributions`,
@@ -182,18 +195,12 @@ public struct HolderSumRequest: WireMessage, Equatable {
 
     public func encodedPayload() -> [UInt8] {
         var w = WireWriter(); w.u64(jobId); w.u32(UInt32(holder)); w.u32(UInt32(round)); w.blob(Array(manifestText.utf8))
-        w.u64(UInt64(contributions.count))
-        for c in contributions { w.u32(UInt32(c.client)); w.blob(c.roundKey); c.share.write(&w); w.blob(Array(c.certificatePEM.utf8)) }
+        HolderContribution.write(contributions, &w)
         return w.bytes
     }
     public static func decodePayload(_ r: inout WireReader) throws -> HolderSumRequest {
         let jobId = try r.u64("job_id"), holder = Int(try r.u32("holder")), round = Int(try r.u32("round")), text = try r.manifestText()
-        let count = try r.count("contributions", width: 64)
-        let contributions = try (0..<count).map { _ in
-            HolderContribution(client: Int(try r.u32("client")), roundKey: try r.fixed("round_key", count: 32), share: try SealedShare.read(&r),
-                               certificatePEM: try r.certificatePEM())
-        }
-        return HolderSumRequest(jobId: jobId, holder: holder, round: round, manifestText: text, contributions: contributions)
+        return HolderSumRequest(jobId: jobId, holder: holder, round: round, manifestText: text, contributions: try HolderContribution.read(&r))
     }
 }
 

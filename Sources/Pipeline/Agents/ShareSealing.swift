@@ -2,10 +2,19 @@ import Crypto
 import Randomness
 import Wire
 
-/// Which share a sealed share is: the job (id and manifest SHA-256), the round, the client that
-/// made it and the holder it is for. It is both the HKDF info of the sealing key and the AEAD's
-/// associated data, so a share relayed into another slot does not open.
+/// Which share a sealed share is: what it shares (an update of a round, or the HE key share of
+/// a key epoch), the job (id and manifest SHA-256), the round or epoch, the client that made it
+/// and the holder it is for. It is both the HKDF info of the sealing key and the AEAD's
+/// associated data, so a share relayed into another slot, or as the other kind, does not open.
 struct ShareContext: Sendable, Equatable {
+    enum Purpose: UInt16, Sendable {
+        /// An additive share of a round's update (`round` is the round).
+        case additiveShare = 0
+        /// A fragment of a key holder's HE secret-key share (`round` is the key epoch).
+        case keyFragment = 1
+    }
+
+    var purpose: Purpose = .additiveShare
     var jobId: UInt64
     var manifestSha256: String
     var round: Int
@@ -14,7 +23,7 @@ struct ShareContext: Sendable, Equatable {
 
     var bytes: [UInt8] {
         var w = WireWriter()
-        w.blob(Array("privfed.sealed-share.v1".utf8)); w.u64(jobId); w.blob(Array(manifestSha256.utf8))
+        w.blob(Array("privfed.sealed-share.v1".utf8)); w.u16(purpose.rawValue); w.u64(jobId); w.blob(Array(manifestSha256.utf8))
         w.u32(UInt32(round)); w.u32(UInt32(client)); w.u32(UInt32(holder))
         return w.bytes
     }

@@ -18,8 +18,7 @@ extension ClientDevice {
     mutating func keyFragments(epoch: Int, resharing: SecretKeyResharing) -> [[UInt8]] {
         guard let secret = heKeyShare else { preconditionFailure("client \(index) holds no key share") }
         heKeyShare = nil
-        var rng = streams.generator("he/epoch/\(epoch)/key-resharing")
-        return resharing.split(secret, rng: &rng).map { HESerialization.serialize($0, context: resharing.context) }
+        return HEKeyHolderSteps.keyFragments(streams: streams, secret: secret, epoch: epoch, resharing: resharing)
     }
 
     /// Its smudged decryption shares of the aggregate it downloaded (stream `he/round/R/decrypt` of
@@ -48,6 +47,13 @@ enum HEKeyHolderSteps {
         return SecretKey(context: context, secrets: secrets, rng: &rng)
     }
 
+    /// Its secret-key share of epoch E split among the share-holders (stream
+    /// `he/epoch/E/key-resharing` of its root), fragment h for share-holder h, serialized.
+    static func keyFragments(streams: RandomStreams, secret: SecretKey, epoch: Int, resharing: SecretKeyResharing) -> [[UInt8]] {
+        var rng = streams.generator("he/epoch/\(epoch)/key-resharing")
+        return resharing.split(secret, rng: &rng).map { HESerialization.serialize($0, context: resharing.context) }
+    }
+
     /// Its smudged decryption shares of `aggregate` (stream `he/round/R/decrypt` of its root), in
     /// the codec's wire form (compact: the coefficients the decoder reads, top bits only).
     static func decryptionShares(streams: RandomStreams, secret: SecretKey, round: Int, aggregate: EncryptedVector, codec: HEVectorCodec,
@@ -71,7 +77,18 @@ extension ShareHolderDevice {
     /// of its own root).
     func decryptionShares(round: Int, aggregate: EncryptedVector, setup: HESetup, threads: Int) -> [[UInt8]] {
         guard let resharing = setup.resharing, let key = heKeyShare else { preconditionFailure("share-holder \(index) holds no key share") }
+        return HEShareHolderSteps.decryptionShares(streams: streams, key: key, round: round, aggregate: aggregate, codec: setup.codec,
+                                                   resharing: resharing, threads: threads)
+    }
+}
+
+/// A share-holder's HE step on its own streams, the same whether it is simulated
+/// (`ShareHolderDevice`) or on its own machine (`ShareHolderAgent`).
+enum HEShareHolderSteps {
+    /// Its smudged decryption shares S_h·c1 + E_h of `aggregate` (stream `he/round/R/decrypt` of its root).
+    static func decryptionShares(streams: RandomStreams, key: HolderKeyShare, round: Int, aggregate: EncryptedVector, codec: HEVectorCodec,
+                                 resharing: SecretKeyResharing, threads: Int) -> [[UInt8]] {
         var rng = streams.generator("he/round/\(round)/decrypt")
-        return setup.codec.wireHolderDecryptionShares(of: aggregate, holderKey: key, resharing: resharing, rng: &rng, threads: threads)
+        return codec.wireHolderDecryptionShares(of: aggregate, holderKey: key, resharing: resharing, rng: &rng, threads: threads)
     }
 }

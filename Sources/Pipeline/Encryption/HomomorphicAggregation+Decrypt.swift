@@ -65,7 +65,8 @@ extension HomomorphicAggregation {
         var holderMetrics: [StageMetric] = []
         if let resharing = setup.resharing {
             let holders = state.parties.shareHolders
-            let collected = try collect(Array(0..<resharing.holders), as: Party.shareHolder, purpose: .holderDecryptionShares, make: { h, received in
+            let collected = try job.remoteClients.map { try remoteHolderDecryptionShares(download: download, round: round, job: job, remote: $0) }
+                ?? collect(Array(0..<resharing.holders), as: Party.shareHolder, purpose: .holderDecryptionShares, make: { h, received in
                 holders[h].decryptionShares(round: round, aggregate: received, setup: setup, threads: threads)
             }, receive: codec.receiveHolderDecryptionShares)
             for (h, c) in collected.enumerated() {

@@ -76,7 +76,14 @@ extension HomomorphicAggregation {
         if answer == nil {
             let message = ask(withKey: true)
             keyBytes = message.blobs[0].count
-            answer = try Self.callKeyHolders([client: message], round: state.round, stage: .encrypt, job: job, remote: remote)[client]
+            if setup.resharing != nil {
+                // DP + HE + MPC: the share-holders decrypt, so an agent that does not upload is a
+                // dropout of the round, not its failure (`aggregate` checks the round's quorum).
+                answer = try Self.askKeyHolders([client: message], round: state.round, job: job, remote: remote).replies[client]
+                if answer == nil { return [StageMetric("held_at_agent", 1, "count"), StageMetric("dropped", 1, "count")] }
+            } else {
+                answer = try Self.callKeyHolders([client: message], round: state.round, stage: .encrypt, job: job, remote: remote)[client]
+            }
         }
         keyDelivered.insert(client)
         let (reply, certificatePEM) = answer!

@@ -14,6 +14,14 @@ extension HomomorphicAggregation {
         guard !state.updates.isEmpty, let key = current else {
             throw PipelineError.stage(stage, "round \(state.round) has no encrypted updates to aggregate")
         }
+        if job.remoteClients != nil, setup.resharing != nil {
+            // With agents under DP + HE + MPC an agent may drop after training: the round sums at
+            // least its quorum, as additive sharing does.
+            let quorum = SecureAggregationRoundState.agentsQuorum(job.manifest)
+            guard state.updates.count >= quorum else {
+                throw PipelineError.stage(stage, "round \(state.round): \(state.updates.count) agents uploaded, fewer than the \(quorum) a round needs")
+            }
+        }
         let codec = setup.codec
         var vectors: [EncryptedVector] = []
         for update in state.updates {

@@ -57,16 +57,18 @@ public struct HomomorphicAggregation: RoundProtocol {
         var shareBytes = 0
         for c in parties.clients.indices { parties.clients[c].heKeyShare = nil }  // the previous epoch's shares are erased
         let resharing = setup.resharing
-        if let resharing {
+        if let resharing, job.remoteClients == nil {
             for h in 0..<resharing.holders { parties.shareHolders[h].heKeyShare = HolderKeyShare(context: context, holder: h, holders: resharing.holders, secrets: secrets) }
         }
         var holderBytes = [Int](repeating: 0, count: resharing?.holders ?? 0)
         var fragmentBytes = 0
+        var remoteFragmentMetrics: [StageMetric] = []
         if let remote = job.remoteClients {
             // The key holders are agents: each draws its share on its own machine.
             let wires = try Self.remotePublicKeyShares(epoch: epoch, round: round, setup: setup, job: job, remote: remote)
             received = try wires.map { try HESerialization.deserializePublicKeyShare($0, context: context) }
             shareBytes = wires.first?.count ?? 0
+            if resharing != nil { remoteFragmentMetrics = try Self.remoteKeyFragments(epoch: epoch, round: round, setup: setup, job: job, remote: remote) }
         }
         for c in setup.keyHolders where job.remoteClients == nil {
             let wire = parties.clients[c].publicKeyShare(epoch: epoch, secrets: secrets, generation: generation)
@@ -119,7 +121,9 @@ public struct HomomorphicAggregation: RoundProtocol {
             // What each client received of the collective key, as carried.
             StageMetric("public_key_bytes", Double(keyBytes), "bytes"),
         ]
-        if resharing != nil {
+        if job.remoteClients != nil {
+            metrics += remoteFragmentMetrics
+        } else if resharing != nil {
             metrics.append(StageMetric("key_fragment_bytes", Double(fragmentBytes), "bytes"))
             for (h, bytes) in holderBytes.enumerated() { metrics.append(StageMetric("holder_\(h)_key_bytes_received", Double(bytes), "bytes")) }
         }

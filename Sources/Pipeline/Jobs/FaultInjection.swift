@@ -9,7 +9,7 @@ import Foundation
 ///
 /// | point | where the process dies |
 /// |---|---|
-/// | `stage:NAME` | before stage NAME starts (for per-client stages: before its first client) |
+/// | `stage:NAME` | before stage NAME starts (for per-client stages: before its first client); `privfed agent`: `stage:local_train`, before it trains the round |
 /// | `in-release` | inside the round's first release transaction, after the ledger rows, before COMMIT |
 /// | `after-release` | after the round's first release is committed, before the next stage |
 /// | `in-commit` | inside the round's commit transaction, after every row, before COMMIT |

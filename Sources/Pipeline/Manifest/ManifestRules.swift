@@ -165,9 +165,10 @@ struct ManifestRules {
     /// canaries always reach a local_train stage.)
     /// `deployment: agents` runs what the agent link carries today: plain FedAvg and
     /// example-level DP-SGD, whose noise each agent adds and accounts itself, under SecAgg/SecAgg+,
-    /// additive sharing with share-holders of their own, or threshold HE. What it does not carry
-    /// yet (the share-holders' HE decryption, client-level DP, canaries the auditor plants in a
-    /// client's data, secure evaluation) is refused by name rather than run in a weaker form.
+    /// additive sharing with share-holders of their own, threshold HE, or HE with the
+    /// share-holders decrypting (DP + HE + MPC). What it does not carry yet (client-level DP,
+    /// canaries the auditor plants in a client's data, secure evaluation) is refused by name
+    /// rather than run in a weaker form.
     func checkDeployment(_ m: JobManifest, root: Node, _ report: (String, String) -> Void) {
         let fed = m.federation, p = m.privacy
         guard fed.deployment == .agents else {
@@ -177,10 +178,7 @@ struct ManifestRules {
             return
         }
         let unsupported = "is not yet supported with deployment: agents (the agent link carries plain FedAvg, example-level DP-SGD, "
-            + "SecAgg/SecAgg+, additive sharing with share-holders, threshold HE and ScatterNet features)"
-        if p.secureAggregation == .additive && p.homomorphicEncryption {
-            report("privacy.secure_aggregation", "additive with HE (the share-holders decrypt) \(unsupported)")
-        }
+            + "SecAgg/SecAgg+, additive sharing with share-holders, threshold HE, DP + HE + MPC and ScatterNet features)"
         if p.secureAggregation != .none {
             for key in ["dropouts", "dropout_rate"] where isPresent("privacy.\(key)", root) {
                 report("privacy.\(key)", "simulates dropouts; with deployment: agents the dropouts are the agents that do not answer")

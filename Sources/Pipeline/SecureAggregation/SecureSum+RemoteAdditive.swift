@@ -84,38 +84,25 @@ extension SecureSum {
                                          contributions: contributions).encoded()
         }
         bytes.sent += bodies.values.reduce(0) { $0 + $1.count }
-        let sums = holders.call(bodies, deadline)
         if let signal = remote.stopSignal { throw PipelineError.interrupted(signal: signal) }
-        var partials: [PartialSumMessage] = [], holderMissing: [String] = []
         var metrics: [StageMetric] = []
-        for h in 0..<plan.holders {
+        let partials = try holders.callEvery(bodies, deadline: deadline, stage: .aggregate, round: round,
+                                             needs: "additive sharing needs all \(plan.holders) share-holders' partial sums") { h, reply, certificatePEM in
             let name = holders.names[h]
-            metrics.append(StageMetric("holder_\(h)_bytes_received", Double(bodies[h]!.count), "bytes"))
-            switch sums[h] {
-            case .success(let answer):
-                bytes.received += answer.body.count
-                do {
-                    let reply = try AgentStepReply.decode(answer.body)
-                    let partial = try PartialSumMessage.decode(reply.message)
-                    guard partial.holder == h, partial.clients == included else {
-                        throw RemoteFailure("its sum is holder \(partial.holder)'s over clients \(partial.clients), not holder \(h)'s over \(included)")
-                    }
-                    let statement = PartialSumStatement(jobId: remote.jobId, manifestSha256: remote.manifestSha256, round: round, holder: h,
-                                                        partialSumSha256: Digest.sha256Hex(reply.message))
-                    guard ParticipantSignature.participant(of: answer.certificatePEM)?.name == name,
-                          ParticipantSignature.isValid(reply.signature, on: statement.bytes, certificatePEM: answer.certificatePEM) else {
-                        throw RemoteFailure("its partial sum is not signed by \(name)")
-                    }
-                    partials.append(partial)
-                    metrics.append(StageMetric("holder_\(h)_bytes_sent", Double(answer.body.count), "bytes"))
-                } catch { holderMissing.append("\(name) (its partial sum does not read: \(error))") }
-            case .failure(let failure): holderMissing.append("\(name) (\(failure.reason))")
-            case nil: holderMissing.append("\(name) (no reply)")
+            let partial = try PartialSumMessage.decode(reply.message)
+            guard partial.holder == h, partial.clients == included else {
+                throw RemoteFailure("its sum is holder \(partial.holder)'s over clients \(partial.clients), not holder \(h)'s over \(included)")
             }
-        }
-        guard holderMissing.isEmpty else {
-            throw PipelineError.stage(StageName.aggregate.rawValue, "round \(round): additive sharing needs all \(plan.holders) share-holders' "
-                                      + "partial sums; missing: " + holderMissing.joined(separator: "; "))
+            let statement = PartialSumStatement(jobId: remote.jobId, manifestSha256: remote.manifestSha256, round: round, holder: h,
+                                                partialSumSha256: Digest.sha256Hex(reply.message))
+            guard ParticipantSignature.participant(of: certificatePEM)?.name == name,
+                  ParticipantSignature.isValid(reply.signature, on: statement.bytes, certificatePEM: certificatePEM) else {
+                throw RemoteFailure("its partial sum is not signed by \(name)")
+            }
+            bytes.received += reply.encoded().count
+            metrics += [StageMetric("holder_\(h)_bytes_received", Double(bodies[h]!.count), "bytes"),
+                        StageMetric("holder_\(h)_bytes_sent", Double(reply.encoded().count), "bytes")]
+            return partial
         }
         let members = Double(max(clients.count, 1))
         return RemoteAdditiveOutcome(partialSums: partials, included: included, metrics: metrics + [

@@ -54,6 +54,9 @@ struct LinkEventLines: Sendable {
         case .partialSum(let job, let round, let clients):
             write(["event": "partial_sum", "agent": name, "job": job, "round": round, "clients": clients],
                   text: "\(name): job \(job) round \(round) partial sum of \(clients) clients' shares")
+        case .holderKey(let job, let epoch, let clients):
+            write(["event": "key_share", "agent": name, "job": job, "epoch": epoch, "clients": clients],
+                  text: "\(name): job \(job) key epoch \(epoch): its share of the key from \(clients) key holders' fragments")
         case .refused(let job, let round, let reason):
             var fields: [String: any Encodable & Sendable] = ["event": "refused", "agent": name, "job": job, "reason": reason]
             if let round { fields["round"] = round }

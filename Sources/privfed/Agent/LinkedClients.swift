@@ -91,7 +91,9 @@ final class LinkedClients: RemoteClients {
     /// undecodable reply is that client's failure.
     static func callAll<Reply: Sendable>(_ calls: AgentCalls, _ requests: [(Int, String, [UInt8])], timeout: Duration, stop: StopRequest?,
                                          decode: @escaping @Sendable (LinkAnswer) throws -> Reply) -> [Int: Result<Reply, RemoteFailure>] {
-        blocking {
+        // Nothing to wait for (a job without share-holders): the watcher below would wait forever.
+        guard !requests.isEmpty else { return [:] }
+        return blocking {
             await withTaskGroup(of: (Int, Result<Reply, RemoteFailure>)?.self) { group in
                 for (client, agent, body) in requests {
                     group.addTask {
