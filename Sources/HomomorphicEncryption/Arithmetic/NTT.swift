@@ -21,6 +21,8 @@ public final class NTTTables: Sendable {
     /// ψ^{−bitrev(1)}·N^{−1}, the last inverse stage's twiddle with the scaling folded in, and its companion.
     @usableFromInline let inverseLastRootScaled: UInt64
     @usableFromInline let inverseLastRootScaledShoup: UInt64
+    /// The inverse twiddles as doubles, for q < 2^50 (`inverseUnscaledFloating`); nil above.
+    let floating: FloatingTwiddles?
 
     /// - Parameters:
     ///   - degree: N, a power of two ≥ 2.
@@ -51,6 +53,8 @@ public final class NTTTables: Sendable {
         self.inverseDegreeShoup = modulus.shoup(inverseDegree)
         self.inverseLastRootScaled = modulus.multiply(inverseRoots[1], inverseDegree)
         self.inverseLastRootScaledShoup = modulus.shoup(inverseLastRootScaled)
+        self.floating = modulus.value < FloatingTwiddles.modulusLimit && degree >= 16
+            ? FloatingTwiddles(inverseRoots: inverseRoots, modulus: modulus.value) : nil
     }
 
     /// Reverses the low `bits` bits of k.
@@ -106,8 +110,19 @@ public final class NTTTables: Sendable {
     /// anyway (the CRT lift of decryption, `HEContext.withDecryptedRows`), which saves the
     /// scaling and the final reduction (Harvey 2014, section 4: the output of the lazy
     /// butterflies needs one conditional subtraction only where a canonical residue is read).
-    @inlinable
+    /// Below 2^50 it runs in double precision, four lanes at a time (`inverseUnscaledFloating`);
+    /// the outputs are then other representatives of the same residues, also in [0, 2q).
     public func inverseUnscaled(_ values: UnsafeMutablePointer<UInt64>) {
+        if floating == nil {
+            inverseUnscaledInteger(values)
+        } else {
+            inverseUnscaledThroughDoubles(values)
+        }
+    }
+
+    /// `inverseUnscaled` with the 64-bit integer butterflies, for any q.
+    @inlinable
+    public func inverseUnscaledInteger(_ values: UnsafeMutablePointer<UInt64>) {
         inverseStages(values, scaled: false)
     }
 
