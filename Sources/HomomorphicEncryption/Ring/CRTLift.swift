@@ -73,42 +73,48 @@ struct CRTLiftTable: Sendable {
                     }
                     return
                 }
-                let modulus = self.modulus, logModulus = pow(2, logQ), twoWordLimit = self.twoWordLimit
-                /// Σ y_i·(Q/q_i) − v·Q in three words.
-                @inline(__always) func threeWords(_ j: Int, _ v: UInt64) -> Double {
-                    var acc = Word192()
+                let modulus = self.modulus, modulusValue = pow(2, logQ), twoWordLimit = self.twoWordLimit
+                // The sums Σ y_i·(Q/q_i) keep each word's column in its own accumulator (a column
+                // of 128 bits for the low words, whose carries L ≤ 2^64 terms cannot overflow) and
+                // propagate the carries once per coefficient, not once per prime.
+                /// Σ y_i·(Q/q_i) − v·Q in three words, with v = round(Σ y_i/q_i) from the same pass.
+                @inline(__always) func threeWords(_ j: Int) -> Word192 {
+                    var v = 0.0, c0: UInt128 = 0, c1: UInt128 = 0, c2: UInt64 = 0
                     for i in 0..<limbs {
-                        acc.add(Word192(w0: r[i * stride + 3], w1: r[i * stride + 4], w2: r[i * stride + 5]), times: residue(i, j))
+                        let y = residue(i, j), record = r + i * stride
+                        v += Double(Int64(bitPattern: y)) * inv[i]
+                        let p0 = record[3].multipliedFullWidth(by: y), p1 = record[4].multipliedFullWidth(by: y)
+                        c0 &+= UInt128(p0.low)
+                        c1 &+= UInt128(p0.high) &+ UInt128(p1.low)
+                        c2 = c2 &+ p1.high &+ record[5] &* y
                     }
-                    acc.subtract(modulus, times: v)
-                    return acc.signedDouble
+                    c1 &+= c0 >> 64
+                    var acc = Word192(w0: UInt64(truncatingIfNeeded: c0), w1: UInt64(truncatingIfNeeded: c1),
+                                      w2: c2 &+ UInt64(truncatingIfNeeded: c1 >> 64))
+                    acc.subtract(modulus, times: UInt64(Int64(v.rounded())))
+                    return acc
                 }
                 if twoWordLimit == 0 {
-                    for j in 0..<count {
-                        var v = 0.0
-                        for i in 0..<limbs { v += Double(Int64(bitPattern: residue(i, j))) * inv[i] }
-                        out[j] = threeWords(j, UInt64(Int64(v.rounded()))) * multiplier
-                    }
+                    for j in 0..<count { out[j] = threeWords(j).signedDouble * multiplier }
                     return
                 }
                 for j in 0..<count {
-                    var v = 0.0, low: UInt64 = 0, high: UInt64 = 0
+                    var v = 0.0, c0: UInt128 = 0, c1: UInt64 = 0
                     for i in 0..<limbs {
-                        let y = residue(i, j)
+                        let y = residue(i, j), record = r + i * stride
                         v += Double(Int64(bitPattern: y)) * inv[i]
-                        let p = r[i * stride + 3].multipliedFullWidth(by: y)
-                        let s = low.addingReportingOverflow(p.low)
-                        low = s.partialValue
-                        high = high &+ p.high &+ r[i * stride + 4] &* y &+ (s.overflow ? 1 : 0)
+                        let p = record[3].multipliedFullWidth(by: y)
+                        c0 &+= UInt128(p.low)
+                        c1 = c1 &+ p.high &+ record[4] &* y
                     }
                     let rounded = v.rounded(), vw = UInt64(Int64(rounded))
-                    if abs(v - rounded) * logModulus < twoWordLimit {
+                    if abs(v - rounded) * modulusValue < twoWordLimit {
+                        let low = UInt64(truncatingIfNeeded: c0), high = c1 &+ UInt64(truncatingIfNeeded: c0 >> 64)
                         let p = modulus.w0.multipliedFullWidth(by: vw)
                         let s = low.subtractingReportingOverflow(p.low)
-                        high = high &- p.high &- modulus.w1 &* vw &- (s.overflow ? 1 : 0)
-                        out[j] = Word192.signedDouble(low: s.partialValue, high: high) * multiplier
+                        out[j] = Word192.signedDouble(low: s.partialValue, high: high &- p.high &- modulus.w1 &* vw &- (s.overflow ? 1 : 0)) * multiplier
                     } else {
-                        out[j] = threeWords(j, vw) * multiplier
+                        out[j] = threeWords(j).signedDouble * multiplier
                     }
                 }
             }
