@@ -44,7 +44,11 @@ final class NTTKernelTests: XCTestCase {
                     XCTAssertTrue(out.allSatisfy { $0 < 2 * m.value }, "\(name) N = \(n), \(bits) bits: output beyond [0, 2q)")
                     XCTAssertEqual(out.map { $0 % m.value }, expected, "\(name) N = \(n), \(bits) bits")
                 }
-                // The scaled inverse (last stage merged with N^−1) still inverts the forward transform exactly.
+                // The scaled inverses (last stage merged with N^−1): canonical a·b, both kernels.
+                let plain = ArithmeticTests.schoolbook(a, b, m)
+                XCTAssertEqual(Self.lazyProduct(a, b, tables) { $0.inverseInteger($1) }, plain, "integer scaled, N = \(n), \(bits) bits")
+                XCTAssertEqual(Self.lazyProduct(a, b, tables) { $0.inverse($1) }, plain, "dispatched scaled, N = \(n), \(bits) bits")
+                // And the scaled inverse inverts the forward transform exactly.
                 var x = a
                 tables.forward(&x)
                 tables.inverse(&x)
@@ -63,11 +67,17 @@ final class NTTKernelTests: XCTestCase {
                 let q = m.value
                 for pattern: (Int) -> UInt64 in [{ _ in 2 * q - 1 }, { _ in 0 }, { $0 % 2 == 0 ? 2 * q - 1 : 0 },
                                                  { $0 % 3 == 0 ? q - 1 : q }, { UInt64($0 * 7919) % (2 * q) }] {
-                    var integer = (0..<n).map(pattern), floating = integer
+                    let input = (0..<n).map(pattern)
+                    var integer = input, floating = input
                     integer.withUnsafeMutableBufferPointer { tables.inverseUnscaledInteger($0.baseAddress!) }
                     floating.withUnsafeMutableBufferPointer { tables.inverseUnscaled($0.baseAddress!) }
                     XCTAssertTrue(floating.allSatisfy { $0 < 2 * q })
                     XCTAssertEqual(floating.map { $0 % q }, integer.map { $0 % q }, "N = \(n), \(bits) bits")
+                    var scaledInteger = input, scaledFloating = input
+                    scaledInteger.withUnsafeMutableBufferPointer { tables.inverseInteger($0.baseAddress!) }
+                    scaledFloating.withUnsafeMutableBufferPointer { tables.inverse($0.baseAddress!) }
+                    XCTAssertEqual(scaledFloating, scaledInteger, "scaled, N = \(n), \(bits) bits")
+                    XCTAssertTrue(scaledFloating.allSatisfy { $0 < q })
                 }
             }
         }

@@ -1,23 +1,24 @@
 /// The inverse negacyclic NTT in double precision, four lanes at a time, for primes below 2^50.
 ///
 /// The 64-bit butterflies of `NTTTables` need a 64 × 64 → 128-bit high product, which AVX2 and
-/// NEON do not have, so they run one lane at a time. Below 2^50 every value of the lazy
-/// butterflies (< 4q < 2^52) is an exact double, and the product by a twiddle w modulo q needs
-/// only double operations (the floating-point form of Shoup's precomputed quotient, with w/q in
-/// place of ⌊w·2^64/q⌋; the error-free product with a fused multiply–add is Dekker's and
-/// Ogita–Rump–Oishi's TwoProduct):
+/// NEON do not have, so they run one lane at a time. Below 2^50 the values can be kept as exact
+/// doubles, signed, and the product by a twiddle w modulo q needs only double operations: the
+/// floating-point form of Shoup's precomputed quotient, with w/q in place of ⌊w·2^64/q⌋, and
+/// the error-free product by a fused multiply–add (Dekker's TwoProduct; Ogita, Rump, Oishi 2005):
 ///
-///     h = x·w (rounded), l = fma(x, w, −h) = x·w − h exactly, t = ⌊x·(w/q)⌋,
-///     r = fma(−t, q, h) + l = x·w − t·q, then r + q if r < 0.
+///     h = x·w (rounded), l = fma(x, w, −h) = x·w − h exactly, t = round(x·(w/q)),
+///     r = fma(−t, q, h) + l = x·w − t·q.
 ///
-/// Exactness, for x ∈ [0, 4q), w ∈ [0, q), q < 2^50: x·(w/q) in floating point is the true
-/// x·w/q < 4q times (1 + δ) with |δ| ≤ 2^−52 + 2^−106, so it is within q·2^−50·(1 + 2^−54) < 1 of
-/// it and t is ⌊x·w/q⌋ + {−1, 0, 1}: the exact x·w − t·q lies in [−q, 2q). fma(−t, q, h) is the
-/// integer x·w − t·q − l with |l| ≤ ulp(h)/2 ≤ 2^49, below 2^53 in magnitude, so it is exact, and
-/// so is the sum with l. One conditional addition of q gives [0, 2q), the range of Harvey's lazy
-/// butterflies (Harvey 2014), so the stages are those of `NTTTables.inverseStages`, value for
-/// value: every output equals the integer transform's residue modulo q, and the caller's
-/// reduction makes them identical.
+/// Exactness, for |x| < 2^51 and 0 ≤ w < q < 2^50: x·(w/q) in floating point is the true
+/// x·w/q (below 2^51 in magnitude) times (1 + δ) with |δ| ≤ 2^−52 + 2^−106, within
+/// 0.5·(1 + 2^−53) of it, so t is within 1 + 2^−54 of x·w/q and the integer r has |r| ≤ q.
+/// fma(−t, q, h) is the integer r − l with |l| ≤ ulp(h)/2 ≤ 2^47, below 2^53, so it is exact, and
+/// so is the sum with l. The sums of the butterflies grow by one bit a stage; a stage folds them
+/// back (`centred`: x − round(x/q)·q, exact, within q/2 + ε of 0) only when the next stage's
+/// differences could reach 2^51, which for 40-bit primes is once in 13 stages (Harvey's lazy
+/// reduction, Harvey 2014, carried over to signed doubles) and for 50-bit ones every stage.
+/// Every output is congruent modulo q to the integer transform's, and the final conversion
+/// makes them canonical (scaled) or puts them in [0, 2q) (unscaled).
 struct FloatingTwiddles: Sendable {
     /// The largest modulus the double-precision transform admits.
     static let modulusLimit: UInt64 = 1 << 50
@@ -25,125 +26,184 @@ struct FloatingTwiddles: Sendable {
     /// ψ^{−bitrev(k)} and ψ^{−bitrev(k)}/q, as doubles (the inverse twiddles of `NTTTables`).
     let roots: [Double]
     let quotients: [Double]
+    /// The second stage's twiddles ψ^{−bitrev(N/4 + i)} twice each (i < N/4), so that one load
+    /// gives the four lanes of two butterfly groups; and their quotients.
+    let pairedRoots: [Double]
+    let pairedQuotients: [Double]
+    /// N^{−1} and ψ^{−bitrev(1)}·N^{−1} with their quotients: the scaled last stage.
+    let inverseDegree: (Double, Double), lastRootScaled: (Double, Double)
 
-    init(inverseRoots: [UInt64], modulus: UInt64) {
-        precondition(modulus < Self.modulusLimit)
-        q = Double(modulus)
+    init(inverseRoots: [UInt64], modulus: Modulus, inverseDegree: UInt64, lastRootScaled: UInt64) {
+        precondition(modulus.value < Self.modulusLimit && inverseRoots.count >= 16)
+        let q = Double(modulus.value)
+        self.q = q
         roots = inverseRoots.map { Double($0) }
-        quotients = inverseRoots.map { Double($0) / Double(modulus) }
+        quotients = inverseRoots.map { Double($0) / q }
+        let quarter = inverseRoots.count / 4
+        pairedRoots = (0..<2 * quarter).map { Double(inverseRoots[quarter + $0 / 2]) }
+        pairedQuotients = pairedRoots.map { $0 / q }
+        self.inverseDegree = (Double(inverseDegree), Double(inverseDegree) / q)
+        self.lastRootScaled = (Double(lastRootScaled), Double(lastRootScaled) / q)
     }
 }
 
-/// The Shoup-like product of `FloatingTwiddles` and the lazy inverse butterfly on four lanes
-/// (one AVX2 register). The conditional corrections add q (or 2q) masked by the sign bit of the
-/// difference, in integer lanes: no comparison masks, which the compiler lowers lane by lane.
+/// The double-precision product by a twiddle, the centred reduction and the butterfly on four
+/// lanes (one AVX2 register).
 struct FloatingLanes {
     typealias V = SIMD4<Double>
-    let q: V, twoQ: V
-    private let qBits: SIMD4<UInt64>, twoQBits: SIMD4<UInt64>
+    let q: V, inverse: V
+    private let qBits: SIMD4<UInt64>
 
     @inline(__always)
     init(q: Double) {
         self.q = V(repeating: q)
-        self.twoQ = V(repeating: 2 * q)
+        self.inverse = V(repeating: 1 / q)
         self.qBits = SIMD4(repeating: q.bitPattern)
-        self.twoQBits = SIMD4(repeating: (2 * q).bitPattern)
     }
 
-    /// x + c where x < 0, else x (c's bit pattern given), branch-free.
-    @inline(__always)
-    static func addIfNegative(_ x: V, _ cBits: SIMD4<UInt64>) -> V {
-        let negative = SIMD4<UInt64>(repeating: 0) &- (unsafeBitCast(x, to: SIMD4<UInt64>.self) &>> 63)
-        return x + unsafeBitCast(cBits & negative, to: V.self)
-    }
-
-    /// x·w mod q in [0, 2q) for x ∈ [0, 4q), w ∈ [0, q), wq = w/q rounded.
+    /// x·w − t·q ≡ x·w (mod q) with |result| ≤ q, for |x| < 2^51, w ∈ [0, q), wq = w/q rounded.
     @inline(__always)
     func multiply(_ x: V, _ w: V, _ wq: V) -> V {
         let h = x * w
         let l = (-h).addingProduct(x, w)
-        let t = (x * wq).rounded(.down)
-        return Self.addIfNegative(h.addingProduct(-t, q) + l, qBits)
+        let t = (x * wq).rounded(.toNearestOrEven)
+        return h.addingProduct(-t, q) + l
     }
 
-    /// (u, v) ∈ [0, 2q)² → (u + v reduced to [0, 2q), (u − v + 2q)·w in [0, 2q)).
+    /// x − round(x/q)·q ∈ (−q, q) for integer-valued |x| < 2^52 (exact: the fused product is an
+    /// integer below q in magnitude).
     @inline(__always)
-    func butterfly(_ u: V, _ v: V, _ w: V, _ wq: V) -> (V, V) {
-        // u + v − 2q ∈ [−2q, 2q): 2q back where it went negative.
-        (Self.addIfNegative(u + v - twoQ, twoQBits), multiply(u - v + twoQ, w, wq))
+    func centred(_ x: V) -> V { x.addingProduct(-(x * inverse).rounded(.toNearestOrEven), q) }
+
+    /// The canonical residue in [0, q) of integer-valued |x| < 2^52: centred, then q added to
+    /// the negative lanes (masked by the sign bit, in integer lanes: comparison masks are
+    /// lowered lane by lane).
+    @inline(__always)
+    func canonical(_ x: V) -> V {
+        let c = centred(x)
+        let negative = SIMD4<UInt64>(repeating: 0) &- (unsafeBitCast(c, to: SIMD4<UInt64>.self) &>> 63)
+        return c + unsafeBitCast(qBits & negative, to: V.self)
+    }
+
+    /// (u, v) → (u + v, (u − v)·w), the sum folded by `centred` when `fold`.
+    @inline(__always)
+    func butterfly(_ u: V, _ v: V, _ w: V, _ wq: V, fold: Bool) -> (V, V) {
+        let s = u + v
+        return (fold ? centred(s) : s, multiply(u - v, w, wq))
     }
 }
 
 extension NTTTables {
-    /// The residues in [0, 2q) < 2^51 converted to doubles in place, transformed by
-    /// `inverseUnscaledFloating` and converted back, each conversion exact through the
-    /// bit pattern of x + 2^52 (whose 52 mantissa bits are x).
-    func inverseUnscaledThroughDoubles(_ values: UnsafeMutablePointer<UInt64>) {
+    /// `inverse` (scaled, output canonical in [0, q)) or `inverseUnscaled` (output in [0, 2q))
+    /// through doubles: the residues in [0, 2q), below 2^51, converted in place to signed doubles
+    /// in [−q, q), transformed by `inverseFloating`, and converted back, each conversion exact
+    /// through the bit pattern of x + 2^52 (whose 52 mantissa bits are x, for 0 ≤ x < 2^52).
+    func inverseThroughDoubles(_ values: UnsafeMutablePointer<UInt64>, scaled: Bool) {
         let n = degree, raw = UnsafeMutableRawPointer(values)
         let magic = SIMD4<UInt64>(repeating: (0x1p52 as Double).bitPattern), offset = SIMD4<Double>(repeating: 0x1p52)
-        let mantissa = SIMD4<UInt64>(repeating: (1 << 52) - 1)
+        let mantissa = SIMD4<UInt64>(repeating: (1 << 52) - 1), q = Double(modulus.value)
+        let shifted = SIMD4<Double>(repeating: 0x1p52 + q)
         for k in stride(from: 0, to: n, by: 4) {
             let x = raw.loadUnaligned(fromByteOffset: 8 * k, as: SIMD4<UInt64>.self)
-            raw.storeBytes(of: unsafeBitCast(x | magic, to: SIMD4<Double>.self) - offset, toByteOffset: 8 * k, as: SIMD4<Double>.self)
+            raw.storeBytes(of: unsafeBitCast(x | magic, to: SIMD4<Double>.self) - shifted, toByteOffset: 8 * k, as: SIMD4<Double>.self)
         }
-        values.withMemoryRebound(to: Double.self, capacity: n) { inverseUnscaledFloating($0) }
+        values.withMemoryRebound(to: Double.self, capacity: n) { inverseFloating($0, scaled: scaled) }
         for k in stride(from: 0, to: n, by: 4) {
             let x = raw.loadUnaligned(fromByteOffset: 8 * k, as: SIMD4<Double>.self)
             raw.storeBytes(of: unsafeBitCast(x + offset, to: SIMD4<UInt64>.self) & mantissa, toByteOffset: 8 * k, as: SIMD4<UInt64>.self)
         }
     }
 
-    /// N times the inverse transform (as `inverseUnscaled`) of integer-valued doubles in
-    /// [0, 2q), output in [0, 2q); only for a table with `floating` twiddles (q < 2^50).
-    func inverseUnscaledFloating(_ values: UnsafeMutablePointer<Double>) {
+    /// The inverse transform of integer-valued doubles in [−q, q): N times it in [0, 2q)
+    /// (`scaled` false), or the transform itself in [0, q), with the last stage merged with N^{−1}
+    /// as in `inverseStages`. Only for a table with `floating` twiddles (q < 2^50).
+    func inverseFloating(_ values: UnsafeMutablePointer<Double>, scaled: Bool) {
         guard let floating else { preconditionFailure("no double-precision twiddles for q ≥ 2^50") }
-        let n = degree, half = n >> 1
-        precondition(n >= 16, "the four-lane transform needs N ≥ 16")
+        let n = degree, half = n >> 1, quarter = n >> 2
         let lanes = FloatingLanes(q: floating.q)
         let raw = UnsafeMutableRawPointer(values)
-        @inline(__always) func load(_ k: Int) -> SIMD4<Double> { raw.loadUnaligned(fromByteOffset: 8 * k, as: SIMD4<Double>.self) }
-        @inline(__always) func store(_ x: SIMD4<Double>, _ k: Int) { raw.storeBytes(of: x, toByteOffset: 8 * k, as: SIMD4<Double>.self) }
+        typealias V4 = SIMD4<Double>
+        @inline(__always) func load(_ k: Int) -> V4 { raw.loadUnaligned(fromByteOffset: 8 * k, as: V4.self) }
+        @inline(__always) func store(_ x: V4, _ k: Int) { raw.storeBytes(of: x, toByteOffset: 8 * k, as: V4.self) }
+        @inline(__always) func load(_ p: UnsafePointer<Double>, _ k: Int) -> V4 { UnsafeRawPointer(p + k).loadUnaligned(as: V4.self) }
+        // |values| ≤ bound·q before each stage; a stage is valid while 2·bound·q < 2^51 (its
+        // differences are the products' inputs), and folds its sums when the next would not be.
+        var bound = 1.0
+        @inline(__always) func nextStageFolds() -> Bool {
+            let fold = 4 * bound * floating.q >= 0x1p51
+            bound = fold ? 1 : 2 * bound
+            return fold
+        }
         floating.roots.withUnsafeBufferPointer { rootsBuffer in
             floating.quotients.withUnsafeBufferPointer { quotientBuffer in
-                let w = UnsafeRawPointer(rootsBuffer.baseAddress!), wq = UnsafeRawPointer(quotientBuffer.baseAddress!)
-                @inline(__always) func twiddles(_ k: Int) -> (SIMD4<Double>, SIMD4<Double>) {
-                    (w.loadUnaligned(fromByteOffset: 8 * k, as: SIMD4<Double>.self),
-                     wq.loadUnaligned(fromByteOffset: 8 * k, as: SIMD4<Double>.self))
+                let w = rootsBuffer.baseAddress!, wq = quotientBuffer.baseAddress!
+                // t = 1: pairs (2i, 2i + 1) with twiddle N/2 + i; four pairs from eight values,
+                // split into even and odd lanes.
+                @inline(__always) func firstStage(fold: Bool) {
+                    for i in stride(from: 0, to: half, by: 4) {
+                        let a = SIMD8<Double>(lowHalf: load(2 * i), highHalf: load(2 * i + 4))
+                        let (x, y) = lanes.butterfly(a.evenHalf, a.oddHalf, load(w, half + i), load(wq, half + i), fold: fold)
+                        var b = SIMD8<Double>()
+                        b.evenHalf = x
+                        b.oddHalf = y
+                        store(b.lowHalf, 2 * i)
+                        store(b.highHalf, 2 * i + 4)
+                    }
                 }
-                // t = 1: pairs (2i, 2i + 1) with twiddle half + i; four pairs from eight values.
-                for i in stride(from: 0, to: half, by: 4) {
-                    let a = load(2 * i), b = load(2 * i + 4)
-                    let (r, rq) = twiddles(half + i)
-                    let (x, y) = lanes.butterfly(SIMD4(a[0], a[2], b[0], b[2]), SIMD4(a[1], a[3], b[1], b[3]), r, rq)
-                    store(SIMD4(x[0], y[0], x[1], y[1]), 2 * i)
-                    store(SIMD4(x[2], y[2], x[3], y[3]), 2 * i + 4)
+                if nextStageFolds() { firstStage(fold: true) } else { firstStage(fold: false) }
+                // t = 2: groups (4i, 4i + 1 | 4i + 2, 4i + 3) with twiddle N/4 + i; two groups
+                // from eight values, halves exchanged.
+                floating.pairedRoots.withUnsafeBufferPointer { pairedBuffer in
+                    floating.pairedQuotients.withUnsafeBufferPointer { pairedQuotientBuffer in
+                        let pw = pairedBuffer.baseAddress!, pwq = pairedQuotientBuffer.baseAddress!
+                        @inline(__always) func secondStage(fold: Bool) {
+                            for i in stride(from: 0, to: quarter, by: 2) {
+                                let a = load(4 * i), b = load(4 * i + 4)
+                                let (x, y) = lanes.butterfly(V4(lowHalf: a.lowHalf, highHalf: b.lowHalf), V4(lowHalf: a.highHalf, highHalf: b.highHalf),
+                                                             load(pw, 2 * i), load(pwq, 2 * i), fold: fold)
+                                store(V4(lowHalf: x.lowHalf, highHalf: y.lowHalf), 4 * i)
+                                store(V4(lowHalf: x.highHalf, highHalf: y.highHalf), 4 * i + 4)
+                            }
+                        }
+                        if nextStageFolds() { secondStage(fold: true) } else { secondStage(fold: false) }
+                    }
                 }
-                // t = 2: groups (4i, 4i + 1 | 4i + 2, 4i + 3) with twiddle N/4 + i; two groups from eight values.
-                let quarter = n >> 2
-                for i in stride(from: 0, to: quarter, by: 2) {
-                    let a = load(4 * i), b = load(4 * i + 4)
-                    let (r0, rq0) = (floating.roots[quarter + i], floating.quotients[quarter + i])
-                    let (r1, rq1) = (floating.roots[quarter + i + 1], floating.quotients[quarter + i + 1])
-                    let (x, y) = lanes.butterfly(SIMD4(a[0], a[1], b[0], b[1]), SIMD4(a[2], a[3], b[2], b[3]),
-                                                 SIMD4(r0, r0, r1, r1), SIMD4(rq0, rq0, rq1, rq1))
-                    store(SIMD4(x[0], x[1], y[0], y[1]), 4 * i)
-                    store(SIMD4(x[2], x[3], y[2], y[3]), 4 * i + 4)
-                }
-                // t ≥ 4, through the last stage (m = 2, one twiddle).
+                // t ≥ 4 up to the last stage.
                 var t = 4, m = quarter
-                while m >= 2 {
+                while m > 2 {
                     let h = m >> 1
-                    for i in 0..<h {
-                        let r = SIMD4<Double>(repeating: floating.roots[h + i]), rq = SIMD4<Double>(repeating: floating.quotients[h + i])
-                        let x = 2 * i * t
-                        for j in stride(from: x, to: x + t, by: 4) {
-                            let (a, b) = lanes.butterfly(load(j), load(j + t), r, rq)
-                            store(a, j)
-                            store(b, j + t)
+                    @inline(__always) func stage(fold: Bool) {
+                        for i in 0..<h {
+                            let r = V4(repeating: w[h + i]), rq = V4(repeating: wq[h + i])
+                            let x = 2 * i * t
+                            for j in stride(from: x, to: x + t, by: 4) {
+                                let (a, b) = lanes.butterfly(load(j), load(j + t), r, rq, fold: fold)
+                                store(a, j)
+                                store(b, j + t)
+                            }
                         }
                     }
+                    if nextStageFolds() { stage(fold: true) } else { stage(fold: false) }
                     t <<= 1
                     m = h
+                }
+                // The last stage (t = N/2, one twiddle), with N^{−1} merged in when scaled; the
+                // outputs made canonical, or centred and lifted by q into (0, 2q).
+                if scaled {
+                    let (d, dq) = (V4(repeating: floating.inverseDegree.0), V4(repeating: floating.inverseDegree.1))
+                    let (l, lq) = (V4(repeating: floating.lastRootScaled.0), V4(repeating: floating.lastRootScaled.1))
+                    for j in stride(from: 0, to: half, by: 4) {
+                        let u = load(j), v = load(j + half)
+                        store(lanes.canonical(lanes.multiply(u + v, d, dq)), j)
+                        store(lanes.canonical(lanes.multiply(u - v, l, lq)), j + half)
+                    }
+                } else {
+                    let r = V4(repeating: w[1]), rq = V4(repeating: wq[1])
+                    for j in stride(from: 0, to: half, by: 4) {
+                        let (a, b) = lanes.butterfly(load(j), load(j + half), r, rq, fold: true)
+                        store(a + lanes.q, j)
+                        store(lanes.centred(b) + lanes.q, j + half)
+                    }
                 }
             }
         }

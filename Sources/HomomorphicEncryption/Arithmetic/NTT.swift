@@ -54,7 +54,8 @@ public final class NTTTables: Sendable {
         self.inverseLastRootScaled = modulus.multiply(inverseRoots[1], inverseDegree)
         self.inverseLastRootScaledShoup = modulus.shoup(inverseLastRootScaled)
         self.floating = modulus.value < FloatingTwiddles.modulusLimit && degree >= 16
-            ? FloatingTwiddles(inverseRoots: inverseRoots, modulus: modulus.value) : nil
+            ? FloatingTwiddles(inverseRoots: inverseRoots, modulus: modulus, inverseDegree: inverseDegree,
+                               lastRootScaled: inverseLastRootScaled) : nil
     }
 
     /// Reverses the low `bits` bits of k.
@@ -100,8 +101,15 @@ public final class NTTTables: Sendable {
     /// In-place inverse negacyclic NTT (input in [0, 2q), bit-reversed order); output in [0, q).
     /// The last stage is merged with the scaling by N^{−1}: its two outputs are multiplied by
     /// N^{−1} and by ψ^{−1}·N^{−1} (one precomputed constant), so no separate pass over the values.
-    @inlinable
+    /// Below 2^50 it runs in double precision, four lanes at a time (`inverseFloating`), with
+    /// the same canonical outputs.
     public func inverse(_ values: UnsafeMutablePointer<UInt64>) {
+        if floating == nil { inverseInteger(values) } else { inverseThroughDoubles(values, scaled: true) }
+    }
+
+    /// `inverse` with the 64-bit integer butterflies, for any q.
+    @inlinable
+    public func inverseInteger(_ values: UnsafeMutablePointer<UInt64>) {
         inverseStages(values, scaled: true)
     }
 
@@ -110,14 +118,10 @@ public final class NTTTables: Sendable {
     /// anyway (the CRT lift of decryption, `HEContext.withDecryptedRows`), which saves the
     /// scaling and the final reduction (Harvey 2014, section 4: the output of the lazy
     /// butterflies needs one conditional subtraction only where a canonical residue is read).
-    /// Below 2^50 it runs in double precision, four lanes at a time (`inverseUnscaledFloating`);
-    /// the outputs are then other representatives of the same residues, also in [0, 2q).
+    /// Below 2^50 it runs in double precision, four lanes at a time (`inverseFloating`); the
+    /// outputs are then other representatives of the same residues, also in [0, 2q).
     public func inverseUnscaled(_ values: UnsafeMutablePointer<UInt64>) {
-        if floating == nil {
-            inverseUnscaledInteger(values)
-        } else {
-            inverseUnscaledThroughDoubles(values)
-        }
+        if floating == nil { inverseUnscaledInteger(values) } else { inverseThroughDoubles(values, scaled: false) }
     }
 
     /// `inverseUnscaled` with the 64-bit integer butterflies, for any q.
