@@ -15,8 +15,8 @@
 /// fma(−t, q, h) is the integer r − l with |l| ≤ ulp(h)/2 ≤ 2^47, below 2^53, so it is exact, and
 /// so is the sum with l. The sums of the butterflies grow by one bit a stage; a stage folds them
 /// back (`centred`: x − round(x/q)·q, exact, within q/2 + ε of 0) only when the next stage's
-/// differences could reach 2^51, which for 40-bit primes is once in 13 stages (Harvey's lazy
-/// reduction, Harvey 2014, carried over to signed doubles) and for 50-bit ones every stage.
+/// differences could reach 2^51, which for 40-bit primes is once before the last stage (Harvey's
+/// lazy reduction, Harvey 2014, carried over to signed doubles) and for 50-bit ones every stage.
 /// Every output is congruent modulo q to the integer transform's, and the final conversion
 /// makes them canonical (scaled) or puts them in [0, 2q) (unscaled).
 struct FloatingTwiddles: Sendable {
