@@ -104,4 +104,21 @@ final class NTTKernelTests: XCTestCase {
             }
         }
     }
+
+    /// The branch-free addition and subtraction against wide arithmetic, at 0, 1, q − 1 and at random.
+    func testModularAddAndSubtractAtTheEdges() {
+        var rng = ChaCha20Generator(key: [UInt8](repeating: 23, count: 32))
+        for bits in [20, 40, 50, 60, 61] {
+            let m = Modulus(PrimeGenerator.nttPrimes(bits: bits, count: 1, ringDegree: 16)[0])
+            let q = m.value
+            let values: [UInt64] = [0, 1, 2, q / 2, q - 2, q - 1] + (0..<40).map { _ in rng.nextBelow(q) }
+            for a in values {
+                for b in values {
+                    XCTAssertEqual(m.add(a, b), UInt64((UInt128(a) + UInt128(b)) % UInt128(q)), "\(a) + \(b) mod \(q)")
+                    XCTAssertEqual(m.subtract(a, b), UInt64((UInt128(a) + UInt128(q) - UInt128(b)) % UInt128(q)), "\(a) − \(b) mod \(q)")
+                }
+                XCTAssertEqual(m.negate(a), a == 0 ? 0 : q - a)
+            }
+        }
+    }
 }
