@@ -116,6 +116,8 @@ final class CRTLiftTests: XCTestCase {
             let polynomial = context.decryptToPolynomial(ciphertext, secretKey: secretKey)
             let reference = coefficients.decode(polynomial, scale: ciphertext.scale, count: context.degree)
             XCTAssertLessThan(zip(reference, values).map { abs($0 - Double($1)) }.max()!, 1e-6)
+            XCTAssertEqual(coefficients.decrypt(ciphertext, secretKey: secretKey, count: 0), [])
+            XCTAssertEqual(coefficients.decrypt(ciphertext, secretKey: secretKey, count: 3), Array(reference.prefix(3)))
             for key in [secretKey, bare] {
                 XCTAssertEqual(coefficients.decrypt(ciphertext, secretKey: key, count: context.degree), reference)
                 XCTAssertEqual(slots.decrypt(ciphertext, secretKey: key), slots.decode(polynomial, scale: ciphertext.scale))

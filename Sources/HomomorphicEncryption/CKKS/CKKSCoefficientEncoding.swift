@@ -60,7 +60,8 @@ public struct CKKSCoefficientEncoding: Sendable {
     }
 
     private static func lifted(rows: UnsafePointer<UInt64>, lift: CRTLiftTable, degree: Int, count: Int, scale: Double) -> [Double] {
-        [Double](unsafeUninitializedCapacity: count) { out, initialized in
+        guard count > 0 else { return [] }
+        return [Double](unsafeUninitializedCapacity: count) { out, initialized in
             lift.lift(rows: rows, stride: degree, start: 0, count: count, multiplier: 1 / scale, into: out.baseAddress!)
             initialized = count
         }

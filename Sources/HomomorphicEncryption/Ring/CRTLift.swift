@@ -189,6 +189,7 @@ extension HEContext {
     /// lazy residues), as Doubles.
     func liftCentred(_ p: RNSPolynomial, count: Int? = nil) -> [Double] {
         let count = count ?? degree
+        guard count > 0 else { return [] }
         return [Double](unsafeUninitializedCapacity: count) { out, initialized in
             p.residues.withUnsafeBufferPointer { rows in
                 levelConstants[p.limbCount - 1].lift.lift(rows: rows.baseAddress!, stride: degree, start: 0, count: count,
