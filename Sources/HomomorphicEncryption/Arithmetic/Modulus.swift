@@ -34,17 +34,20 @@ public struct Modulus: Sendable, Hashable {
         self.twoTo64 = remHigh
     }
 
-    /// (a + b) mod q for a, b < q.
+    /// (a + b) mod q for a, b < q. Written as a minimum so that it compiles to a conditional move:
+    /// s − q wraps above s exactly when s < q (q < 2^62), and a branch on a random residue
+    /// mispredicts half the time.
     @inlinable @inline(__always)
     public func add(_ a: UInt64, _ b: UInt64) -> UInt64 {
         let s = a &+ b
-        return s >= value ? s &- value : s
+        return Swift.min(s, s &- value)
     }
 
-    /// (a − b) mod q for a, b < q.
+    /// (a − b) mod q for a, b < q: a − b, or a − b + q where a − b wrapped (then it is the smaller).
     @inlinable @inline(__always)
     public func subtract(_ a: UInt64, _ b: UInt64) -> UInt64 {
-        a >= b ? a &- b : a &+ value &- b
+        let d = a &- b
+        return Swift.min(d, d &+ value)
     }
 
     /// (−a) mod q for a < q.

@@ -82,7 +82,7 @@ public enum HEBenchmark {
                 decryptFull.append(milliseconds { _ = encoder.decrypt(a!, secretKey: secretKey) })
                 let coefficients = try CKKSCoefficientEncoding(context: context)
                 decryptCoefficients.append(milliseconds {
-                    _ = coefficients.decode(context.decryptToPolynomial(a!, secretKey: secretKey), scale: a!.scale, count: ringDegree)
+                    _ = coefficients.decrypt(a!, secretKey: secretKey, count: ringDegree)
                 })
             case .bfv:
                 let encoder = try BFVEncoder(context: context)

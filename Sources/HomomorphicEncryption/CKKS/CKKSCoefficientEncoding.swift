@@ -42,9 +42,29 @@ public struct CKKSCoefficientEncoding: Sendable {
     /// The first `count` coefficients of Δ·m + e (coefficient form, any number of limbs) divided by Δ.
     public func decode(_ polynomial: RNSPolynomial, scale: Double, count: Int) -> [Double] {
         precondition(!polynomial.isNTTForm && count <= context.degree)
-        let lifted = context.liftCentred(polynomial, count: count)
-        let inverse = 1 / scale
-        return lifted.map { $0 * inverse }
+        return polynomial.residues.withUnsafeBufferPointer { rows in
+            Self.lifted(rows: rows.baseAddress!, lift: context.levelConstants[polynomial.limbCount - 1].lift,
+                        degree: context.degree, count: count, scale: scale)
+        }
+    }
+
+    /// Decrypts with the whole secret key over all of the ciphertext's primes and decodes the
+    /// first `count` values: the same values as `decode(context.decryptToPolynomial(…))`, bit
+    /// for bit, with the inverse NTT's N^{−1} folded into the lift (`HEContext.withDecryptedRows`).
+    public func decrypt(_ ciphertext: Ciphertext, secretKey: SecretKey, count: Int) -> [Double] {
+        precondition(count <= context.degree)
+        return context.withDecryptedRows(ciphertext, secretKey: secretKey, limbs: nil) { rows, limbs in
+            Self.lifted(rows: rows, lift: context.levelConstants[limbs - 1].liftUnscaled, degree: context.degree,
+                        count: count, scale: ciphertext.scale)
+        }
+    }
+
+    private static func lifted(rows: UnsafePointer<UInt64>, lift: CRTLiftTable, degree: Int, count: Int, scale: Double) -> [Double] {
+        guard count > 0 else { return [] }
+        return [Double](unsafeUninitializedCapacity: count) { out, initialized in
+            lift.lift(rows: rows, stride: degree, start: 0, count: count, multiplier: 1 / scale, into: out.baseAddress!)
+            initialized = count
+        }
     }
 
     /// 2^e mod q for e < 192.

@@ -84,18 +84,9 @@ public struct CKKSEncoder: Sendable {
     /// Exact lifting needs the centred coefficients below 2^127 (see `RNSLevelConstants`).
     public func decode(_ polynomial: RNSPolynomial, scale: Double) -> [Double] {
         precondition(!polynomial.isNTTForm)
-        let n = tables.slots
-        var re = [Double](repeating: 0, count: n), im = [Double](repeating: 0, count: n)
-        let lifted = context.liftCentred(polynomial)
-        let inv = 1.0 / scale
-        for j in 0..<n {
-            re[j] = lifted[j] * inv
-            im[j] = lifted[j + n] * inv
+        return polynomial.residues.withUnsafeBufferPointer { rows in
+            decodeSlots(rows: rows.baseAddress!, lift: context.levelConstants[polynomial.limbCount - 1].lift, scale: scale)
         }
-        re.withUnsafeMutableBufferPointer { r in
-            im.withUnsafeMutableBufferPointer { i in tables.forward(r.baseAddress!, i.baseAddress!) }
-        }
-        return re
     }
 
     /// Decrypts with the whole secret key and decodes.
@@ -106,7 +97,25 @@ public struct CKKSEncoder: Sendable {
         if let valueBound {
             limbs = context.minimalLimbs(forMagnitude: ciphertext.scale * valueBound + ciphertext.noiseBound, available: limbs)
         }
-        return decode(context.decryptToPolynomial(ciphertext, secretKey: secretKey, limbs: limbs), scale: ciphertext.scale)
+        return context.withDecryptedRows(ciphertext, secretKey: secretKey, limbs: limbs) { rows, limbs in
+            decodeSlots(rows: rows, lift: context.levelConstants[limbs - 1].liftUnscaled, scale: ciphertext.scale)
+        }
+    }
+
+    /// Lifts the coefficients a_j straight into the real and imaginary parts a_j/Δ, a_{j+N/2}/Δ
+    /// of the special FFT's input and evaluates it.
+    private func decodeSlots(rows: UnsafePointer<UInt64>, lift: CRTLiftTable, scale: Double) -> [Double] {
+        let n = tables.slots, inv = 1.0 / scale
+        var re = [Double](unsafeUninitializedCapacity: n) { _, count in count = n }
+        var im = [Double](unsafeUninitializedCapacity: n) { _, count in count = n }
+        re.withUnsafeMutableBufferPointer { r in
+            im.withUnsafeMutableBufferPointer { i in
+                lift.lift(rows: rows, stride: context.degree, start: 0, count: n, multiplier: inv, into: r.baseAddress!)
+                lift.lift(rows: rows, stride: context.degree, start: n, count: n, multiplier: inv, into: i.baseAddress!)
+                tables.forward(r.baseAddress!, i.baseAddress!)
+            }
+        }
+        return re
     }
 
     /// The residue of an integral Double with |x| < 2^126 (exact: the double's 53 significant

@@ -40,7 +40,7 @@ public final class HEContext: Sendable {
         self.moduli = moduli
         self.specialModuli = primes(parameters.specialModulusBits)
         self.nttTables = moduli.map { NTTTables(degree: n, modulus: $0) }
-        self.levelConstants = (1...moduli.count).map { RNSLevelConstants(moduli: Array(moduli.prefix($0))) }
+        self.levelConstants = (1...moduli.count).map { RNSLevelConstants(moduli: Array(moduli.prefix($0)), degree: n) }
         if parameters.scheme == .bfv {
             let t = PrimeGenerator.nttPrimes(bits: parameters.plaintextModulusBits, count: 1, ringDegree: n, excluding: used)[0]
             self.bfv = BFVConstants(plaintextModulus: Modulus(t), degree: n, moduli: moduli)
@@ -101,8 +101,12 @@ struct RNSLevelConstants: Sendable {
     let modulusLow192: Word192
     let inverseModuli: [Double]
     let logQ: Double
+    /// The centred lift of canonical rows.
+    let lift: CRTLiftTable
+    /// The centred lift of rows that hold N·x (an inverse NTT left unscaled, `NTTTables.inverseUnscaled`).
+    let liftUnscaled: CRTLiftTable
 
-    init(moduli: [Modulus]) {
+    init(moduli: [Modulus], degree: Int) {
         self.moduli = moduli
         let values = moduli.map(\.value)
         var inv: [UInt64] = [], invShoup: [UInt64] = [], low192: [Word192] = []
@@ -122,5 +126,7 @@ struct RNSLevelConstants: Sendable {
         let q = WideInteger.product(values)
         self.modulusLow192 = Word192(q)
         self.logQ = values.reduce(0.0) { $0 + log2(Double($1)) }
+        self.lift = CRTLiftTable(moduli: moduli, prescaleInverse: moduli.map { _ in 1 })
+        self.liftUnscaled = CRTLiftTable(moduli: moduli, prescaleInverse: moduli.map { $0.inverse(UInt64(degree) % $0.value) })
     }
 }

@@ -79,19 +79,6 @@ extension HEContext {
                           noiseBound: RLWENoise.freshSymmetric, secretKeyBound: 1)
     }
 
-    /// c0 + c1·s_j over the first `limbs` primes (j the ciphertext's `keyIndex`), in coefficient
-    /// form: Δ·m + e.
-    public func decryptToPolynomial(_ ciphertext: Ciphertext, secretKey: SecretKey, limbs: Int? = nil) -> RNSPolynomial {
-        precondition(secretKey.parameterID == parameterID && ciphertext.parameterID == parameterID,
-                     "ciphertext or key belongs to other parameters")
-        precondition(ciphertext.keyIndex < secretKey.secretCount, "ciphertext of secret \(ciphertext.keyIndex), key of \(secretKey.secretCount)")
-        var m = ciphertext.c0
-        m.dropLimbs(keeping: limbs ?? ciphertext.limbCount)
-        multiplyAdd(&m, ciphertext.c1, secretKey.polynomials[ciphertext.keyIndex])
-        inverseNTT(&m)
-        return m
-    }
-
     /// The fewest primes q_0 ⋯ q_{ℓ} whose product exceeds 4·`magnitude`: decrypting over them
     /// alone is exact for a message-plus-noise of at most `magnitude` (the other primes only carry
     /// room for rescaling), which saves their transforms.

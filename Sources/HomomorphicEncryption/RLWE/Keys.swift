@@ -12,6 +12,12 @@ public struct SecretKey: Sendable {
     public let parameterID: UInt64
     /// s_0 … s_{k−1} in NTT form over all ciphertext limbs.
     let polynomials: [RNSPolynomial]
+    /// The Shoup companions ⌊s_j·2^64/q_i⌋ of every residue of every s_j (same layout), so that
+    /// decryption's product c1·s_j costs one high and two low multiplies per residue instead of
+    /// a Barrett reduction (Shoup's precomputed quotient, as SEAL and HEXL use for fixed
+    /// operands; Harvey 2014, Alg. 2). Nil for a key assembled from polynomials alone, whose
+    /// decryption computes them when it needs them (`HEContext.shoupCompanions`).
+    let companions: [[UInt64]]?
     /// s_0 (the whole key when k = 1).
     var polynomial: RNSPolynomial { polynomials[0] }
     /// k, the number of secrets.
@@ -29,6 +35,7 @@ public struct SecretKey: Sendable {
             context.forwardNTT(&s)
             return s
         }
+        self.companions = polynomials.map { context.shoupCompanions($0) }
         self.parameterID = context.parameterID
     }
 
@@ -40,6 +47,7 @@ public struct SecretKey: Sendable {
         precondition(!polynomials.isEmpty)
         self.parameterID = parameterID
         self.polynomials = polynomials
+        self.companions = nil
     }
 }
 
