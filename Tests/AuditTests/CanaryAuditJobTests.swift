@@ -1,4 +1,6 @@
 import Foundation
+import Learning
+import Randomness
 import XCTest
 @testable import Audit
 @testable import Pipeline
@@ -60,6 +62,35 @@ final class CanaryAuditJobTests: XCTestCase {
         XCTAssertTrue(report.passed, "\(report.findings.filter { !$0.passed })")
         XCTAssertTrue(report.findings.contains { $0.check == "empirical_privacy" && $0.evidence.contains("≤ ε accounted") })
         try assertReportShows(reveal, canaries: 200, job: job, wording: "consistent with the privacy accountant")
+    }
+
+    /// Under `features: scatter` the canaries train as scattering features (they join the data
+    /// before the transform), and they must be scored the same way: each recorded score is minus
+    /// the cross-entropy of the final model on the canary's features, which this test computes
+    /// itself from the transform and the model's own loss. A DP job's ε_LB stays below its ε.
+    func testScatterFeatureCanariesAreScoredOnTheirFeaturesAndStayWithinTheDPBound() throws {
+        let privacy = "privacy: { differential_privacy: true, epsilon: 3, delta: 1e-5, max_grad_norm: 0.1 }"
+        let text = canaryJobManifest(name: "canary-scatter", seed: 5, privacy: privacy, canaries: 100, epochs: 4)
+            .replacingOccurrences(of: "  architecture: mlp", with: "  architecture: linear\n  features: scatter")
+        let job = try runCanaryJob(text)
+        let reveal = try XCTUnwrap(try job.db.canaryAudit(jobId: job.id)?.reveal)
+        XCTAssertLessThan(reveal.epsilonLowerBound, try XCTUnwrap(reveal.epsilonAccounted))
+        let report = try JobAuditor(database: job.db).audit(jobId: job.id, reproduce: false)
+        XCTAssertTrue(report.passed, "\(report.findings.filter { !$0.passed })")
+
+        // The scoring path on its own: features from the transform, the loss from the model.
+        let manifest = try ManifestReader().parse(text, file: "canary-scatter")
+        let mnist = try MNIST.load(directory: repositoryMNIST)
+        let canaries = CanarySet.draw(try XCTUnwrap(manifest.audit), pool: mnist.train, streams: RandomStreams(seed: 8))
+        let architecture = PreparedJob.architecture(of: manifest.model)
+        var generator = RandomStreams(seed: 9).generator("init")
+        let parameters = Model(architecture: architecture, generator: &generator).parameters
+        let features = ScatteringTransform(imageSide: 28, scales: Architecture.scatteringScales, orientations: Architecture.scatteringOrientations)
+            .features(of: canaries.examples, threads: 1)
+        XCTAssertEqual(features.width, architecture.inputSize)
+        let losses = GradientEngine(architecture: architecture, threads: 1, batchCapacity: features.count)
+            .logitsAndLosses(parameters: parameters, images: features.pixels, labels: features.labels).losses
+        XCTAssertEqual(canaries.scores(parameters: parameters, architecture: architecture, manifest: manifest), losses.map { -$0 })
     }
 
     /// `privfed report`'s HTML states the recorded outcome: the exact numbers in its data

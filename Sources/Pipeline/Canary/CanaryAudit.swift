@@ -22,15 +22,19 @@ extension CanarySet {
 
     /// Each canary's membership score under `parameters`: minus the cross-entropy on its canary
     /// label (the paper's black-box score). A memorised wrong label has a small loss, so a high
-    /// score points to "included".
-    public func scores(parameters: [Float], architecture: Architecture) -> [Double] {
+    /// score points to "included". The canaries are scored as the model reads its inputs: their
+    /// images, or under `features: scatter` their scattering features (`PreparedJob.features`,
+    /// the transform the training data, canaries included, went through).
+    public func scores(parameters: [Float], architecture: Architecture, manifest: JobManifest) -> [Double] {
         let chunk = 500
         let engine = GradientEngine(architecture: architecture, threads: 1, batchCapacity: chunk)
+        let examples = PreparedJob.features(of: self.examples, manifest: manifest)
+        let width = examples.width
         var scores: [Double] = []
         var start = 0
         while start < examples.count {
             let end = min(start + chunk, examples.count)
-            let pixels = Array(examples.pixels[(start * LabeledImages.pixelsPerImage)..<(end * LabeledImages.pixelsPerImage)])
+            let pixels = Array(examples.pixels[(start * width)..<(end * width)])
             scores += engine.logitsAndLosses(parameters: parameters, images: pixels, labels: Array(examples.labels[start..<end]))
                 .losses.map { -$0 }
             start = end
@@ -50,7 +54,7 @@ extension CanarySet {
                        jobId: Int64) throws -> CanaryReveal {
         let started = Timestamp.now()
         let clock = ContinuousClock.now
-        let scores = scores(parameters: finalParameters, architecture: job.architecture)
+        let scores = scores(parameters: finalParameters, architecture: job.architecture, manifest: job.manifest)
         let delta = job.privacyPlan?.delta ?? 0
         let game = OneRunAudit.evaluate(scores: scores, mask: mask, guessTotals: guessTotals, delta: delta,
                                         confidence: Self.confidence)

@@ -16,9 +16,6 @@ extension ManifestRules {
         if model.architecture == .linear && isPresent("model.activation", root) {
             report("model.activation", "the linear head has no activation; activation applies to the cnn only")
         }
-        if model.features == .scatter && m.audit != nil {
-            report("audit", "the canary audit scores canaries as 28×28 images; it is not built for features: scatter")
-        }
         if p.emaDecay != nil && !(p.differentialPrivacy && p.unit == .example) {
             report("privacy.ema_decay", "averages the iterates of DP-SGD; it needs differential_privacy: true with unit: example")
         }

@@ -8,7 +8,7 @@ import ResultsStore
 struct ShareHolderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "share-holder",
-        abstract: "Join an orchestrator as a share-holder of additive secure aggregation.",
+        abstract: "Join an orchestrator as a share-holder of additive sharing or DP + HE + MPC.",
         discussion: """
         One of the M non-colluding share-holders of a `secure_aggregation: additive` job with \
         `deployment: agents` (issue 14), on a machine of its own. Like `privfed agent` it dials \
@@ -27,6 +27,12 @@ struct ShareHolderCommand: AsyncParsableCommand {
         signed by one agent, and a second, different set of shares for a round it already \
         summed (recorded in --state/partial-sums.jsonl): any of those would let the orchestrator \
         open one client's update from the holders' sums.
+
+        With homomorphic_encryption as well (DP + HE + MPC) it holds a share of each key \
+        epoch's decryption key instead: every agent re-shares its key share, one fragment \
+        sealed for each holder; the holder takes an epoch only with every key holder's \
+        fragment, keeps its share in memory (a restarted holder fails the rounds it cannot \
+        decrypt, by name), and makes each round's decryption shares once.
         """
     )
 
