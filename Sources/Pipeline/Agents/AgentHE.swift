@@ -82,12 +82,7 @@ extension AgentDevice {
     /// The job's HE setup from the agent's own copy of the manifest, made once per round session.
     static func heSetup(_ session: inout AgentRoundSession) throws -> HESetup {
         if let made = session.he { return made }
-        let manifest = session.held.job.manifest
-        let setup: HESetup
-        do {
-            setup = try HESetup.make(manifest, noiseMultiplier: nil, maxGradNorm: nil,
-                                     parameterCount: PreparedJob.architecture(of: manifest.model).parameterCount)
-        } catch { throw AgentError.refused("the manifest's HE parameters do not make a setup: \(error)") }
+        let setup = try HESetup.ofParty(session.held.job.manifest)
         session.he = setup
         return setup
     }
@@ -118,5 +113,17 @@ extension AgentDevice {
                                        round: request.epoch, client: request.client, roundKey: ShareSealing.privateKey(from: &keyStream))
             return AgentStepReply(message: fragments.encoded())
         }
+    }
+}
+
+extension HESetup {
+    /// The job's HE setup as a party on its own machine makes it from its own copy of the manifest
+    /// (the orchestrator's call, without the DP plan: client-level DP is not run with agents).
+    /// - Throws: `AgentError.refused` when the manifest's parameters make no setup.
+    static func ofParty(_ manifest: JobManifest) throws -> HESetup {
+        do {
+            return try HESetup.make(manifest, noiseMultiplier: nil, maxGradNorm: nil,
+                                    parameterCount: PreparedJob.architecture(of: manifest.model).parameterCount)
+        } catch { throw AgentError.refused("the manifest's HE parameters do not make a setup: \(error)") }
     }
 }

@@ -86,9 +86,7 @@ public struct AgentStepReply: WireMessage, Equatable {
 
     public func encodedPayload() -> [UInt8] { var w = WireWriter(); w.blob(message); w.blob(signature); return w.bytes }
     public static func decodePayload(_ r: inout WireReader) throws -> AgentStepReply {
-        let message = try r.blob("message"), signature = try r.blob("signature")
-        guard signature.count <= 256 else { throw WireError.invalidValue(field: "signature", reason: "\(signature.count) bytes is too long") }
-        return AgentStepReply(message: message, signature: signature)
+        AgentStepReply(message: try r.blob("message"), signature: try r.signature())
     }
 }
 

@@ -29,11 +29,7 @@ extension ShareHolderAgent {
     static func heSetup(_ job: HolderJob) throws -> (setup: HESetup, resharing: SecretKeyResharing) {
         let manifest = job.manifest
         guard manifest.privacy.homomorphicEncryption else { throw AgentError.refused("the job has no homomorphic encryption") }
-        let setup: HESetup
-        do {
-            setup = try HESetup.make(manifest, noiseMultiplier: nil, maxGradNorm: nil,
-                                     parameterCount: PreparedJob.architecture(of: manifest.model).parameterCount)
-        } catch { throw AgentError.refused("the manifest's HE parameters do not make a setup: \(error)") }
+        let setup = try HESetup.ofParty(manifest)
         guard let resharing = setup.resharing else { throw AgentError.refused("the job's key holders decrypt themselves") }
         return (setup, resharing)
     }

@@ -41,7 +41,7 @@ extension SecureSum {
         bytes.sent += requests.values.reduce(0) { $0 + $1.count }
         let answers = remote.call(requests, deadline: deadline)
         if let signal = remote.stopSignal { throw PipelineError.interrupted(signal: signal) }
-        var accepted: [(client: Int, shares: SealedShares, certificatePEM: String)] = []
+        var accepted: [(client: Int, shares: SealedShares, certificatePEM: String, bytes: Int)] = []
         for client in clients {
             let agent = remote.agent(of: client)
             switch answers[client] {
@@ -62,7 +62,7 @@ extension SecureSum {
                                                   signature: Hex.encode(reply.signature), certificatePEM: answer.certificatePEM,
                                                   verdict: refusal.map { "refused: \($0)" } ?? UploadRecord.accepted))
                 if let refusal { missing.append("\(agent) (refused its upload: \(refusal))") } else {
-                    accepted.append((client, shares, answer.certificatePEM))
+                    accepted.append((client, shares, answer.certificatePEM, reply.message.count))
                 }
             case .failure(let failure): missing.append("\(agent) (\(failure.reason))")
             case nil: missing.append("\(agent) (no reply)")
@@ -99,15 +99,16 @@ extension SecureSum {
                   ParticipantSignature.isValid(reply.signature, on: statement.bytes, certificatePEM: certificatePEM) else {
                 throw RemoteFailure("its partial sum is not signed by \(name)")
             }
-            bytes.received += reply.encoded().count
+            let sent = reply.encoded().count
+            bytes.received += sent
             metrics += [StageMetric("holder_\(h)_bytes_received", Double(bodies[h]!.count), "bytes"),
-                        StageMetric("holder_\(h)_bytes_sent", Double(reply.encoded().count), "bytes")]
+                        StageMetric("holder_\(h)_bytes_sent", Double(sent), "bytes")]
             return partial
         }
         let members = Double(max(clients.count, 1))
         return RemoteAdditiveOutcome(partialSums: partials, included: included, metrics: metrics + [
             StageMetric("additive_dropouts", Double(clients.count - accepted.count), "count"),
-            StageMetric("bytes_per_client", Double(requests.values.reduce(0) { $0 + $1.count } + accepted.reduce(0) { $0 + $1.shares.encoded().count }) / members, "bytes"),
+            StageMetric("bytes_per_client", Double(requests.values.reduce(0) { $0 + $1.count } + accepted.reduce(0) { $0 + $1.bytes }) / members, "bytes"),
             StageMetric("server_bytes", Double(bytes.sent + bytes.received), "bytes"),
         ])
     }
