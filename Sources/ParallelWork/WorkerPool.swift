@@ -59,14 +59,25 @@ private final class Worker: @unchecked Sendable {
         let thread = Thread { [self] in
             while true {
                 ready.wait()
-                body!(part)
-                body = nil   // released before `finished`: the caller's closure must not outlive its call
+                runPart()
                 finished.raise()
             }
         }
         thread.name = "privfed-worker"
         thread.stackSize = 8 << 20
         thread.start()
+    }
+
+    /// Runs the part and drops every reference to its closure before returning. The caller's
+    /// closure must not outlive its call (`withoutActuallyEscaping` traps if it does), and a
+    /// temporary made by `body!(part)` inline in the thread's loop may be released only after
+    /// `finished.raise()`, when the caller has already returned: a race CI hit in DP-SGD's GEMM.
+    /// A separate, never-inlined frame ends every such temporary's life at its return.
+    @inline(never)
+    private func runPart() {
+        let run = body!
+        body = nil
+        run(part)
     }
 
     func start(part: Int, _ body: @escaping (Int) -> Void) {
