@@ -50,7 +50,7 @@ public final class JobRunner {
             case .localTrain:
                 if manifest.federation.deployment == .agents { return RemoteTrainStage() }
                 if exampleDP { return DPSGDLocalTrainStage() }
-                return LocalTrainStage(clipUpdateTo: clientDP ? (p.maxGradNorm ?? PrivacyPlan.defaultMaxGradNorm) : nil)
+                return LocalTrainStage()
             case .aggregate:
                 // The round's protocol sums; `decrypt` or `reconstruct` opens the sum where the manifest has one.
                 return AggregateStage(releases: !manifest.stages.contains(.decrypt) && !manifest.stages.contains(.reconstruct))
@@ -142,6 +142,7 @@ public final class JobRunner {
         let hidesCohort = manifest.privacy.hidesCohort
         var parameters = start.parameters
         var learningRate = start.learningRate
+        var clipNorm = start.clipNorm
         var privacy = start.privacy
         var protection = start.protection
         var parties = start.parties
@@ -151,6 +152,7 @@ public final class JobRunner {
                                    parties: parties)
             state.privacy = privacy
             state.protection = protection
+            state.clipNorm = clipNorm
             var batch = RoundRecordBatch(round: round, selectedClients: [], startedAt: Timestamp.now(), finishedAt: "")
             var kept: [(owner: String, metric: MetricRecord)] = []
             var released = false
@@ -294,6 +296,7 @@ public final class JobRunner {
             }
             parameters = next
             learningRate *= manifest.federation.learningRateDecay
+            if let next = state.nextClipNorm { clipNorm = next }
             batch.selectedClients = hidesCohort ? [] : state.selectedClients
             batch.finishedAt = Timestamp.now()
             batch.uploads = state.uploads

@@ -7,6 +7,10 @@ public struct ClientUpdateMessage: Sendable {
     /// Examples the update was trained on (the FedAvg weight).
     public var sampleCount: Int
     public var payload: UpdatePayload
+    /// Adaptive clipping (`AdaptiveClipping`): whether the update's norm was at most the round's
+    /// clip before clipping, the one bit the client reports beside its clipped update. Nil in
+    /// every other job.
+    public var unclipped: Bool? = nil
 }
 
 /// The protected (or plain) form of a model update.

@@ -46,6 +46,11 @@ public struct RoundState: Sendable {
     /// The global model as broadcast at the start of the round.
     public var global: GlobalModelMessage
     public var learningRate: Double
+    /// Client-level DP: the round's clip norm C_t — `max_grad_norm`, or under adaptive clipping
+    /// the one the previous round's release set (`nextClipNorm`); carried by the runner.
+    public var clipNorm: Double?
+    /// Adaptive clipping: C_{t+1}, set by the round's release from its noisy count.
+    public var nextClipNorm: Double?
     public var selectedClients: [Int] = []
     /// Updates the aggregator received, as decoded from the bytes that crossed, in client order.
     public var updates: [ClientUpdateMessage] = []

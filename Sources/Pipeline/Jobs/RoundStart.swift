@@ -20,6 +20,8 @@ struct RoundStart {
     var nextRound: Int
     var parameters: [Float]
     var learningRate: Double
+    /// Client-level DP: the next round's clip (adaptive clipping's from the checkpoint round's release).
+    var clipNorm: Double?
     var privacy: PrivacyBook?
     /// The mode's round protocol, with the HE key of the current epoch when resuming.
     var protection: any RoundProtocol
@@ -29,6 +31,7 @@ struct RoundStart {
 
     static func fresh(_ job: PreparedJob) -> RoundStart {
         RoundStart(nextRound: 1, parameters: job.initialParameters, learningRate: job.manifest.federation.learningRate,
+                   clipNorm: job.privacyPlan.flatMap { $0.unit == .client ? $0.maxGradNorm : nil },
                    privacy: job.privacyPlan.map { PrivacyBook(plan: $0) }, protection: RoundProtocols.make(for: job), parties: Federation(job: job))
     }
 
@@ -55,7 +58,9 @@ struct RoundStart {
         if let plan = job.privacyPlan {
             var book = PrivacyBook(plan: plan)
             for row in ledger where row.entry.decision == "released" && (!reproducible || row.entry.round <= checkpoint.round) {
-                let replay = try book.decide(party: row.entry.party, round: row.entry.round)
+                // Adaptive clipping's C is checked by the audit (`ledger_plan`) against the released counts.
+                let clip = plan.adaptiveClipping == nil ? nil : row.entry.maxGradNorm
+                let replay = try book.decide(party: row.entry.party, round: row.entry.round, clipNorm: clip)
                 guard replay.released, replay.entry == row.entry.withoutOutput else {
                     throw ResumeError.ledgerDisagrees(rowId: row.id, round: row.entry.round, party: row.entry.party)
                 }
@@ -79,8 +84,16 @@ struct RoundStart {
             start.protection = he
         }
 
-        let metrics = try database.metrics(jobId: jobId).filter { $0.round == checkpoint.round && $0.client == nil && $0.stage == "evaluate" }
+        let recorded = try database.metrics(jobId: jobId).filter { $0.round == checkpoint.round && $0.client == nil }
+        let metrics = recorded.filter { $0.stage == "evaluate" }
         start.last = (metrics.first { $0.name == "accuracy" }?.value, metrics.first { $0.name == "loss" }?.value)
+        if job.privacyPlan?.adaptiveClipping != nil && checkpoint.round >= 1 {
+            // The clip the checkpoint round's release set, committed with that round.
+            guard let next = recorded.first(where: { $0.stage == StageName.aggregate.rawValue && $0.name == StageMetric.nextClipNormName })?.value else {
+                throw ResumeError.clipNormMissing(round: checkpoint.round)
+            }
+            start.clipNorm = next
+        }
         try database.insertResumption(ResumptionRecord(worker: worker, previousWorker: claim?.previousWorker, checkpointRound: checkpoint.round,
                                                        randomness: job.manifest.randomness.rawValue, interruptedReleases: interrupted,
                                                        forced: claim?.forced ?? false, heKeyID: freshKey), jobId: jobId)
@@ -98,6 +111,8 @@ public enum ResumeError: Error, CustomStringConvertible, Equatable {
     case datasetChanged(file: String, recorded: String, loaded: String?)
     /// A secure-mode job's canary mask came from the CSPRNG and is not stored until the job ends.
     case secureCanariesCannotResume
+    /// An adaptive-clipping job's checkpoint round recorded no next clip norm.
+    case clipNormMissing(round: Int)
 
     public var description: String {
         switch self {
@@ -111,6 +126,8 @@ public enum ResumeError: Error, CustomStringConvertible, Equatable {
             return "the partition re-derived from the seed differs from the one recorded at set-up (the code or data changed); cannot resume bit for bit"
         case .datasetChanged(let file, let recorded, let loaded):
             return "\(file) hashes to \(loaded ?? "nothing (not loaded)") but the job started on SHA-256 \(recorded); restore the data the job started with"
+        case .clipNormMissing(let round):
+            return "round \(round) recorded no \(StageMetric.nextClipNormName) metric at the aggregate stage: the adaptive clip of the next round cannot be rebuilt"
         case .secureCanariesCannotResume:
             return "a job in secure randomness mode with an `audit: { canaries }` block cannot be resumed: its canary mask came from the CSPRNG and is revealed only when the job ends"
         }

@@ -160,6 +160,9 @@ public struct PrivacySettings: Codable, Sendable, Equatable {
     /// β of the exponential moving average of the DP-SGD iterates that a client releases
     /// instead of its last iterate (`IterateAverage`; post-processing, no privacy cost).
     public var emaDecay: Double?
+    /// Client-level DP: the clip norm follows a quantile of the update norms (`AdaptiveClipping`,
+    /// Andrew et al. 2021), starting at `max_grad_norm`; nil keeps the clip fixed.
+    public var adaptiveClipping: AdaptiveClippingSettings? = nil
     public var accountant: AccountantName = .rdp
     public var homomorphicEncryption: Bool = false
     public var encryptionScheme: EncryptionSchemeName = .ckks
@@ -183,6 +186,20 @@ public struct PrivacySettings: Codable, Sendable, Equatable {
     public var dropouts: [Int: [Int]]?
 
     public init() {}
+}
+
+/// `privacy.adaptive_clipping`: γ, η and σ_b of adaptive clipping (see `AdaptiveClipping`).
+public struct AdaptiveClippingSettings: Codable, Sendable, Equatable {
+    /// γ: the fraction of updates meant to end a round unclipped.
+    public var targetQuantile: Double
+    /// η of the geometric update C ← C·exp(−η(b̄ − γ)).
+    public var learningRate: Double
+    /// σ_b, the noise on the count of unclipped updates; nil = clients_per_round / 20.
+    public var countStddev: Double?
+
+    public init(targetQuantile: Double, learningRate: Double, countStddev: Double? = nil) {
+        self.targetQuantile = targetQuantile; self.learningRate = learningRate; self.countStddev = countStddev
+    }
 }
 
 /// The stages a round can run, in pipeline order.

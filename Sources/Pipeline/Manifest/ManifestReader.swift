@@ -96,9 +96,10 @@ public struct ManifestReader: Sendable {
     static let federationKeys = ["rounds", "clients_per_round", "local_epochs", "batch_size", "learning_rate", "momentum",
                                  "learning_rate_decay", "deployment", "min_clients", "round_timeout", "join_timeout"]
     static let privacyKeys = ["differential_privacy", "unit", "epsilon", "delta", "noise_multiplier", "max_grad_norm",
-                              "ema_decay", "accountant", "homomorphic_encryption", "encryption_scheme", "key_length", "rotate_keys_every",
+                              "ema_decay", "adaptive_clipping", "accountant", "homomorphic_encryption", "encryption_scheme", "key_length", "rotate_keys_every",
                               "secure_aggregation", "share_holders", "threshold", "dropout_rate", "dropouts"]
     static let auditKeys = ["canaries", "guesses"]
+    static let adaptiveClippingKeys = ["target_quantile", "learning_rate", "count_stddev"]
 
     private func read(_ root: Node, _ f: inout YAMLFields) -> JobManifest? {
         guard let top = f.mapping(root, "", allowed: Self.topKeys) else { return nil }
@@ -218,6 +219,7 @@ public struct ManifestReader: Sendable {
         if let n = map["noise_multiplier"] { take(f.double(n, "privacy.noise_multiplier", min: 0, max: 1000, openMin: true)) { $0.noiseMultiplier = $1 } }
         if let n = map["max_grad_norm"] { take(f.double(n, "privacy.max_grad_norm", min: 0, max: 1e6, openMin: true)) { $0.maxGradNorm = $1 } }
         if let n = map["ema_decay"] { take(f.double(n, "privacy.ema_decay", min: 0, max: 1, openMin: true, openMax: true)) { $0.emaDecay = $1 } }
+        if let n = map["adaptive_clipping"] { take(readAdaptiveClipping(n, &f)) { $0.adaptiveClipping = $1 } }
         if let n = map["accountant"] { take(f.choice(n, "privacy.accountant", AccountantName.self)) { $0.accountant = $1 } }
         if let n = map["homomorphic_encryption"] { take(f.bool(n, "privacy.homomorphic_encryption")) { $0.homomorphicEncryption = $1 } }
         if let n = map["encryption_scheme"] { take(f.choice(n, "privacy.encryption_scheme", EncryptionSchemeName.self)) { $0.encryptionScheme = $1 } }
@@ -240,6 +242,25 @@ public struct ManifestReader: Sendable {
 }
 
 extension ManifestReader {
+    /// `privacy.adaptive_clipping: { target_quantile: γ, learning_rate: η, count_stddev: σ_b }`,
+    /// every key optional (Andrew et al.'s defaults γ = 0.5, η = 0.2, σ_b = clients_per_round / 20).
+    private func readAdaptiveClipping(_ node: Node, _ f: inout YAMLFields) -> AdaptiveClippingSettings? {
+        let path = "privacy.adaptive_clipping"
+        guard let map = f.mapping(node, path, allowed: Self.adaptiveClippingKeys) else { return nil }
+        var settings = AdaptiveClippingSettings(targetQuantile: 0.5, learningRate: 0.2)
+        var ok = true
+        if let n = map["target_quantile"] {
+            if let v = f.double(n, path + ".target_quantile", min: 0, max: 1, openMin: true, openMax: true) { settings.targetQuantile = v } else { ok = false }
+        }
+        if let n = map["learning_rate"] {
+            if let v = f.double(n, path + ".learning_rate", min: 0, max: 10, openMin: true) { settings.learningRate = v } else { ok = false }
+        }
+        if let n = map["count_stddev"] {
+            if let v = f.double(n, path + ".count_stddev", min: 0, max: 1e6, openMin: true) { settings.countStddev = v } else { ok = false }
+        }
+        return ok ? settings : nil
+    }
+
     /// `audit: { canaries: m, guesses: [r, …] }`; nil (with the problems reported) when unreadable.
     private func readAudit(_ node: Node, _ f: inout YAMLFields) -> AuditSettings? {
         guard let map = f.mapping(node, "audit", allowed: Self.auditKeys) else { return nil }

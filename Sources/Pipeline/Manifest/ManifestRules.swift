@@ -74,6 +74,7 @@ struct ManifestRules {
             report("model.activation", "the mlp is 784-128-10 with ReLU; activation applies to the cnn only")
         }
         checkFeatures(m, root: root, report)
+        checkAdaptiveClipping(m, report)
 
         // Privacy: settings without their switch have no effect, and are refused as such.
         let dpKeys: [(String, Bool)] = [("epsilon", p.epsilon != nil), ("delta", p.delta != nil), ("noise_multiplier", p.noiseMultiplier != nil),

@@ -18,12 +18,13 @@ extension RoundState {
     }
 
     /// Makes `sum` plus the aggregator's N(0, σ²C²), divided by clients_per_round, the round's
-    /// model delta and next model; returns the delta as released.
+    /// model delta and next model; returns the delta as released. C is the round's clip, and σ
+    /// the update's multiplier (σ_Δ under adaptive clipping, `PrivacyPlan.updateNoiseMultiplier`).
     mutating func releaseNoisyAverage(of sum: [Float], job: PreparedJob) -> [Float] {
         guard let plan = job.privacyPlan else { preconditionFailure("DP-FedAvg needs a privacy plan") }
         var released = sum
         var noise = parties.aggregator.generator("round/\(round)/aggregate/noise")
-        DPFedAvg.addCentralNoise(to: &released, noiseMultiplier: plan.noiseMultiplier, maxNorm: plan.maxGradNorm, using: &noise)
+        DPFedAvg.addCentralNoise(to: &released, noiseMultiplier: plan.updateNoiseMultiplier, maxNorm: clipNorm ?? plan.maxGradNorm, using: &noise)
         let denominator = Float(job.manifest.federation.clientsPerRound)
         for i in released.indices { released[i] /= denominator }
         aggregateDelta = released

@@ -28,8 +28,9 @@ public struct PrivacyBook: Sendable {
     }
 
     /// Decides `party`'s release in `round`. Returns the ledger entry; `released` tells whether
-    /// the noisy output may leave the party.
-    public mutating func decide(party: String, round: Int) throws -> (entry: LedgerEntry, released: Bool) {
+    /// the noisy output may leave the party. `clipNorm` is the round's C where it is not the
+    /// plan's (adaptive clipping); the accounting does not depend on it.
+    public mutating func decide(party: String, round: Int, clipNorm: Double? = nil) throws -> (entry: LedgerEntry, released: Bool) {
         guard let shape = plan.parties[party] else { preconditionFailure("\(party) has no privacy plan") }
         let previous = spends[party] ?? PrivacySpend()
         let total = previous.totalSteps + shape.stepsPerRound
@@ -46,7 +47,7 @@ public struct PrivacyBook: Sendable {
         }
         let entry = LedgerEntry(
             round: round, party: party, unit: plan.unit.rawValue, samplingRate: shape.samplingRate,
-            noiseMultiplier: plan.noiseMultiplier, steps: shape.stepsPerRound, maxGradNorm: plan.maxGradNorm, delta: plan.delta,
+            noiseMultiplier: plan.noiseMultiplier, steps: shape.stepsPerRound, maxGradNorm: clipNorm ?? plan.maxGradNorm, delta: plan.delta,
             epsilonRound: plan.accountant == .rdp ? alone.rdp : alone.pld,
             epsilonSpentRDP: released ? after.rdp : spentBefore.rdp,
             epsilonSpentPLD: released ? after.pld : spentBefore.pld,

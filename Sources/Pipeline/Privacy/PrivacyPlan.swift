@@ -32,6 +32,15 @@ public struct PrivacyPlan: Sendable, Equatable {
     public var accountant: AccountantKind
     public var rounds: Int
     public var parties: [String: Party]
+    /// Client-level DP with `privacy.adaptive_clipping`: the clip follows the update norms'
+    /// quantile from C_1 = `maxGradNorm`; σ stays the accounted one (`AdaptiveClipping`).
+    public var adaptiveClipping: AdaptiveClipping? = nil
+
+    /// The noise multiplier of the update sum: σ, or σ_Δ > σ when part of the budget pays for
+    /// adaptive clipping's count (`AdaptiveClipping.updateNoiseMultiplier`).
+    public var updateNoiseMultiplier: Double {
+        adaptiveClipping?.updateNoiseMultiplier(accounted: noiseMultiplier) ?? noiseMultiplier
+    }
 
     /// The largest projected ε over parties.
     public var projectedEpsilon: Double { parties.values.map(\.projectedEpsilon).max() ?? 0 }
@@ -97,8 +106,17 @@ public struct PrivacyPlan: Sendable, Equatable {
             cache[key] = eps
             parties[name] = Party(name: name, samplingRate: q, stepsPerRound: steps, populationSize: n, projectedEpsilon: eps)
         }
-        let plan = PrivacyPlan(unit: p.unit, noiseMultiplier: sigma, calibrated: calibrated, maxGradNorm: clip, delta: delta,
+        var plan = PrivacyPlan(unit: p.unit, noiseMultiplier: sigma, calibrated: calibrated, maxGradNorm: clip, delta: delta,
                                budget: budget, accountant: accountant, rounds: fed.rounds, parties: parties)
+        if let adaptive = p.adaptiveClipping {
+            let estimator = AdaptiveClipping(
+                targetQuantile: adaptive.targetQuantile, learningRate: adaptive.learningRate,
+                countStandardDeviation: adaptive.countStddev ?? AdaptiveClipping.defaultCountStandardDeviation(expectedCohort: fed.clientsPerRound))
+            guard estimator.updateNoiseMultiplier(accounted: sigma) != nil else {
+                throw PrivacyPlanError.countNoiseTooSmall(countStddev: estimator.countStandardDeviation, noiseMultiplier: sigma)
+            }
+            plan.adaptiveClipping = estimator
+        }
         if plan.projectedEpsilon > budget * (1 + 1e-9) {
             let worst = parties.values.max { $0.projectedEpsilon < $1.projectedEpsilon }!
             throw PrivacyPlanError.budgetTooSmall(projected: plan.projectedEpsilon, budget: budget, party: worst.name,
@@ -112,11 +130,17 @@ public enum PrivacyPlanError: Error, CustomStringConvertible, Equatable {
     case budgetTooSmall(projected: Double, budget: Double, party: String, noiseMultiplier: Double, rounds: Int)
     /// δ ≥ 1/n for the partition the job got (`DeltaBound`).
     case deltaTooLarge(reason: String)
+    /// Adaptive clipping's count noise σ_b with 2σ_b ≤ σ: the count alone would exceed the budget.
+    case countNoiseTooSmall(countStddev: Double, noiseMultiplier: Double)
 
     public var description: String {
         switch self {
         case .deltaTooLarge(let reason):
             return "privacy.delta: " + reason
+        case .countNoiseTooSmall(let countStddev, let sigma):
+            return "privacy.adaptive_clipping.count_stddev: \(countStddev) is too small for noise_multiplier \(sigma): the count of unclipped updates "
+                + "and the update sum share one budget, σ⁻² = σ_Δ⁻² + (2·count_stddev)⁻², so count_stddev must exceed σ/2 = \(sigma / 2); "
+                + "raise it (Andrew et al. use clients_per_round / 20)"
         case .budgetTooSmall(let projected, let budget, let party, let sigma, let rounds):
             return "privacy.epsilon: the planned spend exceeds the budget — \(rounds) rounds at noise_multiplier \(sigma) project ε = \(String(format: "%.4f", projected)) for \(party), above the budget ε = \(budget); raise noise_multiplier, lower rounds, or remove noise_multiplier to calibrate it to the budget"
         }

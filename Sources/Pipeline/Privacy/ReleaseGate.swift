@@ -11,7 +11,7 @@ extension RoundState {
     /// Decides `party`'s release this round. - Throws: `PipelineError.budgetExhausted`.
     public mutating func admitRelease(of party: Party) throws -> LedgerEntry {
         guard privacy != nil else { preconditionFailure("a DP release in a job without a privacy plan") }
-        let decision = try privacy!.decide(party: party.description, round: round)
+        let decision = try privacy!.decide(party: party.description, round: round, clipNorm: clipNorm)
         guard decision.released else { throw PipelineError.budgetExhausted(decision.entry) }
         return decision.entry
     }
