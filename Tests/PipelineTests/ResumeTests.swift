@@ -115,6 +115,31 @@ final class ResumeTests: XCTestCase {
         }
     }
 
+    /// Adaptive clipping's clip is state carried from round to round: a job killed after round 1's
+    /// commit (or inside round 2's) resumes with the clip round 1 released (`next_clip_norm`), so
+    /// every later round clips, noises and records exactly as the uninterrupted run.
+    func testAdaptiveClippingJobResumesWithTheReleasedClip() throws {
+        let text = smallMNISTManifest(name: "adaptive", seed: 31, clients: 10, trainExamples: 900, testExamples: 300,
+                                      rounds: 3, clientsPerRound: 5, extra: """
+        privacy:
+          differential_privacy: true
+          unit: client
+          epsilon: 1000
+          noise_multiplier: 0.5
+          max_grad_norm: 0.05
+          adaptive_clipping: { learning_rate: 0.5, count_stddev: 1 }
+        """)
+        let expected = try reference(text)
+        let clips = expected.ledger.map(\.maxGradNorm)
+        XCTAssertEqual(clips.count, 3)
+        XCTAssertEqual(Set(clips).count, 3, "the clip moves every round: \(clips)")
+        for fault in ["round:1:after-commit", "round:2:stage:aggregate", "round:3:in-commit"] {
+            let db = try crashAndResume(text, fault: fault, expected: expected)
+            let audit = try PrivfedProcess(database: db.path).run(["audit", "1", "--json"])
+            XCTAssertEqual(audit.status, 0, audit.stdout + audit.stderr)
+        }
+    }
+
     /// The canary commitment is written in the set-up transaction: a worker killed right after it
     /// leaves a job that resumes with its commitment, reveals it at the end, and passes the audit.
     func testCanaryJobKilledAfterSetUpKeepsItsCommitmentAndPassesTheAudit() throws {
