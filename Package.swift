@@ -104,7 +104,7 @@ let package = Package(
         /// running a job, the built `privfed` binary). A regular target, so it imports Pipeline plainly.
         .target(name: "TestSupport", dependencies: ["Pipeline", "ResultsStore"], path: "Tests/TestSupport"),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
-        .testTarget(name: "LearningTests", dependencies: ["Learning", "Randomness"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "Randomness", "ParallelWork"]),
         .testTarget(name: "DifferentialPrivacyTests", dependencies: ["DifferentialPrivacy", "Learning", "Randomness"]),
         .testTarget(name: "HomomorphicEncryptionTests", dependencies: ["HomomorphicEncryption", "Randomness"]),
         .testTarget(name: "SecureComputationTests", dependencies: ["SecureComputation", "Randomness", "Wire"]),

@@ -44,6 +44,7 @@ public final class WorkerPool: @unchecked Sendable {
             for w in 0..<(parts - 1) { workers[w].start(part: w + 1, body) }
             body(0)
             for w in 0..<(parts - 1) { workers[w].wait() }
+            for w in 0..<(parts - 1) { workers[w].release() }
         }
     }
 }
@@ -68,16 +69,19 @@ private final class Worker: @unchecked Sendable {
         thread.start()
     }
 
-    /// Runs the part and drops every reference to its closure before returning. The caller's
-    /// closure must not outlive its call (`withoutActuallyEscaping` traps if it does), and a
-    /// temporary made by `body!(part)` inline in the thread's loop may be released only after
-    /// `finished.raise()`, when the caller has already returned: a race CI hit in DP-SGD's GEMM.
-    /// A separate, never-inlined frame ends every such temporary's life at its return.
+    /// Runs the part with the closure the caller stored; the worker never owns a reference.
+    ///
+    /// Every retain and release of the stored closure happens on the caller's thread, in its
+    /// program order (`start` stores, `release` clears). The optimizer moves a retain past an
+    /// atomic store to another object: in the first version (the worker cleared `body` itself)
+    /// the disassembly of the inlined `start` showed the retain of the stored closure *after*
+    /// `ready.raise()`, so the worker could run the part and drop its reference first, taking
+    /// the closure's count through zero — the CI crash "closure argument was escaped in
+    /// withoutActuallyEscaping block" in DP-SGD's GEMM and in an audit's re-execution. The one
+    /// copy made here for the call ends in this never-inlined frame, before `finished.raise()`.
     @inline(never)
     private func runPart() {
-        let run = body!
-        body = nil
-        run(part)
+        body!(part)
     }
 
     func start(part: Int, _ body: @escaping (Int) -> Void) {
@@ -85,6 +89,11 @@ private final class Worker: @unchecked Sendable {
         self.body = body
         ready.raise()
     }
+
+    /// Drops the stored closure once the part has finished (`wait` returned), before the caller's
+    /// `withoutActuallyEscaping` checks that nothing else holds it.
+    @inline(never)
+    func release() { body = nil }
 
     func wait() { finished.wait() }
 }
