@@ -161,4 +161,5 @@ final class GradientCheckTests: XCTestCase {
     func testTanhCNNGradientMatchesCentralDifferences() { checkModel(.cnn(activation: .tanh)) }
     func testReluCNNGradientMatchesCentralDifferences() { checkModel(.cnn(activation: .relu)) }
     func testScatterLinearGradientMatchesCentralDifferences() { checkModel(.scatterLinear) }
+    func testScatterCNNGradientMatchesCentralDifferences() { checkModel(.scatterCNN(activation: .tanh)) }
 }

@@ -28,4 +28,22 @@ final class ScatterJobTests: XCTestCase {
         let accuracy = try db.metrics(jobId: summary.jobId).last { $0.name == "accuracy" }!.value
         XCTAssertGreaterThan(accuracy, 0.3, "the head learns from 400 scattered digits")
     }
+
+    /// The ScatterNet + CNN head (`architecture: cnn` on `features: scatter`) trains under DP-SGD
+    /// on the same features; its gradients are checked against finite differences in
+    /// GradientCheckTests.
+    func testScatterCNNHeadTrainsOnTheFeatures() throws {
+        let text = smallMNISTManifest(name: "scatter-cnn", seed: 7, clients: 1, trainExamples: 600, testExamples: 200,
+                                      architecture: "cnn\n  activation: tanh\n  features: scatter", rounds: 3, clientsPerRound: 1,
+                                      batchSize: 100, learningRate: 1,
+                                      extra: "privacy:\n  differential_privacy: true\n  unit: example\n  epsilon: 50\n  max_grad_norm: 0.5")
+        let (db, path) = try scratchJob(text, prefix: "scatter-cnn")
+        let ready = try JobService.ready(path: path)
+        XCTAssertEqual(ready.prepared.architecture, .scatterCNN(activation: .tanh))
+        XCTAssertEqual(ready.prepared.train.width, 81 * 7 * 7)
+        let summary = try JobService(database: db).runNow(ready)
+        XCTAssertEqual(summary.status, "succeeded", summary.error ?? "")
+        let accuracy = try db.metrics(jobId: summary.jobId).last { $0.name == "accuracy" }!.value
+        XCTAssertGreaterThan(accuracy, 0.5, "the cnn head learns from 600 scattered digits")
+    }
 }

@@ -29,9 +29,10 @@ final class ScatterManifestTests: XCTestCase {
     }
 
     func testScatterFeaturesWithAPixelNetworkAreRefused() throws {
-        let found = try manifestIssues(scatter.replacingOccurrences(of: "architecture: linear", with: "architecture: cnn"))
+        let found = try manifestIssues(scatter.replacingOccurrences(of: "architecture: linear", with: "architecture: mlp"))
         XCTAssertEqual(found.map(\.keyPath), ["model.architecture"])
-        XCTAssertTrue(found[0].message.contains("features: scatter is built for the linear head"), "\(found)")
+        XCTAssertTrue(found[0].message.contains("features: scatter is built for the linear head and the cnn head"), "\(found)")
+        XCTAssertEqual(try manifestIssues(scatter.replacingOccurrences(of: "architecture: linear", with: "architecture: cnn")).map(\.description), [])
         let pixels = try manifestIssues(minimalManifest.replacingOccurrences(of: "architecture: mlp", with: "architecture: linear"))
         XCTAssertEqual(pixels.map(\.keyPath), ["model.architecture"])
     }

@@ -37,6 +37,7 @@ public struct Model: Sendable, Equatable {
         case .mlp: glorot = false
         case .cnn(let activation): glorot = activation == .tanh
         case .scatterLinear: glorot = true
+        case .scatterCNN(let activation): glorot = activation == .tanh
         }
         for layer in plan.layers {
             guard case .affine(let shape) = layer.spec else { continue }

@@ -185,7 +185,9 @@ public struct PreparedJob: Sendable {
     static func architecture(of model: ModelSettings) -> Architecture {
         switch model.architecture {
         case .mlp: return .mlp
-        case .cnn: return .cnn(activation: model.activation == .tanh ? .tanh : .relu)
+        case .cnn:
+            let activation: Activation = model.activation == .tanh ? .tanh : .relu
+            return model.features == .scatter ? .scatterCNN(activation: activation) : .cnn(activation: activation)
         case .linear: return .scatterLinear
         }
     }

@@ -6,10 +6,10 @@ extension ManifestRules {
     func checkFeatures(_ m: JobManifest, root: Node, _ report: (String, String) -> Void) {
         let model = m.model, p = m.privacy
         switch (model.features, model.architecture) {
-        case (.scatter, .linear), (.pixels, .mlp), (.pixels, .cnn): break
+        case (.scatter, .linear), (.scatter, .cnn), (.pixels, .mlp), (.pixels, .cnn): break
         case (.scatter, let arch):
-            report("model.architecture", "features: scatter is built for the linear head (group norm, then one fully connected layer, "
-                   + "Tramèr & Boneh 2021); the \(arch.rawValue) takes 28×28 pixels — use architecture: linear or features: pixels")
+            report("model.architecture", "features: scatter is built for the linear head and the cnn head (group norm first, "
+                   + "Tramèr & Boneh 2021); the \(arch.rawValue) takes 28×28 pixels — use architecture: linear or cnn, or features: pixels")
         case (.pixels, .linear):
             report("model.architecture", "the linear head is defined on scattering features; add model.features: scatter")
         }
