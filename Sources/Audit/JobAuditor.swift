@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Learning
 import Pipeline
 import ResultsStore
@@ -93,10 +92,10 @@ public struct JobAuditor {
     }
 
     func migrationFinding() throws -> AuditFinding {
-        let recorded = try database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT version, name, sha256 FROM privfed_migrations ORDER BY version")
+        let recorded = try database.engine.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT version, name, sha256 FROM privfed_migrations ORDER BY version")
         }
-        let files = Dictionary(uniqueKeysWithValues: Migration.shipped.map { ($0.version, $0) })
+        let files = Dictionary(uniqueKeysWithValues: Migration.shipped(for: database.engine.dialect).map { ($0.version, $0) })
         var problems: [String] = []
         for row in recorded {
             let version: Int = row["version"], sha: String = row["sha256"]
@@ -175,7 +174,7 @@ public struct JobAuditor {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(report.findings), as: UTF8.self)
-        try database.writer.write { db in
+        try database.engine.write { db in
             try db.execute(sql: """
                 INSERT INTO audits (job_id, created_at, code_version, reproduced, passed, findings_json) VALUES (?, ?, ?, ?, ?, ?)
                 """, arguments: [report.jobId, report.createdAt, report.codeVersion, report.reproduced ? 1 : 0, report.passed ? 1 : 0, json])

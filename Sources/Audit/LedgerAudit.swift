@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Pipeline
 import ResultsStore
 
@@ -41,14 +40,14 @@ struct LedgerAudit {
     /// An agent that dropped out of a round (its `local_train` metric `dropout`, `deployment:
     /// agents`) released nothing that round and must have no row.
     func completeness(jobId: Int64, rows: [LedgerRow], unit: PrivacyUnit) throws -> AuditFinding {
-        let (rounds, reruns, dropped) = try database.writer.read { db in
-            (try Row.fetchAll(db, sql: "SELECT round, selected_clients FROM rounds WHERE job_id = ? AND round > 0 AND status IN ('released', 'succeeded') ORDER BY round",
+        let (rounds, reruns, dropped) = try database.engine.read { db in
+            (try SQLRow.fetchAll(db, sql: "SELECT round, selected_clients FROM rounds WHERE job_id = ? AND round > 0 AND status IN ('released', 'succeeded') ORDER BY round",
                               arguments: [jobId]),
-             try Row.fetchAll(db, sql: """
+             try SQLRow.fetchAll(db, sql: """
                 SELECT checkpoint_round + 1 AS round, count(*) AS n FROM resumptions
                 WHERE job_id = ? AND randomness = 'secure' AND interrupted_releases > 0 GROUP BY checkpoint_round
                 """, arguments: [jobId]),
-             try Row.fetchAll(db, sql: "SELECT round, client FROM metrics WHERE job_id = ? AND stage = 'local_train' AND name = 'dropout' AND client IS NOT NULL",
+             try SQLRow.fetchAll(db, sql: "SELECT round, client FROM metrics WHERE job_id = ? AND stage = 'local_train' AND name = 'dropout' AND client IS NOT NULL",
                               arguments: [jobId]).map { "\($0["round"] as Int)/client/\($0["client"] as Int)" })
         }
         let droppedOut = Set(dropped)

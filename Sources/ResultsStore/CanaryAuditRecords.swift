@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A row of `canary_audits`: the commitment to a job's canaries (written before training) and,
 /// once revealed, the mask, the salt and the outcome of the one-run audit's guessing game.
@@ -62,7 +61,7 @@ public struct CanaryScoreRecord: Codable, Sendable, Equatable {
 extension ResultsDatabase {
     /// Records the commitment to a job's canaries inside `db`'s transaction — the runner's set-up
     /// commit (round 0), so a job that has a checkpoint to resume from always has its commitment too.
-    public static func writeCanaryCommitment(_ record: CanaryAuditRecord, jobId: Int64, db: Database) throws {
+    public static func writeCanaryCommitment(_ record: CanaryAuditRecord, jobId: Int64, db: any SQLSession) throws {
         try db.execute(sql: """
             INSERT INTO canary_audits (job_id, canaries, guess_totals, confidence, commitment, committed_at)
             VALUES (?, ?, ?, ?, ?, ?)
@@ -74,20 +73,20 @@ extension ResultsDatabase {
     /// outcome's metrics (filed under `stageRun`'s round and stage), in one transaction.
     public func revealCanaries(jobId: Int64, _ reveal: CanaryReveal, scores: [CanaryScoreRecord], metrics: [MetricRecord],
                                stageRun: StageRunRecord) throws {
-        try writer.write { db in
-            try db.execute(sql: """
+        try engine.write { db in
+            let opened = try db.execute(sql: """
                 UPDATE canary_audits SET mask = ?, salt = ?, revealed_at = ?, delta = ?, guesses = ?, guessed_included = ?,
                     guessed_excluded = ?, correct = ?, epsilon_lower_bound = ?, epsilon_accounted = ?, accountant = ?
                 WHERE job_id = ?
                 """, arguments: [reveal.mask, reveal.salt, reveal.revealedAt, reveal.delta, reveal.guesses, reveal.guessedIncluded,
                                  reveal.guessedExcluded, reveal.correct, reveal.epsilonLowerBound, reveal.epsilonAccounted,
                                  reveal.accountant, jobId])
-            guard db.changesCount == 1 else { throw ResultsStoreError.sql(message: "job \(jobId) has no canary commitment to open") }
-            let insert = try db.makeStatement(sql: """
+            guard opened == 1 else { throw ResultsStoreError.sql(message: "job \(jobId) has no canary commitment to open") }
+            let insert = """
                 INSERT INTO canary_scores (job_id, canary, image_index, true_label, label, score) VALUES (?, ?, ?, ?, ?, ?)
-                """)
+                """
             for s in scores {
-                try insert.execute(arguments: [jobId, s.canary, s.imageIndex, s.trueLabel, s.label, s.score])
+                try db.execute(sql: insert, arguments: [jobId, s.canary, s.imageIndex, s.trueLabel, s.label, s.score])
             }
             var batch = RoundRecordBatch(round: stageRun.round, selectedClients: [], startedAt: stageRun.startedAt, finishedAt: "")
             batch.stageRuns = [stageRun]
@@ -98,8 +97,8 @@ extension ResultsDatabase {
 
     /// A job's canary audit, or nil when it has none.
     public func canaryAudit(jobId: Int64) throws -> CanaryAuditRecord? {
-        try writer.read { db in
-            guard let r = try Row.fetchOne(db, sql: "SELECT * FROM canary_audits WHERE job_id = ?", arguments: [jobId]) else { return nil }
+        try engine.read { db in
+            guard let r = try SQLRow.fetchOne(db, sql: "SELECT * FROM canary_audits WHERE job_id = ?", arguments: [jobId]) else { return nil }
             let totals = (r["guess_totals"] as String).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
                 .split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             var record = CanaryAuditRecord(canaries: r["canaries"], guessTotals: totals, confidence: r["confidence"],
@@ -117,8 +116,8 @@ extension ResultsDatabase {
 
     /// A job's canaries in canary order (empty before the reveal).
     public func canaryScores(jobId: Int64) throws -> [CanaryScoreRecord] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM canary_scores WHERE job_id = ? ORDER BY canary", arguments: [jobId]).map {
+        try engine.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM canary_scores WHERE job_id = ? ORDER BY canary", arguments: [jobId]).map {
                 CanaryScoreRecord(canary: $0["canary"], imageIndex: $0["image_index"], trueLabel: $0["true_label"],
                                   label: $0["label"], score: $0["score"])
             }

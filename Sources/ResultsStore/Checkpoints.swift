@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// What a job needs to continue after its worker died: the global model after the last completed
 /// round and the learning rate of the next. Everything else is rebuilt: the privacy history from
@@ -75,7 +74,7 @@ enum LittleEndianBlob {
 
 extension ResultsDatabase {
     /// Replaces the job's checkpoint inside the caller's transaction (the round's commit).
-    public static func writeCheckpoint(_ checkpoint: JobCheckpoint, jobId: Int64, db: Database) throws {
+    public static func writeCheckpoint(_ checkpoint: JobCheckpoint, jobId: Int64, db: any SQLSession) throws {
         try db.execute(sql: """
             INSERT INTO checkpoints (job_id, round, learning_rate, model, model_sha256, he_epoch, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (job_id) DO UPDATE SET round = excluded.round, learning_rate = excluded.learning_rate, model = excluded.model,
@@ -88,8 +87,8 @@ extension ResultsDatabase {
     /// - Throws: `ResultsStoreError.corruptCheckpoint` when the stored model does not hash to the
     ///   round's recorded model hash.
     public func checkpoint(jobId: Int64) throws -> JobCheckpoint? {
-        try writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM checkpoints WHERE job_id = ?", arguments: [jobId]) else { return nil }
+        try engine.read { db in
+            guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM checkpoints WHERE job_id = ?", arguments: [jobId]) else { return nil }
             let checkpoint = JobCheckpoint(round: row["round"], learningRate: row["learning_rate"],
                                            parameters: LittleEndianBlob.floats(row["model"]), heEpoch: row["he_epoch"])
             let recorded = try String.fetchOne(db, sql: "SELECT sha256 FROM artifacts WHERE job_id = ? AND round = ? AND kind = 'global_model'",
@@ -103,21 +102,24 @@ extension ResultsDatabase {
     }
 
     /// Records the clients' shards inside the caller's transaction (round 0's commit).
-    public static func writePartition(_ shards: [[Int]], jobId: Int64, db: Database) throws {
+    public static func writePartition(_ shards: [[Int]], jobId: Int64, db: any SQLSession) throws {
         let blob = LittleEndianBlob.encode(shards: shards)
-        try db.execute(sql: "INSERT OR REPLACE INTO partitions (job_id, shards, sha256) VALUES (?, ?, ?)",
+        try db.execute(sql: """
+            INSERT INTO partitions (job_id, shards, sha256) VALUES (?, ?, ?)
+            ON CONFLICT (job_id) DO UPDATE SET shards = excluded.shards, sha256 = excluded.sha256
+            """,
                        arguments: [jobId, blob, Digest.sha256Hex(Array(blob))])
     }
 
     /// The shards recorded at set-up; nil when the job never finished its set-up.
     public func partition(jobId: Int64) throws -> [[Int]]? {
-        try writer.read { db in
+        try engine.read { db in
             try Data.fetchOne(db, sql: "SELECT shards FROM partitions WHERE job_id = ?", arguments: [jobId]).map(LittleEndianBlob.shards)
         }
     }
 
     public func insertResumption(_ r: ResumptionRecord, jobId: Int64) throws {
-        try writer.write { db in
+        try engine.write { db in
             try db.execute(sql: """
                 INSERT INTO resumptions (job_id, resumed_at, worker, previous_worker, checkpoint_round, randomness, interrupted_releases, forced, he_key_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -127,8 +129,8 @@ extension ResultsDatabase {
     }
 
     public func resumptions(jobId: Int64) throws -> [ResumptionRecord] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM resumptions WHERE job_id = ? ORDER BY id", arguments: [jobId]).map {
+        try engine.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM resumptions WHERE job_id = ? ORDER BY id", arguments: [jobId]).map {
                 ResumptionRecord(worker: $0["worker"], previousWorker: $0["previous_worker"], checkpointRound: $0["checkpoint_round"],
                                  randomness: $0["randomness"], interruptedReleases: $0["interrupted_releases"],
                                  forced: ($0["forced"] as Int) == 1, heKeyID: $0["he_key_id"])

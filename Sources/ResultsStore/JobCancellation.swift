@@ -1,4 +1,3 @@
-import GRDB
 
 /// What a cancellation request did to a job.
 public enum CancellationOutcome: String, Codable, Sendable {
@@ -29,7 +28,7 @@ extension ResultsDatabase {
     /// - Throws: `ResultsStoreError.jobNotFound`, or `JobAlreadyFinished` for a job that has ended otherwise.
     @discardableResult
     public func cancelJob(id: Int64, reason: String = "cancelled by request") throws -> CancellationOutcome {
-        try writer.write { db in
+        try engine.write { db in
             guard let job = try JobRecord.fetchOne(db, key: id) else { throw ResultsStoreError.jobNotFound(id: id) }
             switch job.status {
             case .queued, .interrupted:
@@ -50,7 +49,7 @@ extension ResultsDatabase {
 
     /// Whether job `id` has been cancelled: what a worker asks between stages.
     public func isCancelled(jobId id: Int64) throws -> Bool {
-        try writer.read { db in
+        try engine.read { db in
             try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = ?", arguments: [id]) == JobStatus.cancelled.rawValue
         }
     }

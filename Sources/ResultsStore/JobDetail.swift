@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Everything recorded about one job — its row, its rounds, every stage run, metric and model
 /// hash: what `privfed show JOB --json` prints and `GET /api/jobs/{id}` answers.
@@ -40,8 +39,8 @@ public struct RoundRecord: Codable, Sendable, Equatable {
 
 extension ResultsDatabase {
     public func rounds(jobId: Int64) throws -> [RoundRecord] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM rounds WHERE job_id = ? ORDER BY round", arguments: [jobId]).map {
+        try engine.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM rounds WHERE job_id = ? ORDER BY round", arguments: [jobId]).map {
                 let clients: String = $0["selected_clients"]
                 return RoundRecord(round: $0["round"], status: $0["status"],
                                    selectedClients: (try? JSONDecoder().decode([Int].self, from: Data(clients.utf8))) ?? [],

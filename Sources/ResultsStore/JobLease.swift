@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A worker's hold on a job: `jobs.worker` names the holder and `jobs.lease_expires_at` says until
 /// when. The holder renews the lease while it works (a heartbeat); anyone may take over a running
@@ -22,8 +21,8 @@ extension ResultsDatabase {
 
     /// Throws `leaseLost` unless `worker` holds `jobId` and the job is running. Call inside the
     /// transaction that writes, so the check and the write are one atomic step.
-    public static func requireLease(jobId: Int64, worker: String, db: Database) throws {
-        let row = try Row.fetchOne(db, sql: "SELECT status, worker, finished_at FROM jobs WHERE id = ?", arguments: [jobId])
+    public static func requireLease(jobId: Int64, worker: String, db: any SQLSession) throws {
+        let row = try SQLRow.fetchOne(db, sql: "SELECT status, worker, finished_at FROM jobs WHERE id = ?", arguments: [jobId])
         guard let row else { throw ResultsStoreError.jobNotFound(id: jobId) }
         let status: String = row["status"], holder: String? = row["worker"], finished: String? = row["finished_at"]
         // A cancel request marks a running job `cancelled` at once; its worker still holds it until
@@ -37,7 +36,7 @@ extension ResultsDatabase {
     /// The heartbeat: extends `worker`'s lease on a running job by `leaseSeconds` from now.
     /// - Throws: `leaseLost` when another worker took the job over or it is no longer running.
     public func renewLease(jobId: Int64, worker: String, leaseSeconds: Double = defaultLeaseSeconds) throws {
-        try writer.write { db in
+        try engine.write { db in
             try Self.requireLease(jobId: jobId, worker: worker, db: db)
             try db.execute(sql: "UPDATE jobs SET lease_expires_at = ? WHERE id = ?",
                            arguments: [Timestamp.string(Date().addingTimeInterval(leaseSeconds)), jobId])
@@ -46,18 +45,20 @@ extension ResultsDatabase {
 
     /// Atomically takes the next job for `worker`: first an interrupted job, or a running job whose
     /// lease expired or whose holder is a dead process on this host (it continues from its
-    /// checkpoint), then the oldest queued job. SQLite
-    /// serialises writers, so two workers never take the same job.
+    /// checkpoint), then the oldest queued job. Two workers never take the same job: SQLite
+    /// serialises writers, and on PostgreSQL the candidates are locked `FOR UPDATE SKIP LOCKED`,
+    /// so a worker on another machine claiming at the same moment passes over them to the next.
     /// `accepts` sees each candidate's manifest text: a worker that cannot run a kind of job
     /// (one without an agent link, for `deployment: agents`) leaves it to one that can.
     public func claimNext(worker: String, leaseSeconds: Double = defaultLeaseSeconds,
                           accepts: ((String) -> Bool)? = nil) throws -> LeaseClaim? {
-        try writer.write { db in
+        try engine.claim { db in
             // Interrupted jobs and running ones whose holder is gone first, then the oldest queued one.
-            let candidates = try Row.fetchAll(db, sql: """
+            let locking = db.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+            let candidates = try SQLRow.fetchAll(db, sql: """
                 SELECT id, status, worker, lease_expires_at, manifest_text FROM jobs WHERE status IN ('queued', 'running', 'interrupted')
                 ORDER BY status = 'queued', id
-                """)
+                """ + locking)
             let now = Timestamp.now()
             let id = candidates.first { row in
                 if let accepts, !accepts(row["manifest_text"]) { return false }
@@ -75,7 +76,7 @@ extension ResultsDatabase {
     /// it; the fencing check then stops that worker at its next write).
     /// - Throws: `jobFinished` for a finished job, `leaseHeld` for a live lease of another worker.
     public func claimJob(id: Int64, worker: String, force: Bool = false, leaseSeconds: Double = defaultLeaseSeconds) throws -> LeaseClaim {
-        try writer.write { db in
+        try engine.write { db in
             guard let job = try JobRecord.fetchOne(db, key: id) else { throw ResultsStoreError.jobNotFound(id: id) }
             if job.status.isFinished { throw ResultsStoreError.jobFinished(jobId: id, status: job.status.rawValue) }
             var forced = false
@@ -88,7 +89,7 @@ extension ResultsDatabase {
         }
     }
 
-    static func take(id: Int64, worker: String, forced: Bool, leaseSeconds: Double, db: Database) throws -> LeaseClaim {
+    static func take(id: Int64, worker: String, forced: Bool, leaseSeconds: Double, db: any SQLSession) throws -> LeaseClaim {
         guard let before = try JobRecord.fetchOne(db, key: id) else { throw ResultsStoreError.jobNotFound(id: id) }
         let now = Timestamp.now()
         try db.execute(sql: """

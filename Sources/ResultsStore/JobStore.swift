@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Job lifecycle and round records on a `ResultsDatabase`.
 ///
@@ -9,9 +8,8 @@ import GRDB
 extension ResultsDatabase {
     /// Inserts a job and returns its id.
     public func insertJob(_ job: JobRecord) throws -> Int64 {
-        try writer.write { db in
+        try engine.write { db in
             try job.insert(db)
-            return db.lastInsertedRowID
         }
     }
 
@@ -23,7 +21,7 @@ extension ResultsDatabase {
 
     /// Marks a job running under `worker` (for `privfed run`, which executes at once).
     public func startJob(id: Int64, worker: String, leaseSeconds: Double = defaultLeaseSeconds) throws {
-        try writer.write { db in
+        try engine.write { db in
             try db.execute(sql: "UPDATE jobs SET status = 'running', worker = ?, lease_expires_at = ?, started_at = ? WHERE id = ?",
                            arguments: [worker, Timestamp.string(Date().addingTimeInterval(leaseSeconds)), Timestamp.now(), id])
         }
@@ -33,8 +31,8 @@ extension ResultsDatabase {
     /// (the round's checkpoint and new HE keys use it, so a round and what resuming needs land
     /// together). With `heldBy`, nothing is written unless that worker still holds the job.
     public func commitRound(jobId: Int64, _ batch: RoundRecordBatch, leaseSeconds: Double = defaultLeaseSeconds,
-                            heldBy worker: String? = nil, alsoWrite: ((Database) throws -> Void)? = nil) throws {
-        try writer.write { db in
+                            heldBy worker: String? = nil, alsoWrite: ((any SQLSession) throws -> Void)? = nil) throws {
+        try engine.write { db in
             if let worker { try Self.requireLease(jobId: jobId, worker: worker, db: db) }
             try Self.insert(batch, jobId: jobId, db: db)
             if batch.round > 0 && batch.status == "succeeded" {
@@ -59,8 +57,8 @@ extension ResultsDatabase {
     @discardableResult
     public func commitRelease(jobId: Int64, round: Int, selectedClients: [Int], startedAt: String, entries: [LedgerEntry],
                               heldBy worker: String? = nil, reuseRecorded: Bool = false,
-                              alsoWrite: ((Database) throws -> Void)? = nil) throws -> Int {
-        try writer.write { db in
+                              alsoWrite: ((any SQLSession) throws -> Void)? = nil) throws -> Int {
+        try engine.write { db in
             if let worker { try Self.requireLease(jobId: jobId, worker: worker, db: db) }
             let clients = "[" + selectedClients.map(String.init).joined(separator: ",") + "]"
             try db.execute(sql: """
@@ -88,7 +86,7 @@ extension ResultsDatabase {
     /// With `heldBy`, nothing is written unless that worker still holds the job.
     public func finishJob(id: Int64, status: JobStatus, error: String? = nil, partialRound: RoundRecordBatch? = nil,
                           ledger: [LedgerEntry] = [], heldBy worker: String? = nil) throws {
-        try writer.write { db in
+        try engine.write { db in
             if let worker { try Self.requireLease(jobId: id, worker: worker, db: db) }
             if let batch = partialRound { try Self.insert(batch, jobId: id, db: db) }
             try Self.appendSignedLedger(ledger, jobId: id, key: self.signingKey(), db: db)
@@ -97,7 +95,7 @@ extension ResultsDatabase {
         }
     }
 
-    static func insert(_ batch: RoundRecordBatch, jobId: Int64, db: Database) throws {
+    static func insert(_ batch: RoundRecordBatch, jobId: Int64, db: any SQLSession) throws {
         let clients = "[" + batch.selectedClients.map(String.init).joined(separator: ",") + "]"
         try db.execute(sql: """
             INSERT INTO rounds (job_id, round, status, selected_clients, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -108,19 +106,19 @@ extension ResultsDatabase {
     }
 
     /// The stage runs, metrics and artifacts of `batch`, without touching its round's row.
-    static func insertRecords(of batch: RoundRecordBatch, jobId: Int64, db: Database) throws {
-        let stageInsert = try db.makeStatement(sql: """
+    static func insertRecords(of batch: RoundRecordBatch, jobId: Int64, db: any SQLSession) throws {
+        let stageInsert = """
             INSERT INTO stage_runs (job_id, round, stage, client, started_at, duration_ms, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+            """
         for run in batch.stageRuns {
-            try stageInsert.execute(arguments: [jobId, run.round, run.stage, run.client, run.startedAt, run.durationMs,
+            try db.execute(sql: stageInsert, arguments: [jobId, run.round, run.stage, run.client, run.startedAt, run.durationMs,
                                                 run.succeeded ? "succeeded" : "failed", run.error])
         }
-        let metricInsert = try db.makeStatement(sql: """
+        let metricInsert = """
             INSERT INTO metrics (job_id, round, stage, client, name, value, unit) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """)
+            """
         for m in batch.metrics {
-            try metricInsert.execute(arguments: [jobId, m.round, m.stage, m.client, m.name, m.value, m.unit])
+            try db.execute(sql: metricInsert, arguments: [jobId, m.round, m.stage, m.client, m.name, m.value, m.unit])
         }
         for a in batch.artifacts {
             try db.execute(sql: "INSERT INTO artifacts (job_id, round, kind, sha256, bytes) VALUES (?, ?, ?, ?, ?)",
@@ -136,10 +134,10 @@ extension ResultsDatabase {
 
     /// The agents' uploads recorded for job `jobId`, by round and client.
     public func uploads(jobId: Int64) throws -> [UploadRecord] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: """
+        try engine.read { db in
+            try SQLRow.fetchAll(db, sql: """
                 SELECT round, client, agent, delta_sha256, signature, certificate, verdict FROM upload_signatures
-                WHERE job_id = ? ORDER BY round, client, rowid
+                WHERE job_id = ? ORDER BY round, client, \(db.insertionOrder)
                 """, arguments: [jobId]).map {
                 UploadRecord(round: $0["round"], client: $0["client"], agent: $0["agent"], deltaSha256: $0["delta_sha256"],
                              signature: $0["signature"], certificatePEM: $0["certificate"], verdict: $0["verdict"])
@@ -148,19 +146,21 @@ extension ResultsDatabase {
     }
 
     public func job(id: Int64) throws -> JobRecord {
-        guard let job = try writer.read({ db in try JobRecord.fetchOne(db, key: id) }) else {
+        guard let job = try engine.read({ db in try JobRecord.fetchOne(db, key: id) }) else {
             throw ResultsStoreError.jobNotFound(id: id)
         }
         return job
     }
 
     public func jobs(limit: Int = 100) throws -> [JobRecord] {
-        try writer.read { db in try JobRecord.order(Column("id").desc).limit(limit).fetchAll(db) }
+        try engine.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM jobs ORDER BY id DESC LIMIT ?", arguments: [limit]).map(JobRecord.init(row:))
+        }
     }
 
     public func stageRuns(jobId: Int64) throws -> [StageRunRecord] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM stage_runs WHERE job_id = ? ORDER BY id", arguments: [jobId]).map {
+        try engine.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM stage_runs WHERE job_id = ? ORDER BY id", arguments: [jobId]).map {
                 StageRunRecord(round: $0["round"], stage: $0["stage"], client: $0["client"], startedAt: $0["started_at"],
                                durationMs: $0["duration_ms"], succeeded: ($0["status"] as String) == "succeeded", error: $0["error"])
             }
@@ -168,8 +168,8 @@ extension ResultsDatabase {
     }
 
     public func metrics(jobId: Int64) throws -> [MetricRecord] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM metrics WHERE job_id = ? ORDER BY id", arguments: [jobId]).map {
+        try engine.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM metrics WHERE job_id = ? ORDER BY id", arguments: [jobId]).map {
                 MetricRecord(round: $0["round"], stage: $0["stage"], client: $0["client"], name: $0["name"],
                              value: $0["value"], unit: $0["unit"])
             }
@@ -177,8 +177,8 @@ extension ResultsDatabase {
     }
 
     public func artifacts(jobId: Int64) throws -> [ArtifactRecord] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM artifacts WHERE job_id = ? ORDER BY round, kind", arguments: [jobId]).map {
+        try engine.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM artifacts WHERE job_id = ? ORDER BY round, kind", arguments: [jobId]).map {
                 ArtifactRecord(round: $0["round"], kind: $0["kind"], sha256: $0["sha256"], bytes: $0["bytes"])
             }
         }

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 
 /// What the operator signs after each release: a job's ledger head, the hash of its last row
 /// together with how many rows it covers. Because every row hash chains from the previous one,
@@ -73,18 +72,18 @@ public enum LedgerSignatureFinding: Sendable, Equatable, CustomStringConvertible
 extension ResultsDatabase {
     /// Signs job `jobId`'s current ledger head with the operator key, inside the caller's
     /// transaction (the one that appended the rows), so a committed release is always signed.
-    static func signLedgerHead(jobId: Int64, key: OperatorKey, db: Database) throws {
+    static func signLedgerHead(jobId: Int64, key: OperatorKey, db: any SQLSession) throws {
         guard let head = try currentHead(jobId: jobId, db: db) else { return }
         let signature = try key.privateKey.signature(for: head.message)
         let now = Timestamp.now()
-        try db.execute(sql: "INSERT OR IGNORE INTO operator_keys (public_key, first_used_at) VALUES (?, ?)",
+        try db.execute(sql: "INSERT INTO operator_keys (public_key, first_used_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
                        arguments: [key.publicKeyHex, now])
         try db.execute(sql: """
             INSERT INTO ledger_signatures (job_id, row_count, head_hash, public_key, signature, created_at) VALUES (?, ?, ?, ?, ?, ?)
             """, arguments: [jobId, head.rowCount, head.headHash, key.publicKeyHex, Hex.encode(signature), now])
     }
 
-    static func currentHead(jobId: Int64, db: Database) throws -> LedgerHead? {
+    static func currentHead(jobId: Int64, db: any SQLSession) throws -> LedgerHead? {
         let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM privacy_ledger WHERE job_id = ?", arguments: [jobId]) ?? 0
         guard count > 0, let hash = try String.fetchOne(db, sql: "SELECT row_hash FROM privacy_ledger WHERE job_id = ? ORDER BY id DESC LIMIT 1",
                                                          arguments: [jobId]) else { return nil }
@@ -96,7 +95,7 @@ extension ResultsDatabase {
 
     /// Appends entries and signs the new head, in the caller's transaction.
     static func appendSignedLedger(_ entries: [LedgerEntry], jobId: Int64, key: @autoclosure () throws -> OperatorKey,
-                                   db: Database) throws {
+                                   db: any SQLSession) throws {
         guard !entries.isEmpty else { return }
         try appendLedger(entries, jobId: jobId, db: db)
         try signLedgerHead(jobId: jobId, key: try key(), db: db)
@@ -104,8 +103,8 @@ extension ResultsDatabase {
 
     /// A job's recorded signatures, oldest first.
     public func ledgerSignatures(jobId: Int64) throws -> [LedgerSignatureRecord] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM ledger_signatures WHERE job_id = ? ORDER BY id", arguments: [jobId]).map { r in
+        try engine.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM ledger_signatures WHERE job_id = ? ORDER BY id", arguments: [jobId]).map { r in
                 LedgerSignatureRecord(id: r["id"], head: LedgerHead(jobId: r["job_id"], rowCount: r["row_count"], headHash: r["head_hash"]),
                                       publicKey: r["public_key"], signature: r["signature"], createdAt: r["created_at"])
             }

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// One schema migration, `NNNN_name.sql`, applied once, in order.
+/// One schema migration, `NNNN_name.sql` (or its PostgreSQL form `postgres/NNNN_name.pgsql`), applied once, in order.
 ///
 /// The SQL is compiled into the binary (`ShippedMigrations.swift`); nothing is read from the
 /// working directory or from beside the executable, so a `migrations/` folder planted where
@@ -28,9 +28,12 @@ public struct Migration: Sendable, Equatable {
     /// The migration compiled from `file` (`NNNN_name.sql`) with contents `bytes`.
     /// - Throws: `ResultsStoreError.badMigrationName` or `.migrationFailed` (not UTF-8).
     public init(file: String, bytes: [UInt8]) throws {
-        let stem = file.hasSuffix(".sql") ? String(file.dropLast(4)) : file
+        // `.pgsql`: the PostgreSQL form of the same migration (`Migrations/postgres/`).
+        let suffix = file.hasSuffix(".pgsql") ? ".pgsql" : ".sql"
+        let base = file.split(separator: "/").last.map(String.init) ?? file
+        let stem = base.hasSuffix(suffix) ? String(base.dropLast(suffix.count)) : base
         let parts = stem.split(separator: "_", maxSplits: 1)
-        guard file.hasSuffix(".sql"), parts.count == 2, parts[0].count == 4, let version = Int(parts[0]) else {
+        guard file.hasSuffix(suffix), parts.count == 2, parts[0].count == 4, let version = Int(parts[0]) else {
             throw ResultsStoreError.badMigrationName(file: file)
         }
         guard let sql = String(validating: bytes, as: UTF8.self) else {

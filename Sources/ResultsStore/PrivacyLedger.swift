@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// One release of privacy-relevant output: what a party spent in one round, under which
 /// mechanism and accounting assumptions — the facts NIST SP 800-226 asks a DP report to state
@@ -119,7 +118,7 @@ extension ResultsDatabase {
 
     /// Appends entries to a job's chain inside the caller's transaction (so a round's spend and
     /// its status are written together).
-    public static func appendLedger(_ entries: [LedgerEntry], jobId: Int64, db: Database) throws {
+    public static func appendLedger(_ entries: [LedgerEntry], jobId: Int64, db: any SQLSession) throws {
         guard !entries.isEmpty else { return }
         var previous: String
         if let last = try String.fetchOne(db, sql: "SELECT row_hash FROM privacy_ledger WHERE job_id = ? ORDER BY id DESC LIMIT 1",
@@ -131,16 +130,16 @@ extension ResultsDatabase {
             }
             previous = ledgerGenesis(jobId: jobId, manifestSha256: manifestHash)
         }
-        let insert = try db.makeStatement(sql: """
+        let insert = """
             INSERT INTO privacy_ledger (job_id, round, party, mechanism, unit, neighbouring, sampling, sampling_rate, noise_multiplier,
                 steps, max_grad_norm, delta, epsilon_round, epsilon_spent_rdp, epsilon_spent_pld, budget_epsilon, decision,
                 accountant, accountant_version, created_at, prev_hash, row_hash, output_sha256)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+            """
         for e in entries {
             let createdAt = Timestamp.now()
             let hash = chainHash(previous: previous, canonical: e.canonicalText(jobId: jobId, createdAt: createdAt))
-            try insert.execute(arguments: [jobId, e.round, e.party, e.mechanism, e.unit, e.neighbouring, e.sampling, e.samplingRate,
+            try db.execute(sql: insert, arguments: [jobId, e.round, e.party, e.mechanism, e.unit, e.neighbouring, e.sampling, e.samplingRate,
                                            e.noiseMultiplier, e.steps, e.maxGradNorm, e.delta, e.epsilonRound, e.epsilonSpentRDP,
                                            e.epsilonSpentPLD, e.budgetEpsilon, e.decision, e.accountant, e.accountantVersion,
                                            createdAt, previous, hash, e.outputSha256])
@@ -150,16 +149,16 @@ extension ResultsDatabase {
 
     /// Appends entries in a transaction of their own and signs the new head with the operator key.
     public func appendLedger(_ entries: [LedgerEntry], jobId: Int64) throws {
-        try writer.write { db in try Self.appendSignedLedger(entries, jobId: jobId, key: self.signingKey(), db: db) }
+        try engine.write { db in try Self.appendSignedLedger(entries, jobId: jobId, key: self.signingKey(), db: db) }
     }
 
     /// A job's ledger rows in chain order.
     public func ledger(jobId: Int64) throws -> [LedgerRow] {
-        try writer.read { db in try Self.ledgerRows(jobId: jobId, db: db) }
+        try engine.read { db in try Self.ledgerRows(jobId: jobId, db: db) }
     }
 
-    static func ledgerRows(jobId: Int64, db: Database) throws -> [LedgerRow] {
-        try Row.fetchAll(db, sql: "SELECT * FROM privacy_ledger WHERE job_id = ? ORDER BY id", arguments: [jobId]).map { r in
+    static func ledgerRows(jobId: Int64, db: any SQLSession) throws -> [LedgerRow] {
+        try SQLRow.fetchAll(db, sql: "SELECT * FROM privacy_ledger WHERE job_id = ? ORDER BY id", arguments: [jobId]).map { r in
             let entry = LedgerEntry(round: r["round"], party: r["party"], mechanism: r["mechanism"], unit: r["unit"],
                                     neighbouring: r["neighbouring"], sampling: r["sampling"], samplingRate: r["sampling_rate"],
                                     noiseMultiplier: r["noise_multiplier"], steps: r["steps"], maxGradNorm: r["max_grad_norm"],

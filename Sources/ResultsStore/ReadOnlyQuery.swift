@@ -23,17 +23,23 @@ public enum QueryValue: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Runs one statement on a read-only connection. A statement that would write is refused twice
-/// over: by SQLite's own `sqlite3_stmt_readonly` before it runs, and by the read-only connection.
+/// Runs one statement on a read-only connection.
+///
+/// SQLite: a statement that would write is refused twice over, by SQLite's own
+/// `sqlite3_stmt_readonly` before it runs and by the read-only connection.
+/// PostgreSQL: the statement runs in a `READ ONLY` transaction of a session that is read-only by
+/// default, as the role `privfed_reader` (SELECT on privfed's tables and nothing else) when the
+/// server has it and the user may take it; the server refuses any write.
 public enum ReadOnlyQuery {
     public static func run(path: String, sql: String) throws -> QueryResult {
-        let queue = try ResultsDatabase.openReadOnly(path: path)
+        if let url = try PostgresURL(parsing: path) { return try runOnServer(url, sql: sql) }
+        let queue = try openReadOnly(path: path)
         do {
             return try queue.read { db in
                 let statement = try onlyStatement(db, sql)
                 guard statement.isReadonly, !changesConnection(statement) else { throw ResultsStoreError.writeRefused(sql: sql) }
                 let columns = statement.columnNames
-                let rows = try Row.fetchAll(statement).map { row in
+                let rows = try GRDB.Row.fetchAll(statement).map { row in
                     Array(row.databaseValues).map { value -> QueryValue in
                         switch value.storage {
                         case .null: return .null
@@ -52,9 +58,57 @@ public enum ReadOnlyQuery {
         }
     }
 
+    static func runOnServer(_ url: PostgresURL, sql: String) throws -> QueryResult {
+        let statements = SQLScript.statements(sql)
+        guard !statements.isEmpty else { throw QueryRefused.noStatement }
+        guard statements.count == 1 else { throw QueryRefused.severalStatements }
+        let engine = try PostgresEngine(url: url, readOnly: true)
+        try ResultsDatabase.checkOwnership(engine, path: url.redacted)
+        return try engine.read { db in
+            if try Bool.fetchOne(db, sql: PostgresReaderRole.canTakeSQL) == true {
+                try db.execute(sql: "SET LOCAL ROLE \(PostgresReaderRole.name)")
+            }
+            let rows = try db.fetchAll(sql: statements[0], arguments: [])
+            // Column names come with the rows; an empty result shows none (PostgreSQL's row
+            // description is not kept by the driver without rows).
+            let columns = rows.first?.columns ?? []
+            return QueryResult(columns: columns, rows: rows.map { row in
+                row.values.map { value -> QueryValue in
+                    switch value {
+                    case .null: return .null
+                    case .integer(let v): return .integer(v)
+                    case .real(let v): return .real(v)
+                    case .text(let v): return .text(v)
+                    case .blob(let b): return .blob(b.count)
+                    }
+                }
+            })
+        }
+    }
+
+    /// A read-only connection to an SQLite file: SQLite itself refuses writes on it.
+    static func openReadOnly(path: String) throws -> DatabaseQueue {
+        guard FileManager.default.fileExists(atPath: path) else { throw ResultsStoreError.missingDatabase(path: path) }
+        try ResultsDatabase.checkHeader(path: path)
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(10)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            let known = try queue.read { db in try db.tableExists("privfed_migrations") }
+            if !known {
+                let tables = try queue.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+                throw ResultsStoreError.foreignDatabase(path: path, tables: tables)
+            }
+            return queue
+        } catch let error as DatabaseError {
+            throw SQLiteEngine.translate(error, path: path)
+        }
+    }
+
     /// The one statement of `sql`. Several are refused before any runs: `privfed query` answers
     /// with one result, and a second statement is where a write would hide.
-    static func onlyStatement(_ db: Database, _ sql: String) throws -> Statement {
+    static func onlyStatement(_ db: GRDB.Database, _ sql: String) throws -> Statement {
         let statements = try db.allStatements(sql: sql)
         guard let first = try statements.next() else { throw QueryRefused.noStatement }
         if try statements.next() != nil { throw QueryRefused.severalStatements }

@@ -1,4 +1,3 @@
-import GRDB
 
 /// The lifecycle of a job, as stored in `jobs.status`.
 public enum JobStatus: String, Codable, Sendable, CaseIterable {
@@ -13,10 +12,7 @@ public enum JobStatus: String, Codable, Sendable, CaseIterable {
 }
 
 /// A row of `jobs`.
-public struct JobRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "jobs"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+public struct JobRecord: Codable, Sendable {
 
     public var id: Int64?
     public var name: String
@@ -59,6 +55,59 @@ public struct JobRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
         self.createdAt = Timestamp.now()
         self.startedAt = nil
         self.finishedAt = nil
+    }
+}
+
+extension JobRecord {
+    /// The columns of `jobs`, in the order `insert` binds them.
+    static let insertedColumns = ["name", "manifest_path", "manifest_text", "manifest_sha256", "seed", "randomness", "code_version",
+                                  "dependencies", "status", "error", "rounds_planned", "rounds_completed", "worker",
+                                  "lease_expires_at", "created_at", "started_at", "finished_at"]
+
+    init(row: SQLRow) {
+        id = row["id"]
+        name = row["name"]
+        manifestPath = row["manifest_path"]
+        manifestText = row["manifest_text"]
+        manifestSha256 = row["manifest_sha256"]
+        seed = row["seed"]
+        randomness = row["randomness"]
+        codeVersion = row["code_version"]
+        dependencies = row["dependencies"]
+        let statusText: String = row["status"]
+        guard let status = JobStatus(rawValue: statusText) else {
+            preconditionFailure("results database: jobs.status holds \(statusText), which the schema's CHECK forbids")
+        }
+        self.status = status
+        error = row["error"]
+        roundsPlanned = row["rounds_planned"]
+        roundsCompleted = row["rounds_completed"]
+        worker = row["worker"]
+        leaseExpiresAt = row["lease_expires_at"]
+        createdAt = row["created_at"]
+        startedAt = row["started_at"]
+        finishedAt = row["finished_at"]
+    }
+
+    /// Inserts the job (with its id when it has one, as a database copy does) and returns its id.
+    func insert(_ db: any SQLSession) throws -> Int64 {
+        var columns = Self.insertedColumns
+        var arguments: SQLArguments = [name, manifestPath, manifestText, manifestSha256, seed, randomness, codeVersion, dependencies,
+                                       status.rawValue, error, roundsPlanned, roundsCompleted, worker, leaseExpiresAt, createdAt,
+                                       startedAt, finishedAt]
+        if let id {
+            columns.insert("id", at: 0)
+            arguments.values.insert(.integer(id), at: 0)
+        }
+        let sql = "INSERT INTO jobs (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", "))) RETURNING id"
+        guard let id = try Int64.fetchOne(db, sql: sql, arguments: arguments) else {
+            throw ResultsStoreError.sql(message: "inserting a job returned no id")
+        }
+        return id
+    }
+
+    static func fetchOne(_ db: any SQLSession, key id: Int64) throws -> JobRecord? {
+        try SQLRow.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(JobRecord.init(row:))
     }
 }
 

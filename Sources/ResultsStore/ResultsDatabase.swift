@@ -1,37 +1,56 @@
 import Foundation
 import GRDB
 
-/// The results database of privfed: one SQLite file in WAL mode, its schema only from the
-/// migrations compiled into the binary (`Migration.shipped`).
+/// The results database of privfed: an SQLite file in WAL mode (the embedded default) or a
+/// PostgreSQL database (`--db postgres://user@host:port/dbname`), its schema only from the
+/// migrations compiled into the binary (`Migration.shipped(for:)`).
 ///
-/// A class, because it is a resource with identity (an open file with a connection pool).
-/// Opening refuses files that are not SQLite and SQLite files that privfed did not create,
-/// before writing a byte to them, so a wrong `--db` never damages someone else's data.
+/// A class, because it is a resource with identity (an open file or connection).
+/// Opening refuses files that are not SQLite, and databases of either engine that privfed did
+/// not create, before writing a byte to them, so a wrong `--db` never damages someone else's data.
 public final class ResultsDatabase: Sendable {
+    /// Where the database is: the SQLite file's path, or the PostgreSQL URL without its password.
     public let path: String
-    public let writer: DatabasePool
+    /// The engine every record goes through.
+    public let engine: any ResultsEngine
     /// The migrations applied to this database, in order.
     public let migrations: [Migration]
     /// The operator's signing key file (see `OperatorKey`): read, or created, on the first
     /// release that is signed; never stored in the database itself.
     public let operatorKeyPath: String
-    /// Opened for reading only (`init(readingAt:)`): SQLite refuses every write on it.
+    /// Opened for reading only (`init(readingAt:)`): the engine refuses every write on it.
     public let isReadOnly: Bool
     /// How long a write waits for another process's lock (`LockRetry`).
     public let lockRetry: LockRetry
+    /// The path whose directory holds what privfed keeps beside the database (the operator key,
+    /// secrets files, the parties' local records): the SQLite file itself; for a server, a name
+    /// in the working directory.
+    public let besidePath: String
 
     /// The first 16 bytes of every SQLite 3 database file.
     static let sqliteHeader = Array("SQLite format 3\u{0}".utf8)
 
-    /// Opens (and creates, when `create` is true) the database at `path`, applying pending migrations.
-    /// `migrations` is the schema (the compiled-in one; tests of the migration rules pass their
-    /// own); `operatorKeyFile` defaults to `OperatorKey.defaultPath(besideDatabase:)`.
-    public init(path: String, create: Bool = true, migrations files: [Migration] = Migration.shipped,
+    /// Opens (and creates, when `create` is true) the database at `path` — a file, or a
+    /// `postgres://` URL — applying pending migrations. `migrations` is the SQLite schema (the
+    /// compiled-in one; tests of the migration rules pass their own); `operatorKeyFile` defaults
+    /// to `OperatorKey.defaultPath(besideDatabase:)`.
+    public init(path: String, create: Bool = true, migrations files: [Migration]? = nil,
                 operatorKeyFile: String? = nil, lockRetry: LockRetry = LockRetry()) throws {
-        self.path = path
-        self.operatorKeyPath = operatorKeyFile ?? OperatorKey.defaultPath(besideDatabase: path)
         self.isReadOnly = false
         self.lockRetry = lockRetry
+        if let url = try PostgresURL(parsing: path) {
+            self.path = url.redacted
+            self.besidePath = url.besidePath
+            self.operatorKeyPath = operatorKeyFile ?? OperatorKey.defaultPath(besideDatabase: url.besidePath)
+            let engine = try PostgresEngine(url: url, lockRetry: lockRetry, readOnly: false)
+            self.engine = engine
+            try Self.checkOwnership(engine, path: self.path)
+            migrations = try Self.migrate(engine, files: files ?? Migration.shipped(for: .postgres), path: self.path)
+            return
+        }
+        self.path = path
+        self.besidePath = path
+        self.operatorKeyPath = operatorKeyFile ?? OperatorKey.defaultPath(besideDatabase: path)
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !create { throw ResultsStoreError.missingDatabase(path: path) }
         if exists { try Self.checkHeader(path: path) }
@@ -39,13 +58,15 @@ public final class ResultsDatabase: Sendable {
         var config = Configuration()
         config.busyMode = lockRetry.busyMode
         config.foreignKeysEnabled = true
+        let engine: SQLiteEngine
         do {
-            writer = try DatabasePool(path: path, configuration: config)
-            try Self.checkOwnership(writer, path: path)
-            migrations = try Self.migrate(writer, files: files, path: path)
+            engine = SQLiteEngine(pool: try DatabasePool(path: path, configuration: config), path: path)
         } catch let error as DatabaseError {
-            throw Self.translate(error, path: path)
+            throw SQLiteEngine.translate(error, path: path)
         }
+        self.engine = engine
+        try Self.checkOwnership(engine, path: path)
+        migrations = try Self.migrate(engine, files: files ?? Migration.shipped(for: .sqlite), path: path)
     }
 
     /// Opens the existing database at `path` for reading only — the read commands (`jobs`,
@@ -54,57 +75,55 @@ public final class ResultsDatabase: Sendable {
     /// must be this privfed's, and one it ships that is not applied yet is refused by name (a
     /// writing command applies it).
     public init(readingAt path: String, operatorKeyFile: String? = nil) throws {
-        self.path = path
-        self.operatorKeyPath = operatorKeyFile ?? OperatorKey.defaultPath(besideDatabase: path)
         self.isReadOnly = true
         self.lockRetry = LockRetry()
+        if let url = try PostgresURL(parsing: path) {
+            self.path = url.redacted
+            self.besidePath = url.besidePath
+            self.operatorKeyPath = operatorKeyFile ?? OperatorKey.defaultPath(besideDatabase: url.besidePath)
+            let engine = try PostgresEngine(url: url, lockRetry: lockRetry, readOnly: true)
+            self.engine = engine
+            migrations = try Self.requireApplied(engine, files: Migration.shipped(for: .postgres), path: self.path)
+            return
+        }
+        self.path = path
+        self.besidePath = path
+        self.operatorKeyPath = operatorKeyFile ?? OperatorKey.defaultPath(besideDatabase: path)
         guard FileManager.default.fileExists(atPath: path) else { throw ResultsStoreError.missingDatabase(path: path) }
         try Self.checkHeader(path: path)
         var config = Configuration()
         config.readonly = true
         config.busyMode = lockRetry.busyMode
         config.foreignKeysEnabled = true
+        let engine: SQLiteEngine
         do {
-            writer = try DatabasePool(path: path, configuration: config)
-            try Self.checkOwnership(writer, path: path)
-            let pending = try Self.checkApplied(writer, files: Migration.shipped, path: path)
-            if let first = pending.first { throw ResultsStoreError.schemaNotApplied(path: path, version: first.version, name: first.name) }
-            migrations = Migration.shipped
+            engine = SQLiteEngine(pool: try DatabasePool(path: path, configuration: config), path: path)
         } catch let error as DatabaseError {
-            throw Self.translate(error, path: path)
+            throw SQLiteEngine.translate(error, path: path)
         }
+        self.engine = engine
+        migrations = try Self.requireApplied(engine, files: Migration.shipped(for: .sqlite), path: path)
     }
 
     /// Opens `path` for a command that only reads: read-only, unless migrations are pending and
-    /// the file may be written, when it is migrated first (as before migrations were shipped
+    /// the database may be written, when it is migrated first (as before migrations were shipped
     /// that the read commands could not apply).
     public static func forReading(path: String) throws -> ResultsDatabase {
         do {
             return try ResultsDatabase(readingAt: path)
         } catch ResultsStoreError.schemaNotApplied(let p, let v, let n) {
-            guard access(path, W_OK) == 0 else { throw ResultsStoreError.schemaNotApplied(path: p, version: v, name: n) }
+            let isServer = (try? PostgresURL(parsing: path)) != nil
+            guard isServer || access(path, W_OK) == 0 else { throw ResultsStoreError.schemaNotApplied(path: p, version: v, name: n) }
             return try ResultsDatabase(path: path, create: false)
         }
     }
 
-    /// A read-only connection for `privfed query` and reports: SQLite itself refuses writes on it.
-    public static func openReadOnly(path: String) throws -> DatabaseQueue {
-        guard FileManager.default.fileExists(atPath: path) else { throw ResultsStoreError.missingDatabase(path: path) }
-        try checkHeader(path: path)
-        var config = Configuration()
-        config.readonly = true
-        config.busyMode = .timeout(10)
-        do {
-            let queue = try DatabaseQueue(path: path, configuration: config)
-            let known = try queue.read { db in try db.tableExists("privfed_migrations") }
-            if !known {
-                let tables = try queue.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
-                throw ResultsStoreError.foreignDatabase(path: path, tables: tables)
-            }
-            return queue
-        } catch let error as DatabaseError {
-            throw translate(error, path: path)
-        }
+    /// The applied migrations, refusing a foreign database and one with a shipped migration pending.
+    static func requireApplied(_ engine: any ResultsEngine, files: [Migration], path: String) throws -> [Migration] {
+        try checkOwnership(engine, path: path)
+        let pending = try checkApplied(engine, files: files, path: path)
+        if let first = pending.first { throw ResultsStoreError.schemaNotApplied(path: path, version: first.version, name: first.name) }
+        return files
     }
 
     static func checkHeader(path: String) throws {
@@ -115,9 +134,9 @@ public final class ResultsDatabase: Sendable {
         if Array(head) != sqliteHeader { throw ResultsStoreError.notADatabase(path: path) }
     }
 
-    static func checkOwnership(_ pool: DatabasePool, path: String) throws {
-        try pool.read { db in
-            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    static func checkOwnership(_ engine: any ResultsEngine, path: String) throws {
+        try engine.read { db in
+            let tables = try db.tableNames()
             if !tables.isEmpty && !tables.contains("privfed_migrations") {
                 throw ResultsStoreError.foreignDatabase(path: path, tables: tables)
             }
@@ -126,11 +145,13 @@ public final class ResultsDatabase: Sendable {
 
     /// Checks the migrations applied to the database against `files` and returns those not
     /// applied yet, in order. A database without the `privfed_migrations` table has none applied.
-    static func checkApplied(_ pool: DatabasePool, files: [Migration], path: String) throws -> [Migration] {
-        let applied = try pool.read { db -> [Row] in
-            guard try db.tableExists("privfed_migrations") else { return [] }
-            return try Row.fetchAll(db, sql: "SELECT version, name, sha256 FROM privfed_migrations ORDER BY version")
-        }
+    static func checkApplied(_ engine: any ResultsEngine, files: [Migration], path: String) throws -> [Migration] {
+        try engine.read { db in try checkApplied(db, files: files, path: path) }
+    }
+
+    static func checkApplied(_ db: any SQLSession, files: [Migration], path: String) throws -> [Migration] {
+        let applied = try db.tableExists("privfed_migrations")
+            ? try SQLRow.fetchAll(db, sql: "SELECT version, name, sha256 FROM privfed_migrations ORDER BY version") : []
         let byVersion = Dictionary(uniqueKeysWithValues: files.map { ($0.version, $0) })
         for row in applied {
             let version: Int = row["version"], name: String = row["name"], recorded: String = row["sha256"]
@@ -148,9 +169,17 @@ public final class ResultsDatabase: Sendable {
         return files.filter { !appliedVersions.contains($0.version) }
     }
 
-    static func migrate(_ pool: DatabasePool, files: [Migration], path: String) throws -> [Migration] {
-        try pool.write { db in
-            try db.execute(sql: """
+    static func migrate(_ engine: any ResultsEngine, files: [Migration], path: String) throws -> [Migration] {
+        switch engine.dialect {
+        case .sqlite: try migrateSQLite(engine, files: files, path: path)
+        case .postgres: try migratePostgres(engine, files: files, path: path)
+        }
+        return files
+    }
+
+    static func migrateSQLite(_ engine: any ResultsEngine, files: [Migration], path: String) throws {
+        try engine.write { db in
+            try db.executeScript("""
                 CREATE TABLE IF NOT EXISTS privfed_migrations (
                     version INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL, applied_at TEXT NOT NULL)
                 """)
@@ -158,34 +187,62 @@ public final class ResultsDatabase: Sendable {
         // Each migration in its own transaction with foreign key enforcement off, so one may
         // rebuild a table others reference (sqlite.org/lang_altertable.html, as GRDB's migrator
         // does); `PRAGMA foreign_key_check` must be empty before it commits.
-        for migration in try checkApplied(pool, files: files, path: path) {
+        for migration in try checkApplied(engine, files: files, path: path) {
             do {
-                try pool.writeWithoutTransaction { db in
-                    try db.execute(sql: "PRAGMA foreign_keys = OFF")
-                    defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
-                    try db.inTransaction {
-                        try db.execute(sql: migration.sql)
-                        if let violation = try Row.fetchOne(db, sql: "PRAGMA foreign_key_check") {
+                try engine.withoutTransaction { db in
+                    try db.executeScript("PRAGMA foreign_keys = OFF")
+                    defer { try? db.executeScript("PRAGMA foreign_keys = ON") }
+                    try db.executeScript("BEGIN IMMEDIATE")
+                    do {
+                        try db.executeScript(migration.sql)
+                        if let violation = try SQLRow.fetchOne(db, sql: "PRAGMA foreign_key_check") {
                             throw ResultsStoreError.migrationFailed(file: migration.file, message: "leaves a foreign key unsatisfied in table \(violation[0] as String? ?? "?")")
                         }
-                        try db.execute(sql: "INSERT INTO privfed_migrations (version, name, sha256, applied_at) VALUES (?, ?, ?, ?)",
-                                       arguments: [migration.version, migration.name, migration.sha256, Timestamp.now()])
-                        return .commit
+                        try record(migration, db: db)
+                        try db.executeScript("COMMIT")
+                    } catch {
+                        try? db.executeScript("ROLLBACK")
+                        throw error
                     }
                 }
-            } catch let error as DatabaseError {
-                throw ResultsStoreError.migrationFailed(file: migration.file, message: error.message ?? "\(error)")
+            } catch ResultsStoreError.sql(let message) {
+                throw ResultsStoreError.migrationFailed(file: migration.file, message: message)
             }
         }
-        return files
     }
 
-    static func translate(_ error: DatabaseError, path: String) -> ResultsStoreError {
-        switch error.resultCode {
-        case .SQLITE_NOTADB: return .notADatabase(path: path)
-        case .SQLITE_BUSY, .SQLITE_LOCKED: return .databaseLocked(path: path)
-        default: return .sql(message: "\(path): \(error.message ?? "\(error)")")
+    /// PostgreSQL runs DDL in transactions and enforces foreign keys as it goes, so all pending
+    /// migrations apply in one write transaction: its advisory lock makes a second process that
+    /// opens the database meanwhile wait, then find them applied.
+    static func migratePostgres(_ engine: any ResultsEngine, files: [Migration], path: String) throws {
+        try engine.write { db in
+            try db.executeScript("""
+                CREATE TABLE IF NOT EXISTS privfed_migrations (
+                    version BIGINT PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL, applied_at TEXT NOT NULL)
+                """)
+            for migration in try checkApplied(db, files: files, path: path) {
+                do {
+                    try db.executeScript(migration.sql)
+                } catch ResultsStoreError.sql(let message) {
+                    throw ResultsStoreError.migrationFailed(file: migration.file, message: message)
+                }
+                try record(migration, db: db)
+            }
+            // The reader role is a second guard, not a requirement: a user who may not create
+            // roles still gets the read-only transaction (see PostgresReaderRole).
+            try db.execute(sql: "SAVEPOINT privfed_reader_role")
+            do {
+                try db.executeScript(PostgresReaderRole.setupSQL)
+                try db.execute(sql: "RELEASE SAVEPOINT privfed_reader_role")
+            } catch {
+                try db.execute(sql: "ROLLBACK TO SAVEPOINT privfed_reader_role")
+            }
         }
+    }
+
+    static func record(_ migration: Migration, db: any SQLSession) throws {
+        try db.execute(sql: "INSERT INTO privfed_migrations (version, name, sha256, applied_at) VALUES (?, ?, ?, ?)",
+                       arguments: [migration.version, migration.name, migration.sha256, Timestamp.now()])
     }
 }
 

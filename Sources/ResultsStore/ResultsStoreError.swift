@@ -19,11 +19,17 @@ public enum ResultsStoreError: Error, CustomStringConvertible, Equatable {
     case leaseLost(jobId: Int64, worker: String, holder: String?, status: String)
     case corruptCheckpoint(jobId: Int64, round: Int, actual: String, recorded: String?)
     case releaseMismatch(jobId: Int64, round: Int, party: String)
+    /// A `postgres://` location that cannot be used as it is written.
+    case badDatabaseURL(url: String, reason: String)
+    /// `privfed db copy` into a database that already has jobs.
+    case copyIntoNonEmpty(path: String, jobs: Int)
+    /// The PostgreSQL server did not accept a connection.
+    case serverUnreachable(url: String, reason: String)
 
     public var description: String {
         switch self {
         case .notADatabase(let path):
-            return "\(path): not an SQLite database (privfed keeps its results in SQLite; pass another --db)"
+            return "\(path): not an SQLite database (privfed keeps its results in SQLite or, with --db postgres://…, PostgreSQL; pass another --db)"
         case .foreignDatabase(let path, let tables):
             return "\(path): an SQLite database that privfed did not create (it has tables \(tables.prefix(5).joined(separator: ", "))); refusing to add tables to it — pass another --db"
         case .missingDatabase(let path):
@@ -56,6 +62,12 @@ public enum ResultsStoreError: Error, CustomStringConvertible, Equatable {
             return "job \(id): worker \(worker) no longer holds it (status \(status), held by \(holder ?? "nobody")); stopped without writing"
         case .corruptCheckpoint(let id, let round, let actual, let recorded):
             return "job \(id): the checkpoint of round \(round) hashes to \(actual) but the round's recorded model is \(recorded ?? "missing"); cannot resume from it"
+        case .badDatabaseURL(let url, let reason):
+            return "--db \(url): not a usable PostgreSQL URL: \(reason)"
+        case .copyIntoNonEmpty(let path, let jobs):
+            return "\(path) already holds \(jobs) job(s); privfed db copy writes only into a new, empty database (it never merges two)"
+        case .serverUnreachable(let url, let reason):
+            return "\(url): cannot connect to the PostgreSQL server (\(reason)); check that it runs and that the URL's host, port, user and database are right"
         case .releaseMismatch(let id, let round, let party):
             return "job \(id) round \(round): the re-executed release of \(party) differs from the one on the privacy ledger; refusing to record a second spend (the code, data or seed changed since the round was interrupted)"
         }

@@ -25,4 +25,35 @@ extension Migration {
         precondition(migrations.map(\.version) == migrations.map(\.version).sorted(), "shipped migrations out of order")
         return migrations
     }()
+
+    /// The same sequence in PostgreSQL's SQL: `Migrations/postgres/NNNN_name.pgsql`, one file per
+    /// SQLite migration, with the same version and name and the same resulting schema (BIGINT for
+    /// INTEGER, DOUBLE PRECISION for REAL, BYTEA for BLOB, identity columns for AUTOINCREMENT, and
+    /// the append-only guards as trigger functions). Each engine records its own files' SHA-256,
+    /// so a changed file is refused on either.
+    public static let shippedPostgres: [Migration] = {
+        let compiled: [(file: String, bytes: [UInt8])] = [
+            ("postgres/0001_results.pgsql", PackageResources._001_results_pgsql),
+            ("postgres/0002_privacy_ledger.pgsql", PackageResources._002_privacy_ledger_pgsql),
+            ("postgres/0003_audits.pgsql", PackageResources._003_audits_pgsql),
+            ("postgres/0004_he_keys.pgsql", PackageResources._004_he_keys_pgsql),
+            ("postgres/0005_canary_audits.pgsql", PackageResources._005_canary_audits_pgsql),
+            ("postgres/0006_checkpoints.pgsql", PackageResources._006_checkpoints_pgsql),
+            ("postgres/0007_party_secrets.pgsql", PackageResources._007_party_secrets_pgsql),
+            ("postgres/0008_ledger_integrity.pgsql", PackageResources._008_ledger_integrity_pgsql),
+            ("postgres/0009_job_dependencies.pgsql", PackageResources._009_job_dependencies_pgsql),
+            ("postgres/0010_dataset_files.pgsql", PackageResources._010_dataset_files_pgsql),
+            ("postgres/0011_interrupted_jobs.pgsql", PackageResources._011_interrupted_jobs_pgsql),
+            ("postgres/0012_upload_signatures.pgsql", PackageResources._012_upload_signatures_pgsql),
+        ]
+        let migrations = compiled.map { try! Migration(file: $0.file, bytes: $0.bytes) }
+        precondition(migrations.map(\.version) == shipped.map(\.version) && migrations.map(\.name) == shipped.map(\.name),
+                     "the PostgreSQL migrations must be the SQLite sequence, file for file")
+        return migrations
+    }()
+
+    /// The shipped sequence in the SQL of `dialect`.
+    public static func shipped(for dialect: SQLDialect) -> [Migration] {
+        dialect == .sqlite ? shipped : shippedPostgres
+    }
 }

@@ -21,7 +21,7 @@ struct Privfed: AsyncParsableCommand {
         subcommands: [
             ValidateCommand.self, RunCommand.self, SubmitCommand.self, WorkerCommand.self, ResumeCommand.self, CancelCommand.self,
             JobsCommand.self, ShowCommand.self, QueryCommand.self, LedgerCommand.self, AuditCommand.self, ReportCommand.self, PrivacyCommand.self, BenchCommand.self,
-            ServeCommand.self, ProvisionCommand.self, PartitionCommand.self, OrchestratorCommand.self, AgentCommand.self, ShareHolderCommand.self,
+            ServeCommand.self, ProvisionCommand.self, PartitionCommand.self, DatabaseCommand.self, OrchestratorCommand.self, AgentCommand.self, ShareHolderCommand.self,
         ]
     )
 

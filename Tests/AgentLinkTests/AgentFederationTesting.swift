@@ -140,8 +140,8 @@ extension AgentFederationTesting {
 
     func metrics(_ name: String) throws -> [(round: Int, client: Int?, value: Double)] {
         let db = try ResultsDatabase.forReading(path: database)
-        return try db.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT round, client, value FROM metrics WHERE name = ? ORDER BY round, client", arguments: [name])
+        return try db.engine.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT round, client, value FROM metrics WHERE name = ? ORDER BY round, client", arguments: [name])
                 .map { ($0["round"], $0["client"], $0["value"]) }
         }
     }
@@ -159,14 +159,14 @@ extension AgentFederationTesting {
         }
         XCTAssertGreaterThanOrEqual(roots.count, 3)
         let db = try ResultsDatabase.forReading(path: database)
-        try db.writer.read { db in
+        try db.engine.read { db in
             let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
             for table in tables {
-                for row in try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\"") {
-                    for value in row.databaseValues {
+                for row in try SQLRow.fetchAll(db, sql: "SELECT * FROM \"\(table)\"") {
+                    for value in row.values {
                         let text: String
-                        switch value.storage {
-                        case .string(let s): text = s
+                        switch value {
+                        case .text(let s): text = s
                         case .blob(let data): text = data.map { String(format: "%02x", $0) }.joined()
                         default: continue
                         }
@@ -212,7 +212,7 @@ extension AgentFederationTesting {
     /// The SHA-256 of each round's global model, in round order.
     func modelHashes(_ path: String) throws -> [String] {
         let db = try ResultsDatabase.forReading(path: path)
-        return try db.writer.read { db in
+        return try db.engine.read { db in
             try String.fetchAll(db, sql: "SELECT sha256 FROM artifacts WHERE kind = 'global_model' AND round > 0 ORDER BY round")
         }
     }

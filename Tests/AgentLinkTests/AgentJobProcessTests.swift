@@ -63,7 +63,7 @@ final class AgentJobProcessTests: XCTestCase, AgentFederationTesting {
             .split(separator: "\n")
         XCTAssertEqual(ledgerLines.count, trained, "one ledger line per release")
         let db = try ResultsDatabase.forReading(path: database)
-        let released = try db.writer.read { db in
+        let released = try db.engine.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM privacy_ledger WHERE party = 'client/2' AND decision = 'released'")
         }
         XCTAssertEqual(released, trained, "the orchestrator's ledger records exactly the releases agent-2 made")
@@ -128,12 +128,12 @@ final class AgentJobProcessTests: XCTestCase, AgentFederationTesting {
         XCTAssertTrue(orchestrator.stderr.contains("agent-1 ("), orchestrator.stderr)
         XCTAssertTrue(orchestrator.stderr.contains("2 of 3 agents answered"), orchestrator.stderr)
         let db = try ResultsDatabase.forReading(path: database)
-        let row = try db.writer.read { db in try Row.fetchOne(db, sql: "SELECT status, error FROM jobs") }
+        let row = try db.engine.read { db in try SQLRow.fetchOne(db, sql: "SELECT status, error FROM jobs") }
         XCTAssertEqual(row?["status"] as String?, "failed")
         XCTAssertTrue((row?["error"] as String? ?? "").contains("agent-1"))
         // The round's wait for the agents is local_train's own stage run, failed with the same reason.
-        let run = try db.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT status, error FROM stage_runs WHERE stage = 'local_train' AND client IS NULL AND status = 'failed'")
+        let run = try db.engine.read { db in
+            try SQLRow.fetchOne(db, sql: "SELECT status, error FROM stage_runs WHERE stage = 'local_train' AND client IS NULL AND status = 'failed'")
         }
         XCTAssertTrue((run?["error"] as String? ?? "").contains("agent-1 ("), "\(String(describing: run))")
         for agent in agents { agent.end() }
@@ -156,7 +156,7 @@ final class AgentJobProcessTests: XCTestCase, AgentFederationTesting {
         XCTAssertEqual(job?["status"] as? String, "succeeded", second.stderr)
         XCTAssertEqual(job?["roundsCompleted"] as? Int, 300)
         let db = try ResultsDatabase.forReading(path: database)
-        let resumptions = try db.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resumptions WHERE job_id = 1") }
+        let resumptions = try db.engine.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resumptions WHERE job_id = 1") }
         XCTAssertEqual(resumptions, 1)
         XCTAssertEqual(try metrics("agents_answered").count, 300, "every round recorded once")
     }
@@ -179,7 +179,7 @@ final class AgentJobProcessTests: XCTestCase, AgentFederationTesting {
         XCTAssertNotEqual(status, 0)
         XCTAssertTrue(second.stderr.contains("agent-1 now acts as client/1 with another root"), second.stderr)
         let db = try ResultsDatabase.forReading(path: database)
-        XCTAssertEqual(try db.writer.read { db in try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = 1") }, "failed")
+        XCTAssertEqual(try db.engine.read { db in try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = 1") }, "failed")
     }
 
     /// Ctrl-C while a round waits for a frozen agent (SIGSTOP: no answer, no goodbye) stops the
@@ -200,7 +200,7 @@ final class AgentJobProcessTests: XCTestCase, AgentFederationTesting {
         XCTAssertEqual(status, 130, orchestrator.stderr)
         XCTAssertNotNil(orchestrator.waitForEvent(["event": "interrupted"], timeout: 1))
         let db = try ResultsDatabase.forReading(path: database)
-        XCTAssertEqual(try db.writer.read { db in try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = 1") }, "interrupted")
+        XCTAssertEqual(try db.engine.read { db in try String.fetchOne(db, sql: "SELECT status FROM jobs WHERE id = 1") }, "interrupted")
     }
 
     /// `privfed serve --agent-port` takes a `deployment: agents` manifest over HTTP and its worker

@@ -18,13 +18,13 @@ final class JobAuditorTests: XCTestCase {
         let report = try JobAuditor(database: db).audit(jobId: id, reproduce: true, baseDirectory: repositoryRoot.path)
         XCTAssertTrue(report.passed, "\(report.findings.filter { !$0.passed })")
         XCTAssertEqual(report.findings.first { $0.check == "reproduction" }?.passed, true)
-        let recorded = try db.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM audits WHERE job_id = ? AND passed = 1", arguments: [id]) }
+        let recorded = try db.engine.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM audits WHERE job_id = ? AND passed = 1", arguments: [id]) }
         XCTAssertEqual(recorded, 1)
     }
 
     func testEditedManifestFailsTheAudit() throws {
         let (db, id) = try runSmallJob()
-        try db.writer.write { try $0.execute(sql: "UPDATE jobs SET manifest_text = replace(manifest_text, 'rounds: 2', 'rounds: 3') WHERE id = ?", arguments: [id]) }
+        try db.engine.write { try $0.execute(sql: "UPDATE jobs SET manifest_text = replace(manifest_text, 'rounds: 2', 'rounds: 3') WHERE id = ?", arguments: [id]) }
         let report = try JobAuditor(database: db).audit(jobId: id, reproduce: false, baseDirectory: repositoryRoot.path)
         XCTAssertFalse(report.passed)
         XCTAssertEqual(report.findings.first { $0.check == "manifest_hash" }?.passed, false)
@@ -32,7 +32,7 @@ final class JobAuditorTests: XCTestCase {
 
     func testAlteredRecordedModelIsNamedByReproduction() throws {
         let (db, id) = try runSmallJob()
-        try db.writer.write { try $0.execute(sql: "UPDATE artifacts SET sha256 = 'forged' WHERE job_id = ? AND round = 2", arguments: [id]) }
+        try db.engine.write { try $0.execute(sql: "UPDATE artifacts SET sha256 = 'forged' WHERE job_id = ? AND round = 2", arguments: [id]) }
         let report = try JobAuditor(database: db).audit(jobId: id, reproduce: true, baseDirectory: repositoryRoot.path)
         let finding = report.findings.first { $0.check == "reproduction" }
         XCTAssertEqual(finding?.passed, false)

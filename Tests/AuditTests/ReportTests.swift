@@ -126,7 +126,7 @@ final class ReportTests: XCTestCase {
 
     func testHostileJobNameAndManifestAreEscapedAndNoDPIsSaidPlainly() throws {
         let (db, id) = try runJob(name: Self.hostileName, privacy: "")
-        try db.writer.write { try $0.execute(sql: "UPDATE jobs SET error = ? WHERE id = ?", arguments: ["\"><img src=x onerror=alert(2)>", id]) }
+        try db.engine.write { try $0.execute(sql: "UPDATE jobs SET error = ? WHERE id = ?", arguments: ["\"><img src=x onerror=alert(2)>", id]) }
         let report = try JobReport.load(database: db, jobId: id)
         XCTAssertEqual(report.job.name, Self.hostileName)
         let html = HTMLReportRenderer().render(report)
@@ -143,7 +143,7 @@ final class ReportTests: XCTestCase {
     func testLatestAuditFindingsAreShown() throws {
         let (db, id) = try runDPJob()
         let auditor = JobAuditor(database: db)
-        try db.writer.write {   // an older, failing audit
+        try db.engine.write {   // an older, failing audit
             try $0.execute(sql: """
                 INSERT INTO audits (job_id, created_at, code_version, reproduced, passed, findings_json)
                 VALUES (?, '2026-01-01T00:00:00Z', 'old', 0, 0, '[{"check":"old_check","passed":false,"evidence":"old evidence"}]')

@@ -21,10 +21,10 @@ struct RecordedJob: Equatable {
     /// Groups that occur more than once where each must occur once: rounds × stage × client for
     /// stage runs, plus metric name for metrics, round × party × mechanism for the ledger.
     static func duplicates(_ db: ResultsDatabase, jobId: Int64) throws -> [String] {
-        try db.writer.read { db in
+        try db.engine.read { db in
             try [
-                "SELECT 'stage_runs ' || round || ' ' || stage || ' ' || ifnull(client, '-') FROM stage_runs WHERE job_id = ? GROUP BY round, stage, client HAVING count(*) > 1",
-                "SELECT 'metrics ' || round || ' ' || stage || ' ' || ifnull(client, '-') || ' ' || name FROM metrics WHERE job_id = ? GROUP BY round, stage, client, name HAVING count(*) > 1",
+                "SELECT 'stage_runs ' || round || ' ' || stage || ' ' || COALESCE(CAST(client AS TEXT), '-') FROM stage_runs WHERE job_id = ? GROUP BY round, stage, client HAVING count(*) > 1",
+                "SELECT 'metrics ' || round || ' ' || stage || ' ' || COALESCE(CAST(client AS TEXT), '-') || ' ' || name FROM metrics WHERE job_id = ? GROUP BY round, stage, client, name HAVING count(*) > 1",
                 "SELECT 'ledger ' || round || ' ' || party || ' ' || mechanism FROM privacy_ledger WHERE job_id = ? GROUP BY round, party, mechanism HAVING count(*) > 1",
             ].flatMap { try String.fetchAll(db, sql: $0, arguments: [jobId]) }
         }

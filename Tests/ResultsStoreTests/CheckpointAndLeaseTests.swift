@@ -35,7 +35,7 @@ final class CheckpointAndLeaseTests: XCTestCase {
                 try ResultsDatabase.writeCheckpoint(JobCheckpoint(round: r, learningRate: 0.1 * Double(r), parameters: model), jobId: id, db: database)
             }
         }
-        let rows = try db.writer.read { try Row.fetchAll($0, sql: "SELECT round, model FROM checkpoints WHERE job_id = ?", arguments: [id]) }
+        let rows = try db.engine.read { try SQLRow.fetchAll($0, sql: "SELECT round, model FROM checkpoints WHERE job_id = ?", arguments: [id]) }
         XCTAssertEqual(rows.count, 1)
         // Independent encoding: each value's IEEE bits, least significant byte first.
         let expected = second.flatMap { v -> [UInt8] in (0..<4).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * $0)) } }
@@ -54,7 +54,7 @@ final class CheckpointAndLeaseTests: XCTestCase {
         try db.commitRound(jobId: id, round(1, model: model)) { database in
             try ResultsDatabase.writeCheckpoint(JobCheckpoint(round: 1, learningRate: 0.1, parameters: model), jobId: id, db: database)
         }
-        try db.writer.write { try $0.execute(sql: "UPDATE checkpoints SET model = ? WHERE job_id = ?", arguments: [Data(repeating: 0, count: 12), id]) }
+        try db.engine.write { try $0.execute(sql: "UPDATE checkpoints SET model = ? WHERE job_id = ?", arguments: [Data(repeating: 0, count: 12), id]) }
         XCTAssertThrowsError(try db.checkpoint(jobId: id)) { error in
             guard case ResultsStoreError.corruptCheckpoint(_, let round, _, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(round, 1)
@@ -65,7 +65,7 @@ final class CheckpointAndLeaseTests: XCTestCase {
         let db = try scratchDatabase(in: try scratchDirectory(prefix: "tests"))
         let id = try newJob(db)
         let shards = [[5, 3, 70_000], [], [0, 1]]
-        try db.writer.write { try ResultsDatabase.writePartition(shards, jobId: id, db: $0) }
+        try db.engine.write { try ResultsDatabase.writePartition(shards, jobId: id, db: $0) }
         XCTAssertEqual(try db.partition(jobId: id), shards)
         XCTAssertNil(try db.partition(jobId: id + 1))
     }
@@ -110,7 +110,7 @@ final class CheckpointAndLeaseTests: XCTestCase {
                                                   entries: [entry(round: 1, party: "client/0")], heldBy: "slow"), "", isLeaseLost)
         XCTAssertThrowsError(try db.renewLease(jobId: id, worker: "slow"), "", isLeaseLost)
         XCTAssertThrowsError(try db.finishJob(id: id, status: .failed, error: "x", heldBy: "slow"), "", isLeaseLost)
-        let counts = try db.writer.read { db in
+        let counts = try db.engine.read { db in
             try ["rounds", "artifacts", "privacy_ledger"].map { try Int.fetchOne(db, sql: "SELECT count(*) FROM \($0)")! }
         }
         XCTAssertEqual(counts, [0, 0, 0])

@@ -9,11 +9,11 @@ final class ResultsDatabaseTests: XCTestCase {
         let path = try scratchDirectory(prefix: "tests") + "/r.sqlite"
         _ = try ResultsDatabase(path: path)
         let db = try ResultsDatabase(path: path) // second open: nothing to apply
-        let recorded = try db.writer.read { try Row.fetchAll($0, sql: "SELECT version, sha256 FROM privfed_migrations") }
+        let recorded = try db.engine.read { try SQLRow.fetchAll($0, sql: "SELECT version, sha256 FROM privfed_migrations") }
         let files = Migration.shipped
         XCTAssertEqual(recorded.count, files.count)
         XCTAssertEqual(recorded.map { $0["sha256"] as String }, files.map(\.sha256))
-        let mode = try db.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        let mode = try db.engine.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         XCTAssertEqual(mode, "wal")
     }
 

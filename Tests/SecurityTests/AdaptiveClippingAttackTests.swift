@@ -67,7 +67,7 @@ final class AdaptiveClippingAttackTests: XCTestCase {
         try DatabaseQueue(path: db.path).write { conn in
             try conn.execute(sql: "DROP TRIGGER privacy_ledger_no_update; DROP TRIGGER privacy_ledger_no_delete;")
             try conn.execute(sql: "DELETE FROM privacy_ledger WHERE job_id = ?", arguments: [summary.jobId])
-            try ResultsDatabase.appendLedger(forged, jobId: summary.jobId, db: conn)
+            try ResultsDatabase.appendLedger(forged, jobId: summary.jobId, db: SQLiteSession(db: conn))
         }
         let finding = try ledgerPlan(db, summary.jobId)
         XCTAssertFalse(finding.passed, finding.evidence)

@@ -44,7 +44,7 @@ final class LedgerPlanForgeryTests: XCTestCase {
         try DatabaseQueue(path: db.path).write { conn in
             try conn.execute(sql: "DROP TRIGGER privacy_ledger_no_update; DROP TRIGGER privacy_ledger_no_delete;")
             try conn.execute(sql: "DELETE FROM privacy_ledger WHERE job_id = ?", arguments: [summary.jobId])
-            try ResultsDatabase.appendLedger(forged, jobId: summary.jobId, db: conn)
+            try ResultsDatabase.appendLedger(forged, jobId: summary.jobId, db: SQLiteSession(db: conn))
         }
 
         let report = try JobAuditor(database: db).audit(jobId: summary.jobId, reproduce: false)

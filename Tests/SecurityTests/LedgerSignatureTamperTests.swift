@@ -68,7 +68,7 @@ final class LedgerSignatureTamperTests: XCTestCase {
         let (db, id) = try signedLedger()
         let key = try operatorKey(db)
         XCTAssertEqual(try db.verifyLedgerSignatures(jobId: id, operatorPublicKey: key), .verified(signatures: 3, rows: 6))
-        let recorded = try db.writer.read { try String.fetchAll($0, sql: "SELECT public_key FROM operator_keys") }
+        let recorded = try db.engine.read { try String.fetchAll($0, sql: "SELECT public_key FROM operator_keys") }
         XCTAssertEqual(recorded, [key])
     }
 
@@ -106,7 +106,7 @@ final class LedgerSignatureTamperTests: XCTestCase {
         let (db, id) = try signedLedger()
         var extra = try db.ledger(jobId: id).last!.entry
         extra.round = 4
-        try db.writer.write { try ResultsDatabase.appendLedger([extra], jobId: id, db: $0) }
+        try db.engine.write { try ResultsDatabase.appendLedger([extra], jobId: id, db: $0) }
         XCTAssertEqual(try db.verifyLedgerSignatures(jobId: id, operatorPublicKey: try operatorKey(db)),
                        .unsignedSuffix(signedRows: 6, rows: 7))
     }

@@ -10,20 +10,7 @@ final class LedgerTamperTests: XCTestCase {
     func makeLedger(rows: Int = 6) throws -> (ResultsDatabase, Int64, String) {
         let db = try scratchDatabase(in: try scratchDirectory(prefix: "ledger"))
         let path = db.path
-        let id = try db.insertJob(JobRecord(name: "dp", manifestPath: "m.yaml", manifestText: "name: dp", seed: 1,
-                                            randomness: "reproducible", codeVersion: "test", status: .running, roundsPlanned: 3))
-        var spent = 0.0
-        for round in 1...(rows / 2) {
-            var entries: [LedgerEntry] = []
-            for client in 0..<2 {
-                spent += 0.4
-                entries.append(LedgerEntry(round: round, party: "client/\(client)", unit: "example", samplingRate: 0.01,
-                                           noiseMultiplier: 1.1, steps: 100, maxGradNorm: 1, delta: 1e-5, epsilonRound: 0.4,
-                                           epsilonSpentRDP: spent, epsilonSpentPLD: spent * 0.9, budgetEpsilon: 3,
-                                           decision: "released", accountant: "rdp", accountantVersion: "test"))
-            }
-            try db.appendLedger(entries, jobId: id)
-        }
+        let id = try sampleLedgerJob(db, rows: rows)
         return (db, id, path)
     }
 
@@ -42,10 +29,10 @@ final class LedgerTamperTests: XCTestCase {
 
     func testUpdateAndDeleteAreRejectedByTriggers() throws {
         let (db, _, _) = try makeLedger()
-        XCTAssertThrowsError(try db.writer.write { try $0.execute(sql: "UPDATE privacy_ledger SET epsilon_round = 0") }) { error in
+        XCTAssertThrowsError(try db.engine.write { try $0.execute(sql: "UPDATE privacy_ledger SET epsilon_round = 0") }) { error in
             XCTAssertTrue("\(error)".contains("append-only"), "\(error)")
         }
-        XCTAssertThrowsError(try db.writer.write { try $0.execute(sql: "DELETE FROM privacy_ledger") }) { error in
+        XCTAssertThrowsError(try db.engine.write { try $0.execute(sql: "DELETE FROM privacy_ledger") }) { error in
             XCTAssertTrue("\(error)".contains("append-only"), "\(error)")
         }
     }

@@ -79,7 +79,7 @@ final class ReleaseHashTests: XCTestCase {
     func testReexecutedReleaseOfOtherBytesIsRefused() throws {
         let (db, id, _) = try run(unit: "client", watching: .aggregate)
         let recorded = try db.ledger(jobId: id).last!
-        let rounds = try db.writer.read { try String.fetchOne($0, sql: "SELECT selected_clients FROM rounds WHERE job_id = ? AND round = ?",
+        let rounds = try db.engine.read { try String.fetchOne($0, sql: "SELECT selected_clients FROM rounds WHERE job_id = ? AND round = ?",
                                                              arguments: [id, recorded.entry.round]) }!
         let selected = try JSONDecoder().decode([Int].self, from: Data(rounds.utf8))
         func remake(_ entry: LedgerEntry) throws -> Int {

@@ -14,7 +14,7 @@ final class TerminalEscapeTests: XCTestCase {
         let forged = "x\r1  quickstart  succeeded  5/5\u{1B}[2K\u{1B}]0;owned\u{07}\nnext\u{9B}31m"
         _ = try db.insertJob(JobRecord(name: forged, manifestPath: "m\u{1B}[1A.yaml", manifestText: "name: x", seed: 1,
                                        randomness: "reproducible", codeVersion: "test", status: .failed, roundsPlanned: 5))
-        try db.writer.write { try $0.execute(sql: "UPDATE jobs SET error = ? WHERE id = 1", arguments: ["boom\r\u{1B}[32mok"]) }
+        try db.engine.write { try $0.execute(sql: "UPDATE jobs SET error = ? WHERE id = 1", arguments: ["boom\r\u{1B}[32mok"]) }
         let privfed = try PrivfedProcess(database: directory + "/r.sqlite")
         for arguments in [["jobs"], ["show", "1"]] {
             let outcome = try privfed.run(arguments)

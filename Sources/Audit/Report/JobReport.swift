@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Pipeline
 import ResultsStore
 
@@ -82,8 +81,8 @@ extension JobReport {
     }
 
     static func latestAudit(database: ResultsDatabase, jobId: Int64) throws -> AuditSummary? {
-        guard let row = try database.writer.read({ db in
-            try Row.fetchOne(db, sql: "SELECT * FROM audits WHERE job_id = ? ORDER BY id DESC LIMIT 1", arguments: [jobId])
+        guard let row = try database.engine.read({ db in
+            try SQLRow.fetchOne(db, sql: "SELECT * FROM audits WHERE job_id = ? ORDER BY id DESC LIMIT 1", arguments: [jobId])
         }) else { return nil }
         let json: String = row["findings_json"]
         let findings: [AuditFinding]

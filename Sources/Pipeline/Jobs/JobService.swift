@@ -35,8 +35,8 @@ public struct JobService {
                 localRecordsDirectory: String? = nil) {
         self.database = database
         self.reader = reader
-        self.secretsDirectory = secretsDirectory ?? SecretsFile.defaultDirectory(databasePath: database.path)
-        self.localRecords = LocalRecords(directory: localRecordsDirectory ?? LocalRecords.defaultDirectory(databasePath: database.path))
+        self.secretsDirectory = secretsDirectory ?? SecretsFile.defaultDirectory(databasePath: database.besidePath)
+        self.localRecords = LocalRecords(directory: localRecordsDirectory ?? LocalRecords.defaultDirectory(databasePath: database.besidePath))
     }
 
     /// Records a new job with its parties' secret commitments; a reproducible job's secrets are

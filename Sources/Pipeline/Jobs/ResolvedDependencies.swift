@@ -9,6 +9,7 @@ public enum ResolvedDependencies {
         ("grpc-swift-2", "2.4.3"),
         ("grpc-swift-nio-transport", "2.9.2"),
         ("hummingbird", "2.28.1"),
+        ("postgres-nio", "1.33.2"),
         ("swift-algorithms", "1.2.1"),
         ("swift-argument-parser", "1.8.2"),
         ("swift-asn1", "1.7.4"),

@@ -23,7 +23,7 @@ struct BenchServeCommand: AsyncParsableCommand {
     @Option(help: "POST /api/training/start requests.") var submissions = 50
     @Option(help: "Requests in flight at once.") var concurrency = 16
     @Option(help: ArgumentHelp("The shipped manifests folder.", valueName: "dir")) var manifests = "manifests"
-    @Option(help: ArgumentHelp("The results database (default: a scratch file, removed afterwards).", valueName: "path")) var db: String?
+    @Option(help: ArgumentHelp("The results database: an SQLite file or a postgres:// URL (default: a scratch SQLite file, removed afterwards).", valueName: "path|url")) var db: String?
     @Flag(help: "Print JSON for scripts.") var json = false
 
     func validate() throws {

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Pipeline
 import ResultsStore
 
@@ -86,8 +85,8 @@ struct FederationBench {
 
     /// The median round's wall time, and the bytes of `local_train`'s broadcast and uploads.
     static func rounds(_ store: ResultsDatabase) throws -> (median: Double, toClients: Double, fromClients: Double) {
-        try store.writer.read { db in
-            let spans = try Row.fetchAll(db, sql: "SELECT started_at, finished_at FROM rounds WHERE round > 0 AND status = 'succeeded'").compactMap { row -> Double? in
+        try store.engine.read { db in
+            let spans = try SQLRow.fetchAll(db, sql: "SELECT started_at, finished_at FROM rounds WHERE round > 0 AND status = 'succeeded'").compactMap { row -> Double? in
                 guard let start = Timestamp.date(row["started_at"]), let end = Timestamp.date(row["finished_at"]) else { return nil }
                 return end.timeIntervalSince(start)
             }.sorted()
@@ -100,7 +99,7 @@ struct FederationBench {
     }
 
     static func finalAccuracy(_ store: ResultsDatabase) throws -> Double? {
-        try store.writer.read { db in
+        try store.engine.read { db in
             try Double.fetchOne(db, sql: "SELECT value FROM metrics WHERE stage = 'evaluate' AND name = 'accuracy' ORDER BY round DESC LIMIT 1")
         }
     }

@@ -8,7 +8,7 @@ struct WorkerCommand: ParsableCommand {
         commandName: "worker",
         abstract: "Run interrupted and queued jobs, oldest first.",
         discussion: """
-        Takes one job at a time with a lease recorded in the database (SQLite serialises the take, so two \
+        Takes one job at a time with a lease recorded in the database (SQLite serialises the take and PostgreSQL locks it FOR UPDATE SKIP LOCKED, so two \
         workers never run the same job), runs it, and takes the next. Jobs whose worker died (status \
         running, lease expired) come first and continue from their last completed round, as `privfed \
         resume` does; then queued jobs, oldest first. While it works the worker renews its lease every \

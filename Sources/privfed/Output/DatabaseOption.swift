@@ -3,10 +3,17 @@ import Foundation
 import Pipeline
 import ResultsStore
 
-/// `--db PATH`, shared by every command that touches the results database.
+/// `--db PATH|URL`, shared by every command that touches the results database.
 struct DatabaseOption: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The results database (SQLite).", valueName: "path"))
-    var db: String = "privfed.sqlite"
+    @Option(name: .long, help: ArgumentHelp("The results database: an SQLite file, or postgres://user@host:port/dbname; PRIVFED_DB sets the default.",
+                                            valueName: "path|url"))
+    var db: String = DatabaseOption.defaultLocation
+
+    /// `PRIVFED_DB` when set, so a team's shell or service unit names its server once.
+    static var defaultLocation: String {
+        if let env = ProcessInfo.processInfo.environment["PRIVFED_DB"], !env.isEmpty { return env }
+        return "privfed.sqlite"
+    }
 
     /// Opens (creating if needed) the database with its migrations applied.
     func open(create: Bool = true) throws -> ResultsDatabase {
@@ -20,7 +27,8 @@ struct DatabaseOption: ParsableArguments {
     }
 
     /// Whether this process may write the database file (an audit is recorded only then).
-    var isWritable: Bool { access(db, W_OK) == 0 }
+    /// A server decides per statement; its read-only role is `privfed query`'s, not the audit's.
+    var isWritable: Bool { (try? PostgresURL(parsing: db)) != nil || access(db, W_OK) == 0 }
 }
 
 /// Runs a command body, turning any error into one line on standard error and exit code 1.
