@@ -132,12 +132,12 @@ extension ResultsDatabase {
         }
     }
 
-    /// The agents' uploads recorded for job `jobId`, by round and client.
+    /// The agents' uploads recorded for job `jobId`, by round and client, each client's in the order received.
     public func uploads(jobId: Int64) throws -> [UploadRecord] {
         try engine.read { db in
             try SQLRow.fetchAll(db, sql: """
                 SELECT round, client, agent, delta_sha256, signature, certificate, verdict FROM upload_signatures
-                WHERE job_id = ? ORDER BY round, client, \(db.insertionOrder)
+                WHERE job_id = ? ORDER BY round, client, id
                 """, arguments: [jobId]).map {
                 UploadRecord(round: $0["round"], client: $0["client"], agent: $0["agent"], deltaSha256: $0["delta_sha256"],
                              signature: $0["signature"], certificatePEM: $0["certificate"], verdict: $0["verdict"])

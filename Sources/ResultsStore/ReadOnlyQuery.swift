@@ -21,6 +21,18 @@ public enum QueryValue: Sendable, Equatable, CustomStringConvertible {
         case .blob(let n): return "<\(n) bytes>"
         }
     }
+
+    /// A stored value as shown: a blob by its size only (a query's reader wants to know it is
+    /// there, not to page through ciphertext).
+    public init(_ value: SQLValue) {
+        switch value {
+        case .null: self = .null
+        case .integer(let v): self = .integer(v)
+        case .real(let v): self = .real(v)
+        case .text(let v): self = .text(v)
+        case .blob(let b): self = .blob(b.count)
+        }
+    }
 }
 
 /// Runs one statement on a read-only connection.
@@ -40,15 +52,7 @@ public enum ReadOnlyQuery {
                 guard statement.isReadonly, !changesConnection(statement) else { throw ResultsStoreError.writeRefused(sql: sql) }
                 let columns = statement.columnNames
                 let rows = try GRDB.Row.fetchAll(statement).map { row in
-                    Array(row.databaseValues).map { value -> QueryValue in
-                        switch value.storage {
-                        case .null: return .null
-                        case .int64(let v): return .integer(v)
-                        case .double(let v): return .real(v)
-                        case .string(let v): return .text(v)
-                        case .blob(let d): return .blob(d.count)
-                        }
-                    }
+                    Array(row.databaseValues).map { QueryValue(SQLiteSession.value($0)) }
                 }
                 return QueryResult(columns: columns, rows: rows)
             }
@@ -72,17 +76,7 @@ public enum ReadOnlyQuery {
             // Column names come with the rows; an empty result shows none (PostgreSQL's row
             // description is not kept by the driver without rows).
             let columns = rows.first?.columns ?? []
-            return QueryResult(columns: columns, rows: rows.map { row in
-                row.values.map { value -> QueryValue in
-                    switch value {
-                    case .null: return .null
-                    case .integer(let v): return .integer(v)
-                    case .real(let v): return .real(v)
-                    case .text(let v): return .text(v)
-                    case .blob(let b): return .blob(b.count)
-                    }
-                }
-            })
+            return QueryResult(columns: columns, rows: rows.map { row in row.values.map(QueryValue.init) })
         }
     }
 

@@ -55,15 +55,7 @@ public final class ResultsDatabase: Sendable {
         if !exists && !create { throw ResultsStoreError.missingDatabase(path: path) }
         if exists { try Self.checkHeader(path: path) }
 
-        var config = Configuration()
-        config.busyMode = lockRetry.busyMode
-        config.foreignKeysEnabled = true
-        let engine: SQLiteEngine
-        do {
-            engine = SQLiteEngine(pool: try DatabasePool(path: path, configuration: config), path: path)
-        } catch let error as DatabaseError {
-            throw SQLiteEngine.translate(error, path: path)
-        }
+        let engine = try SQLiteEngine(path: path, readOnly: false, lockRetry: lockRetry)
         self.engine = engine
         try Self.checkOwnership(engine, path: path)
         migrations = try Self.migrate(engine, files: files ?? Migration.shipped(for: .sqlite), path: path)
@@ -91,16 +83,7 @@ public final class ResultsDatabase: Sendable {
         self.operatorKeyPath = operatorKeyFile ?? OperatorKey.defaultPath(besideDatabase: path)
         guard FileManager.default.fileExists(atPath: path) else { throw ResultsStoreError.missingDatabase(path: path) }
         try Self.checkHeader(path: path)
-        var config = Configuration()
-        config.readonly = true
-        config.busyMode = lockRetry.busyMode
-        config.foreignKeysEnabled = true
-        let engine: SQLiteEngine
-        do {
-            engine = SQLiteEngine(pool: try DatabasePool(path: path, configuration: config), path: path)
-        } catch let error as DatabaseError {
-            throw SQLiteEngine.translate(error, path: path)
-        }
+        let engine = try SQLiteEngine(path: path, readOnly: true, lockRetry: lockRetry)
         self.engine = engine
         migrations = try Self.requireApplied(engine, files: Migration.shipped(for: .sqlite), path: path)
     }

@@ -19,6 +19,7 @@ extension Migration {
             ("0010_dataset_files.sql", PackageResources._010_dataset_files_sql),
             ("0011_interrupted_jobs.sql", PackageResources._011_interrupted_jobs_sql),
             ("0012_upload_signatures.sql", PackageResources._012_upload_signatures_sql),
+            ("0013_upload_order_and_truncate.sql", PackageResources._013_upload_order_and_truncate_sql),
         ]
         // The files are ours and named NNNN_name.sql in UTF-8; a broken one is a build defect.
         let migrations = compiled.map { try! Migration(file: $0.file, bytes: $0.bytes) }
@@ -45,6 +46,7 @@ extension Migration {
             ("postgres/0010_dataset_files.pgsql", PackageResources._010_dataset_files_pgsql),
             ("postgres/0011_interrupted_jobs.pgsql", PackageResources._011_interrupted_jobs_pgsql),
             ("postgres/0012_upload_signatures.pgsql", PackageResources._012_upload_signatures_pgsql),
+            ("postgres/0013_upload_order_and_truncate.pgsql", PackageResources._013_upload_order_and_truncate_pgsql),
         ]
         let migrations = compiled.map { try! Migration(file: $0.file, bytes: $0.bytes) }
         precondition(migrations.map(\.version) == shipped.map(\.version) && migrations.map(\.name) == shipped.map(\.name),

@@ -49,6 +49,27 @@ final class PostgresTamperTests: XCTestCase {
                        .brokenLink(id: otherRows[3].id, round: otherRows[3].entry.round, party: otherRows[3].entry.party))
     }
 
+    /// TRUNCATE empties a table without firing its row triggers. Every table that refuses DELETE
+    /// row by row (found in the catalogue, so a future append-only table without the statement
+    /// guard fails here) must refuse TRUNCATE too, and the ledger must be whole afterwards.
+    func testTruncateIsRefusedOnEveryAppendOnlyTable() throws {
+        let (db, id, _, _) = try makeLedger()
+        let appendOnly = try db.engine.read { s in
+            try String.fetchAll(s, sql: """
+                SELECT DISTINCT c.relname::text FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+                WHERE NOT t.tgisinternal AND (t.tgtype & 8) <> 0 AND (t.tgtype & 1) <> 0 ORDER BY 1
+                """)
+        }
+        XCTAssertEqual(Set(appendOnly), ["privacy_ledger", "secret_commitments", "ledger_signatures", "operator_keys",
+                                         "dataset_files", "upload_signatures"])
+        for table in appendOnly {
+            XCTAssertThrowsError(try db.engine.write { try $0.execute(sql: "TRUNCATE \(table) CASCADE") }, table) { error in
+                XCTAssertTrue("\(error)".contains("is append-only: it cannot be truncated"), "\(table): \(error)")
+            }
+        }
+        XCTAssertEqual(try db.verifyLedgerChain(jobId: id), .intact(rows: 6), "the refused truncations left nothing behind")
+    }
+
     /// `privfed query` on the server: reads answer, and every way to write is refused — a plain
     /// DELETE, a write hidden after a SELECT, and a SELECT of a function that writes (nextval).
     func testQueryCannotWrite() throws {

@@ -156,11 +156,19 @@ struct PostgresSession: SQLSession {
     }
 
     func tableExists(_ name: String) throws -> Bool {
-        try tableNames().contains(name)
+        try Int.fetchOne(self, sql: "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ?",
+                         arguments: [name]) == 1
     }
 
     func tableNames() throws -> [String] {
         try String.fetchAll(self, sql: "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
+    }
+
+    func columnNames(of name: String) throws -> [String] {
+        try String.fetchAll(self, sql: """
+            SELECT column_name::text FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position
+            """, arguments: [name])
     }
 
     static func row(_ row: PostgresRow) -> SQLRow {

@@ -28,6 +28,9 @@ public protocol SQLSession {
 
     /// The names of the database's own tables, for refusing a database privfed did not create.
     func tableNames() throws -> [String]
+
+    /// The column names of table `name`, in their declared order.
+    func columnNames(of name: String) throws -> [String]
 }
 
 extension SQLSession {
@@ -38,10 +41,6 @@ extension SQLSession {
         try fetchAll(sql: sql, arguments: arguments).first
     }
 
-    /// The row-order column that follows insertion in append-only tables without an id:
-    /// SQLite's rowid, PostgreSQL's ctid (a heap table that is never updated or deleted from —
-    /// the append-only triggers see to that — keeps its rows in the order they were inserted).
-    public var insertionOrder: String { dialect == .sqlite ? "rowid" : "ctid" }
 }
 
 extension SQLRow {

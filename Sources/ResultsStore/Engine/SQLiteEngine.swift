@@ -14,6 +14,20 @@ public struct SQLiteEngine: ResultsEngine {
         self.path = path
     }
 
+    /// Opens the file at `path` as the store does: foreign keys enforced, lock waits bounded by
+    /// `lockRetry`, and, when `readOnly`, a pool that SQLite itself keeps from writing.
+    init(path: String, readOnly: Bool, lockRetry: LockRetry) throws {
+        var config = Configuration()
+        config.readonly = readOnly
+        config.busyMode = lockRetry.busyMode
+        config.foreignKeysEnabled = true
+        do {
+            self.init(pool: try DatabasePool(path: path, configuration: config), path: path)
+        } catch let error as DatabaseError {
+            throw Self.translate(error, path: path)
+        }
+    }
+
     public func read<T>(_ body: (any SQLSession) throws -> T) throws -> T {
         try translating { try pool.read { db in try body(SQLiteSession(db: db)) } }
     }
@@ -79,6 +93,10 @@ public struct SQLiteSession: SQLSession {
 
     public func tableNames() throws -> [String] {
         try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    }
+
+    public func columnNames(of name: String) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?) ORDER BY cid", arguments: [name])
     }
 
     static func bind(_ arguments: SQLArguments) -> StatementArguments {
