@@ -38,31 +38,38 @@ extension GradientEngine {
         return clippedGradientSumOfLoaded(parameters: parameters, count: indices.count, maxGradNorm: maxGradNorm)
     }
 
-    func clippedGradientSumOfLoaded(parameters: [Float], count n: Int, maxGradNorm: Float,
+    /// The clipped sum over the `n` loaded examples. With `group` K > 1 the workspace holds K
+    /// rows per example (`loadAugmented`): each row's loss gradient is scaled by 1/K, so a
+    /// group's gradients sum to the mean over its copies, and each group is one example to the
+    /// norms and the clip factors.
+    func clippedGradientSumOfLoaded(parameters: [Float], count n: Int, maxGradNorm: Float, group: Int = 1,
                                     method: PerExampleNormMethod? = nil) -> ClippedGradientSum {
         precondition(maxGradNorm > 0 && maxGradNorm.isFinite, "maxGradNorm must be positive and finite")
         precondition(parameters.count == workspace.plan.parameterCount, "wrong parameter count")
+        precondition(group >= 1, "group must be at least 1")
         if n == 0 {
             return ClippedGradientSum(gradientSum: [Float](repeating: 0, count: parameters.count),
                                       perExampleNorms: [], lossSum: 0, count: 0)
         }
-        let ws = workspace
+        let ws = workspace, rows = n * group
         var norms = [Float](repeating: 0, count: n)
         parameters.withUnsafeBufferPointer { p in
             let params = p.baseAddress!
-            ws.forward(parameters: params, count: n)
-            ws.softmaxCrossEntropy(count: n, gradientScale: 1)
-            ws.backpropagate(parameters: params, count: n)
-            ws.perExampleSquaredNorms(count: n, method: method)
+            ws.forward(parameters: params, count: rows)
+            ws.softmaxCrossEntropy(count: rows, gradientScale: 1 / Float(group))
+            ws.backpropagate(parameters: params, count: rows)
+            ws.perExampleSquaredNorms(count: n, group: group, method: method)
             for i in 0..<n {
                 let norm = Float(ws.exampleSquaredNorm.pointer[i].squareRoot())
                 norms[i] = norm
-                ws.exampleScale.pointer[i] = min(1, maxGradNorm / (norm + 1e-6))
+                let scale = min(1, maxGradNorm / (norm + 1e-6))
+                for row in (i * group)..<((i + 1) * group) { ws.exampleScale.pointer[row] = scale }
             }
-            ws.parameterGradients(into: gradient.pointer, count: n, exampleScales: ws.exampleScale.pointer)
+            ws.parameterGradients(into: gradient.pointer, count: rows, exampleScales: ws.exampleScale.pointer)
         }
+        let lossSum = group == 1 ? ws.lossSum(count: rows) : ws.lossSum(count: rows) / Double(group)
         return ClippedGradientSum(gradientSum: Array(UnsafeBufferPointer(start: gradient.pointer, count: gradient.count)),
-                                  perExampleNorms: norms, lossSum: ws.lossSum(count: n), count: n)
+                                  perExampleNorms: norms, lossSum: lossSum, count: n)
     }
 }
 

@@ -16,38 +16,49 @@ enum PerExampleNormMethod: Equatable {
     /// compare 2T² against pd). For the cnn: conv1 (P = 196, 16 × 64) materialises (0.2 M vs
     /// 3.1 M multiply-adds), conv2 (P = 25, 32 × 256) uses the Gram form (0.18 M vs 0.20 M).
     static func cheapest(_ shape: AffineShape) -> PerExampleNormMethod {
-        let p = shape.positions
+        cheapest(positions: shape.positions, patch: shape.patch, outputs: shape.outputs)
+    }
+
+    /// The same choice for `positions` rows of `patch` inputs and `outputs` outputs. Ghost norm is
+    /// chosen only when P < k·d / (k + d), so its 2P² floats fit where one weight gradient (k·d)
+    /// does: (k + d)² ≥ 4kd.
+    static func cheapest(positions p: Int, patch d: Int, outputs k: Int) -> PerExampleNormMethod {
         if p == 1 { return .outerProduct }
-        return p * p * (shape.patch + shape.outputs) < p * shape.outputs * shape.patch ? .ghostGram : .materialize
+        return p * p * (d + k) < p * k * d ? .ghostGram : .materialize
     }
 }
 
 extension NetworkWorkspace {
     /// After `backpropagate` (with per-example losses, i.e. gradient scale 1), writes each
     /// example's squared gradient norm over all parameters into `exampleSquaredNorm`.
-    /// - Parameter method: forces one method for every convolution (tests); default is the cheaper.
-    func perExampleSquaredNorms(count n: Int, method: PerExampleNormMethod? = nil) {
+    /// - Parameters:
+    ///   - group: rows per example (augmentation multiplicity): example i is rows i·group ..<
+    ///     (i+1)·group, whose gradients sum to its gradient, so to a layer it is one example with
+    ///     group × as many positions (contiguous in every buffer).
+    ///   - method: forces one method for every convolution (tests); default is the cheaper.
+    func perExampleSquaredNorms(count n: Int, group: Int = 1, method: PerExampleNormMethod? = nil) {
         exampleSquaredNorm.pointer.update(repeating: 0, count: n)
         for (l, layer) in plan.layers.enumerated() {
             guard case .affine(let shape) = layer.spec else { continue }
             let dy = UnsafePointer(gradients[l].pointer)
             let x = UnsafePointer(cols[l]?.pointer ?? layerInput(l))
-            let chosen = shape.positions == 1 ? .outerProduct : (method ?? PerExampleNormMethod.cheapest(shape))
+            let p = shape.positions * group, k = shape.outputs, d = shape.patch
+            let chosen = p == 1 ? .outerProduct : (method ?? PerExampleNormMethod.cheapest(positions: p, patch: d, outputs: k))
+            precondition(chosen != .ghostGram || 2 * p * p <= normScratch[0].count, "ghost norm of \(p) positions does not fit its scratch")
             forExampleParts(n) { part, examples in
                 let scratch = normScratch[part].pointer, gemmScratch = gemm.scratch[part]
                 for i in examples {
-                    exampleSquaredNorm.pointer[i] += Self.squaredNorm(shape, chosen, dy: dy, x: x, example: i,
+                    exampleSquaredNorm.pointer[i] += Self.squaredNorm(positions: p, outputs: k, patch: d, chosen, dy: dy, x: x, example: i,
                                                                       scratch: scratch, gemm: gemmScratch)
                 }
             }
         }
     }
 
-    /// ‖∇W_i‖² + ‖∇b_i‖² of one affine layer for example `i`.
-    private static func squaredNorm(_ shape: AffineShape, _ method: PerExampleNormMethod,
+    /// ‖∇W_i‖² + ‖∇b_i‖² of one affine layer for example `i` of `p` positions.
+    private static func squaredNorm(positions p: Int, outputs k: Int, patch d: Int, _ method: PerExampleNormMethod,
                                     dy: UnsafePointer<Float>, x: UnsafePointer<Float>, example i: Int,
                                     scratch: UnsafeMutablePointer<Float>, gemm: GEMMScratch) -> Double {
-        let p = shape.positions, k = shape.outputs, d = shape.patch
         let g = dy + i * p * k, a = x + i * p * d
         var biasGradient = 0.0
         for o in 0..<k {

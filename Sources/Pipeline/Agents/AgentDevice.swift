@@ -166,7 +166,7 @@ public final class AgentDevice: Sendable {
                                                        maxGradNorm: manifest.privacy.maxGradNorm ?? PrivacyPlan.defaultMaxGradNorm,
                                                        datasetSize: data.count)
             delta = LocalUpdate.dpsgd(architecture: architecture, global: global.parameters, data: data, indices: indices,
-                                      configuration: configuration, steps: shape.steps, federation: fed, emaDecay: manifest.privacy.emaDecay,
+                                      configuration: configuration, steps: shape.steps, federation: fed, privacy: manifest.privacy,
                                       learningRate: request.learningRate,
                                       threads: manifest.threads, streams: streams, round: request.round).delta
             // The same round from the same model with the same root is the same bytes: no new spend.

@@ -1,4 +1,5 @@
 import Randomness
+import Learning
 
 /// A job manifest: the declarative description of one federated training job.
 ///
@@ -160,6 +161,14 @@ public struct PrivacySettings: Codable, Sendable, Equatable {
     /// β of the exponential moving average of the DP-SGD iterates that a client releases
     /// instead of its last iterate (`IterateAverage`; post-processing, no privacy cost).
     public var emaDecay: Double?
+    /// K: each sampled example trains as K randomly shifted copies whose mean gradient is
+    /// clipped (`ImageShiftAugmentation`, De et al. 2022); nil is one unshifted copy.
+    public var augmentationMultiplicity: Int?
+    public static let maxAugmentationMultiplicity = 32
+    /// The augmentation of `augmentation_multiplicity`: shifts of up to 2 pixels (nil without it).
+    public var augmentation: ImageShiftAugmentation? {
+        augmentationMultiplicity.map { ImageShiftAugmentation(multiplicity: $0, maxShift: 2) }
+    }
     /// Client-level DP: the clip norm follows a quantile of the update norms (`AdaptiveClipping`,
     /// Andrew et al. 2021), starting at `max_grad_norm`; nil keeps the clip fixed.
     public var adaptiveClipping: AdaptiveClippingSettings? = nil

@@ -96,7 +96,7 @@ public struct ManifestReader: Sendable {
     static let federationKeys = ["rounds", "clients_per_round", "local_epochs", "batch_size", "learning_rate", "momentum",
                                  "learning_rate_decay", "deployment", "min_clients", "round_timeout", "join_timeout"]
     static let privacyKeys = ["differential_privacy", "unit", "epsilon", "delta", "noise_multiplier", "max_grad_norm",
-                              "ema_decay", "adaptive_clipping", "accountant", "homomorphic_encryption", "encryption_scheme", "key_length", "rotate_keys_every",
+                              "ema_decay", "augmentation_multiplicity", "adaptive_clipping", "accountant", "homomorphic_encryption", "encryption_scheme", "key_length", "rotate_keys_every",
                               "secure_aggregation", "share_holders", "threshold", "dropout_rate", "dropouts"]
     static let auditKeys = ["canaries", "guesses"]
     static let adaptiveClippingKeys = ["target_quantile", "learning_rate", "count_stddev"]
@@ -219,6 +219,9 @@ public struct ManifestReader: Sendable {
         if let n = map["noise_multiplier"] { take(f.double(n, "privacy.noise_multiplier", min: 0, max: 1000, openMin: true)) { $0.noiseMultiplier = $1 } }
         if let n = map["max_grad_norm"] { take(f.double(n, "privacy.max_grad_norm", min: 0, max: 1e6, openMin: true)) { $0.maxGradNorm = $1 } }
         if let n = map["ema_decay"] { take(f.double(n, "privacy.ema_decay", min: 0, max: 1, openMin: true, openMax: true)) { $0.emaDecay = $1 } }
+        if let n = map["augmentation_multiplicity"] {
+            take(f.int(n, "privacy.augmentation_multiplicity", in: 1...PrivacySettings.maxAugmentationMultiplicity)) { $0.augmentationMultiplicity = $1 }
+        }
         if let n = map["adaptive_clipping"] { take(readAdaptiveClipping(n, &f)) { $0.adaptiveClipping = $1 } }
         if let n = map["accountant"] { take(f.choice(n, "privacy.accountant", AccountantName.self)) { $0.accountant = $1 } }
         if let n = map["homomorphic_encryption"] { take(f.bool(n, "privacy.homomorphic_encryption")) { $0.homomorphicEncryption = $1 } }

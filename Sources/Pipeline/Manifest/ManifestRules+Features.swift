@@ -19,5 +19,14 @@ extension ManifestRules {
         if p.emaDecay != nil && !(p.differentialPrivacy && p.unit == .example) {
             report("privacy.ema_decay", "averages the iterates of DP-SGD; it needs differential_privacy: true with unit: example")
         }
+        if p.augmentationMultiplicity != nil {
+            if !(p.differentialPrivacy && p.unit == .example) {
+                report("privacy.augmentation_multiplicity", "averages each example's augmented copies before DP-SGD clips it; "
+                       + "it needs differential_privacy: true with unit: example")
+            } else if model.features != .pixels {
+                report("privacy.augmentation_multiplicity", "shifts 28×28 images, and scattering features are computed once per "
+                       + "image before training; use features: pixels (the cnn or mlp), or drop augmentation_multiplicity")
+            }
+        }
     }
 }

@@ -30,7 +30,7 @@ public struct DPSGDLocalTrainStage: RoundStage {
         let broadcast = try job.transport.deliver(state.global, from: .aggregator, to: .client(client))
         let (delta, result) = LocalUpdate.dpsgd(architecture: job.architecture, global: broadcast.message.parameters, data: job.train,
                                                 indices: shard, configuration: configuration, steps: shape.stepsPerRound,
-                                                federation: job.manifest.federation, emaDecay: job.manifest.privacy.emaDecay,
+                                                federation: job.manifest.federation, privacy: job.manifest.privacy,
                                                 learningRate: state.learningRate,
                                                 threads: job.manifest.threads, streams: device.streams, round: state.round)
         state.pend(admitted, released: delta)  // the bytes this client releases

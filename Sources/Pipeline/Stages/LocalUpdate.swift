@@ -20,15 +20,20 @@ public enum LocalUpdate {
 
     /// `steps` DP-SGD steps (`DPSGDClientTraining`) over `indices` of `data`, batches on stream
     /// `round/R/sampling` and noise on `round/R/noise` of the client's root; with `privacy.ema_decay`
-    /// the released parameters are the average of the iterates (`IterateAverage`).
+    /// the released parameters are the average of the iterates (`IterateAverage`); with
+    /// `privacy.augmentation_multiplicity` the shifts come from `round/R/augmentation` (a stream
+    /// of its own, so the batches and noise of a job without it are unchanged).
     static func dpsgd(architecture: Architecture, global: [Float], data: LabeledImages, indices: [Int], configuration: DPSGDConfiguration,
-                      steps: Int, federation fed: FederationSettings, emaDecay: Double?, learningRate: Double, threads: Int,
+                      steps: Int, federation fed: FederationSettings, privacy: PrivacySettings, learningRate: Double, threads: Int,
                       streams: RandomStreams, round: Int) -> (delta: [Float], training: DPSGDClientTraining.Result) {
         var sampling = streams.generator("round/\(round)/sampling")
         var noise = streams.generator("round/\(round)/noise")
+        let augmentation = privacy.augmentation
         let training = DPSGDClientTraining(architecture: architecture, configuration: configuration, learningRate: Float(learningRate),
-                                           momentum: Float(fed.momentum), threads: threads, emaDecay: emaDecay.map(Float.init))
-        let result = training.train(parameters: global, data: data, indices: indices, steps: steps, sampling: &sampling, noise: &noise)
+                                           momentum: Float(fed.momentum), threads: threads, emaDecay: privacy.emaDecay.map(Float.init),
+                                           augmentation: augmentation)
+        let result = training.train(parameters: global, data: data, indices: indices, steps: steps, sampling: &sampling, noise: &noise,
+                                    augmenting: augmentation.map { _ in streams.generator("round/\(round)/augmentation") })
         return (difference(result.parameters, global), result)
     }
 
