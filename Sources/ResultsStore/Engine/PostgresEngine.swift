@@ -6,9 +6,12 @@ import PostgresNIO
 
 /// The results store on a PostgreSQL server, through postgres-nio.
 ///
-/// One connection per process, used by one transaction at a time, on an event loop of its own:
-/// the store's calls are synchronous (as GRDB's are) and wait for their futures on the caller's
-/// thread, which is never that loop's, so no async context of the HTTP server is blocked on it.
+/// Up to `maximumConnections` connections per process, opened when first needed and each used
+/// by one transaction at a time, on an event loop of their own: the store's calls are
+/// synchronous (as GRDB's are) and wait for their futures on the caller's thread, which is never
+/// that loop's, so no async context of the HTTP server is blocked on it. Concurrent readers (the
+/// API's status requests) so proceed in parallel, as SQLite's pool of readers does; a command
+/// that makes one call at a time opens one connection.
 ///
 /// Writers are serialised across every process and machine by a transaction-scoped advisory
 /// lock (`pg_advisory_xact_lock`), the server-side counterpart of SQLite's single writer: the
@@ -21,12 +24,20 @@ public final class PostgresEngine: ResultsEngine, @unchecked Sendable {
     public var dialect: SQLDialect { .postgres }
     /// The advisory lock key every write transaction takes ("privfed" in ASCII).
     static let writerLockKey: Int64 = 0x70_72_69_76_66_65_64
+    /// Connections one process opens at most (GRDB's pool keeps 5 readers; PostgreSQL's
+    /// default `max_connections` of 100 leaves room for 25 such processes).
+    public static let maximumConnections = 4
 
     let group: MultiThreadedEventLoopGroup
-    let connection: PostgresConnection
     let logger: Logger
-    /// One transaction at a time on the connection (the store's threads share it).
-    let lock = NSLock()
+    let configuration: PostgresConnection.Configuration
+    /// What every new connection runs first.
+    let sessionSettings: [String]
+    /// Guards `idle` and `opened`; a caller waits on it when every connection is busy.
+    let available = NSCondition()
+    var idle: [PostgresConnection] = []
+    var opened = 0
+    var all: [PostgresConnection] = []
 
     public init(url: PostgresURL, lockRetry: LockRetry = LockRetry(), readOnly: Bool) throws {
         self.url = url
@@ -34,21 +45,16 @@ public final class PostgresEngine: ResultsEngine, @unchecked Sendable {
         logger.logLevel = .critical
         self.logger = logger
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let configuration = PostgresConnection.Configuration(host: url.host, port: url.port, username: url.user,
-                                                             password: url.password, database: url.database, tls: .disable)
+        configuration = PostgresConnection.Configuration(host: url.host, port: url.port, username: url.user,
+                                                         password: url.password, database: url.database, tls: .disable)
+        sessionSettings = ["SET lock_timeout = '\(Int(lockRetry.limitSeconds * 1000))ms'", "SET client_min_messages = warning"]
+            + (readOnly ? ["SET default_transaction_read_only = on"] : [])
+        // The first connection now, so an unreachable server or a refused login is named here.
         do {
-            connection = try PostgresConnection.connect(on: group.next(), configuration: configuration, id: 1, logger: logger).wait()
+            idle.append(try connect())
+            opened = 1
         } catch {
             try? group.syncShutdownGracefully()
-            throw ResultsStoreError.serverUnreachable(url: url.redacted, reason: Self.reason(error))
-        }
-        let session = PostgresSession(engine: self)
-        do {
-            try session.executeScript("SET lock_timeout = '\(Int(lockRetry.limitSeconds * 1000))ms'")
-            try session.executeScript("SET client_min_messages = warning")
-            if readOnly { try session.executeScript("SET default_transaction_read_only = on") }
-        } catch {
-            close()
             throw error
         }
     }
@@ -56,8 +62,68 @@ public final class PostgresEngine: ResultsEngine, @unchecked Sendable {
     deinit { close() }
 
     func close() {
-        _ = try? connection.close().wait()
+        available.lock()
+        let connections = all
+        all = []
+        idle = []
+        available.unlock()
+        for connection in connections { _ = try? connection.close().wait() }
         try? group.syncShutdownGracefully()
+    }
+
+    /// A new connection with the session settings applied; counted in `opened` by the caller.
+    private func connect() throws -> PostgresConnection {
+        available.lock()
+        let id = all.count + 1
+        available.unlock()
+        let connection: PostgresConnection
+        do {
+            connection = try PostgresConnection.connect(on: group.next(), configuration: configuration, id: id, logger: logger).wait()
+        } catch {
+            throw ResultsStoreError.serverUnreachable(url: url.redacted, reason: Self.reason(error))
+        }
+        let session = PostgresSession(engine: self, connection: connection)
+        do {
+            for setting in sessionSettings { try session.executeScript(setting) }
+        } catch {
+            _ = try? connection.close().wait()
+            throw error
+        }
+        available.lock()
+        all.append(connection)
+        available.unlock()
+        return connection
+    }
+
+    /// Runs `body` on a connection of its own: an idle one, a new one while fewer than
+    /// `maximumConnections` are open, or else the next one released.
+    func withConnection<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+        available.lock()
+        while idle.isEmpty && opened >= Self.maximumConnections { available.wait() }
+        let connection: PostgresConnection
+        if let reused = idle.popLast() {
+            available.unlock()
+            connection = reused
+        } else {
+            opened += 1
+            available.unlock()
+            do {
+                connection = try connect()
+            } catch {
+                available.lock()
+                opened -= 1
+                available.signal()
+                available.unlock()
+                throw error
+            }
+        }
+        defer {
+            available.lock()
+            if connection.isClosed { opened -= 1 } else { idle.append(connection) }
+            available.signal()
+            available.unlock()
+        }
+        return try body(PostgresSession(engine: self, connection: connection))
     }
 
     public func read<T>(_ body: (any SQLSession) throws -> T) throws -> T {
@@ -73,28 +139,25 @@ public final class PostgresEngine: ResultsEngine, @unchecked Sendable {
     }
 
     public func withoutTransaction<T>(_ body: (any SQLSession) throws -> T) throws -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(PostgresSession(engine: self))
+        try withConnection { session in try body(session) }
     }
 
     func transaction<T>(begin: [String], _ body: (any SQLSession) throws -> T) throws -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        let session = PostgresSession(engine: self)
-        for statement in begin { try session.executeScript(statement) }
-        do {
-            let result = try body(session)
-            try session.executeScript("COMMIT")
-            return result
-        } catch {
-            try? session.executeScript("ROLLBACK")
-            throw error
+        try withConnection { session in
+            for statement in begin { try session.executeScript(statement) }
+            do {
+                let result = try body(session)
+                try session.executeScript("COMMIT")
+                return result
+            } catch {
+                try? session.executeScript("ROLLBACK")
+                throw error
+            }
         }
     }
 
-    /// Runs one statement with its arguments bound, numbering the store's `?` placeholders.
-    func run(_ sql: String, _ arguments: SQLArguments) throws -> PostgresQueryResult {
+    /// Runs one statement on `connection` with its arguments bound, numbering the store's `?` placeholders.
+    func run(_ sql: String, _ arguments: SQLArguments, on connection: PostgresConnection) throws -> PostgresQueryResult {
         var binds = PostgresBindings(capacity: arguments.values.count)
         for value in arguments.values {
             switch value {
@@ -137,22 +200,23 @@ public final class PostgresEngine: ResultsEngine, @unchecked Sendable {
     }
 }
 
-/// A session on the engine's connection, inside the transaction that handed it out.
+/// A session on one of the engine's connections, inside the transaction that handed it out.
 struct PostgresSession: SQLSession {
     let engine: PostgresEngine
+    let connection: PostgresConnection
     var dialect: SQLDialect { .postgres }
 
     func execute(sql: String, arguments: SQLArguments) throws -> Int {
-        try engine.run(sql, arguments).metadata.rows ?? 0
+        try engine.run(sql, arguments, on: connection).metadata.rows ?? 0
     }
 
     func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
-        try engine.run(sql, arguments).rows.map(Self.row)
+        try engine.run(sql, arguments, on: connection).rows.map(Self.row)
     }
 
     /// The extended query protocol takes one statement at a time, so a script is split first.
     func executeScript(_ sql: String) throws {
-        for statement in SQLScript.statements(sql) { _ = try engine.run(statement, []) }
+        for statement in SQLScript.statements(sql) { _ = try engine.run(statement, [], on: connection) }
     }
 
     func tableExists(_ name: String) throws -> Bool {
