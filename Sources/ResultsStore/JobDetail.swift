@@ -20,10 +20,14 @@ public struct JobDetail: Codable, Sendable {
     }
 
     /// Reads job `id`; throws `ResultsStoreError.jobNotFound` for an unknown id.
+    /// Every part from one snapshot, so a job read while its worker commits a round is never
+    /// half of the old round and half of the new.
     public static func load(_ database: ResultsDatabase, jobId id: Int64) throws -> JobDetail {
-        JobDetail(job: try database.job(id: id), rounds: try database.rounds(jobId: id), stageRuns: try database.stageRuns(jobId: id),
-                  metrics: try database.metrics(jobId: id), artifacts: try database.artifacts(jobId: id),
-                  canaryAudit: try database.canaryAudit(jobId: id), privacy: try PrivacyOutcome.load(database, jobId: id))
+        try database.snapshot { db in
+            JobDetail(job: try db.job(id: id), rounds: try db.rounds(jobId: id), stageRuns: try db.stageRuns(jobId: id),
+                      metrics: try db.metrics(jobId: id), artifacts: try db.artifacts(jobId: id),
+                      canaryAudit: try db.canaryAudit(jobId: id), privacy: try PrivacyOutcome.load(db, jobId: id))
+        }
     }
 }
 

@@ -27,6 +27,24 @@ public final class ResultsDatabase: Sendable {
     /// in the working directory.
     public let besidePath: String
 
+    /// `body` sees the database through one read transaction: every read method called on the
+    /// view it is given answers from the same snapshot (a worker committing a round meanwhile is
+    /// either wholly in what it reads or wholly not), and on PostgreSQL they share one
+    /// transaction's round trips. The view refuses writes and must not outlive `body`.
+    public func snapshot<T>(_ body: (ResultsDatabase) throws -> T) throws -> T {
+        try engine.read { session in try body(ResultsDatabase(viewing: self, through: SnapshotEngine(session: session))) }
+    }
+
+    private init(viewing base: ResultsDatabase, through engine: any ResultsEngine) {
+        path = base.path
+        self.engine = engine
+        migrations = base.migrations
+        operatorKeyPath = base.operatorKeyPath
+        isReadOnly = true
+        lockRetry = base.lockRetry
+        besidePath = base.besidePath
+    }
+
     /// The first 16 bytes of every SQLite 3 database file.
     static let sqliteHeader = Array("SQLite format 3\u{0}".utf8)
 
