@@ -45,14 +45,15 @@ public struct DatabaseCopy: Sendable {
                 let tables = try db.tableNames().filter { $0 != "privfed_migrations" }
                 let ordered = referencedFirst.filter(tables.contains) + tables.filter { !referencedFirst.contains($0) }.sorted()
                 for table in ordered {
-                    let hasId = try db.columnNames(of: table).contains("id")
+                    // The statement once per table, from the source's columns; the same names
+                    // select every batch, so each row's values come in the statement's order.
+                    let columnNames = try db.columnNames(of: table)
+                    let hasId = columnNames.contains("id")
+                    let columns = columnNames.map(quoted).joined(separator: ", ")
+                    let insert = "INSERT INTO \(quoted(table)) (\(columns)) VALUES (\(columnNames.map { _ in "?" }.joined(separator: ", ")))"
                     var copied = 0
-                    try forEachBatch(of: table, keyedById: hasId, in: db) { batch in
-                        for row in batch {
-                            let columns = row.columns.map(quoted).joined(separator: ", ")
-                            let marks = row.columns.map { _ in "?" }.joined(separator: ", ")
-                            try target.execute(sql: "INSERT INTO \(quoted(table)) (\(columns)) VALUES (\(marks))", arguments: SQLArguments(row.values))
-                        }
+                    try forEachBatch(of: table, columns: columns, keyedById: hasId, in: db) { batch in
+                        for row in batch { try target.execute(sql: insert, arguments: SQLArguments(row.values)) }
                         copied += batch.count
                     }
                     if target.dialect == .postgres, hasId, copied > 0 {
@@ -72,18 +73,18 @@ public struct DatabaseCopy: Sendable {
     /// `table`'s rows, `batchRows` at a time, in id order where it has one (each batch starts past
     /// the last id seen) and otherwise in the engine's row order (rowid, ctid), which is stable
     /// within the one snapshot the copy reads.
-    static func forEachBatch(of table: String, keyedById: Bool, in db: any SQLSession,
+    static func forEachBatch(of table: String, columns: String, keyedById: Bool, in db: any SQLSession,
                              _ body: ([SQLRow]) throws -> Void) throws {
         var lastId: Int64 = .min, offset = 0
         while true {
             let rows: [SQLRow]
             if keyedById {
-                rows = try SQLRow.fetchAll(db, sql: "SELECT * FROM \(quoted(table)) WHERE id > ? ORDER BY id LIMIT \(batchRows)",
+                rows = try SQLRow.fetchAll(db, sql: "SELECT \(columns) FROM \(quoted(table)) WHERE id > ? ORDER BY id LIMIT \(batchRows)",
                                            arguments: [lastId])
                 if let id: Int64 = rows.last?["id"] { lastId = id }
             } else {
                 let order = db.dialect == .sqlite ? "rowid" : "ctid"
-                rows = try SQLRow.fetchAll(db, sql: "SELECT * FROM \(quoted(table)) ORDER BY \(order) LIMIT \(batchRows) OFFSET \(offset)")
+                rows = try SQLRow.fetchAll(db, sql: "SELECT \(columns) FROM \(quoted(table)) ORDER BY \(order) LIMIT \(batchRows) OFFSET \(offset)")
                 offset += rows.count
             }
             if !rows.isEmpty { try body(rows) }

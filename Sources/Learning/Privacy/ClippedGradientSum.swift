@@ -67,9 +67,9 @@ extension GradientEngine {
             }
             ws.parameterGradients(into: gradient.pointer, count: rows, exampleScales: ws.exampleScale.pointer)
         }
-        let lossSum = group == 1 ? ws.lossSum(count: rows) : ws.lossSum(count: rows) / Double(group)
+        // x / 1 is x exactly, so one copy keeps plain DP-SGD's loss sum bit for bit.
         return ClippedGradientSum(gradientSum: Array(UnsafeBufferPointer(start: gradient.pointer, count: gradient.count)),
-                                  perExampleNorms: norms, lossSum: lossSum, count: n)
+                                  perExampleNorms: norms, lossSum: ws.lossSum(count: rows) / Double(group), count: n)
     }
 }
 

@@ -165,10 +165,8 @@ public struct PrivacySettings: Codable, Sendable, Equatable {
     /// clipped (`ImageShiftAugmentation`, De et al. 2022); nil is one unshifted copy.
     public var augmentationMultiplicity: Int?
     public static let maxAugmentationMultiplicity = 32
-    /// The augmentation of `augmentation_multiplicity`: shifts of up to 2 pixels (nil without it).
-    public var augmentation: ImageShiftAugmentation? {
-        augmentationMultiplicity.map { ImageShiftAugmentation(multiplicity: $0, maxShift: 2) }
-    }
+    /// The augmentation of `augmentation_multiplicity`, with the default shifts (nil without it).
+    public var augmentation: ImageShiftAugmentation? { augmentationMultiplicity.map { ImageShiftAugmentation(multiplicity: $0) } }
     /// Client-level DP: the clip norm follows a quantile of the update norms (`AdaptiveClipping`,
     /// Andrew et al. 2021), starting at `max_grad_norm`; nil keeps the clip fixed.
     public var adaptiveClipping: AdaptiveClippingSettings? = nil

@@ -63,7 +63,7 @@ public struct DPSGDClientTraining {
             let step = DPSGDStep.run(configuration: configuration, parameterCount: parameters.count, sampling: &sampling, noise: &noise) { batch in
                 let local = batch.map { indices[$0] }
                 let sum: Learning.ClippedGradientSum
-                if let augmentation, shifts != nil {
+                if let augmentation {   // with its stream: the precondition above
                     sum = engine.clippedGradientSum(parameters: parameters, data: data, indices: local, maxGradNorm: maxGradNorm,
                                                     augmentation: augmentation, using: &shifts!)
                 } else {

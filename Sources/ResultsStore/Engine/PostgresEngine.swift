@@ -37,7 +37,6 @@ public final class PostgresEngine: ResultsEngine, @unchecked Sendable {
     let available = NSCondition()
     var idle: [PostgresConnection] = []
     var opened = 0
-    var all: [PostgresConnection] = []
 
     public init(url: PostgresURL, lockRetry: LockRetry = LockRetry(), readOnly: Bool) throws {
         self.url = url
@@ -51,7 +50,7 @@ public final class PostgresEngine: ResultsEngine, @unchecked Sendable {
             + (readOnly ? ["SET default_transaction_read_only = on"] : [])
         // The first connection now, so an unreachable server or a refused login is named here.
         do {
-            idle.append(try connect())
+            idle.append(try connect(id: 1))
             opened = 1
         } catch {
             try? group.syncShutdownGracefully()
@@ -62,9 +61,9 @@ public final class PostgresEngine: ResultsEngine, @unchecked Sendable {
     deinit { close() }
 
     func close() {
+        // Only idle connections remain: a transaction holds a reference to the engine.
         available.lock()
-        let connections = all
-        all = []
+        let connections = idle
         idle = []
         available.unlock()
         for connection in connections { _ = try? connection.close().wait() }
@@ -72,10 +71,7 @@ public final class PostgresEngine: ResultsEngine, @unchecked Sendable {
     }
 
     /// A new connection with the session settings applied; counted in `opened` by the caller.
-    private func connect() throws -> PostgresConnection {
-        available.lock()
-        let id = all.count + 1
-        available.unlock()
+    private func connect(id: Int) throws -> PostgresConnection {
         let connection: PostgresConnection
         do {
             connection = try PostgresConnection.connect(on: group.next(), configuration: configuration, id: id, logger: logger).wait()
@@ -89,9 +85,6 @@ public final class PostgresEngine: ResultsEngine, @unchecked Sendable {
             _ = try? connection.close().wait()
             throw error
         }
-        available.lock()
-        all.append(connection)
-        available.unlock()
         return connection
     }
 
@@ -106,9 +99,10 @@ public final class PostgresEngine: ResultsEngine, @unchecked Sendable {
             connection = reused
         } else {
             opened += 1
+            let id = opened
             available.unlock()
             do {
-                connection = try connect()
+                connection = try connect(id: id)
             } catch {
                 available.lock()
                 opened -= 1
